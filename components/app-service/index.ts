@@ -1,0 +1,176 @@
+/**
+ * AppService: Loom's two long-running tiers from one image, `web` (HTTP behind TLS) and `worker` (review-job
+ * queue consumer), plus a one-off `migrate` task the deploy runbook runs before a rollout.
+ *
+ * | cloud | what it builds |
+ * |---|---|
+ * | aws | ECS cluster (Container Insights), Fargate services web + worker, migrate task definition, ALB (TLS 1.3 policy, HTTP→HTTPS 301, HSTS), ACM certificate, WAFv2, autoscaling on CPU, requests and queue depth |
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
+import type { SecretRef } from "../lib/secrets";
+import type { NetworkOutputs } from "../network";
+import { APP_DEFAULTS, type AppContract, SENSITIVE_NAME } from "../settings";
+
+export interface WorkloadArgs {
+  /** vCPU per replica. */
+  cpu: number;
+  /** Memory per replica in MiB. */
+  memoryMiB: number;
+  /** Replicas without autoscaling; the autoscaler's floor with it. */
+  minReplicas: number;
+  /** The autoscaler's ceiling. */
+  maxReplicas: number;
+  /** Container command. @default - ["loom", "serve"] for web, ["loom", "worker"] for worker */
+  command?: string[];
+}
+
+export interface WebArgs extends WorkloadArgs {
+  /** Target average CPU percent. @default 60 */
+  targetCpuPercent?: number;
+  /** Target requests per minute per replica. @default 1000 */
+  targetRequestsPerTarget?: number;
+}
+
+export interface WorkerArgs extends WorkloadArgs {
+  /** Queued jobs per running worker the autoscaler aims for. @default 10 */
+  jobsPerWorker?: number;
+  /** Run on interruptible capacity (Fargate Spot). @default false */
+  spot?: boolean;
+}
+
+export interface TlsArgs {
+  /** DNS zone for the domain; when set, the certificate is DNS-validated there and the domain points at the edge. @default - none */
+  dnsZoneId?: string;
+  /** An existing certificate to serve when no DNS zone is managed here. @default - none */
+  certificateId?: string;
+}
+
+export interface AppServiceArgs extends BaseArgs {
+  network: NetworkOutputs;
+  /** Image for every tier, pinned by tag or digest. */
+  image: string;
+  /** Public host name served over HTTPS. */
+  domain: string;
+  /** Certificate source for `domain`: one of dnsZoneId or certificateId is required. */
+  tls: TlsArgs;
+  web: WebArgs;
+  worker: WorkerArgs;
+  /** Command of the one-off migration task. @default ["loom", "migrate"] */
+  migrateCommand?: string[];
+  /** Scale web on CPU and requests, worker on queue depth. @default false */
+  autoscaling?: boolean;
+  /** Plain (non-secret) environment for every tier. Sensitive-looking names are rejected. @default {} */
+  env?: Record<string, pulumi.Input<string>>;
+  /** Environment variables resolved from the secret store at container start. @default {} */
+  secrets?: Record<string, SecretRef>;
+  /**
+   * Names of app credentials (LLM API keys…) kept in the cloud's secret store. A secret is created empty per name and
+   * exposed to every tier as that environment variable; operators put the value in out of band
+   * (docs/runbooks/deploy.md), so secret values never pass through Pulumi state.
+   * @default []
+   */
+  appSecretNames?: string[];
+  /** Ports and paths the app serves. @default - APP_DEFAULTS (8080, /healthz, /readyz, /metrics, uid 10001) */
+  app?: Partial<AppContract>;
+  /** Days to keep container logs. @default 30 */
+  logRetentionDays?: number;
+  /** Put a web application firewall in front of the edge. @default false */
+  waf?: boolean;
+  /** Requests per 5 minutes per client IP before the WAF blocks it. @default 2000 */
+  rateLimitPer5Min?: number;
+  /** Client ranges allowed through the edge; anything narrower than 0.0.0.0/0 is also enforced by the WAF. @default ["0.0.0.0/0"] */
+  ingressCidrs?: string[];
+  /** Refuse deletion of the load balancer at the cloud API. @default false */
+  deletionProtection?: boolean;
+  /** The region (AWS: log configuration). @default - required on aws */
+  region?: string;
+}
+
+export type ResolvedAppServiceArgs = Required<Omit<AppServiceArgs, "app" | "web" | "worker">> & {
+  app: AppContract;
+  web: Required<WebArgs>;
+  worker: Required<WorkerArgs>;
+};
+
+export interface AppServiceOutputs {
+  /** https://<domain> */
+  url: pulumi.Output<string>;
+  /** The edge's own host name (point DNS here when the zone is not managed by this stack). */
+  edgeHostname: pulumi.Output<string>;
+  /** Identifiers the same cloud's Observability uses (AWS: cluster, services, ALB and target group suffixes). */
+  monitoring: Record<string, pulumi.Output<string>>;
+  /** How to run the migration task (a ready command line for the runbook). */
+  migrateCommand: pulumi.Output<string>;
+}
+
+export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppServiceOutputs> implements AppServiceOutputs {
+  declare readonly url: pulumi.Output<string>;
+  declare readonly edgeHostname: pulumi.Output<string>;
+  declare readonly monitoring: Record<string, pulumi.Output<string>>;
+  declare readonly migrateCommand: pulumi.Output<string>;
+
+  constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("appService", "AppService", name, AppService.resolve(args), opts);
+  }
+
+  static resolve(args: AppServiceArgs): ResolvedAppServiceArgs {
+    if (!args.tls.dnsZoneId && !args.tls.certificateId) {
+      invalid("tls", "needs dnsZoneId (managed certificate) or certificateId (existing certificate)");
+    }
+    if (args.cloud === "aws" && !args.region) invalid("region", "is required on aws");
+    for (const [tier, w] of [
+      ["web", args.web],
+      ["worker", args.worker],
+    ] as const) {
+      if (w.minReplicas > w.maxReplicas) {
+        invalid(`${tier}.minReplicas`, `${w.minReplicas} is larger than maxReplicas ${w.maxReplicas}`);
+      }
+    }
+    const env = args.env ?? {};
+    for (const name of Object.keys(env)) {
+      if (SENSITIVE_NAME.test(name)) invalid(`env.${name}`, "looks like a credential; pass it in `secrets`");
+    }
+    const secrets = args.secrets ?? {};
+    const appSecretNames = args.appSecretNames ?? [];
+    for (const name of [...Object.keys(secrets), ...appSecretNames]) {
+      if (name in env) invalid(`secrets.${name}`, "is also set in `env`; a variable comes from one place");
+    }
+    for (const name of appSecretNames) {
+      if (name in secrets) invalid(`appSecretNames.${name}`, "is also in `secrets`; a variable comes from one place");
+    }
+    return {
+      cloud: args.cloud,
+      context: args.context,
+      protect: args.protect ?? false,
+      network: args.network,
+      image: args.image,
+      domain: args.domain,
+      tls: args.tls,
+      web: {
+        ...args.web,
+        command: args.web.command ?? ["loom", "serve"],
+        targetCpuPercent: args.web.targetCpuPercent ?? 60,
+        targetRequestsPerTarget: args.web.targetRequestsPerTarget ?? 1000,
+      },
+      worker: {
+        ...args.worker,
+        command: args.worker.command ?? ["loom", "worker"],
+        jobsPerWorker: args.worker.jobsPerWorker ?? 10,
+        spot: args.worker.spot ?? false,
+      },
+      migrateCommand: args.migrateCommand ?? ["loom", "migrate"],
+      autoscaling: args.autoscaling ?? false,
+      env,
+      secrets,
+      appSecretNames,
+      app: { ...APP_DEFAULTS, ...args.app },
+      logRetentionDays: args.logRetentionDays ?? 30,
+      waf: args.waf ?? false,
+      rateLimitPer5Min: args.rateLimitPer5Min ?? 2000,
+      ingressCidrs: args.ingressCidrs ?? ["0.0.0.0/0"],
+      deletionProtection: args.deletionProtection ?? false,
+      region: args.region ?? "",
+    };
+  }
+}

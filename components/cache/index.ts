@@ -1,0 +1,70 @@
+/**
+ * Cache: Redis-compatible, private, TLS in transit, encrypted at rest, password-protected. Holds sessions, config
+ * cache and the review-job queue.
+ *
+ * | cloud | what it builds |
+ * |---|---|
+ * | aws | ElastiCache replication group (TLS required, KMS at rest, generated AUTH token in Secrets Manager, Multi-AZ failover in prod, snapshots) |
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Tier } from "../profiles";
+import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
+import type { SecretRef } from "../lib/secrets";
+import type { NetworkOutputs } from "../network";
+
+export interface CacheArgs extends BaseArgs {
+  network: NetworkOutputs;
+  /** Cloud-neutral size class. @default "small" */
+  tier?: Tier;
+  /** Cache nodes (1 = primary only). @default 1 */
+  nodes?: number;
+  /** Replica in another zone with automatic failover; needs nodes ≥ 2. @default false */
+  highAvailability?: boolean;
+  /** Days of snapshots to keep (0 = none). @default 0 */
+  snapshotRetentionDays?: number;
+  /** Days to keep the cache's slow log. @default 30 */
+  logRetentionDays?: number;
+}
+
+export type ResolvedCacheArgs = Required<CacheArgs>;
+
+export interface CacheOutputs {
+  endpoint: pulumi.Output<string>;
+  port: pulumi.Output<number>;
+  /** Always true: clients must connect with TLS (rediss://). */
+  tls: boolean;
+  /** Where the AUTH token lives (never the value). */
+  authToken: SecretRef;
+  /** Identifiers the same cloud's Observability uses (AWS: `replicationGroupId`). */
+  monitoring: Record<string, pulumi.Output<string>>;
+}
+
+export class Cache extends LoomComponent<ResolvedCacheArgs, CacheOutputs> implements CacheOutputs {
+  declare readonly endpoint: pulumi.Output<string>;
+  declare readonly port: pulumi.Output<number>;
+  declare readonly tls: boolean;
+  declare readonly authToken: SecretRef;
+  declare readonly monitoring: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cache", "Cache", name, Cache.resolve(args), opts);
+  }
+
+  static resolve(args: CacheArgs): ResolvedCacheArgs {
+    const nodes = args.nodes ?? 1;
+    const highAvailability = args.highAvailability ?? false;
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 6) invalid("nodes", `must be 1 to 6, got ${nodes}`);
+    if (highAvailability && nodes < 2) invalid("nodes", `highAvailability needs at least 2 nodes, got ${nodes}`);
+    return {
+      cloud: args.cloud,
+      context: args.context,
+      protect: args.protect ?? false,
+      network: args.network,
+      tier: args.tier ?? "small",
+      nodes,
+      highAvailability,
+      snapshotRetentionDays: args.snapshotRetentionDays ?? 0,
+      logRetentionDays: args.logRetentionDays ?? 30,
+    };
+  }
+}

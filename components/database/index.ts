@@ -1,0 +1,106 @@
+/**
+ * Database: PostgreSQL 16+, private, TLS-only, encrypted at rest, with point-in-time recovery.
+ *
+ * | cloud | what it builds |
+ * |---|---|
+ * | aws | RDS PostgreSQL (customer KMS key, rds.force_ssl, managed master secret, Multi-AZ in prod, read replica, RDS Proxy, Performance Insights, enhanced monitoring) |
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Tier } from "../profiles";
+import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
+import type { SecretRef } from "../lib/secrets";
+import type { NetworkOutputs } from "../network";
+
+export interface DatabaseArgs extends BaseArgs {
+  /** The network to live in (private data subnets and the database tier's identity). */
+  network: NetworkOutputs;
+  /** PostgreSQL major (or major.minor) version, 16 or newer. @default "16" */
+  engineVersion?: string;
+  /** Cloud-neutral size class. @default "small" */
+  tier?: Tier;
+  /** Allocated storage in GiB. @default 20 */
+  storageGiB?: number;
+  /** Storage autoscaling ceiling in GiB. @default - 2.5 × storageGiB */
+  maxStorageGiB?: number;
+  /** Synchronous standby in another zone. @default false */
+  highAvailability?: boolean;
+  /** An asynchronous read replica. @default false */
+  readReplica?: boolean;
+  /** A managed connection pooler; the app connects to it instead of the instance. @default false */
+  connectionPooler?: boolean;
+  /** Days of automated backups (the point-in-time recovery window), 1–35. @default 7 */
+  backupRetentionDays?: number;
+  /** Query telemetry and OS metrics. @default false */
+  performanceInsights?: boolean;
+  /** Refuse deletion at the cloud API. @default false */
+  deletionProtection?: boolean;
+  /** Log statements slower than this (ms); 0 logs all, -1 none. @default 500 */
+  slowQueryMs?: number;
+  /** Database created for the app. @default "loom" */
+  databaseName?: string;
+  /** Days to keep the database's exported logs. @default 30 */
+  logRetentionDays?: number;
+}
+
+export type ResolvedDatabaseArgs = Required<DatabaseArgs>;
+
+export interface DatabaseOutputs {
+  /** Host the app connects to for writes (the pooler when there is one). */
+  endpoint: pulumi.Output<string>;
+  /** Host for read-only queries (the replica when there is one, else the writer). */
+  readerEndpoint: pulumi.Output<string>;
+  port: pulumi.Output<number>;
+  databaseName: pulumi.Output<string>;
+  /** Where the app's database credentials live (never the values). */
+  credentials: { username: SecretRef; password: SecretRef };
+  /** Resource ids for backup plans (AWS: DB instance ARNs). */
+  backupTargets: pulumi.Output<string[]>;
+  /** Identifiers the same cloud's Observability uses to build alerts (AWS: `instanceId`, `allocatedStorageGiB`). */
+  monitoring: Record<string, pulumi.Output<string>>;
+}
+
+export class Database extends LoomComponent<ResolvedDatabaseArgs, DatabaseOutputs> implements DatabaseOutputs {
+  declare readonly endpoint: pulumi.Output<string>;
+  declare readonly readerEndpoint: pulumi.Output<string>;
+  declare readonly port: pulumi.Output<number>;
+  declare readonly databaseName: pulumi.Output<string>;
+  declare readonly credentials: { username: SecretRef; password: SecretRef };
+  declare readonly backupTargets: pulumi.Output<string[]>;
+  declare readonly monitoring: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("database", "Database", name, Database.resolve(args), opts);
+  }
+
+  static resolve(args: DatabaseArgs): ResolvedDatabaseArgs {
+    const engineVersion = args.engineVersion ?? "16";
+    const major = Number(engineVersion.split(".")[0]);
+    if (!(major >= 16)) invalid("engineVersion", `must be PostgreSQL 16 or newer, got "${engineVersion}"`);
+    const storageGiB = args.storageGiB ?? 20;
+    const maxStorageGiB = args.maxStorageGiB ?? Math.ceil(storageGiB * 2.5);
+    if (maxStorageGiB < storageGiB) invalid("maxStorageGiB", `must be ≥ storageGiB (${storageGiB})`);
+    const backupRetentionDays = args.backupRetentionDays ?? 7;
+    if (backupRetentionDays < 1 || backupRetentionDays > 35) {
+      invalid("backupRetentionDays", `must be 1 to 35 (point-in-time recovery needs ≥ 1), got ${backupRetentionDays}`);
+    }
+    return {
+      cloud: args.cloud,
+      context: args.context,
+      protect: args.protect ?? false,
+      network: args.network,
+      engineVersion,
+      tier: args.tier ?? "small",
+      storageGiB,
+      maxStorageGiB,
+      highAvailability: args.highAvailability ?? false,
+      readReplica: args.readReplica ?? false,
+      connectionPooler: args.connectionPooler ?? false,
+      backupRetentionDays,
+      performanceInsights: args.performanceInsights ?? false,
+      deletionProtection: args.deletionProtection ?? false,
+      slowQueryMs: args.slowQueryMs ?? 500,
+      databaseName: args.databaseName ?? "loom",
+      logRetentionDays: args.logRetentionDays ?? 30,
+    };
+  }
+}

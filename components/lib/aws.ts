@@ -1,0 +1,117 @@
+/**
+ * AWS building blocks shared by the AWS files of several components: the account/partition lookup, customer
+ * managed KMS keys with rotation and a key policy per consuming service, and KMS-encrypted log groups.
+ * Loaded only by components/<name>/aws.ts, so non-AWS stacks never load @pulumi/aws.
+ */
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
+import { Alias } from "@pulumi/aws/kms/alias";
+import { Key } from "@pulumi/aws/kms/key";
+import * as pulumi from "@pulumi/pulumi";
+import type { Tags } from "../tags";
+
+export interface AwsAccount {
+  accountId: pulumi.Output<string>;
+  partition: pulumi.Output<string>;
+}
+
+/** The caller's account id and partition (aws, aws-us-gov, aws-cn). */
+export function awsAccount(parent: pulumi.Resource): AwsAccount {
+  const identity = getCallerIdentityOutput({}, { parent });
+  const partition = getPartitionOutput({}, { parent });
+  return { accountId: identity.accountId, partition: partition.partition };
+}
+
+export interface KmsKeyArgs {
+  description: string;
+  /** `alias/<alias>`; unique per account and region. */
+  alias: string;
+  region: string;
+  account: AwsAccount;
+  /**
+   * Service principals that encrypt with this key on the account's behalf, e.g. `logs.<region>.amazonaws.com`,
+   * `cloudwatch.amazonaws.com`. The account root keeps administration (IAM policies then grant use).
+   */
+  servicePrincipals?: string[];
+  tags: Tags;
+  protect: boolean;
+}
+
+/** Pending-deletion window for keys: the longest AWS allows, so a mistaken delete can be cancelled. */
+export const KMS_DELETION_WINDOW_DAYS = 30;
+
+/**
+ * A customer managed symmetric key with yearly automatic rotation, a 30-day deletion window and a key policy that
+ * keeps the account in control and lets only the listed services use it. Protected when `protect` is set: deleting
+ * a key makes every backup and snapshot encrypted with it unreadable.
+ */
+export function kmsKey(parent: pulumi.Resource, name: string, args: KmsKeyArgs): Key {
+  const policy = pulumi
+    .all([args.account.accountId, args.account.partition])
+    .apply(([accountId, partition]) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AccountAdministers",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
+          ...(args.servicePrincipals ?? []).map((service, i) => ({
+            Sid: `ServiceUse${i}`,
+            Effect: "Allow",
+            Principal: { Service: service },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+          })),
+        ],
+      }),
+    );
+  const key = new Key(
+    name,
+    {
+      description: args.description,
+      enableKeyRotation: true,
+      rotationPeriodInDays: 365,
+      deletionWindowInDays: KMS_DELETION_WINDOW_DAYS,
+      keyUsage: "ENCRYPT_DECRYPT",
+      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+      policy,
+      tags: args.tags,
+    },
+    { parent, ...(args.protect ? { protect: true } : {}) },
+  );
+  new Alias(name, { name: `alias/${args.alias}`, targetKeyId: key.keyId }, { parent });
+  return key;
+}
+
+export interface LogGroupArgs {
+  /** Physical log group name, e.g. /loom/prod/web. */
+  logGroupName: string;
+  retentionDays: number;
+  kmsKeyArn: pulumi.Input<string>;
+  tags: Tags;
+}
+
+/** A CloudWatch log group encrypted with a customer managed key and an explicit retention. */
+export function encryptedLogGroup(parent: pulumi.Resource, name: string, args: LogGroupArgs): LogGroup {
+  return new LogGroup(
+    name,
+    {
+      name: args.logGroupName,
+      retentionInDays: args.retentionDays,
+      kmsKeyId: args.kmsKeyArn,
+      tags: args.tags,
+    },
+    { parent },
+  );
+}
+
+/** The service principal CloudWatch Logs uses in `region` (needed in key policies). */
+export function logsPrincipal(region: string): string {
+  return `logs.${region}.amazonaws.com`;
+}

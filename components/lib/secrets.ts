@@ -1,0 +1,16 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * A reference to a value held in the cloud's secret store. Components hand these over instead of values, and the
+ * app consumes them through the platform's secret mechanism (ECS `secrets`, k8s `secretKeyRef`, Cloud Run
+ * `secretKeyRef`, Container Apps `secretRef`), so no credential is ever an environment literal.
+ */
+export interface SecretRef {
+  /**
+   * The secret's identity in the store: AWS Secrets Manager ARN, GCP Secret Manager id, Azure Key Vault secret id,
+   * Kubernetes Secret name.
+   */
+  id: pulumi.Input<string>;
+  /** A key inside a multi-value secret (AWS JSON key, k8s data key). @default - the whole secret value */
+  key?: string;
+}

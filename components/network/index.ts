@@ -1,0 +1,91 @@
+/**
+ * Network: the private address space every other component lives in, and the network identity of each tier.
+ *
+ * | cloud | what it builds |
+ * |---|---|
+ * | aws | VPC, public subnets (load balancer only), private app and data subnets per zone, NAT, flow logs, VPC endpoints, one security group per tier |
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
+
+export interface NetworkArgs extends BaseArgs {
+  /** The network's address range. @default "10.40.0.0/16" */
+  cidr?: string;
+  /** Availability zones to spread subnets over (2–6). @default 2 */
+  zones?: number;
+  /** One NAT gateway for the network, or one per zone. @default "single" */
+  natGateways?: "single" | "perZone";
+  /** Days to keep network flow logs. @default 30 */
+  flowLogRetentionDays?: number;
+  /** Client ranges allowed to reach the load balancer on 80/443. @default ["0.0.0.0/0"] */
+  ingressCidrs?: string[];
+  /** The port the app listens on; only the edge tier may reach it. @default 8080 */
+  appPort?: number;
+  /** The region (AWS: VPC endpoint service names and zone names). @default - required on aws */
+  region?: string;
+}
+
+export type ResolvedNetworkArgs = Required<Omit<NetworkArgs, "protect">> & Pick<NetworkArgs, "protect">;
+
+/** The tiers whose network identity other components reference. */
+export interface NetworkTiers {
+  /** The load balancer. */
+  edge: pulumi.Output<string>;
+  /** Web, worker and migrate tasks. */
+  app: pulumi.Output<string>;
+  database: pulumi.Output<string>;
+  cache: pulumi.Output<string>;
+}
+
+export interface NetworkOutputs {
+  /** VPC id / VNet id / network self-link / namespace. */
+  networkId: pulumi.Output<string>;
+  cidr: pulumi.Output<string>;
+  /** Zone names in subnet order. */
+  zones: string[];
+  /** Subnets that face the internet; only the load balancer is placed here. */
+  publicSubnetIds: pulumi.Output<string[]>;
+  /** Private subnets for app tasks (egress through NAT). */
+  privateSubnetIds: pulumi.Output<string[]>;
+  /** Private subnets for the database and cache (no route to the internet). */
+  dataSubnetIds: pulumi.Output<string[]>;
+  /**
+   * Each tier's network identity: AWS security group id, Azure application security group id, GCP network tag,
+   * Kubernetes pod-selector label value. Rules are written between tiers, never to whole ranges.
+   */
+  tiers: NetworkTiers;
+}
+
+export class Network extends LoomComponent<ResolvedNetworkArgs, NetworkOutputs> implements NetworkOutputs {
+  declare readonly networkId: pulumi.Output<string>;
+  declare readonly cidr: pulumi.Output<string>;
+  declare readonly zones: string[];
+  declare readonly publicSubnetIds: pulumi.Output<string[]>;
+  declare readonly privateSubnetIds: pulumi.Output<string[]>;
+  declare readonly dataSubnetIds: pulumi.Output<string[]>;
+  declare readonly tiers: NetworkTiers;
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("network", "Network", name, Network.resolve(args), opts);
+  }
+
+  static resolve(args: NetworkArgs): ResolvedNetworkArgs {
+    const zones = args.zones ?? 2;
+    if (!Number.isInteger(zones) || zones < 2 || zones > 6) invalid("zones", `must be 2 to 6, got ${zones}`);
+    if (args.cloud === "aws" && !args.region) invalid("region", "is required on aws");
+    const ingressCidrs = args.ingressCidrs ?? ["0.0.0.0/0"];
+    if (ingressCidrs.length === 0) invalid("ingressCidrs", "must list at least one CIDR");
+    return {
+      cloud: args.cloud,
+      context: args.context,
+      protect: args.protect ?? false,
+      cidr: args.cidr ?? "10.40.0.0/16",
+      zones,
+      natGateways: args.natGateways ?? "single",
+      flowLogRetentionDays: args.flowLogRetentionDays ?? 30,
+      ingressCidrs,
+      appPort: args.appPort ?? 8080,
+      region: args.region ?? "",
+    };
+  }
+}

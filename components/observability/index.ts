@@ -1,0 +1,67 @@
+/**
+ * Observability: logs are configured by each component; this component owns alerting (the catalog in alerts.ts,
+ * rendered per cloud), the alert channel, and dashboards.
+ *
+ * | cloud | what it builds |
+ * |---|---|
+ * | aws | KMS-encrypted SNS topic + e-mail subscription, CloudWatch alarms from the alert catalog, a dashboard |
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
+import { type AlertThresholds, DEFAULT_THRESHOLDS } from "./alerts";
+
+export interface ObservabilityArgs extends BaseArgs {
+  /** Create alerts and the alert channel (off in dev). @default false */
+  alerting?: boolean;
+  /** Where alerts go; required when alerting is on. @default - none */
+  alertEmail?: string;
+  /** Alert thresholds. @default - DEFAULT_THRESHOLDS in alerts.ts */
+  thresholds?: Partial<AlertThresholds>;
+  /** Monitoring identifiers from the other components of the same cloud. */
+  targets: {
+    app: Record<string, pulumi.Input<string>>;
+    database: Record<string, pulumi.Input<string>>;
+    cache: Record<string, pulumi.Input<string>>;
+  };
+}
+
+export type ResolvedObservabilityArgs = Required<Omit<ObservabilityArgs, "alertEmail" | "thresholds">> & {
+  alertEmail?: string;
+  thresholds: AlertThresholds;
+};
+
+export interface ObservabilityOutputs {
+  /** Where alarms send notifications (AWS: SNS topic ARNs); empty when alerting is off. */
+  alarmTargets: pulumi.Output<string[]>;
+  /** Names of the alerts created; empty when alerting is off. */
+  alertNames: pulumi.Output<string[]>;
+  /** The dashboard's name. */
+  dashboard: pulumi.Output<string>;
+}
+
+export class Observability
+  extends LoomComponent<ResolvedObservabilityArgs, ObservabilityOutputs>
+  implements ObservabilityOutputs
+{
+  declare readonly alarmTargets: pulumi.Output<string[]>;
+  declare readonly alertNames: pulumi.Output<string[]>;
+  declare readonly dashboard: pulumi.Output<string>;
+
+  constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability", "Observability", name, Observability.resolve(args), opts);
+  }
+
+  static resolve(args: ObservabilityArgs): ResolvedObservabilityArgs {
+    const alerting = args.alerting ?? false;
+    if (alerting && !args.alertEmail) invalid("alertEmail", "is required when alerting is on");
+    return {
+      cloud: args.cloud,
+      context: args.context,
+      protect: args.protect ?? false,
+      alerting,
+      alertEmail: args.alertEmail,
+      thresholds: { ...DEFAULT_THRESHOLDS, ...args.thresholds },
+      targets: args.targets,
+    };
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The seed's "Infrastructure Checklist" as data: what each environment gets by default.
+ *
+ * | Component      | Dev | Staging | Production |
+ * |----------------|-----|---------|------------|
+ * | Load Balancer  | ❌  | ✅      | ✅         |  (dev keeps a TLS endpoint; see `loadBalancer`)
+ * | Auto-scaling   | ❌  | ✅      | ✅         |
+ * | SSL/TLS        | ✅  | ✅      | ✅         |  (not a profile switch: never traded away)
+ * | Monitoring     | ✅  | ✅      | ✅         |
+ * | Logging        | ✅  | ✅      | ✅         |
+ * | Alerting       | ❌  | ✅      | ✅         |
+ * | Backups        | ❌  | ✅      | ✅         |  (dev keeps the cloud's default automated backups)
+ * | DR Plan        | ❌  | ❌      | ✅         |
+ * | Security Scan  | ✅  | ✅      | ✅         |  (CI, not infrastructure)
+ * | Secrets Mgmt   | ✅  | ✅      | ✅         |  (not a profile switch: never traded away)
+ *
+ * Every value here is a default: a stack overrides any of it through `loom:<key>` (see settings.ts).
+ * Sizes are cloud-neutral (vCPU, MiB, GiB, tiers); each cloud file maps them to its native units.
+ */
+
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const TIERS = ["small", "medium", "large"] as const;
+/** A cloud-neutral size class; each cloud maps it to an instance/node type. */
+export type Tier = (typeof TIERS)[number];
+
+export interface WorkloadProfile {
+  /** vCPU per task/pod (0.25, 0.5, 1, 2, 4). */
+  cpu: number;
+  /** Memory per task/pod in MiB. */
+  memoryMiB: number;
+  /** Replicas when autoscaling is off; the autoscaler's floor when it is on. */
+  minReplicas: number;
+  /** The autoscaler's ceiling (ignored when autoscaling is off). */
+  maxReplicas: number;
+}
+
+export interface WebProfile extends WorkloadProfile {
+  /** Target average CPU utilisation in percent for the web autoscaler. */
+  targetCpuPercent: number;
+  /** Target requests per minute per web replica, as the load balancer counts them. */
+  targetRequestsPerTarget: number;
+}
+
+export interface WorkerProfile extends WorkloadProfile {
+  /** Queued review jobs per running worker the autoscaler aims for (backlog per worker). */
+  jobsPerWorker: number;
+  /** Run workers on interruptible capacity (Fargate Spot, Spot VMs, preemptible nodes). */
+  spot: boolean;
+}
+
+export interface DatabaseProfile {
+  /** PostgreSQL major version (16 or newer). */
+  engineVersion: string;
+  tier: Tier;
+  /** Allocated storage in GiB. */
+  storageGiB: number;
+  /** Storage autoscaling ceiling in GiB. */
+  maxStorageGiB: number;
+  /** Synchronous standby in another zone (Multi-AZ / regional / zone-redundant HA). */
+  highAvailability: boolean;
+  /** An asynchronous read replica for read traffic. */
+  readReplica: boolean;
+  /** A managed connection pooler in front of the database (RDS Proxy, PgBouncer pooler). */
+  connectionPooler: boolean;
+  /** Query-level performance telemetry (Performance Insights, Query Insights). */
+  performanceInsights: boolean;
+  /** Log statements slower than this many milliseconds (the seed's slow query logging). */
+  slowQueryMs: number;
+}
+
+export interface CacheProfile {
+  tier: Tier;
+  /** Number of cache nodes (1 = no replica). */
+  nodes: number;
+  /** Replica in another zone with automatic failover. */
+  highAvailability: boolean;
+  /** Days of cache snapshots to keep (0 = none). */
+  snapshotRetentionDays: number;
+}
+
+export interface Profile {
+  /**
+   * A managed load balancer in front of the web tier. Where a cloud offers a built-in HTTPS endpoint (Cloud Run,
+   * Container Apps) dev uses that instead. Clouds without one (AWS ECS) keep their load balancer in every
+   * environment, because TLS is never traded away.
+   */
+  loadBalancer: boolean;
+  autoscaling: boolean;
+  alerting: boolean;
+  /** Backups beyond the cloud's default (AWS Backup plans, logical dumps, longer retention). */
+  backups: boolean;
+  /** Disaster recovery: cross-region backup copies, read replica, documented RTO/RPO. */
+  disasterRecovery: boolean;
+  /** Deletion protection on stateful resources and Pulumi `protect` on them. */
+  deletionProtection: boolean;
+  /** A web application firewall in front of the load balancer. */
+  waf: boolean;
+  /** Availability zones to spread the network over. */
+  availabilityZones: number;
+  /** One NAT gateway for the whole network (cheap) or one per zone (no cross-zone dependency). */
+  natGateways: "single" | "perZone";
+  /** Days to keep application, flow and audit logs. */
+  logRetentionDays: number;
+  /** Days to keep automated database backups (point-in-time recovery window). */
+  backupRetentionDays: number;
+  /** Requests per 5 minutes per client IP before the WAF blocks it. */
+  rateLimitPer5Min: number;
+  web: WebProfile;
+  worker: WorkerProfile;
+  database: DatabaseProfile;
+  cache: CacheProfile;
+}
+
+export const PROFILES: Readonly<Record<Environment, Profile>> = {
+  dev: {
+    loadBalancer: false,
+    autoscaling: false,
+    alerting: false,
+    backups: false,
+    disasterRecovery: false,
+    deletionProtection: false,
+    waf: false,
+    availabilityZones: 2,
+    natGateways: "single",
+    logRetentionDays: 7,
+    backupRetentionDays: 1,
+    rateLimitPer5Min: 2000,
+    web: {
+      cpu: 0.25,
+      memoryMiB: 512,
+      minReplicas: 1,
+      maxReplicas: 1,
+      targetCpuPercent: 70,
+      targetRequestsPerTarget: 1000,
+    },
+    worker: {
+      cpu: 0.25,
+      memoryMiB: 512,
+      minReplicas: 1,
+      maxReplicas: 1,
+      jobsPerWorker: 10,
+      spot: true,
+    },
+    database: {
+      engineVersion: "16",
+      tier: "small",
+      storageGiB: 20,
+      maxStorageGiB: 50,
+      highAvailability: false,
+      readReplica: false,
+      connectionPooler: false,
+      performanceInsights: false,
+      slowQueryMs: 500,
+    },
+    cache: { tier: "small", nodes: 1, highAvailability: false, snapshotRetentionDays: 0 },
+  },
+  staging: {
+    loadBalancer: true,
+    autoscaling: true,
+    alerting: true,
+    backups: true,
+    disasterRecovery: false,
+    deletionProtection: false,
+    waf: true,
+    availabilityZones: 2,
+    natGateways: "single",
+    logRetentionDays: 30,
+    backupRetentionDays: 7,
+    rateLimitPer5Min: 2000,
+    web: {
+      cpu: 0.5,
+      memoryMiB: 1024,
+      minReplicas: 2,
+      maxReplicas: 4,
+      targetCpuPercent: 60,
+      targetRequestsPerTarget: 1000,
+    },
+    worker: {
+      cpu: 0.5,
+      memoryMiB: 1024,
+      minReplicas: 1,
+      maxReplicas: 4,
+      jobsPerWorker: 10,
+      spot: true,
+    },
+    database: {
+      engineVersion: "16",
+      tier: "medium",
+      storageGiB: 50,
+      maxStorageGiB: 200,
+      highAvailability: false,
+      readReplica: false,
+      connectionPooler: true,
+      performanceInsights: true,
+      slowQueryMs: 500,
+    },
+    cache: { tier: "small", nodes: 1, highAvailability: false, snapshotRetentionDays: 1 },
+  },
+  prod: {
+    loadBalancer: true,
+    autoscaling: true,
+    alerting: true,
+    backups: true,
+    disasterRecovery: true,
+    deletionProtection: true,
+    waf: true,
+    availabilityZones: 3,
+    natGateways: "perZone",
+    logRetentionDays: 90,
+    backupRetentionDays: 14,
+    rateLimitPer5Min: 2000,
+    web: {
+      cpu: 1,
+      memoryMiB: 2048,
+      minReplicas: 3,
+      maxReplicas: 12,
+      targetCpuPercent: 60,
+      targetRequestsPerTarget: 1000,
+    },
+    worker: {
+      cpu: 1,
+      memoryMiB: 2048,
+      minReplicas: 2,
+      maxReplicas: 20,
+      jobsPerWorker: 5,
+      spot: false,
+    },
+    database: {
+      engineVersion: "16",
+      tier: "large",
+      storageGiB: 100,
+      maxStorageGiB: 1000,
+      highAvailability: true,
+      readReplica: true,
+      connectionPooler: true,
+      performanceInsights: true,
+      slowQueryMs: 250,
+    },
+    cache: { tier: "medium", nodes: 2, highAvailability: true, snapshotRetentionDays: 7 },
+  },
+};

@@ -1,0 +1,562 @@
+/**
+ * The only reader of `pulumi.Config` in the program.
+ *
+ * Stack config (`loom:<key>`) → validated, typed `Settings`: the environment's profile (profiles.ts) merged with
+ * every override the stack sets. Invalid config throws `SettingsError` before any resource is registered; each
+ * message names the key, the value and what is allowed, e.g.
+ *   loom:cloud: "asw" is not one of aws, gcp, azure, digitalocean, kubernetes
+ *
+ * `parseSettings` is pure (plain objects in, Settings out) so the rules are unit-tested without Pulumi;
+ * `loadSettings` gathers the raw values from Pulumi config and calls it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { CLOUDS, type Cloud, IMPLEMENTED_CLOUDS } from "./cloud";
+import { ENVIRONMENTS, type Environment, PROFILES, type Profile, TIERS } from "./profiles";
+
+export const PROJECT = "loom";
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? `invalid stack configuration: ${problems[0]}`
+        : `invalid stack configuration:\n  - ${problems.join("\n  - ")}`,
+    );
+    this.name = "SettingsError";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Value rules shared by several keys
+// ---------------------------------------------------------------------------------------------------------------
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[a-z]{2,63}$/i;
+const TAG_KEY = /^[A-Za-z0-9_.:/=+@-]{1,128}$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+/** Names that look like credentials; values under them belong in the secret store, never in plain env. */
+export const SENSITIVE_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|DSN|AUTH)/i;
+
+/** `repo:tag` (tag not `latest`) or `repo@sha256:<64 hex>`: an image a rollback can return to. */
+export function imagePinProblem(image: string): string | undefined {
+  const digest = /^[^\s@]+@sha256:[a-f0-9]{64}$/;
+  if (image.includes("@")) return digest.test(image) ? undefined : "a digest must be @sha256:<64 hex digits>";
+  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+  const colon = lastSegment.lastIndexOf(":");
+  if (colon < 0) return "must be pinned: add a version tag (repo:1.4.2) or a digest (repo@sha256:…)";
+  const tag = lastSegment.slice(colon + 1);
+  if (tag === "latest") return "must be pinned: `latest` moves under you; use a version tag or a digest";
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return `tag "${tag}" is not a valid image tag`;
+  return undefined;
+}
+
+function cidrProblem(value: string): string | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (!m) return "must be an IPv4 CIDR such as 203.0.113.0/24";
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return "must be an IPv4 CIDR such as 203.0.113.0/24";
+  // biome-ignore lint/style/noNonNullAssertion: four octets matched above
+  const ip = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  if ((ip & mask) >>> 0 !== ip) return "has host bits set; use the network address";
+  return undefined;
+}
+
+const cidr = z.string().superRefine((v, ctx) => {
+  const problem = cidrProblem(v);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+// ---------------------------------------------------------------------------------------------------------------
+// The schema: one entry per `loom:` key (Pulumi.yaml declares the same keys with type/description/default)
+// ---------------------------------------------------------------------------------------------------------------
+
+const webOverride = z
+  .object({
+    cpu: z.number().positive(),
+    memoryMiB: int(128, 122_880),
+    minReplicas: int(1, 100),
+    maxReplicas: int(1, 500),
+    targetCpuPercent: int(10, 95),
+    targetRequestsPerTarget: int(10, 100_000),
+  })
+  .partial()
+  .strict();
+
+const workerOverride = z
+  .object({
+    cpu: z.number().positive(),
+    memoryMiB: int(128, 122_880),
+    minReplicas: int(0, 100),
+    maxReplicas: int(1, 500),
+    jobsPerWorker: int(1, 10_000),
+    spot: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+const databaseOverride = z
+  .object({
+    engineVersion: z.string().regex(/^(1[6-9]|[2-9]\d)(\.\d+)?$/, "must be PostgreSQL 16 or newer, e.g. 16 or 17.2"),
+    tier: z.enum(TIERS),
+    storageGiB: int(20, 65_536),
+    maxStorageGiB: int(20, 65_536),
+    highAvailability: z.boolean(),
+    readReplica: z.boolean(),
+    connectionPooler: z.boolean(),
+    performanceInsights: z.boolean(),
+    slowQueryMs: int(0, 600_000),
+  })
+  .partial()
+  .strict();
+
+const cacheOverride = z
+  .object({
+    tier: z.enum(TIERS),
+    nodes: int(1, 6),
+    highAvailability: z.boolean(),
+    snapshotRetentionDays: int(0, 35),
+  })
+  .partial()
+  .strict();
+
+const appSchema = z
+  .object({
+    port: int(1024, 65_535),
+    healthPath: z.string().regex(/^\/[\w./-]*$/, "must be an absolute URL path such as /healthz"),
+    readinessPath: z.string().regex(/^\/[\w./-]*$/, "must be an absolute URL path such as /readyz"),
+    metricsPath: z.string().regex(/^\/[\w./-]*$/, "must be an absolute URL path such as /metrics"),
+    /** UID:GID the containers run as; never 0. */
+    runAsUser: int(1, 2_147_483_647),
+  })
+  .partial()
+  .strict();
+
+const awsSchema = z
+  .object({
+    /** Route 53 hosted zone for `domain`: DNS-validated ACM certificate and alias record. */
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route 53 hosted zone id (Z…)"),
+    /** An existing ACM certificate for `domain`, used when no hosted zone is configured. */
+    certificateArn: z
+      .string()
+      .regex(/^arn:aws[\w-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, "must be an ACM certificate ARN"),
+    /** The VPC's address range (/16 to /20). */
+    vpcCidr: cidr,
+  })
+  .partial()
+  .strict();
+
+export const SCHEMA = z
+  .object({
+    cloud: z.enum(CLOUDS),
+    environment: z.enum(ENVIRONMENTS),
+    domain: z.string().regex(HOSTNAME, "must be a lower-case DNS name such as loom.example.com"),
+    image: z.string().superRefine((v, ctx) => {
+      const problem = imagePinProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+    ingressCidrs: z.array(cidr).min(1, "must list at least one CIDR (0.0.0.0/0 for a public service)"),
+    alertEmail: z.string().regex(EMAIL, "must be an e-mail address"),
+    tags: z.record(
+      z.string().regex(TAG_KEY, "tag keys are 1-128 of A-Z a-z 0-9 _ . : / = + @ -"),
+      z.string().max(256),
+    ),
+    appEnv: z.record(z.string().regex(ENV_NAME, "must be an UPPER_SNAKE environment variable name"), z.string()),
+    appSecrets: z.array(z.string().regex(ENV_NAME, "must be an UPPER_SNAKE environment variable name")),
+    app: appSchema,
+    // profile overrides
+    loadBalancer: z.boolean(),
+    autoscaling: z.boolean(),
+    alerting: z.boolean(),
+    backups: z.boolean(),
+    disasterRecovery: z.boolean(),
+    deletionProtection: z.boolean(),
+    waf: z.boolean(),
+    availabilityZones: int(2, 6),
+    natGateways: z.enum(["single", "perZone"]),
+    logRetentionDays: z.union(
+      [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map((d) =>
+        z.literal(d),
+      ) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>],
+    ),
+    backupRetentionDays: int(1, 35),
+    rateLimitPer5Min: int(100, 2_000_000_000),
+    web: webOverride,
+    worker: workerOverride,
+    database: databaseOverride,
+    cache: cacheOverride,
+    aws: awsSchema,
+  })
+  .partial()
+  .strict();
+
+export type RawSettings = z.input<typeof SCHEMA>;
+
+/** How each key is read from Pulumi config (Pulumi stores everything as strings or JSON). */
+export const KEY_KINDS: Readonly<Record<keyof RawSettings, "string" | "integer" | "boolean" | "object" | "array">> = {
+  cloud: "string",
+  environment: "string",
+  domain: "string",
+  image: "string",
+  ingressCidrs: "array",
+  alertEmail: "string",
+  tags: "object",
+  appEnv: "object",
+  appSecrets: "array",
+  app: "object",
+  loadBalancer: "boolean",
+  autoscaling: "boolean",
+  alerting: "boolean",
+  backups: "boolean",
+  disasterRecovery: "boolean",
+  deletionProtection: "boolean",
+  waf: "boolean",
+  availabilityZones: "integer",
+  natGateways: "string",
+  logRetentionDays: "integer",
+  backupRetentionDays: "integer",
+  rateLimitPer5Min: "integer",
+  web: "object",
+  worker: "object",
+  database: "object",
+  cache: "object",
+  aws: "object",
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// The result
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface AppContract {
+  port: number;
+  healthPath: string;
+  readinessPath: string;
+  metricsPath: string;
+  runAsUser: number;
+}
+
+export interface AwsSettings {
+  region: string;
+  hostedZoneId?: string;
+  certificateArn?: string;
+  vpcCidr: string;
+}
+
+export interface Settings {
+  project: string;
+  stack: string;
+  cloud: Cloud;
+  environment: Environment;
+  domain: string;
+  image: string;
+  ingressCidrs: string[];
+  alertEmail?: string;
+  /** Tags/labels for every resource: component defaults < these < per-resource. */
+  tags: Record<string, string>;
+  /** Non-secret environment variables for the app (validated: no sensitive-looking names). */
+  appEnv: Record<string, string>;
+  /**
+   * Environment variables the app reads from the cloud's secret store. The program creates an empty secret per
+   * name; operators put the value there out of band, so secret values never pass through Pulumi state.
+   */
+  appSecrets: string[];
+  app: AppContract;
+  /** The environment's profile with every stack override applied. */
+  profile: Profile;
+  /** `protect` stateful resources (true when deletion protection is on). */
+  protect: boolean;
+  aws?: AwsSettings;
+}
+
+export const APP_DEFAULTS: AppContract = {
+  port: 8080,
+  healthPath: "/healthz",
+  readinessPath: "/readyz",
+  metricsPath: "/metrics",
+  runAsUser: 10001,
+};
+
+const AWS_VPC_DEFAULT = "10.40.0.0/16";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------------------------------------------
+
+function show(value: unknown): string {
+  if (value === undefined) return "(not set)";
+  return JSON.stringify(value);
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const p of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function keyName(path: readonly PropertyKey[]): string {
+  const [head, ...rest] = path;
+  return `${PROJECT}:${String(head)}${rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`;
+}
+
+/** Turn one zod issue into "loom:key: <value> <what is allowed>". */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
+  const value = valueAt(raw, issue.path);
+  const key = keyName(issue.path);
+  switch (issue.code) {
+    case "invalid_value":
+      return [`${key}: ${show(value)} is not one of ${issue.values.map(String).join(", ")}`];
+    case "invalid_union":
+      return [`${key}: ${show(value)} is not allowed; ${issue.message}`];
+    case "unrecognized_keys":
+      return issue.keys.map((k) => {
+        const known = Object.keys(issue.path.length === 0 ? KEY_KINDS : {});
+        const hint = suggest(k, known);
+        return `${keyName([...issue.path, k])} is not a known key${hint ? `; did you mean ${keyName([...issue.path, hint])}?` : ""}`;
+      });
+    case "invalid_type":
+      return [`${key}: ${show(value)} must be ${article(issue.expected)}`];
+    case "too_small":
+      return [
+        `${key}: ${show(value)} is too small; ${issue.origin === "array" ? "needs at least" : "minimum is"} ${issue.minimum}${
+          issue.message && !issue.message.startsWith("Too small") ? ` (${issue.message})` : ""
+        }`,
+      ];
+    case "too_big":
+      return [`${key}: ${show(value)} is too large; maximum is ${issue.maximum}`];
+    default:
+      return [`${key}: ${show(value)} ${issue.message}`];
+  }
+}
+
+function article(expected: string): string {
+  if (expected === "int") return "a whole number";
+  if (expected === "object") return "an object (map)";
+  if (expected === "array") return "a list";
+  return `a ${expected}`;
+}
+
+/** The closest known key by edit distance, for typo hints. */
+function suggest(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const k of known) {
+    const d = levenshtein(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] as number;
+}
+
+export interface ParseContext {
+  stack: string;
+  /** Values from other namespaces the program needs (e.g. `aws:region`). */
+  providerConfig?: { awsRegion?: string };
+}
+
+/**
+ * Validate raw `loom:` config and merge it over the environment's profile. Throws `SettingsError` listing every
+ * problem (not just the first), each naming key, value and what is allowed.
+ */
+export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): Settings {
+  const problems: string[] = [];
+  const input = { ...raw };
+  if (input.environment === undefined && (ENVIRONMENTS as readonly string[]).includes(ctx.stack)) {
+    input.environment = ctx.stack;
+  }
+
+  const parsed = SCHEMA.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, input));
+    throw new SettingsError(problems);
+  }
+  const cfg = parsed.data;
+
+  // Required keys (zod's .partial() keeps the schema usable for per-key validation; presence is checked here so
+  // each message can say what to set).
+  if (cfg.cloud === undefined) problems.push(`${PROJECT}:cloud is required; one of ${CLOUDS.join(", ")}`);
+  else if (!(IMPLEMENTED_CLOUDS as readonly string[]).includes(cfg.cloud)) {
+    problems.push(
+      `${PROJECT}:cloud "${cfg.cloud}" is not implemented yet; implemented: ${IMPLEMENTED_CLOUDS.join(", ")}`,
+    );
+  }
+  if (cfg.environment === undefined) {
+    problems.push(
+      `${PROJECT}:environment is required when the stack name ("${ctx.stack}") is not one of ${ENVIRONMENTS.join(", ")}`,
+    );
+  }
+  if (cfg.domain === undefined) problems.push(`${PROJECT}:domain is required, e.g. loom.example.com`);
+  if (cfg.image === undefined) problems.push(`${PROJECT}:image is required, e.g. ghcr.io/acme/loom:1.4.2`);
+
+  if (problems.length > 0 || cfg.cloud === undefined || cfg.environment === undefined) {
+    throw new SettingsError(problems);
+  }
+
+  const base = PROFILES[cfg.environment];
+  const profile: Profile = {
+    loadBalancer: cfg.loadBalancer ?? base.loadBalancer,
+    autoscaling: cfg.autoscaling ?? base.autoscaling,
+    alerting: cfg.alerting ?? base.alerting,
+    backups: cfg.backups ?? base.backups,
+    disasterRecovery: cfg.disasterRecovery ?? base.disasterRecovery,
+    deletionProtection: cfg.deletionProtection ?? base.deletionProtection,
+    waf: cfg.waf ?? base.waf,
+    availabilityZones: cfg.availabilityZones ?? base.availabilityZones,
+    natGateways: cfg.natGateways ?? base.natGateways,
+    logRetentionDays: cfg.logRetentionDays ?? base.logRetentionDays,
+    backupRetentionDays: cfg.backupRetentionDays ?? base.backupRetentionDays,
+    rateLimitPer5Min: cfg.rateLimitPer5Min ?? base.rateLimitPer5Min,
+    web: { ...base.web, ...cfg.web },
+    worker: { ...base.worker, ...cfg.worker },
+    database: { ...base.database, ...cfg.database },
+    cache: { ...base.cache, ...cfg.cache },
+  };
+
+  // Cross-key rules.
+  for (const tierName of ["web", "worker"] as const) {
+    const w = profile[tierName];
+    if (w.minReplicas > w.maxReplicas) {
+      problems.push(
+        `${PROJECT}:${tierName}.minReplicas: ${w.minReplicas} is larger than ${PROJECT}:${tierName}.maxReplicas (${w.maxReplicas})`,
+      );
+    }
+  }
+  if (profile.database.maxStorageGiB < profile.database.storageGiB) {
+    problems.push(
+      `${PROJECT}:database.maxStorageGiB: ${profile.database.maxStorageGiB} is smaller than ${PROJECT}:database.storageGiB (${profile.database.storageGiB})`,
+    );
+  }
+  if (profile.cache.highAvailability && profile.cache.nodes < 2) {
+    problems.push(
+      `${PROJECT}:cache.nodes: ${profile.cache.nodes} is too small for cache.highAvailability; needs at least 2`,
+    );
+  }
+  if (cfg.environment === "prod" && profile.backupRetentionDays < 14) {
+    problems.push(`${PROJECT}:backupRetentionDays: ${profile.backupRetentionDays} is too small for prod; minimum is 14`);
+  }
+  if (cfg.environment === "staging" && profile.backupRetentionDays < 7) {
+    problems.push(
+      `${PROJECT}:backupRetentionDays: ${profile.backupRetentionDays} is too small for staging; minimum is 7`,
+    );
+  }
+  if (profile.alerting && cfg.alertEmail === undefined) {
+    problems.push(
+      `${PROJECT}:alertEmail is required when alerting is on (the ${cfg.environment} profile, or ${PROJECT}:alerting: true)`,
+    );
+  }
+  for (const name of Object.keys(cfg.appEnv ?? {})) {
+    if (SENSITIVE_NAME.test(name)) {
+      problems.push(
+        `${PROJECT}:appEnv.${name} looks like a credential; list it in ${PROJECT}:appSecrets so it comes from the secret store`,
+      );
+    }
+  }
+
+  let aws: AwsSettings | undefined;
+  if (cfg.cloud === "aws") {
+    const region = ctx.providerConfig?.awsRegion;
+    if (!region) problems.push(`aws:region is required for ${PROJECT}:cloud aws, e.g. eu-west-1`);
+    else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) {
+      problems.push(`aws:region: ${show(region)} is not an AWS region name such as eu-west-1`);
+    }
+    if (!cfg.aws?.hostedZoneId && !cfg.aws?.certificateArn) {
+      problems.push(
+        `${PROJECT}:aws.certificateArn is required when ${PROJECT}:aws.hostedZoneId is not set (the ALB needs a certificate for ${cfg.domain})`,
+      );
+    }
+    const vpcCidr = cfg.aws?.vpcCidr ?? AWS_VPC_DEFAULT;
+    const prefix = Number(vpcCidr.split("/")[1]);
+    if (prefix < 16 || prefix > 20) {
+      problems.push(`${PROJECT}:aws.vpcCidr: ${show(vpcCidr)} must be a /16 to /20 network`);
+    }
+    aws = { region: region ?? "", vpcCidr, hostedZoneId: cfg.aws?.hostedZoneId, certificateArn: cfg.aws?.certificateArn };
+  } else if (cfg.aws !== undefined) {
+    problems.push(`${PROJECT}:aws is set but ${PROJECT}:cloud is "${cfg.cloud}"; remove it or set ${PROJECT}:cloud: aws`);
+  }
+
+  if (problems.length > 0) throw new SettingsError(problems);
+
+  return {
+    project: PROJECT,
+    stack: ctx.stack,
+    cloud: cfg.cloud,
+    environment: cfg.environment,
+    domain: cfg.domain as string,
+    image: cfg.image as string,
+    ingressCidrs: cfg.ingressCidrs ?? ["0.0.0.0/0"],
+    alertEmail: cfg.alertEmail,
+    tags: cfg.tags ?? {},
+    appEnv: cfg.appEnv ?? {},
+    appSecrets: cfg.appSecrets ?? ["LLM_API_KEY"],
+    app: { ...APP_DEFAULTS, ...cfg.app },
+    profile,
+    protect: profile.deletionProtection,
+    aws,
+  };
+}
+
+/**
+ * Read every `loom:` key from Pulumi config, converting each to the kind the schema expects (Pulumi keeps scalars
+ * as strings). A value that does not convert is passed through unchanged so the schema's message shows it.
+ */
+export function readRawConfig(all: Record<string, string>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(all)) {
+    if (!fullKey.startsWith(`${PROJECT}:`)) continue;
+    const key = fullKey.slice(PROJECT.length + 1);
+    const kind = (KEY_KINDS as Record<string, string>)[key];
+    raw[key] = convert(text, kind);
+  }
+  return raw;
+}
+
+function convert(text: string, kind: string | undefined): unknown {
+  switch (kind) {
+    case "integer": {
+      const n = Number(text);
+      return text.trim() !== "" && Number.isFinite(n) ? n : text;
+    }
+    case "boolean":
+      return text === "true" ? true : text === "false" ? false : text;
+    case "object":
+    case "array":
+      try {
+        return JSON.parse(text);
+      } catch {
+        return text;
+      }
+    default:
+      return text;
+  }
+}
+
+/** Settings for the running stack. Call once, before any resource is created. */
+export function loadSettings(): Settings {
+  const all = pulumi.runtime.allConfig();
+  return parseSettings(readRawConfig(all), {
+    stack: pulumi.getStack(),
+    providerConfig: { awsRegion: all["aws:region"] },
+  });
+}

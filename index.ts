@@ -1,0 +1,115 @@
+/**
+ * Composition root: stack config → typed Settings → components → stack outputs.
+ * Everything cloud-specific happens inside the components (components/<name>/<cloud>.ts).
+ */
+import { AppService } from "./components/app-service";
+import { Backups } from "./components/backups";
+import { Cache } from "./components/cache";
+import { Database } from "./components/database";
+import { Network } from "./components/network";
+import { Observability } from "./components/observability";
+import { loadSettings } from "./components/settings";
+
+// Fails here, before any resource is registered, when the stack config is invalid.
+const settings = loadSettings();
+const { profile } = settings;
+
+const base = {
+  cloud: settings.cloud,
+  context: { project: settings.project, stack: settings.stack, environment: settings.environment, tags: settings.tags },
+  protect: settings.protect,
+};
+const region = settings.aws?.region;
+
+const network = new Network("loom", {
+  ...base,
+  cidr: settings.aws?.vpcCidr,
+  zones: profile.availabilityZones,
+  natGateways: profile.natGateways,
+  flowLogRetentionDays: profile.logRetentionDays,
+  ingressCidrs: settings.ingressCidrs,
+  appPort: settings.app.port,
+  region,
+});
+
+const database = new Database("loom", {
+  ...base,
+  network,
+  ...profile.database,
+  backupRetentionDays: profile.backupRetentionDays,
+  deletionProtection: profile.deletionProtection,
+  logRetentionDays: profile.logRetentionDays,
+});
+
+const cache = new Cache("loom", {
+  ...base,
+  network,
+  ...profile.cache,
+  logRetentionDays: profile.logRetentionDays,
+});
+
+// Secret stores for the app's own credentials (LLM API keys…) are created empty by AppService; the values are put
+// there out of band (docs/runbooks/deploy.md), so they never pass through Pulumi state.
+const app = new AppService("loom", {
+  ...base,
+  network,
+  image: settings.image,
+  domain: settings.domain,
+  tls: { dnsZoneId: settings.aws?.hostedZoneId, certificateId: settings.aws?.certificateArn },
+  web: profile.web,
+  worker: profile.worker,
+  autoscaling: profile.autoscaling,
+  env: {
+    ...settings.appEnv,
+    LOOM_ENVIRONMENT: settings.environment,
+    PORT: String(settings.app.port),
+    DATABASE_HOST: database.endpoint,
+    DATABASE_READER_HOST: database.readerEndpoint,
+    DATABASE_PORT: database.port.apply(String),
+    DATABASE_NAME: database.databaseName,
+    DATABASE_SSLMODE: "verify-full",
+    REDIS_HOST: cache.endpoint,
+    REDIS_PORT: cache.port.apply(String),
+    REDIS_TLS: "true",
+  },
+  secrets: {
+    DATABASE_USER: database.credentials.username,
+    DATABASE_PASSWORD: database.credentials.password,
+    REDIS_PASSWORD: cache.authToken,
+  },
+  appSecretNames: settings.appSecrets,
+  app: settings.app,
+  logRetentionDays: profile.logRetentionDays,
+  waf: profile.waf,
+  rateLimitPer5Min: profile.rateLimitPer5Min,
+  ingressCidrs: settings.ingressCidrs,
+  deletionProtection: profile.deletionProtection,
+  region,
+});
+
+const observability = new Observability("loom", {
+  ...base,
+  alerting: profile.alerting,
+  alertEmail: settings.alertEmail,
+  targets: { app: app.monitoring, database: database.monitoring, cache: cache.monitoring },
+});
+
+const backups = new Backups("loom", {
+  ...base,
+  enabled: profile.backups,
+  targets: database.backupTargets,
+  retentionDays: profile.backupRetentionDays,
+});
+
+export const cloud = settings.cloud;
+export const environment = settings.environment;
+export const url = app.url;
+export const edgeHostname = app.edgeHostname;
+export const migrateCommand = app.migrateCommand;
+export const databaseEndpoint = database.endpoint;
+export const databaseReaderEndpoint = database.readerEndpoint;
+export const cacheEndpoint = cache.endpoint;
+export const alarmTargets = observability.alarmTargets;
+export const alerts = observability.alertNames;
+export const dashboard = observability.dashboard;
+export const backupVault = backups.vaultName;

@@ -1,0 +1,68 @@
+/**
+ * Test helpers over the shared mock engine (scripts/lib/mock-engine.ts — the only caller of `setMocks`).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { type PlannedResource, type ProgramRun, runProgram } from "../../scripts/lib/mock-engine";
+import type { TagContext } from "../../components/tags";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Build components inside a mocked stack (config is empty unless given) and return what they registered. */
+export async function runComponents(
+  build: () => Record<string, unknown> | undefined | void,
+  config: Record<string, string> = { "aws:region": "eu-west-1" },
+  stack = "test",
+): Promise<ProgramRun> {
+  return runProgram({
+    project: "loom",
+    stack,
+    config,
+    program: async () => build() ?? {},
+  });
+}
+
+/** Every resource of `type`. */
+export function ofType(run: ProgramRun, type: string): PlannedResource[] {
+  return run.resources.filter((r) => r.type === type);
+}
+
+/** The one resource of `type` (named `name` when given); fails the test when there is not exactly one. */
+export function one(run: ProgramRun, type: string, name?: string): PlannedResource {
+  const found = ofType(run, type).filter((r) => name === undefined || r.name === name);
+  if (found.length !== 1) {
+    throw new Error(
+      `expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+    );
+  }
+  return found[0] as PlannedResource;
+}
+
+/** Resolve an Output in a test. */
+export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply(resolve));
+}
+
+export function context(environment: "dev" | "staging" | "prod"): TagContext {
+  return { project: "loom", stack: environment, environment, tags: { team: "platform" } };
+}
+
+/** Stack config file as the plan tool reads it. */
+export function stackFile(stack: string): string {
+  return fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+}
+
+/** A NetworkOutputs with fixed ids, for testing a component without building a network. */
+export function fakeNetwork(): import("../../components/network").NetworkOutputs {
+  const o = pulumi.output;
+  return {
+    networkId: o("vpc-0mock"),
+    cidr: o("10.40.0.0/16"),
+    zones: ["eu-west-1a", "eu-west-1b"],
+    publicSubnetIds: o(["subnet-public-a", "subnet-public-b"]),
+    privateSubnetIds: o(["subnet-private-a", "subnet-private-b"]),
+    dataSubnetIds: o(["subnet-data-a", "subnet-data-b"]),
+    tiers: { edge: o("sg-edge"), app: o("sg-app"), database: o("sg-database"), cache: o("sg-cache") },
+  };
+}
