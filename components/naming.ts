@@ -13,7 +13,11 @@ export function prefix(project: string, environment: string): string {
  * name (AWS target groups: 32, ALBs: 32, ElastiCache ids: 40).
  */
 export function fit(name: string, max: number): string {
-  const clean = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+  const clean = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
   if (clean.length <= max) return clean;
   const hash = fnv1a(clean).toString(36).slice(0, 6);
   return `${clean.slice(0, max - hash.length - 1).replace(/-$/, "")}-${hash}`;

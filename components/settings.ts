@@ -71,6 +71,11 @@ const cidr = z.string().superRefine((v, ctx) => {
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/** The retention periods CloudWatch Logs accepts (the strictest of the clouds). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
 // ---------------------------------------------------------------------------------------------------------------
 // The schema: one entry per `loom:` key (Pulumi.yaml declares the same keys with type/description/default)
 // ---------------------------------------------------------------------------------------------------------------
@@ -150,6 +155,32 @@ const awsSchema = z
   .partial()
   .strict();
 
+/** Overrides of the environment's profile (profiles.ts), key for key; anything not set keeps the profile value. */
+const profileOverride = z
+  .object({
+    loadBalancer: z.boolean(),
+    autoscaling: z.boolean(),
+    alerting: z.boolean(),
+    backups: z.boolean(),
+    disasterRecovery: z.boolean(),
+    deletionProtection: z.boolean(),
+    waf: z.boolean(),
+    availabilityZones: int(2, 6),
+    natGateways: z.enum(["single", "perZone"]),
+    logRetentionDays: z.union(
+      LOG_RETENTION_DAYS.map((d) => z.literal(d)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>],
+      { error: `must be one of ${LOG_RETENTION_DAYS.join(", ")} (the retention periods CloudWatch Logs accepts)` },
+    ),
+    backupRetentionDays: int(1, 35),
+    rateLimitPer5Min: int(100, 2_000_000_000),
+    web: webOverride,
+    worker: workerOverride,
+    database: databaseOverride,
+    cache: cacheOverride,
+  })
+  .partial()
+  .strict();
+
 export const SCHEMA = z
   .object({
     cloud: z.enum(CLOUDS),
@@ -161,34 +192,11 @@ export const SCHEMA = z
     }),
     ingressCidrs: z.array(cidr).min(1, "must list at least one CIDR (0.0.0.0/0 for a public service)"),
     alertEmail: z.string().regex(EMAIL, "must be an e-mail address"),
-    tags: z.record(
-      z.string().regex(TAG_KEY, "tag keys are 1-128 of A-Z a-z 0-9 _ . : / = + @ -"),
-      z.string().max(256),
-    ),
+    tags: z.record(z.string().regex(TAG_KEY, "tag keys are 1-128 of A-Z a-z 0-9 _ . : / = + @ -"), z.string().max(256)),
     appEnv: z.record(z.string().regex(ENV_NAME, "must be an UPPER_SNAKE environment variable name"), z.string()),
     appSecrets: z.array(z.string().regex(ENV_NAME, "must be an UPPER_SNAKE environment variable name")),
     app: appSchema,
-    // profile overrides
-    loadBalancer: z.boolean(),
-    autoscaling: z.boolean(),
-    alerting: z.boolean(),
-    backups: z.boolean(),
-    disasterRecovery: z.boolean(),
-    deletionProtection: z.boolean(),
-    waf: z.boolean(),
-    availabilityZones: int(2, 6),
-    natGateways: z.enum(["single", "perZone"]),
-    logRetentionDays: z.union(
-      [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map((d) =>
-        z.literal(d),
-      ) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>],
-    ),
-    backupRetentionDays: int(1, 35),
-    rateLimitPer5Min: int(100, 2_000_000_000),
-    web: webOverride,
-    worker: workerOverride,
-    database: databaseOverride,
-    cache: cacheOverride,
+    profile: profileOverride,
     aws: awsSchema,
   })
   .partial()
@@ -208,24 +216,15 @@ export const KEY_KINDS: Readonly<Record<keyof RawSettings, "string" | "integer" 
   appEnv: "object",
   appSecrets: "array",
   app: "object",
-  loadBalancer: "boolean",
-  autoscaling: "boolean",
-  alerting: "boolean",
-  backups: "boolean",
-  disasterRecovery: "boolean",
-  deletionProtection: "boolean",
-  waf: "boolean",
-  availabilityZones: "integer",
-  natGateways: "string",
-  logRetentionDays: "integer",
-  backupRetentionDays: "integer",
-  rateLimitPer5Min: "integer",
-  web: "object",
-  worker: "object",
-  database: "object",
-  cache: "object",
+  profile: "object",
   aws: "object",
 };
+
+/**
+ * Keys whose Pulumi.yaml default is the empty string, meaning "not set" (Pulumi applies a declared key's default
+ * to every stack, so a key without a fixed default declares "" and the program reads it as absent).
+ */
+const EMPTY_MEANS_UNSET = new Set(["environment", "alertEmail"]);
 
 // ---------------------------------------------------------------------------------------------------------------
 // The result
@@ -316,8 +315,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
       return [`${key}: ${show(value)} is not allowed; ${issue.message}`];
     case "unrecognized_keys":
       return issue.keys.map((k) => {
-        const known = Object.keys(issue.path.length === 0 ? KEY_KINDS : {});
-        const hint = suggest(k, known);
+        const hint = suggest(k, knownKeysAt(issue.path));
         return `${keyName([...issue.path, k])} is not a known key${hint ? `; did you mean ${keyName([...issue.path, hint])}?` : ""}`;
       });
     case "invalid_type":
@@ -335,6 +333,17 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
   }
 }
 
+/** The keys the schema allows at `path` (for "did you mean" hints). */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  // biome-ignore lint/suspicious/noExplicitAny: walking zod's internal wrappers generically
+  let node: any = SCHEMA;
+  for (const p of path) {
+    node = node?.shape?.[p as string];
+    while (node && !node.shape && typeof node.unwrap === "function") node = node.unwrap();
+  }
+  return Object.keys(node?.shape ?? {});
+}
+
 function article(expected: string): string {
   if (expected === "int") return "a whole number";
   if (expected === "object") return "an object (map)";
@@ -345,7 +354,7 @@ function article(expected: string): string {
 /** The closest known key by edit distance, for typo hints. */
 function suggest(key: string, known: string[]): string | undefined {
   let best: string | undefined;
-  let bestDistance = 4;
+  let bestDistance = Math.max(1, Math.floor(key.length / 4)) + 1;
   for (const k of known) {
     const d = levenshtein(key.toLowerCase(), k.toLowerCase());
     if (d < bestDistance) {
@@ -383,6 +392,7 @@ export interface ParseContext {
 export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): Settings {
   const problems: string[] = [];
   const input = { ...raw };
+  for (const key of EMPTY_MEANS_UNSET) if (input[key] === "") delete input[key];
   if (input.environment === undefined && (ENVIRONMENTS as readonly string[]).includes(ctx.stack)) {
     input.environment = ctx.stack;
   }
@@ -415,55 +425,48 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
   }
 
   const base = PROFILES[cfg.environment];
+  const o = cfg.profile ?? {};
   const profile: Profile = {
-    loadBalancer: cfg.loadBalancer ?? base.loadBalancer,
-    autoscaling: cfg.autoscaling ?? base.autoscaling,
-    alerting: cfg.alerting ?? base.alerting,
-    backups: cfg.backups ?? base.backups,
-    disasterRecovery: cfg.disasterRecovery ?? base.disasterRecovery,
-    deletionProtection: cfg.deletionProtection ?? base.deletionProtection,
-    waf: cfg.waf ?? base.waf,
-    availabilityZones: cfg.availabilityZones ?? base.availabilityZones,
-    natGateways: cfg.natGateways ?? base.natGateways,
-    logRetentionDays: cfg.logRetentionDays ?? base.logRetentionDays,
-    backupRetentionDays: cfg.backupRetentionDays ?? base.backupRetentionDays,
-    rateLimitPer5Min: cfg.rateLimitPer5Min ?? base.rateLimitPer5Min,
-    web: { ...base.web, ...cfg.web },
-    worker: { ...base.worker, ...cfg.worker },
-    database: { ...base.database, ...cfg.database },
-    cache: { ...base.cache, ...cfg.cache },
-  };
+    ...base,
+    ...o,
+    web: { ...base.web, ...o.web },
+    worker: { ...base.worker, ...o.worker },
+    database: { ...base.database, ...o.database },
+    cache: { ...base.cache, ...o.cache },
+  } as Profile;
 
   // Cross-key rules.
   for (const tierName of ["web", "worker"] as const) {
     const w = profile[tierName];
     if (w.minReplicas > w.maxReplicas) {
       problems.push(
-        `${PROJECT}:${tierName}.minReplicas: ${w.minReplicas} is larger than ${PROJECT}:${tierName}.maxReplicas (${w.maxReplicas})`,
+        `${PROJECT}:profile.${tierName}.minReplicas: ${w.minReplicas} is larger than ${PROJECT}:profile.${tierName}.maxReplicas (${w.maxReplicas})`,
       );
     }
   }
   if (profile.database.maxStorageGiB < profile.database.storageGiB) {
     problems.push(
-      `${PROJECT}:database.maxStorageGiB: ${profile.database.maxStorageGiB} is smaller than ${PROJECT}:database.storageGiB (${profile.database.storageGiB})`,
+      `${PROJECT}:profile.database.maxStorageGiB: ${profile.database.maxStorageGiB} is smaller than ${PROJECT}:profile.database.storageGiB (${profile.database.storageGiB})`,
     );
   }
   if (profile.cache.highAvailability && profile.cache.nodes < 2) {
     problems.push(
-      `${PROJECT}:cache.nodes: ${profile.cache.nodes} is too small for cache.highAvailability; needs at least 2`,
+      `${PROJECT}:profile.cache.nodes: ${profile.cache.nodes} is too small for profile.cache.highAvailability; needs at least 2`,
     );
   }
   if (cfg.environment === "prod" && profile.backupRetentionDays < 14) {
-    problems.push(`${PROJECT}:backupRetentionDays: ${profile.backupRetentionDays} is too small for prod; minimum is 14`);
+    problems.push(
+      `${PROJECT}:profile.backupRetentionDays: ${profile.backupRetentionDays} is too small for prod; minimum is 14`,
+    );
   }
   if (cfg.environment === "staging" && profile.backupRetentionDays < 7) {
     problems.push(
-      `${PROJECT}:backupRetentionDays: ${profile.backupRetentionDays} is too small for staging; minimum is 7`,
+      `${PROJECT}:profile.backupRetentionDays: ${profile.backupRetentionDays} is too small for staging; minimum is 7`,
     );
   }
   if (profile.alerting && cfg.alertEmail === undefined) {
     problems.push(
-      `${PROJECT}:alertEmail is required when alerting is on (the ${cfg.environment} profile, or ${PROJECT}:alerting: true)`,
+      `${PROJECT}:alertEmail is required when alerting is on (the ${cfg.environment} profile, or ${PROJECT}:profile.alerting: true)`,
     );
   }
   for (const name of Object.keys(cfg.appEnv ?? {})) {
@@ -491,9 +494,16 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     if (prefix < 16 || prefix > 20) {
       problems.push(`${PROJECT}:aws.vpcCidr: ${show(vpcCidr)} must be a /16 to /20 network`);
     }
-    aws = { region: region ?? "", vpcCidr, hostedZoneId: cfg.aws?.hostedZoneId, certificateArn: cfg.aws?.certificateArn };
+    aws = {
+      region: region ?? "",
+      vpcCidr,
+      hostedZoneId: cfg.aws?.hostedZoneId,
+      certificateArn: cfg.aws?.certificateArn,
+    };
   } else if (cfg.aws !== undefined) {
-    problems.push(`${PROJECT}:aws is set but ${PROJECT}:cloud is "${cfg.cloud}"; remove it or set ${PROJECT}:cloud: aws`);
+    problems.push(
+      `${PROJECT}:aws is set but ${PROJECT}:cloud is "${cfg.cloud}"; remove it or set ${PROJECT}:cloud: aws`,
+    );
   }
 
   if (problems.length > 0) throw new SettingsError(problems);

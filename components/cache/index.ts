@@ -7,10 +7,10 @@
  * | aws | ElastiCache replication group (TLS required, KMS at rest, generated AUTH token in Secrets Manager, Multi-AZ failover in prod, snapshots) |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Tier } from "../profiles";
 import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
+import type { Tier } from "../profiles";
 
 export interface CacheArgs extends BaseArgs {
   network: NetworkOutputs;

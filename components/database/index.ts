@@ -6,10 +6,10 @@
  * | aws | RDS PostgreSQL (customer KMS key, rds.force_ssl, managed master secret, Multi-AZ in prod, read replica, RDS Proxy, Performance Insights, enhanced monitoring) |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Tier } from "../profiles";
 import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
+import type { Tier } from "../profiles";
 
 export interface DatabaseArgs extends BaseArgs {
   /** The network to live in (private data subnets and the database tier's identity). */

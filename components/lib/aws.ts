@@ -3,9 +3,10 @@
  * managed KMS keys with rotation and a key policy per consuming service, and KMS-encrypted log groups.
  * Loaded only by components/<name>/aws.ts, so non-AWS stacks never load @pulumi/aws.
  */
+
+import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
-import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
 import { Alias } from "@pulumi/aws/kms/alias";
 import { Key } from "@pulumi/aws/kms/key";
 import * as pulumi from "@pulumi/pulumi";
@@ -47,30 +48,28 @@ export const KMS_DELETION_WINDOW_DAYS = 30;
  * a key makes every backup and snapshot encrypted with it unreadable.
  */
 export function kmsKey(parent: pulumi.Resource, name: string, args: KmsKeyArgs): Key {
-  const policy = pulumi
-    .all([args.account.accountId, args.account.partition])
-    .apply(([accountId, partition]) =>
-      JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "AccountAdministers",
-            Effect: "Allow",
-            Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-            Action: "kms:*",
-            Resource: "*",
-          },
-          ...(args.servicePrincipals ?? []).map((service, i) => ({
-            Sid: `ServiceUse${i}`,
-            Effect: "Allow",
-            Principal: { Service: service },
-            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-            Resource: "*",
-            Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-          })),
-        ],
-      }),
-    );
+  const policy = pulumi.all([args.account.accountId, args.account.partition]).apply(([accountId, partition]) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "AccountAdministers",
+          Effect: "Allow",
+          Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
+        ...(args.servicePrincipals ?? []).map((service, i) => ({
+          Sid: `ServiceUse${i}`,
+          Effect: "Allow",
+          Principal: { Service: service },
+          Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        })),
+      ],
+    }),
+  );
   const key = new Key(
     name,
     {

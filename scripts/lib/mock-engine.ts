@@ -199,20 +199,28 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     );
 
     const registered: { resource: pulumi.Resource; type: string; name: string; opts: pulumi.ResourceOptions }[] = [];
+    // The program's own error is caught here and rethrown after the runtime has settled: thrown inside the
+    // Stack's init it would otherwise surface as an unhandled rejection that ends the process.
+    let programError: unknown;
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((a) => {
         registered.push({ resource: a.resource, type: a.type, name: a.name, opts: a.opts });
         return undefined;
       });
-      if (typeof opts.program === "function") return opts.program();
-      const entry = path.resolve(opts.program);
-      delete require.cache[require.resolve(entry)];
-      return { ...require(entry) };
+      try {
+        if (typeof opts.program === "function") return await opts.program();
+        const entry = path.resolve(opts.program);
+        delete require.cache[require.resolve(entry)];
+        return { ...require(entry) };
+      } catch (e) {
+        programError = e;
+        return {};
+      }
     });
     await pulumi.runtime.disconnect();
+    if (programError !== undefined) throw programError;
 
-    const urnOf = async (r: pulumi.Resource) =>
-      new Promise<string>((resolve) => r.urn.apply((u) => resolve(u)));
+    const urnOf = async (r: pulumi.Resource) => new Promise<string>((resolve) => r.urn.apply((u) => resolve(u)));
     const resources: PlannedResource[] = [];
     for (const r of registered) {
       const urn = await urnOf(r.resource);

@@ -4,14 +4,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type PlannedResource, type ProgramRun, runProgram } from "../../scripts/lib/mock-engine";
 import type { TagContext } from "../../components/tags";
+import { type PlannedResource, type ProgramRun, runProgram } from "../../scripts/lib/mock-engine";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Build components inside a mocked stack (config is empty unless given) and return what they registered. */
 export async function runComponents(
-  build: () => Record<string, unknown> | undefined | void,
+  build: () => Record<string, unknown> | undefined,
   config: Record<string, string> = { "aws:region": "eu-west-1" },
   stack = "test",
 ): Promise<ProgramRun> {

@@ -1,0 +1,61 @@
+/**
+ * Fargate task sizes: the cloud-neutral vCPU/MiB of a workload mapped to the cpu/memory units an ECS task
+ * definition takes, with the combinations Fargate accepts (Linux, platform 1.4.0). An invalid combination fails
+ * while the program runs, naming the workload, instead of at the ECS API in the middle of a deployment.
+ */
+import { invalid } from "../lib/component";
+
+/** Memory (MiB) Fargate allows for each CPU size, keyed by vCPU. */
+export const FARGATE_MEMORY_MIB: Readonly<Record<number, readonly number[]>> = {
+  0.25: [512, 1024, 2048],
+  0.5: range(1024, 4096, 1024),
+  1: range(2048, 8192, 1024),
+  2: range(4096, 16384, 1024),
+  4: range(8192, 30720, 1024),
+  8: range(16384, 61440, 4096),
+  16: range(32768, 122880, 8192),
+};
+
+export interface FargateSize {
+  /** CPU units (1024 per vCPU), as the task definition's `cpu` string. */
+  cpu: string;
+  /** Memory in MiB, as the task definition's `memory` string. */
+  memory: string;
+}
+
+/**
+ * The task definition units for `cpu` vCPU and `memoryMiB` MiB. `workload` names the argument in the error
+ * (e.g. "web" → propertyPath "web.memoryMiB").
+ */
+export function fargateSize(workload: string, cpu: number, memoryMiB: number): FargateSize {
+  const allowed = FARGATE_MEMORY_MIB[cpu];
+  if (!allowed) {
+    invalid(
+      `${workload}.cpu`,
+      `${cpu} vCPU is not a Fargate size; allowed: ${Object.keys(FARGATE_MEMORY_MIB)
+        .map(Number)
+        .sort((a, b) => a - b)
+        .join(", ")} vCPU`,
+    );
+  }
+  if (!allowed.includes(memoryMiB)) {
+    invalid(
+      `${workload}.memoryMiB`,
+      `${memoryMiB} MiB is not a Fargate memory size for ${cpu} vCPU; allowed: ${describe(allowed)}`,
+    );
+  }
+  return { cpu: String(Math.round(cpu * 1024)), memory: String(memoryMiB) };
+}
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let v = from; v <= to; v += step) out.push(v);
+  return out;
+}
+
+/** "512, 1024, 2048 MiB" or "2048–8192 MiB in steps of 1024" for long ranges. */
+function describe(values: readonly number[]): string {
+  if (values.length <= 3) return `${values.join(", ")} MiB`;
+  const step = (values[1] as number) - (values[0] as number);
+  return `${values[0]}–${values[values.length - 1]} MiB in steps of ${step}`;
+}

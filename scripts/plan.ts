@@ -1,0 +1,115 @@
+/**
+ * npm run plan -- --stack <name> [--cloud <cloud>] [--json <file>] [--no-policy] [--policy-config <file>]
+ *
+ * The credential-free main job: runs index.ts with the stack's real config under the mock engine, prints the
+ * resource tree like `pulumi preview`, and runs the loom-guard pack on every resource.
+ * Exit: 0 clean · 1 mandatory policy violations · 2 bad config or usage (the message names the key) · 3 a bug.
+ */
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import { CLOUDS } from "../components/cloud";
+import { mandatory, planStack, renderTree, toJson, UsageError } from "./lib/plan";
+
+const USAGE =
+  "usage: npm run plan -- --stack <dev|staging|prod|…> [--cloud <aws|gcp|azure|digitalocean|kubernetes>] [--json <file>] [--no-policy] [--policy-config <file>]";
+
+function isConfigError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  return (
+    e.name === "SettingsError" ||
+    e.name === "InputPropertyError" ||
+    e instanceof UsageError ||
+    // InputPropertyError has no distinct name; it carries propertyPath.
+    "propertyPath" in e
+  );
+}
+
+async function main(): Promise<number> {
+  let values: { stack?: string; cloud?: string; json?: string; "no-policy"?: boolean; "policy-config"?: string };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        stack: { type: "string", short: "s" },
+        cloud: { type: "string" },
+        json: { type: "string" },
+        "no-policy": { type: "boolean" },
+        "policy-config": { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (!values.stack) {
+    console.error(`--stack is required\n${USAGE}`);
+    return 2;
+  }
+  if (values.cloud !== undefined && !(CLOUDS as readonly string[]).includes(values.cloud)) {
+    console.error(`--cloud: "${values.cloud}" is not one of ${CLOUDS.join(", ")}`);
+    return 2;
+  }
+  let packConfig: Record<string, never> | undefined;
+  if (values["policy-config"]) {
+    try {
+      packConfig = JSON.parse(fs.readFileSync(values["policy-config"], "utf8"));
+    } catch (e) {
+      console.error(`--policy-config: cannot read ${values["policy-config"]}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
+
+  let result: Awaited<ReturnType<typeof planStack>>;
+  try {
+    result = await planStack({
+      stack: values.stack,
+      cloud: values.cloud,
+      policy: !values["no-policy"],
+      packConfig,
+    });
+  } catch (e) {
+    if (isConfigError(e)) {
+      const err = e as Error & { propertyPath?: string; reason?: string };
+      console.error(err.propertyPath ? `invalid component argument ${err.propertyPath}: ${err.reason}` : err.message);
+      return 2;
+    }
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    return 3;
+  }
+
+  console.log(
+    `Previewing update (${result.project}/${result.stack}, cloud ${result.cloud}; mock engine, no credentials)\n`,
+  );
+  console.log(renderTree(result));
+  console.log("\nOutputs:");
+  for (const [k, v] of Object.entries(result.outputs)) console.log(`    ${k}: ${JSON.stringify(v)}`);
+
+  if (values.json) {
+    fs.writeFileSync(values.json, `${JSON.stringify(toJson(result), null, 2)}\n`);
+    console.log(`\nWrote ${values.json}`);
+  }
+
+  if (!result.policy) {
+    console.log("\nPolicies: skipped (--no-policy)");
+    return 0;
+  }
+  const { violations, pack } = result.policy;
+  console.log(
+    `\nPolicies (${pack}): ${violations.length === 0 ? "no violations" : `${violations.length} violation(s)`}`,
+  );
+  for (const v of violations) {
+    console.log(`    [${v.enforcementLevel}] ${v.policy}  ${v.urn.split("::").pop()}\n        ${v.message}`);
+  }
+  return mandatory(result).length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(e);
+    process.exitCode = 3;
+  },
+);
