@@ -346,7 +346,7 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
 
 function article(expected: string): string {
   if (expected === "int") return "a whole number";
-  if (expected === "object") return "an object (map)";
+  if (expected === "object" || expected === "record") return "an object (map)";
   if (expected === "array") return "a list";
   return `a ${expected}`;
 }
@@ -356,7 +356,7 @@ function suggest(key: string, known: string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(key.length / 4)) + 1;
   for (const k of known) {
-    const d = levenshtein(key.toLowerCase(), k.toLowerCase());
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
     if (d < bestDistance) {
       best = k;
       bestDistance = d;
@@ -365,18 +365,21 @@ function suggest(key: string, known: string[]): string | undefined {
   return best;
 }
 
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+/** Optimal-string-alignment distance: edits plus adjacent transpositions ("colud" → "cloud" is 1). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = best;
     }
   }
-  return row[b.length] as number;
+  return at(a.length, b.length);
 }
 
 export interface ParseContext {

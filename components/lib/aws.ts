@@ -28,6 +28,7 @@ export interface KmsKeyArgs {
   description: string;
   /** `alias/<alias>`; unique per account and region. */
   alias: string;
+  /** The key's region (scopes the CloudWatch Logs condition). */
   region: string;
   account: AwsAccount;
   /**
@@ -65,7 +66,7 @@ export function kmsKey(parent: pulumi.Resource, name: string, args: KmsKeyArgs):
           Principal: { Service: service },
           Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
           Resource: "*",
-          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+          Condition: serviceCondition(service, partition, args.region, accountId),
         })),
       ],
     }),
@@ -86,6 +87,17 @@ export function kmsKey(parent: pulumi.Resource, name: string, args: KmsKeyArgs):
   );
   new Alias(name, { name: `alias/${args.alias}`, targetKeyId: key.keyId }, { parent });
   return key;
+}
+
+/**
+ * Confine a service principal to this account. CloudWatch Logs does not send aws:SourceAccount to KMS; AWS documents
+ * the encryption-context condition for it instead (the ARN of a log group in this account and region).
+ */
+function serviceCondition(service: string, partition: string, region: string, accountId: string): object {
+  if (service === logsPrincipal(region)) {
+    return { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:*` } };
+  }
+  return { StringEquals: { "aws:SourceAccount": accountId } };
 }
 
 export interface LogGroupArgs {

@@ -28,7 +28,7 @@ import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
 import * as pulumi from "@pulumi/pulumi";
 import { awsAccount, encryptedLogGroup, kmsKey, logsPrincipal } from "../lib/aws";
 import { childOptions, invalid, tagsFor } from "../lib/component";
-import { fit, prefix as namePrefix } from "../naming";
+import { fit as fitName, prefix as namePrefix } from "../naming";
 import type { NetworkOutputs, ResolvedNetworkArgs } from ".";
 import { planSubnets, zoneNames } from "./subnets";
 
@@ -103,7 +103,11 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
 
   const natCount = args.natGateways === "perZone" ? args.zones : 1;
   const nats = Array.from({ length: natCount }, (_, i) => {
-    const eip = new Eip(`${name}-nat-${letter(i)}`, { domain: "vpc", tags: tags({ Name: `${prefix}-nat-${letter(i)}` }) }, opts);
+    const eip = new Eip(
+      `${name}-nat-${letter(i)}`,
+      { domain: "vpc", tags: tags({ Name: `${prefix}-nat-${letter(i)}` }) },
+      opts,
+    );
     return new NatGateway(
       `${name}-nat-${letter(i)}`,
       {
@@ -176,7 +180,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const flowLogRole = new Role(
     `${name}-flow-logs`,
     {
-      name: fit(`${prefix}-vpc-flow-logs`, 64),
+      name: fitName(`${prefix}-vpc-flow-logs`, 64),
       description: "VPC flow logs delivery to CloudWatch Logs",
       assumeRolePolicy: pulumi.all([account.accountId, account.partition]).apply(([accountId, partition]) =>
         JSON.stringify({
@@ -246,47 +250,117 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const sg = (tier: string, description: string, rules: Pick<SecurityGroupArgs, "ingress" | "egress">) =>
     new SecurityGroup(
       `${name}-${tier}`,
-      { name: `${prefix}-${tier}`, description, vpcId: vpc.id, ...rules, tags: tags({ Name: `${prefix}-${tier}`, tier }) },
+      {
+        name: `${prefix}-${tier}`,
+        description,
+        vpcId: vpc.id,
+        ...rules,
+        tags: tags({ Name: `${prefix}-${tier}`, tier }),
+      },
       opts,
     );
 
   const edge = sg("edge", "Load balancer: HTTPS/HTTP from the allowed client ranges", {
     ingress: [
-      { description: "HTTPS from allowed clients", protocol: "tcp", fromPort: HTTPS, toPort: HTTPS, cidrBlocks: args.ingressCidrs },
-      { description: "HTTP from allowed clients (redirected to HTTPS)", protocol: "tcp", fromPort: HTTP, toPort: HTTP, cidrBlocks: args.ingressCidrs },
+      {
+        description: "HTTPS from allowed clients",
+        protocol: "tcp",
+        fromPort: HTTPS,
+        toPort: HTTPS,
+        cidrBlocks: args.ingressCidrs,
+      },
+      {
+        description: "HTTP from allowed clients (redirected to HTTPS)",
+        protocol: "tcp",
+        fromPort: HTTP,
+        toPort: HTTP,
+        cidrBlocks: args.ingressCidrs,
+      },
     ],
     egress: [
-      { description: "To app tasks and their health checks", protocol: "tcp", fromPort: args.appPort, toPort: args.appPort, cidrBlocks: [args.cidr] },
+      {
+        description: "To app tasks and their health checks",
+        protocol: "tcp",
+        fromPort: args.appPort,
+        toPort: args.appPort,
+        cidrBlocks: [args.cidr],
+      },
     ],
   });
   const app = sg("app", "App tasks (web, worker, migrate)", {
     ingress: [
-      { description: "App port from the load balancer", protocol: "tcp", fromPort: args.appPort, toPort: args.appPort, securityGroups: [edge.id] },
+      {
+        description: "App port from the load balancer",
+        protocol: "tcp",
+        fromPort: args.appPort,
+        toPort: args.appPort,
+        securityGroups: [edge.id],
+      },
     ],
     egress: [
-      { description: "HTTPS to LLM APIs and AWS APIs", protocol: "tcp", fromPort: HTTPS, toPort: HTTPS, cidrBlocks: [ANYWHERE] },
-      { description: "PostgreSQL in the VPC", protocol: "tcp", fromPort: POSTGRES, toPort: POSTGRES, cidrBlocks: [args.cidr] },
+      {
+        description: "HTTPS to LLM APIs and AWS APIs",
+        protocol: "tcp",
+        fromPort: HTTPS,
+        toPort: HTTPS,
+        cidrBlocks: [ANYWHERE],
+      },
+      {
+        description: "PostgreSQL in the VPC",
+        protocol: "tcp",
+        fromPort: POSTGRES,
+        toPort: POSTGRES,
+        cidrBlocks: [args.cidr],
+      },
       { description: "Redis in the VPC", protocol: "tcp", fromPort: REDIS, toPort: REDIS, cidrBlocks: [args.cidr] },
     ],
   });
   // RDS Proxy sits in this group too: it reaches the instances through the self rules.
   const database = sg("database", "PostgreSQL and its connection pooler", {
     ingress: [
-      { description: "PostgreSQL from app tasks", protocol: "tcp", fromPort: POSTGRES, toPort: POSTGRES, securityGroups: [app.id] },
-      { description: "PostgreSQL from the pooler in this group", protocol: "tcp", fromPort: POSTGRES, toPort: POSTGRES, self: true },
+      {
+        description: "PostgreSQL from app tasks",
+        protocol: "tcp",
+        fromPort: POSTGRES,
+        toPort: POSTGRES,
+        securityGroups: [app.id],
+      },
+      {
+        description: "PostgreSQL from the pooler in this group",
+        protocol: "tcp",
+        fromPort: POSTGRES,
+        toPort: POSTGRES,
+        self: true,
+      },
     ],
     egress: [
-      { description: "Pooler to the database in this group", protocol: "tcp", fromPort: POSTGRES, toPort: POSTGRES, self: true },
+      {
+        description: "Pooler to the database in this group",
+        protocol: "tcp",
+        fromPort: POSTGRES,
+        toPort: POSTGRES,
+        self: true,
+      },
     ],
   });
   const cache = sg("cache", "Redis", {
-    ingress: [{ description: "Redis from app tasks", protocol: "tcp", fromPort: REDIS, toPort: REDIS, securityGroups: [app.id] }],
+    ingress: [
+      {
+        description: "Redis from app tasks",
+        protocol: "tcp",
+        fromPort: REDIS,
+        toPort: REDIS,
+        securityGroups: [app.id],
+      },
+    ],
     egress: [],
   });
 
   // ---- VPC endpoints -------------------------------------------------------------------------------------------
   const endpointSg = sg("endpoints", "VPC interface endpoints: HTTPS from inside the VPC", {
-    ingress: [{ description: "HTTPS from the VPC", protocol: "tcp", fromPort: HTTPS, toPort: HTTPS, cidrBlocks: [args.cidr] }],
+    ingress: [
+      { description: "HTTPS from the VPC", protocol: "tcp", fromPort: HTTPS, toPort: HTTPS, cidrBlocks: [args.cidr] },
+    ],
     egress: [],
   });
   new VpcEndpoint(

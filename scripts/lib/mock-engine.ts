@@ -124,12 +124,19 @@ export function computed(
     case "aws:rds/proxy:Proxy":
       state.endpoint = `${name}.proxy-abcdefghijkl.${region}.rds.amazonaws.com`;
       break;
+    case "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
+      state.name = "default";
+      break;
     case "aws:elasticache/replicationGroup:ReplicationGroup":
       state.primaryEndpointAddress = `master.${name}.abcdef.${region}.cache.amazonaws.com`;
       state.readerEndpointAddress = `replica.${name}.abcdef.${region}.cache.amazonaws.com`;
       break;
     case "aws:kms/key:Key":
       state.keyId = `${name}-0000-1111-2222-333344445555`;
+      break;
+    case "random:index/randomPassword:RandomPassword":
+      // Recognisable so tests can prove it never leaks into plan output.
+      state.result = `mock-generated-password-${name}`.padEnd(Number(inputs.length ?? 32), "x");
       break;
     case "aws:acm/certificate:Certificate":
       state.domainValidationOptions = [
@@ -140,6 +147,9 @@ export function computed(
           resourceRecordValue: "_xyz.acm-validations.aws.",
         },
       ];
+      break;
+    case "aws:route53/record:Record":
+      state.fqdn = String(inputs.name ?? name).replace(/\.$/, "");
       break;
     case "aws:ecs/cluster:Cluster":
     case "aws:ecs/service:Service":
@@ -218,7 +228,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       }
     });
     await pulumi.runtime.disconnect();
-    if (programError !== undefined) throw programError;
+    if (programError !== undefined) {
+      // How far the program got: 0 means it failed before registering anything (what bad config must do).
+      if (programError instanceof Error) Object.assign(programError, { registeredResources: registered.length });
+      throw programError;
+    }
 
     const urnOf = async (r: pulumi.Resource) => new Promise<string>((resolve) => r.urn.apply((u) => resolve(u)));
     const resources: PlannedResource[] = [];

@@ -11,7 +11,7 @@ export const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Build components inside a mocked stack (config is empty unless given) and return what they registered. */
 export async function runComponents(
-  build: () => Record<string, unknown> | undefined,
+  build: () => unknown,
   config: Record<string, string> = { "aws:region": "eu-west-1" },
   stack = "test",
 ): Promise<ProgramRun> {
@@ -19,7 +19,7 @@ export async function runComponents(
     project: "loom",
     stack,
     config,
-    program: async () => build() ?? {},
+    program: async () => (build() as Record<string, unknown> | undefined) ?? {},
   });
 }
 

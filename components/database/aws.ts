@@ -1,0 +1,362 @@
+/**
+ * Database on AWS: RDS for PostgreSQL in the network's data subnets.
+ *
+ * Guarantees: customer-managed KMS key (rotated) for storage, the master secret, Performance Insights and the
+ * exported logs; TLS enforced by the server (`rds.force_ssl=1`) and by the proxy (`requireTls`); the master password
+ * generated and rotated by RDS in Secrets Manager (`manageMasterUserPassword`) — no password exists in this
+ * program or its state; not publicly accessible; reachable only through the database security group; automated
+ * backups with point-in-time recovery and a final snapshot; deletion protection and Pulumi `protect` per profile.
+ *
+ * Identity: logical names (`${name}-db`, `${name}-db-replica`, …) and physical identifiers (`${prefix}-db`) are
+ * identity. Renaming a logical name replaces the database (a new, empty instance) unless the old name is given as
+ * an alias; changing the identifier renames the instance in place but changes its endpoint.
+ */
+import { Role } from "@pulumi/aws/iam/role";
+import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
+import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
+import { Instance, type InstanceArgs } from "@pulumi/aws/rds/instance";
+import { ParameterGroup } from "@pulumi/aws/rds/parameterGroup";
+import { Proxy as RdsProxy } from "@pulumi/aws/rds/proxy";
+import { ProxyDefaultTargetGroup } from "@pulumi/aws/rds/proxyDefaultTargetGroup";
+import { ProxyTarget } from "@pulumi/aws/rds/proxyTarget";
+import { SubnetGroup } from "@pulumi/aws/rds/subnetGroup";
+import * as pulumi from "@pulumi/pulumi";
+import { type AwsAccount, awsAccount, encryptedLogGroup, kmsKey, logsPrincipal } from "../lib/aws";
+import { childOptions, invalid, tagsFor } from "../lib/component";
+import { fit as fitName, prefix as namePrefix } from "../naming";
+import { regionOfZone } from "../network/subnets";
+import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
+import {
+  BACKUP_WINDOW,
+  CA_CERT_IDENTIFIER,
+  databaseNameProblem,
+  instanceClassFor,
+  LOG_EXPORTS,
+  MAINTENANCE_WINDOW,
+  MONITORING_INTERVAL_SECONDS,
+  PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+  parameterGroupFamily,
+  postgresParameters,
+} from "./rds";
+
+export const MASTER_USERNAME = "loom_admin";
+export const POSTGRES_PORT = 5432;
+
+export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedDatabaseArgs): DatabaseOutputs {
+  const nameProblem = databaseNameProblem(args.databaseName);
+  if (nameProblem) invalid("databaseName", nameProblem);
+  let family: string;
+  try {
+    family = parameterGroupFamily(args.engineVersion);
+  } catch (e) {
+    invalid("engineVersion", (e as Error).message);
+  }
+  const zone = args.network.zones[0];
+  if (!zone) invalid("network", "has no zones");
+  // The network's zones are `${region}<letter>`; the region names the CloudWatch Logs principal in the key policy.
+  const region = regionOfZone(zone);
+  const prefix = namePrefix(args.context.project, args.context.environment);
+  const tags = (extra?: Record<string, string>) => tagsFor(args, "database", extra);
+  const opts = childOptions(parent, args);
+  const stateful = (extra: pulumi.CustomResourceOptions = {}) => childOptions(parent, args, true, extra);
+  const account = awsAccount(parent);
+
+  // One key for everything that holds this database's data: storage, snapshots, the master secret, Performance
+  // Insights and the exported logs. RDS and Secrets Manager use it through grants under the account's IAM
+  // permissions; CloudWatch Logs needs the key-policy statement.
+  const key = kmsKey(parent, `${name}-db-key`, {
+    description: `${prefix} PostgreSQL: storage, snapshots, master secret, logs`,
+    alias: `${prefix}-db`,
+    region,
+    account,
+    servicePrincipals: [logsPrincipal(region)],
+    tags: tags(),
+    protect: args.protect ?? false,
+  });
+
+  const subnetGroup = new SubnetGroup(
+    `${name}-db`,
+    {
+      name: `${prefix}-db`,
+      description: `${prefix} PostgreSQL: private data subnets (no route out of the VPC)`,
+      subnetIds: args.network.dataSubnetIds,
+      tags: tags(),
+    },
+    opts,
+  );
+
+  // The family is part of the physical name, so a major upgrade creates the new group before the old one goes.
+  const parameterGroup = new ParameterGroup(
+    `${name}-db`,
+    {
+      name: `${prefix}-db-${family}`,
+      family,
+      description: `${prefix} PostgreSQL: TLS only, slow-query and connection logging`,
+      parameters: postgresParameters(args.slowQueryMs),
+      tags: tags(),
+    },
+    opts,
+  );
+
+  const monitoringRole = args.performanceInsights
+    ? enhancedMonitoringRole(parent, name, prefix, account, tags())
+    : undefined;
+
+  // Created before the instance, so RDS finds them and does not create unencrypted ones with infinite retention.
+  const logGroups = (identifier: string, logicalName: string) =>
+    LOG_EXPORTS.map((log) =>
+      encryptedLogGroup(parent, `${logicalName}-${log}`, {
+        logGroupName: `/aws/rds/instance/${identifier}/${log}`,
+        retentionDays: args.logRetentionDays,
+        kmsKeyArn: key.arn,
+        tags: tags(),
+      }),
+    );
+
+  // What primary and replica share: placement, encryption, TLS, telemetry, upgrades.
+  const common = {
+    instanceClass: instanceClassFor(args.tier),
+    storageType: "gp3",
+    maxAllocatedStorage: args.maxStorageGiB,
+    storageEncrypted: true,
+    kmsKeyId: key.arn,
+    dbSubnetGroupName: subnetGroup.name,
+    vpcSecurityGroupIds: [args.network.tiers.database],
+    parameterGroupName: parameterGroup.name,
+    port: POSTGRES_PORT,
+    publiclyAccessible: false,
+    iamDatabaseAuthenticationEnabled: true,
+    autoMinorVersionUpgrade: true,
+    caCertIdentifier: CA_CERT_IDENTIFIER,
+    enabledCloudwatchLogsExports: [...LOG_EXPORTS],
+    backupRetentionPeriod: args.backupRetentionDays,
+    backupWindow: BACKUP_WINDOW,
+    maintenanceWindow: MAINTENANCE_WINDOW,
+    copyTagsToSnapshot: true,
+    deletionProtection: args.deletionProtection,
+    // Protected databases change in the maintenance window, never in the middle of the day.
+    applyImmediately: !args.protect,
+    performanceInsightsEnabled: args.performanceInsights,
+    ...(args.performanceInsights
+      ? {
+          performanceInsightsKmsKeyId: key.arn,
+          performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+        }
+      : {}),
+    monitoringInterval: monitoringRole ? MONITORING_INTERVAL_SECONDS : 0,
+    ...(monitoringRole ? { monitoringRoleArn: monitoringRole.arn } : {}),
+  } satisfies Partial<InstanceArgs>;
+
+  const identifier = `${prefix}-db`;
+  const primary = new Instance(
+    `${name}-db`,
+    {
+      ...common,
+      identifier,
+      engine: "postgres",
+      engineVersion: args.engineVersion,
+      allocatedStorage: args.storageGiB,
+      dbName: args.databaseName,
+      username: MASTER_USERNAME,
+      // RDS generates the password, keeps it in Secrets Manager encrypted with our key, and rotates it.
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: key.arn,
+      multiAz: args.highAvailability,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: `${identifier}-final`,
+      tags: tags({ Name: identifier }),
+    },
+    stateful({ dependsOn: logGroups(identifier, `${name}-db`) }),
+  );
+
+  let replica: Instance | undefined;
+  if (args.readReplica) {
+    const replicaId = `${prefix}-db-replica`;
+    replica = new Instance(
+      `${name}-db-replica`,
+      {
+        ...common,
+        identifier: replicaId,
+        // Engine, version, storage size, database name and credentials come from the source.
+        replicateSourceDb: primary.identifier,
+        multiAz: false,
+        // RDS refuses a final snapshot of a replica; the primary's final snapshot and backups hold the data.
+        skipFinalSnapshot: true,
+        tags: tags({ Name: replicaId }),
+      },
+      stateful({ dependsOn: logGroups(replicaId, `${name}-db-replica`) }),
+    );
+  }
+
+  const secretArn = primary.masterUserSecrets.apply((secrets) => {
+    const arn = secrets[0]?.secretArn;
+    if (!arn) throw new Error(`${identifier}: RDS returned no master user secret (manageMasterUserPassword is on)`);
+    return arn;
+  });
+
+  let endpoint: pulumi.Output<string> = primary.address;
+  if (args.connectionPooler) {
+    endpoint = rdsProxy(parent, name, prefix, args, {
+      account,
+      region,
+      keyArn: key.arn,
+      secretArn,
+      primary,
+      tags: tags(),
+    });
+  }
+
+  return {
+    endpoint,
+    readerEndpoint: replica ? replica.address : primary.address,
+    port: pulumi.output(POSTGRES_PORT),
+    databaseName: pulumi.output(args.databaseName),
+    credentials: {
+      username: { id: secretArn, key: "username" },
+      password: { id: secretArn, key: "password" },
+    },
+    backupTargets: primary.arn.apply((arn) => [arn]),
+    monitoring: {
+      instanceId: primary.identifier,
+      allocatedStorageGiB: pulumi.output(String(args.storageGiB)),
+      ...(replica ? { replicaInstanceId: replica.identifier } : {}),
+    },
+  };
+}
+
+function assumeRole(account: AwsAccount, service: string): pulumi.Output<string> {
+  return account.accountId.apply((accountId) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: service },
+          Action: "sts:AssumeRole",
+          // Confused-deputy guard: only this account's RDS resources may use the role.
+          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        },
+      ],
+    }),
+  );
+}
+
+/** The role RDS enhanced monitoring publishes OS metrics with (AWS's managed policy, nothing else). */
+function enhancedMonitoringRole(
+  parent: pulumi.Resource,
+  name: string,
+  prefix: string,
+  account: AwsAccount,
+  tags: Record<string, string>,
+): Role {
+  const role = new Role(
+    `${name}-db-monitoring`,
+    {
+      name: fitName(`${prefix}-db-monitoring`, 64),
+      description: "RDS enhanced monitoring",
+      assumeRolePolicy: assumeRole(account, "monitoring.rds.amazonaws.com"),
+      tags,
+    },
+    { parent },
+  );
+  new RolePolicyAttachment(
+    `${name}-db-monitoring`,
+    {
+      role: role.name,
+      policyArn: pulumi.interpolate`arn:${account.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+    },
+    { parent },
+  );
+  return role;
+}
+
+interface ProxyWiring {
+  account: AwsAccount;
+  region: string;
+  keyArn: pulumi.Output<string>;
+  secretArn: pulumi.Output<string>;
+  primary: Instance;
+  tags: Record<string, string>;
+}
+
+/**
+ * RDS Proxy as the connection pooler: TLS required from clients, SCRAM client auth, and the proxy logs in to the
+ * database with the RDS-managed master secret (read through its own least-privilege role). Returns its endpoint.
+ */
+function rdsProxy(
+  parent: pulumi.Resource,
+  name: string,
+  prefix: string,
+  args: ResolvedDatabaseArgs,
+  w: ProxyWiring,
+): pulumi.Output<string> {
+  const role = new Role(
+    `${name}-db-proxy`,
+    {
+      name: fitName(`${prefix}-db-proxy`, 64),
+      description: "RDS Proxy: read the database's master secret",
+      assumeRolePolicy: assumeRole(w.account, "rds.amazonaws.com"),
+      tags: w.tags,
+    },
+    { parent },
+  );
+  new RolePolicy(
+    `${name}-db-proxy`,
+    {
+      role: role.id,
+      policy: pulumi.all([w.secretArn, w.keyArn]).apply(([secretArn, keyArn]) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
+            {
+              Sid: "DecryptMasterSecret",
+              Effect: "Allow",
+              Action: "kms:Decrypt",
+              Resource: keyArn,
+              Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${w.region}.amazonaws.com` } },
+            },
+          ],
+        }),
+      ),
+    },
+    { parent },
+  );
+  const proxy = new RdsProxy(
+    `${name}-db-proxy`,
+    {
+      name: fitName(`${prefix}-db-proxy`, 60),
+      engineFamily: "POSTGRESQL",
+      requireTls: true,
+      debugLogging: false,
+      roleArn: role.arn,
+      vpcSubnetIds: args.network.dataSubnetIds,
+      vpcSecurityGroupIds: [args.network.tiers.database],
+      auths: [
+        {
+          description: "App connects as the master user; the proxy reads its password from Secrets Manager",
+          authScheme: "SECRETS",
+          iamAuth: "DISABLED",
+          clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
+          secretArn: w.secretArn,
+        },
+      ],
+      tags: w.tags,
+    },
+    { parent },
+  );
+  const targetGroup = new ProxyDefaultTargetGroup(
+    `${name}-db-proxy`,
+    {
+      dbProxyName: proxy.name,
+      connectionPoolConfig: { maxConnectionsPercent: 90, connectionBorrowTimeout: 120 },
+    },
+    { parent },
+  );
+  new ProxyTarget(
+    `${name}-db-proxy`,
+    { dbProxyName: proxy.name, targetGroupName: targetGroup.name, dbInstanceIdentifier: w.primary.identifier },
+    { parent },
+  );
+  return proxy.endpoint;
+}
