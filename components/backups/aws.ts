@@ -48,7 +48,6 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const key = kmsKey(parent, `${name}-backup-key`, {
     description: `${prefix} AWS Backup vault`,
     alias: `${prefix}-backup`,
-    region: "", // unused by kmsKey; the vault needs no service principal in the key policy (it uses grants)
     account,
     tags,
     protect: args.protect ?? false,

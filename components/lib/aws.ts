@@ -28,8 +28,8 @@ export interface KmsKeyArgs {
   description: string;
   /** `alias/<alias>`; unique per account and region. */
   alias: string;
-  /** The key's region (scopes the CloudWatch Logs condition). */
-  region: string;
+  /** The key's region; required when a service principal is CloudWatch Logs (its principal and condition are regional). */
+  region?: string;
   account: AwsAccount;
   /**
    * Service principals that encrypt with this key on the account's behalf, e.g. `logs.<region>.amazonaws.com`,
@@ -49,8 +49,8 @@ export const KMS_DELETION_WINDOW_DAYS = 30;
  * a key makes every backup and snapshot encrypted with it unreadable.
  */
 export function kmsKey(parent: pulumi.Resource, name: string, args: KmsKeyArgs): Key {
-  const policy = pulumi.all([args.account.accountId, args.account.partition]).apply(([accountId, partition]) =>
-    JSON.stringify({
+  const policy = pulumi.all([args.account.accountId, args.account.partition]).apply(([accountId, partition]) => {
+    return JSON.stringify({
       Version: "2012-10-17",
       Statement: [
         {
@@ -60,17 +60,20 @@ export function kmsKey(parent: pulumi.Resource, name: string, args: KmsKeyArgs):
           Action: "kms:*",
           Resource: "*",
         },
-        ...(args.servicePrincipals ?? []).map((service, i) => ({
-          Sid: `ServiceUse${i}`,
-          Effect: "Allow",
-          Principal: { Service: service },
-          Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-          Resource: "*",
-          Condition: serviceCondition(service, partition, args.region, accountId),
-        })),
+        ...(args.servicePrincipals ?? []).map((service, i) => {
+          const condition = serviceCondition(service, partition, args.region, accountId);
+          return {
+            Sid: `ServiceUse${i}`,
+            Effect: "Allow",
+            Principal: { Service: service },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            ...(condition ? { Condition: condition } : {}),
+          };
+        }),
       ],
-    }),
-  );
+    });
+  });
   const key = new Key(
     name,
     {
@@ -93,10 +96,20 @@ export function kmsKey(parent: pulumi.Resource, name: string, args: KmsKeyArgs):
  * Confine a service principal to this account. CloudWatch Logs does not send aws:SourceAccount to KMS; AWS documents
  * the encryption-context condition for it instead (the ARN of a log group in this account and region).
  */
-function serviceCondition(service: string, partition: string, region: string, accountId: string): object {
-  if (service === logsPrincipal(region)) {
+function serviceCondition(
+  service: string,
+  partition: string,
+  region: string | undefined,
+  accountId: string,
+): object | undefined {
+  if (/^logs\.[a-z0-9-]+\.amazonaws\.com$/.test(service)) {
+    if (!region) throw new Error(`kmsKey: region is required for the CloudWatch Logs principal ${service}`);
     return { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:*` } };
   }
+  // CloudWatch alarms publishing to a KMS-encrypted SNS topic: AWS documents an unconditioned grant, and it is not
+  // documented that aws:SourceAccount reaches KMS on that path; a wrong condition would silently drop every alert.
+  // The topic policy (SourceAccount + SourceArn of our alarms) is what confines who can publish.
+  if (service === "cloudwatch.amazonaws.com") return undefined;
   return { StringEquals: { "aws:SourceAccount": accountId } };
 }
 

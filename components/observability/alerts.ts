@@ -110,3 +110,36 @@ export const ALERT_CATALOG: readonly AlertDefinition[] = [
     runbook: "docs/runbooks/incident-response.md#cache",
   },
 ];
+
+/** A threshold that cannot work, named by its key in {@link AlertThresholds}. */
+export interface ThresholdProblem {
+  key: keyof AlertThresholds;
+  reason: string;
+}
+
+const PERCENT_KEYS = [
+  "errorRatePercent",
+  "databaseCpuPercent",
+  "databaseFreeStoragePercent",
+  "cacheMemoryPercent",
+] as const;
+
+/**
+ * Check a thresholds table before any cloud renders it: percentages must lie strictly between 0 and 100 (an alarm at
+ * 0 % fires always, one at 100 % never), the latency and queue depth must be positive finite numbers.
+ * Returns every problem; empty when the table is usable.
+ */
+export function thresholdProblems(t: AlertThresholds): ThresholdProblem[] {
+  const problems: ThresholdProblem[] = [];
+  for (const key of PERCENT_KEYS) {
+    const v = t[key];
+    if (!Number.isFinite(v) || v <= 0 || v >= 100) {
+      problems.push({ key, reason: `must be a percentage greater than 0 and less than 100, got ${v}` });
+    }
+  }
+  for (const key of ["latencyP95Seconds", "queueDepth"] as const) {
+    const v = t[key];
+    if (!Number.isFinite(v) || v <= 0) problems.push({ key, reason: `must be a number greater than 0, got ${v}` });
+  }
+  return problems;
+}

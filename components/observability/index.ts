@@ -8,7 +8,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
-import { type AlertThresholds, DEFAULT_THRESHOLDS } from "./alerts";
+import { type AlertThresholds, DEFAULT_THRESHOLDS, thresholdProblems } from "./alerts";
 
 export interface ObservabilityArgs extends BaseArgs {
   /** Create alerts and the alert channel (off in dev). @default false */
@@ -54,13 +54,17 @@ export class Observability
   static resolve(args: ObservabilityArgs): ResolvedObservabilityArgs {
     const alerting = args.alerting ?? false;
     if (alerting && !args.alertEmail) invalid("alertEmail", "is required when alerting is on");
+    const thresholds = { ...DEFAULT_THRESHOLDS, ...args.thresholds };
+    // Checked even with alerting off, so a bad value fails in dev before it reaches staging.
+    const [problem] = thresholdProblems(thresholds);
+    if (problem) invalid(`thresholds.${problem.key}`, problem.reason);
     return {
       cloud: args.cloud,
       context: args.context,
       protect: args.protect ?? false,
       alerting,
       alertEmail: args.alertEmail,
-      thresholds: { ...DEFAULT_THRESHOLDS, ...args.thresholds },
+      thresholds,
       targets: args.targets,
     };
   }
