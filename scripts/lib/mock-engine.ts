@@ -182,6 +182,15 @@ function invoke(token: string, inputs: Record<string, unknown>, region: string):
   }
 }
 
+/** The parts of Pulumi's MockMonitor this module hooks (not in its public typings). */
+interface MockMonitorInternals {
+  newUrn(parent: string, type: string, name: string): string;
+  registerResource(
+    req: { getParent(): string; getType(): string; getName(): string; getObject(): never },
+    callback: unknown,
+  ): unknown;
+}
+
 let running = false;
 
 /** Run the program once under mocks and return every resource it registered and the stack outputs. */
@@ -190,12 +199,10 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   running = true;
   try {
     const region = opts.config["aws:region"] ?? "us-east-1";
-    const inputsByKey = new Map<string, Record<string, unknown>>();
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
     await pulumi.runtime.setMocks(
       {
         newResource(args: pulumi.runtime.MockResourceArgs) {
-          inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
           const plain = unwrapSecrets(args.inputs) as Record<string, unknown>;
           return computed(args.type, args.name, plain, region);
         },
@@ -207,6 +214,16 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       opts.stack,
       false,
     );
+    // Record each resource's inputs by URN, as the mock monitor computes it: MockResourceArgs carries no parent, so
+    // keying by type and name would mix up two components' children of the same type and name.
+    const inputsByUrn = new Map<string, Record<string, unknown>>();
+    const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorInternals;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+      const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+      inputsByUrn.set(urn, pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>);
+      return register(req, callback);
+    };
 
     const registered: { resource: pulumi.Resource; type: string; name: string; opts: pulumi.ResourceOptions }[] = [];
     // The program's own error is caught here and rethrown after the runtime has settled: thrown inside the
@@ -241,7 +258,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       const parent = r.opts.parent ? await urnOf(r.opts.parent) : null;
       const custom = pulumi.CustomResource.isInstance(r.resource);
       const secretPaths: string[] = [];
-      const rawInputs = inputsByKey.get(`${r.type}::${r.name}`) ?? {};
+      const rawInputs = inputsByUrn.get(urn) ?? {};
       const inputs = unwrapSecrets(rawInputs, [], secretPaths) as Record<string, unknown>;
       resources.push({
         urn,

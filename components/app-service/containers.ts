@@ -1,0 +1,101 @@
+/**
+ * ECS container definitions for Loom's tiers, as plain data (serialised with `pulumi.jsonStringify` by aws.ts).
+ * Every definition carries the same hardening: non-root user, read-only root filesystem, not privileged, all Linux
+ * capabilities dropped, an init process to reap children, a writable /tmp volume, awslogs, a bounded stop timeout;
+ * and the same rule for configuration: plain values in `environment`, every credential in `secrets`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { invalid } from "../lib/component";
+import type { SecretRef } from "../lib/secrets";
+import { SENSITIVE_NAME } from "../settings";
+
+/** Seconds ECS waits after SIGTERM before SIGKILL; 120 is the Fargate maximum, room to finish a review job. */
+export const STOP_TIMEOUT_SECONDS = 120;
+
+/**
+ * The task volume mounted at /tmp. Fargate does not support `linuxParameters.tmpfs`, so /tmp is a bind mount on the
+ * task's ephemeral storage: writable, private to the task, gone when the task stops.
+ */
+export const TMP_VOLUME = "tmp";
+
+/** Web: the image's CLI probes the health path on localhost (the image ships no curl/wget). */
+export function webHealthCheck(port: number, healthPath: string): string[] {
+  return ["CMD", "loom", "healthcheck", "--url", `http://127.0.0.1:${port}${healthPath}`];
+}
+
+/** Worker: the CLI checks the worker's own liveness (heartbeat to the queue). */
+export const WORKER_HEALTH_CHECK: readonly string[] = ["CMD", "loom", "healthcheck", "--worker"];
+
+export interface ContainerSpec {
+  /** Container name; also the awslogs stream prefix. */
+  name: string;
+  image: string;
+  command: string[];
+  /** Numeric uid (and gid) the process runs as; never 0. */
+  runAsUser: number;
+  /** The port the container serves (web only). */
+  port?: number;
+  /** Docker `CMD` health check; omitted for one-off tasks. */
+  healthCheck?: readonly string[];
+  /** Plain, non-secret configuration. */
+  environment: Record<string, pulumi.Input<string>>;
+  /** Variables resolved from Secrets Manager at container start. */
+  secrets: Record<string, SecretRef>;
+  logGroupName: pulumi.Input<string>;
+  region: string;
+}
+
+/**
+ * ECS `valueFrom` for a secret reference: the secret ARN, or `<arn>:<json-key>::` for one key of a JSON secret
+ * (version stage and id left empty = AWSCURRENT).
+ */
+export function secretValueFrom(ref: SecretRef): pulumi.Input<string> {
+  if (ref.key === undefined) return ref.id;
+  if (typeof ref.id === "string") return `${ref.id}:${ref.key}::`;
+  return pulumi.interpolate`${ref.id}:${ref.key}::`;
+}
+
+/** One container definition (an element of the task definition's `containerDefinitions` array). */
+export function containerDefinition(spec: ContainerSpec): Record<string, unknown> {
+  if (!Number.isInteger(spec.runAsUser) || spec.runAsUser <= 0) {
+    invalid("app.runAsUser", `must be a non-root numeric uid (> 0), got ${spec.runAsUser}`);
+  }
+  for (const name of Object.keys(spec.environment)) {
+    if (SENSITIVE_NAME.test(name)) invalid(`env.${name}`, "looks like a credential; pass it in `secrets`");
+    if (name in spec.secrets) invalid(`env.${name}`, "is also a secret; a variable comes from one place");
+  }
+  const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+  return {
+    name: spec.name,
+    image: spec.image,
+    essential: true,
+    command: spec.command,
+    user: `${spec.runAsUser}:${spec.runAsUser}`,
+    readonlyRootFilesystem: true,
+    privileged: false,
+    linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
+    mountPoints: [{ sourceVolume: TMP_VOLUME, containerPath: "/tmp", readOnly: false }],
+    portMappings: spec.port === undefined ? [] : [{ containerPort: spec.port, protocol: "tcp" }],
+    ...(spec.healthCheck
+      ? { healthCheck: { command: [...spec.healthCheck], interval: 30, timeout: 5, retries: 3, startPeriod: 60 } }
+      : {}),
+    stopTimeout: STOP_TIMEOUT_SECONDS,
+    environment: Object.entries(spec.environment)
+      .sort(byName)
+      .map(([name, value]) => ({ name, value })),
+    secrets: Object.entries(spec.secrets)
+      .sort(byName)
+      .map(([name, ref]) => ({ name, valueFrom: secretValueFrom(ref) })),
+    logConfiguration: {
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": spec.logGroupName,
+        "awslogs-region": spec.region,
+        "awslogs-stream-prefix": spec.name,
+        // A slow log backend must not block the app's stdout; the buffer absorbs bursts.
+        mode: "non-blocking",
+        "max-buffer-size": "25m",
+      },
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * IAM and bucket policy documents for the AWS AppService, as pure functions of plain strings (aws.ts calls them
+ * inside `apply`), so the least-privilege shape is tested without mocks.
+ */
+
+export interface PolicyContext {
+  accountId: string;
+  partition: string;
+  region: string;
+}
+
+/** The custom CloudWatch namespace the app publishes to (docs/metrics.md); the task role may write only there. */
+export const METRICS_NAMESPACE = "Loom";
+
+type Statement = Record<string, unknown>;
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: Statement[];
+}
+
+/** Trust policy for ECS task and execution roles, scoped to tasks of this account and region (confused deputy). */
+export function ecsTasksTrustPolicy(ctx: PolicyContext): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "ecs-tasks.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ctx.accountId },
+          ArnLike: { "aws:SourceArn": `arn:${ctx.partition}:ecs:${ctx.region}:${ctx.accountId}:*` },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * The execution role's inline policy: read exactly the referenced secrets (ARNs without the `:key::` suffix,
+ * de-duplicated and sorted), and decrypt with this account's keys only when Secrets Manager asks.
+ */
+export function executionSecretsPolicy(ctx: PolicyContext, secretArns: string[]): PolicyDocument {
+  const resources = [...new Set(secretArns)].sort();
+  if (resources.length === 0) throw new Error("executionSecretsPolicy needs at least one secret ARN");
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReadReferencedSecrets",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: resources,
+      },
+      {
+        Sid: "DecryptSecretsViaSecretsManager",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: `arn:${ctx.partition}:kms:${ctx.region}:${ctx.accountId}:key/*`,
+        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${ctx.region}.amazonaws.com` } },
+      },
+    ],
+  };
+}
+
+/** The task role: the app may publish metrics to its own namespace and nothing else. */
+export function taskRolePolicy(): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "PublishLoomMetrics",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": METRICS_NAMESPACE } },
+      },
+    ],
+  };
+}
+
+/** Key prefix ALB access logs are written under. */
+export const ACCESS_LOG_PREFIX = "alb";
+
+/**
+ * The access-log bucket's policy: the region's ELB log-delivery account (older regions) and the log-delivery service
+ * principal (regions since 2022) may write under `alb/AWSLogs/<account>/`; any request without TLS is denied.
+ */
+export function accessLogBucketPolicy(ctx: PolicyContext, bucket: string, elbAccountArn: string): PolicyDocument {
+  const bucketArn = `arn:${ctx.partition}:s3:::${bucket}`;
+  const logs = `${bucketArn}/${ACCESS_LOG_PREFIX}/AWSLogs/${ctx.accountId}/*`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ElbAccountWritesLogs",
+        Effect: "Allow",
+        Principal: { AWS: elbAccountArn },
+        Action: "s3:PutObject",
+        Resource: logs,
+      },
+      {
+        Sid: "ElbServiceWritesLogs",
+        Effect: "Allow",
+        Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: logs,
+      },
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  };
+}
