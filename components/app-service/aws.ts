@@ -20,6 +20,7 @@ import { Role } from "@pulumi/aws/iam/role";
 import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
 import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
 import { Listener } from "@pulumi/aws/lb/listener";
+import { ListenerRule } from "@pulumi/aws/lb/listenerRule";
 import { LoadBalancer } from "@pulumi/aws/lb/loadBalancer";
 import { TargetGroup } from "@pulumi/aws/lb/targetGroup";
 import { Record as DnsRecord } from "@pulumi/aws/route53/record";
@@ -384,6 +385,24 @@ export function create(
       defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
       routingHttpResponseStrictTransportSecurityHeaderValue: HSTS_HEADER,
       routingHttpResponseXContentTypeOptionsHeaderValue: "nosniff",
+      tags,
+    },
+    { parent },
+  );
+  // The app serves Prometheus metrics on the same port as the API (docs/metrics.md); the edge must not publish them.
+  // Scrapers reach tasks inside the VPC; from the internet the path answers 404 before reaching a task.
+  new ListenerRule(
+    `${name}-hide-metrics`,
+    {
+      listenerArn: https.arn,
+      priority: 10,
+      conditions: [{ pathPattern: { values: [args.app.metricsPath, `${args.app.metricsPath}/*`] } }],
+      actions: [
+        {
+          type: "fixed-response",
+          fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "not found" },
+        },
+      ],
       tags,
     },
     { parent },

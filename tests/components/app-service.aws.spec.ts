@@ -426,6 +426,18 @@ describe("AppService on aws", () => {
       ]);
     });
 
+    it("answers 404 at the edge for the metrics path, on the HTTPS listener", () => {
+      const rule = one(run("staging"), "aws:lb/listenerRule:ListenerRule", "loom-hide-metrics");
+      assert.equal(rule.inputs.listenerArn, "arn:aws:lb:eu-west-1:111122223333:listener/loom-https");
+      assert.deepEqual(rule.inputs.conditions, [{ pathPattern: { values: ["/metrics", "/metrics/*"] } }]);
+      assert.deepEqual(rule.inputs.actions, [
+        {
+          type: "fixed-response",
+          fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "not found" },
+        },
+      ]);
+    });
+
     it("validates an ACM certificate in the managed zone and points the domain at the ALB", () => {
       const r = run("staging");
       const cert = one(r, T.certificate);
