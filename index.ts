@@ -18,6 +18,8 @@ const base = {
   cloud: settings.cloud,
   context: { project: settings.project, stack: settings.stack, environment: settings.environment, tags: settings.tags },
   protect: settings.protect,
+  // The Kubernetes target (provider or render mode, namespace…); undefined on other clouds.
+  kubernetes: settings.kubernetes,
 };
 const region = settings.aws?.region;
 

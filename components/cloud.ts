@@ -10,7 +10,7 @@ export const CLOUDS = ["aws", "gcp", "azure", "digitalocean", "kubernetes"] as c
 export type Cloud = (typeof CLOUDS)[number];
 
 /** Clouds whose component files exist. Settings rejects the others with "is not implemented yet". */
-export const IMPLEMENTED_CLOUDS: readonly Cloud[] = ["aws"];
+export const IMPLEMENTED_CLOUDS: readonly Cloud[] = ["aws", "kubernetes"];
 
 export const COMPONENT_DIRS = {
   network: "network",

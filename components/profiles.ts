@@ -30,6 +30,11 @@ export interface WorkloadProfile {
   cpu: number;
   /** Memory per task/pod in MiB. */
   memoryMiB: number;
+  /**
+   * Scratch disk per pod in MiB (requests = limits; /tmp is an emptyDir of half of it). Kubernetes only: Fargate
+   * tasks get a fixed 20 GiB of ephemeral storage that this program does not change.
+   */
+  ephemeralStorageMiB: number;
   /** Replicas when autoscaling is off; the autoscaler's floor when it is on. */
   minReplicas: number;
   /** The autoscaler's ceiling (ignored when autoscaling is off). */
@@ -130,6 +135,7 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
     web: {
       cpu: 0.25,
       memoryMiB: 512,
+      ephemeralStorageMiB: 1024,
       minReplicas: 1,
       maxReplicas: 1,
       targetCpuPercent: 70,
@@ -138,6 +144,7 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
     worker: {
       cpu: 0.25,
       memoryMiB: 512,
+      ephemeralStorageMiB: 1024,
       minReplicas: 1,
       maxReplicas: 1,
       jobsPerWorker: 10,
@@ -172,6 +179,7 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
     web: {
       cpu: 0.5,
       memoryMiB: 1024,
+      ephemeralStorageMiB: 2048,
       minReplicas: 2,
       maxReplicas: 4,
       targetCpuPercent: 60,
@@ -180,6 +188,7 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
     worker: {
       cpu: 0.5,
       memoryMiB: 1024,
+      ephemeralStorageMiB: 2048,
       minReplicas: 1,
       maxReplicas: 4,
       jobsPerWorker: 10,
@@ -214,6 +223,7 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
     web: {
       cpu: 1,
       memoryMiB: 2048,
+      ephemeralStorageMiB: 2048,
       minReplicas: 3,
       maxReplicas: 12,
       targetCpuPercent: 60,
@@ -222,6 +232,7 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
     worker: {
       cpu: 1,
       memoryMiB: 2048,
+      ephemeralStorageMiB: 2048,
       minReplicas: 2,
       maxReplicas: 20,
       jobsPerWorker: 5,

@@ -12,6 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CLOUDS, type Cloud, IMPLEMENTED_CLOUDS } from "./cloud";
+import { fit as shorten } from "./naming";
 import { ENVIRONMENTS, type Environment, PROFILES, type Profile, TIERS } from "./profiles";
 
 export const PROJECT = "loom";
@@ -84,6 +85,7 @@ const webOverride = z
   .object({
     cpu: z.number().positive(),
     memoryMiB: int(128, 122_880),
+    ephemeralStorageMiB: int(256, 204_800),
     minReplicas: int(1, 100),
     maxReplicas: int(1, 500),
     targetCpuPercent: int(10, 95),
@@ -96,6 +98,7 @@ const workerOverride = z
   .object({
     cpu: z.number().positive(),
     memoryMiB: int(128, 122_880),
+    ephemeralStorageMiB: int(256, 204_800),
     minReplicas: int(0, 100),
     maxReplicas: int(1, 500),
     jobsPerWorker: int(1, 10_000),
@@ -155,6 +158,85 @@ const awsSchema = z
   .partial()
   .strict();
 
+/** A DNS-1123 label: namespaces, service names (lower-case alphanumerics and '-', 1–63, alphanumeric at both ends). */
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+/** A DNS-1123 subdomain: Secret, StorageClass, IngressClass and ClusterIssuer names. */
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+const dnsLabel = z
+  .string()
+  .regex(DNS_LABEL, "must be a DNS-1123 label: 1-63 of a-z 0-9 -, starting and ending alphanumeric");
+const dnsSubdomain = z
+  .string()
+  .regex(DNS_SUBDOMAIN, "must be a DNS-1123 subdomain: lower-case a-z 0-9 - and ., starting and ending alphanumeric");
+
+/** The ranges of a typical cluster (pods, services, nodes, CGNAT pod ranges, link-local metadata endpoints). */
+export const K8S_CLUSTER_CIDRS_DEFAULT: readonly string[] = [
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "169.254.0.0/16",
+];
+
+const k8sBackupSchema = z
+  .object({
+    /** S3-compatible endpoint; unset = AWS S3. */
+    endpoint: z
+      .string()
+      .regex(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, "must be an https:// URL (the object store's TLS endpoint)"),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3-63 of a-z 0-9 . -"),
+    /** Prefix inside the bucket. */
+    path: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/, "must be a relative object prefix such as loom/prod"),
+    region: z.string().regex(/^[a-z0-9-]{2,32}$/, "must be a region name such as eu-west-1"),
+    /** Secret (in the stack's namespace) with ACCESS_KEY_ID and ACCESS_SECRET_KEY, created out of band. */
+    credentialsSecret: dnsSubdomain,
+    /** Server-side encryption of backups and WAL in the bucket. */
+    encryption: z.enum(["AES256", "aws:kms", "none"]),
+  })
+  .partial()
+  .strict();
+
+const k8sOperatorNamespaces = z
+  .object({
+    ingress: dnsLabel,
+    monitoring: dnsLabel,
+    cnpg: dnsLabel,
+    certManager: dnsLabel,
+    keda: dnsLabel,
+  })
+  .partial()
+  .strict();
+
+const kubernetesSchema = z
+  .object({
+    /** Path to a kubeconfig file, or its content (store content as a secret). */
+    kubeconfig: z.string().min(1, "must not be empty"),
+    context: z.string().min(1, "must not be empty"),
+    /** Render manifests to this directory instead of talking to a cluster. */
+    renderDir: z.string().regex(/^[^\0]{1,1024}$/, "must be a directory path"),
+    namespace: dnsLabel,
+    installOperators: z.boolean(),
+    ingressClass: dnsSubdomain,
+    storageClass: dnsSubdomain,
+    /** An existing cert-manager ClusterIssuer; unset = the program creates a Let's Encrypt one for this stack. */
+    clusterIssuer: dnsSubdomain,
+    acmeEmail: z.string().regex(EMAIL, "must be an e-mail address"),
+    acmeServer: z.enum(["production", "staging"]),
+    acmeSolver: z.enum(["http01", "dns01-cloudflare"]),
+    /** Secret in cert-manager's namespace with the Cloudflare API token (key api-token), for dns01-cloudflare. */
+    acmeDnsSecret: dnsSubdomain,
+    clusterCidrs: z.array(cidr).min(1, "must list at least one CIDR"),
+    mesh: z.enum(["none", "linkerd", "istio"]),
+    operatorNamespaces: k8sOperatorNamespaces,
+    /** Prometheus's in-cluster URL (KEDA reads the queue depth from it). */
+    prometheusUrl: z.string().regex(/^https?:\/\/[^\s/]+(:\d+)?(\/[^\s]*)?$/, "must be an http(s):// URL"),
+    /** `release` label value kube-prometheus-stack selects ServiceMonitors, PodMonitors and rules by. */
+    prometheusRelease: dnsLabel,
+    backup: k8sBackupSchema,
+  })
+  .partial()
+  .strict();
+
 /** Overrides of the environment's profile (profiles.ts), key for key; anything not set keeps the profile value. */
 const profileOverride = z
   .object({
@@ -198,6 +280,7 @@ export const SCHEMA = z
     app: appSchema,
     profile: profileOverride,
     aws: awsSchema,
+    kubernetes: kubernetesSchema,
   })
   .partial()
   .strict();
@@ -218,6 +301,7 @@ export const KEY_KINDS: Readonly<Record<keyof RawSettings, "string" | "integer" 
   app: "object",
   profile: "object",
   aws: "object",
+  kubernetes: "object",
 };
 
 /**
@@ -245,6 +329,57 @@ export interface AwsSettings {
   vpcCidr: string;
 }
 
+/** Where Kubernetes backups go (CloudNativePG Barman Cloud plugin, S3-compatible). */
+export interface KubernetesBackupSettings {
+  /** S3-compatible endpoint; undefined = AWS S3. */
+  endpoint?: string;
+  bucket: string;
+  /** Prefix inside the bucket. */
+  path: string;
+  region?: string;
+  /** Secret in the stack's namespace with ACCESS_KEY_ID and ACCESS_SECRET_KEY (created out of band). */
+  credentialsSecret: string;
+  encryption: "AES256" | "aws:kms" | "none";
+  /**
+   * True when the stack set no `loom:kubernetes.backup` but the profile has backups: the defaults below are used and
+   * the program creates the credentials Secret empty, to be filled out of band (docs/kubernetes.md#backups).
+   */
+  defaulted: boolean;
+}
+
+/** The Kubernetes target, every default applied (docs/kubernetes.md). */
+export interface KubernetesSettings {
+  /** Kubeconfig path or content; undefined = the ambient kubeconfig ($KUBECONFIG or ~/.kube/config). */
+  kubeconfig?: string;
+  context?: string;
+  /** Render mode: manifests are written here and no cluster is contacted. */
+  renderDir?: string;
+  /** The stack's namespace. */
+  namespace: string;
+  /** Install cert-manager, CloudNativePG (+ Barman Cloud plugin), KEDA, ingress-nginx, kube-prometheus-stack. */
+  installOperators: boolean;
+  ingressClass: string;
+  /** undefined = the cluster's default StorageClass. */
+  storageClass?: string;
+  /** An existing ClusterIssuer; undefined = the program creates a Let's Encrypt ClusterIssuer for this stack. */
+  clusterIssuer?: string;
+  acmeEmail?: string;
+  acmeServer: "production" | "staging";
+  acmeSolver: "http01" | "dns01-cloudflare";
+  acmeDnsSecret?: string;
+  /** Cluster-internal ranges, excluded from the internet egress rule. */
+  clusterCidrs: string[];
+  mesh: "none" | "linkerd" | "istio";
+  operatorNamespaces: { ingress: string; monitoring: string; cnpg: string; certManager: string; keda: string };
+  prometheusUrl: string;
+  prometheusRelease: string;
+  /**
+   * The object store for WAL and base backups. Defaulted when the profile has backups and the stack sets none;
+   * undefined (no archive, no point-in-time recovery, no scheduled backups) only when backups are off.
+   */
+  backup?: KubernetesBackupSettings;
+}
+
 export interface Settings {
   project: string;
   stack: string;
@@ -269,6 +404,7 @@ export interface Settings {
   /** `protect` stateful resources (true when deletion protection is on). */
   protect: boolean;
   aws?: AwsSettings;
+  kubernetes?: KubernetesSettings;
 }
 
 export const APP_DEFAULTS: AppContract = {
@@ -503,9 +639,106 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
       hostedZoneId: cfg.aws?.hostedZoneId,
       certificateArn: cfg.aws?.certificateArn,
     };
-  } else if (cfg.aws !== undefined) {
+  } else if (cfg.aws !== undefined && Object.keys(cfg.aws).length > 0) {
+    // `{}` is Pulumi.yaml's declared default, applied to every stack: not a setting.
     problems.push(
       `${PROJECT}:aws is set but ${PROJECT}:cloud is "${cfg.cloud}"; remove it or set ${PROJECT}:cloud: aws`,
+    );
+  }
+
+  let kubernetes: KubernetesSettings | undefined;
+  const k = cfg.kubernetes ?? {};
+  if (cfg.cloud === "kubernetes") {
+    const key = (name: string) => `${PROJECT}:kubernetes.${name}`;
+    if (k.renderDir !== undefined) {
+      for (const name of ["kubeconfig", "context"] as const) {
+        if (k[name] !== undefined) {
+          problems.push(
+            `${key(name)} cannot be set with ${key("renderDir")} (render mode writes manifests and talks to no cluster); remove one of them`,
+          );
+        }
+      }
+    }
+    if (k.clusterIssuer !== undefined) {
+      for (const name of ["acmeEmail", "acmeServer", "acmeSolver", "acmeDnsSecret"] as const) {
+        if (k[name] !== undefined) {
+          problems.push(
+            `${key(name)} configures the ClusterIssuer the program creates, but ${key("clusterIssuer")} names an existing one; remove one of them`,
+          );
+        }
+      }
+    }
+    if (k.acmeSolver === "dns01-cloudflare" && k.acmeDnsSecret === undefined) {
+      problems.push(
+        `${key("acmeDnsSecret")} is required when ${key("acmeSolver")} is "dns01-cloudflare" (a Secret in cert-manager's namespace with the key api-token)`,
+      );
+    }
+    (k.clusterCidrs ?? []).forEach((c, i) => {
+      if (c.endsWith("/0")) {
+        problems.push(
+          `${key("clusterCidrs")}[${i}]: ${show(c)} would exclude the whole internet from the egress rule; list the cluster's own ranges`,
+        );
+      }
+    });
+    const namespace = k.namespace ?? `${PROJECT}-${cfg.environment}`;
+    let backup: KubernetesBackupSettings | undefined;
+    if (k.backup !== undefined) {
+      for (const name of ["bucket", "credentialsSecret"] as const) {
+        if (k.backup[name] === undefined) {
+          problems.push(`${key(`backup.${name}`)} is required when ${key("backup")} is set`);
+        }
+      }
+      backup = {
+        endpoint: k.backup.endpoint,
+        bucket: k.backup.bucket ?? "",
+        path: k.backup.path ?? namespace,
+        region: k.backup.region,
+        credentialsSecret: k.backup.credentialsSecret ?? "",
+        encryption: k.backup.encryption ?? "AES256",
+        defaulted: false,
+      };
+    } else if (profile.backups) {
+      // Backups are not traded away because a key is missing: a default store, loudly reported at deploy time.
+      backup = {
+        bucket: shorten(`${namespace}-backups`, 63),
+        path: namespace,
+        credentialsSecret: `${PROJECT}-backup-credentials`,
+        encryption: "AES256",
+        defaulted: true,
+      };
+    }
+    const ns = k.operatorNamespaces ?? {};
+    kubernetes = {
+      kubeconfig: k.kubeconfig,
+      context: k.context,
+      renderDir: k.renderDir,
+      namespace,
+      installOperators: k.installOperators ?? false,
+      ingressClass: k.ingressClass ?? "nginx",
+      storageClass: k.storageClass,
+      clusterIssuer: k.clusterIssuer,
+      // Let's Encrypt no longer needs an account e-mail; the alert address is the natural contact when there is one.
+      acmeEmail: k.acmeEmail ?? (k.clusterIssuer === undefined ? cfg.alertEmail : undefined),
+      acmeServer: k.acmeServer ?? "production",
+      acmeSolver: k.acmeSolver ?? "http01",
+      acmeDnsSecret: k.acmeDnsSecret,
+      clusterCidrs: k.clusterCidrs ?? [...K8S_CLUSTER_CIDRS_DEFAULT],
+      mesh: k.mesh ?? "none",
+      operatorNamespaces: {
+        ingress: ns.ingress ?? "ingress-nginx",
+        monitoring: ns.monitoring ?? "monitoring",
+        cnpg: ns.cnpg ?? "cnpg-system",
+        certManager: ns.certManager ?? "cert-manager",
+        keda: ns.keda ?? "keda",
+      },
+      prometheusRelease: k.prometheusRelease ?? "kube-prometheus-stack",
+      prometheusUrl:
+        k.prometheusUrl ?? `http://kube-prometheus-stack-prometheus.${ns.monitoring ?? "monitoring"}.svc:9090`,
+      backup,
+    };
+  } else if (Object.keys(k).length > 0) {
+    problems.push(
+      `${PROJECT}:kubernetes is set but ${PROJECT}:cloud is "${cfg.cloud}"; remove it or set ${PROJECT}:cloud: kubernetes`,
     );
   }
 
@@ -527,6 +760,7 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     profile,
     protect: profile.deletionProtection,
     aws,
+    kubernetes,
   };
 }
 

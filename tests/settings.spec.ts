@@ -41,14 +41,26 @@ describe("settings", () => {
         { ...valid, image: "ghcr.io/example/loom:latest" },
         'loom:image: "ghcr.io/example/loom:latest" must be pinned: `latest` moves under you',
       ],
-      ["image without tag", { ...valid, image: "ghcr.io/example/loom" }, 'loom:image: "ghcr.io/example/loom" must be pinned'],
+      [
+        "image without tag",
+        { ...valid, image: "ghcr.io/example/loom" },
+        'loom:image: "ghcr.io/example/loom" must be pinned',
+      ],
       [
         "short digest",
         { ...valid, image: "ghcr.io/example/loom@sha256:abc" },
         "a digest must be @sha256:<64 hex digits>",
       ],
-      ["domain with upper case", { ...valid, domain: "Loom.Example.com" }, 'loom:domain: "Loom.Example.com" must be a lower-case DNS name'],
-      ["CIDR with host bits", { ...valid, ingressCidrs: ["10.0.0.1/8"] }, 'loom:ingressCidrs[0]: "10.0.0.1/8" has host bits set'],
+      [
+        "domain with upper case",
+        { ...valid, domain: "Loom.Example.com" },
+        'loom:domain: "Loom.Example.com" must be a lower-case DNS name',
+      ],
+      [
+        "CIDR with host bits",
+        { ...valid, ingressCidrs: ["10.0.0.1/8"] },
+        'loom:ingressCidrs[0]: "10.0.0.1/8" has host bits set',
+      ],
       ["not a CIDR", { ...valid, ingressCidrs: ["office"] }, 'loom:ingressCidrs[0]: "office" must be an IPv4 CIDR'],
       ["empty CIDR list", { ...valid, ingressCidrs: [] }, "loom:ingressCidrs: [] is too small; needs at least 1"],
       ["bad e-mail", { ...valid, alertEmail: "oncall" }, 'loom:alertEmail: "oncall" must be an e-mail address'],
@@ -63,9 +75,21 @@ describe("settings", () => {
         { ...valid, profile: { logRetentionDays: 8 } },
         "loom:profile.logRetentionDays: 8 is not allowed; must be one of 1, 3, 5, 7, 14",
       ],
-      ["retention over RDS maximum", { ...valid, profile: { backupRetentionDays: 36 } }, "loom:profile.backupRetentionDays: 36 is too large; maximum is 35"],
-      ["prod retention under 14 days", { ...valid, profile: { backupRetentionDays: 7 } }, "loom:profile.backupRetentionDays: 7 is too small for prod; minimum is 14"],
-      ["wrong type", { ...valid, profile: { autoscaling: "yes" } }, 'loom:profile.autoscaling: "yes" must be a boolean'],
+      [
+        "retention over RDS maximum",
+        { ...valid, profile: { backupRetentionDays: 36 } },
+        "loom:profile.backupRetentionDays: 36 is too large; maximum is 35",
+      ],
+      [
+        "prod retention under 14 days",
+        { ...valid, profile: { backupRetentionDays: 7 } },
+        "loom:profile.backupRetentionDays: 7 is too small for prod; minimum is 14",
+      ],
+      [
+        "wrong type",
+        { ...valid, profile: { autoscaling: "yes" } },
+        'loom:profile.autoscaling: "yes" must be a boolean',
+      ],
       [
         "min above max",
         { ...valid, profile: { web: { minReplicas: 5, maxReplicas: 2 } } },
@@ -101,8 +125,98 @@ describe("settings", () => {
         { ...valid, aws: {} },
         "loom:aws.certificateArn is required when loom:aws.hostedZoneId is not set",
       ],
-      ["malformed certificate ARN", { ...valid, aws: { certificateArn: "arn:nope" } }, 'loom:aws.certificateArn: "arn:nope" must be an ACM certificate ARN'],
-      ["VPC too small", { ...valid, aws: { hostedZoneId: "Z0EXAMPLE", vpcCidr: "10.0.0.0/24" } }, 'loom:aws.vpcCidr: "10.0.0.0/24" must be a /16 to /20 network'],
+      [
+        "malformed certificate ARN",
+        { ...valid, aws: { certificateArn: "arn:nope" } },
+        'loom:aws.certificateArn: "arn:nope" must be an ACM certificate ARN',
+      ],
+      [
+        "VPC too small",
+        { ...valid, aws: { hostedZoneId: "Z0EXAMPLE", vpcCidr: "10.0.0.0/24" } },
+        'loom:aws.vpcCidr: "10.0.0.0/24" must be a /16 to /20 network',
+      ],
+      [
+        "kubernetes: render mode with a kubeconfig",
+        {
+          ...valid,
+          cloud: "kubernetes",
+          aws: undefined,
+          kubernetes: { renderDir: "rendered", kubeconfig: "/tmp/kubeconfig" },
+        },
+        "loom:kubernetes.kubeconfig cannot be set with loom:kubernetes.renderDir (render mode writes manifests and talks to no cluster)",
+      ],
+      [
+        "kubernetes: render mode with a context",
+        { ...valid, cloud: "kubernetes", aws: undefined, kubernetes: { renderDir: "rendered", context: "prod" } },
+        "loom:kubernetes.context cannot be set with loom:kubernetes.renderDir",
+      ],
+      [
+        "kubernetes: namespace that is not a DNS label",
+        { ...valid, cloud: "kubernetes", aws: undefined, kubernetes: { namespace: "Loom_Prod" } },
+        'loom:kubernetes.namespace: "Loom_Prod" must be a DNS-1123 label',
+      ],
+      [
+        "kubernetes: typo in a key",
+        { ...valid, cloud: "kubernetes", aws: undefined, kubernetes: { ingresClass: "nginx" } },
+        "loom:kubernetes.ingresClass is not a known key; did you mean loom:kubernetes.ingressClass?",
+      ],
+      [
+        "kubernetes: unknown mesh",
+        { ...valid, cloud: "kubernetes", aws: undefined, kubernetes: { mesh: "consul" } },
+        'loom:kubernetes.mesh: "consul" is not one of none, linkerd, istio',
+      ],
+      [
+        "kubernetes: unknown ACME server",
+        { ...valid, cloud: "kubernetes", aws: undefined, kubernetes: { acmeServer: "prod" } },
+        'loom:kubernetes.acmeServer: "prod" is not one of production, staging',
+      ],
+      [
+        "kubernetes: installOperators not a boolean",
+        { ...valid, cloud: "kubernetes", aws: undefined, kubernetes: { installOperators: "yes" } },
+        'loom:kubernetes.installOperators: "yes" must be a boolean',
+      ],
+      [
+        "kubernetes: cluster ranges that exclude the internet",
+        { ...valid, cloud: "kubernetes", aws: undefined, kubernetes: { clusterCidrs: ["0.0.0.0/0"] } },
+        'loom:kubernetes.clusterCidrs[0]: "0.0.0.0/0" would exclude the whole internet from the egress rule',
+      ],
+      [
+        "kubernetes: DNS-01 solver without its token Secret",
+        { ...valid, cloud: "kubernetes", aws: undefined, kubernetes: { acmeSolver: "dns01-cloudflare" } },
+        'loom:kubernetes.acmeDnsSecret is required when loom:kubernetes.acmeSolver is "dns01-cloudflare"',
+      ],
+      [
+        "kubernetes: ACME settings with an existing ClusterIssuer",
+        {
+          ...valid,
+          cloud: "kubernetes",
+          aws: undefined,
+          kubernetes: { clusterIssuer: "corp-acme", acmeEmail: "a@example.com" },
+        },
+        "loom:kubernetes.acmeEmail configures the ClusterIssuer the program creates, but loom:kubernetes.clusterIssuer names an existing one",
+      ],
+      [
+        "kubernetes: backup store without a bucket",
+        { ...valid, cloud: "kubernetes", aws: undefined, kubernetes: { backup: { credentialsSecret: "loom-s3" } } },
+        "loom:kubernetes.backup.bucket is required when loom:kubernetes.backup is set",
+      ],
+      [
+        "kubernetes: backup endpoint without TLS",
+        {
+          ...valid,
+          cloud: "kubernetes",
+          aws: undefined,
+          kubernetes: {
+            backup: { bucket: "loom-backups", credentialsSecret: "loom-s3", endpoint: "http://minio:9000" },
+          },
+        },
+        'loom:kubernetes.backup.endpoint: "http://minio:9000" must be an https:// URL',
+      ],
+      [
+        "kubernetes settings on an AWS stack",
+        { ...valid, kubernetes: { namespace: "loom" } },
+        'loom:kubernetes is set but loom:cloud is "aws"; remove it or set loom:cloud: kubernetes',
+      ],
     ];
     for (const [what, raw, expected] of table) {
       it(what, () => {
@@ -115,7 +229,9 @@ describe("settings", () => {
     }
 
     it("requires aws:region on AWS", () => {
-      assert.deepEqual(problemsOf(valid, "prod", {} as typeof AWS), ["aws:region is required for loom:cloud aws, e.g. eu-west-1"]);
+      assert.deepEqual(problemsOf(valid, "prod", {} as typeof AWS), [
+        "aws:region is required for loom:cloud aws, e.g. eu-west-1",
+      ]);
     });
 
     it("reports every problem at once, not just the first", () => {
@@ -124,7 +240,10 @@ describe("settings", () => {
     });
 
     it("needs loom:environment when the stack name is not an environment", () => {
-      assert.match(problemsOf(valid, "feature-x").join("\n"), /loom:environment is required when the stack name \("feature-x"\)/);
+      assert.match(
+        problemsOf(valid, "feature-x").join("\n"),
+        /loom:environment is required when the stack name \("feature-x"\)/,
+      );
     });
   });
 
@@ -142,7 +261,10 @@ describe("settings", () => {
     });
 
     it("overrides one key and keeps the rest of the profile", () => {
-      const s = parseSettings({ ...valid, profile: { backupRetentionDays: 30, web: { maxReplicas: 40 } } }, { stack: "prod", providerConfig: AWS });
+      const s = parseSettings(
+        { ...valid, profile: { backupRetentionDays: 30, web: { maxReplicas: 40 } } },
+        { stack: "prod", providerConfig: AWS },
+      );
       assert.equal(s.profile.backupRetentionDays, 30);
       assert.equal(s.profile.web.maxReplicas, 40);
       assert.equal(s.profile.web.minReplicas, PROFILES.prod.web.minReplicas);

@@ -4,13 +4,14 @@
  *
  * | cloud | what it builds |
  * |---|---|
+ * | kubernetes | Deployments web + worker and a migrate Job (PSS restricted, own ServiceAccounts, limits, probes, spread), HPA (web) and KEDA ScaledObject on queue depth (worker), PDBs, Service, Ingress with a cert-manager Certificate (Let's Encrypt), ConfigMap + secretKeyRef |
  * | aws | ECS cluster (Container Insights), Fargate services web + worker, migrate task definition, ALB (TLS 1.3 policy, HTTP→HTTPS 301, HSTS), ACM certificate, WAFv2, autoscaling on CPU, requests and queue depth |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
-import { APP_DEFAULTS, type AppContract, SENSITIVE_NAME } from "../settings";
+import { APP_DEFAULTS, type AppContract, type KubernetesSettings, SENSITIVE_NAME } from "../settings";
 
 export interface WorkloadArgs {
   /** vCPU per replica. */
@@ -23,6 +24,8 @@ export interface WorkloadArgs {
   maxReplicas: number;
   /** Container command. @default - ["loom", "serve"] for web, ["loom", "worker"] for worker */
   command?: string[];
+  /** Ephemeral storage per replica in MiB (Kubernetes requests = limits; /tmp lives in it). @default 1024 */
+  ephemeralStorageMiB?: number;
 }
 
 export interface WebArgs extends WorkloadArgs {
@@ -85,9 +88,16 @@ export interface AppServiceArgs extends BaseArgs {
   deletionProtection?: boolean;
   /** The region (AWS: log configuration). @default - required on aws */
   region?: string;
+  /**
+   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
+   * On kubernetes the certificate comes from cert-manager, so `tls` may be empty.
+   * @default - required on kubernetes, ignored elsewhere
+   */
+  kubernetes?: KubernetesSettings;
 }
 
-export type ResolvedAppServiceArgs = Required<Omit<AppServiceArgs, "app" | "web" | "worker">> & {
+export type ResolvedAppServiceArgs = Required<Omit<AppServiceArgs, "app" | "web" | "worker" | "kubernetes">> & {
+  kubernetes?: KubernetesSettings;
   app: AppContract;
   web: Required<WebArgs>;
   worker: Required<WorkerArgs>;
@@ -115,7 +125,9 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
   }
 
   static resolve(args: AppServiceArgs): ResolvedAppServiceArgs {
-    if (!args.tls.dnsZoneId && !args.tls.certificateId) {
+    if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
+    // On kubernetes cert-manager issues the certificate (settings.kubernetes.clusterIssuer or the program's own).
+    if (args.cloud !== "kubernetes" && !args.tls.dnsZoneId && !args.tls.certificateId) {
       invalid("tls", "needs dnsZoneId (managed certificate) or certificateId (existing certificate)");
     }
     if (args.cloud === "aws" && !args.region) invalid("region", "is required on aws");
@@ -152,12 +164,14 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
         command: args.web.command ?? ["loom", "serve"],
         targetCpuPercent: args.web.targetCpuPercent ?? 60,
         targetRequestsPerTarget: args.web.targetRequestsPerTarget ?? 1000,
+        ephemeralStorageMiB: args.web.ephemeralStorageMiB ?? 1024,
       },
       worker: {
         ...args.worker,
         command: args.worker.command ?? ["loom", "worker"],
         jobsPerWorker: args.worker.jobsPerWorker ?? 10,
         spot: args.worker.spot ?? false,
+        ephemeralStorageMiB: args.worker.ephemeralStorageMiB ?? 1024,
       },
       migrateCommand: args.migrateCommand ?? ["loom", "migrate"],
       autoscaling: args.autoscaling ?? false,
@@ -171,6 +185,7 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
       ingressCidrs: args.ingressCidrs ?? ["0.0.0.0/0"],
       deletionProtection: args.deletionProtection ?? false,
       region: args.region ?? "",
+      kubernetes: args.kubernetes,
     };
   }
 }

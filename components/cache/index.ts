@@ -4,6 +4,7 @@
  *
  * | cloud | what it builds |
  * |---|---|
+ * | kubernetes | Valkey StatefulSet (TLS from the namespace CA, generated password, AOF on a PVC, restricted pod, NetworkPolicy-isolated) |
  * | aws | ElastiCache replication group (TLS required, KMS at rest, generated AUTH token in Secrets Manager, Multi-AZ failover in prod, snapshots) |
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -11,6 +12,7 @@ import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
+import type { KubernetesSettings } from "../settings";
 
 export interface CacheArgs extends BaseArgs {
   network: NetworkOutputs;
@@ -24,9 +26,14 @@ export interface CacheArgs extends BaseArgs {
   snapshotRetentionDays?: number;
   /** Days to keep the cache's slow log. @default 30 */
   logRetentionDays?: number;
+  /**
+   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
+   * @default - required on kubernetes, ignored elsewhere
+   */
+  kubernetes?: KubernetesSettings;
 }
 
-export type ResolvedCacheArgs = Required<CacheArgs>;
+export type ResolvedCacheArgs = Required<Omit<CacheArgs, "kubernetes">> & Pick<CacheArgs, "kubernetes">;
 
 export interface CacheOutputs {
   endpoint: pulumi.Output<string>;
@@ -54,6 +61,7 @@ export class Cache extends LoomComponent<ResolvedCacheArgs, CacheOutputs> implem
     const nodes = args.nodes ?? 1;
     const highAvailability = args.highAvailability ?? false;
     if (!Number.isInteger(nodes) || nodes < 1 || nodes > 6) invalid("nodes", `must be 1 to 6, got ${nodes}`);
+    if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
     if (highAvailability && nodes < 2) invalid("nodes", `highAvailability needs at least 2 nodes, got ${nodes}`);
     return {
       cloud: args.cloud,
@@ -65,6 +73,7 @@ export class Cache extends LoomComponent<ResolvedCacheArgs, CacheOutputs> implem
       highAvailability,
       snapshotRetentionDays: args.snapshotRetentionDays ?? 0,
       logRetentionDays: args.logRetentionDays ?? 30,
+      kubernetes: args.kubernetes,
     };
   }
 }

@@ -4,9 +4,11 @@
  * | cloud | what it builds |
  * |---|---|
  * | aws | VPC, public subnets (load balancer only), private app and data subnets per zone, NAT, flow logs, VPC endpoints, one security group per tier |
+ * | kubernetes | Namespace (Pod Security `restricted`), default-deny NetworkPolicies + per-tier allow rules, LimitRange, the namespace's private CA (cert-manager) |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
+import type { KubernetesSettings } from "../settings";
 
 export interface NetworkArgs extends BaseArgs {
   /** The network's address range. @default "10.40.0.0/16" */
@@ -23,9 +25,15 @@ export interface NetworkArgs extends BaseArgs {
   appPort?: number;
   /** The region (AWS: VPC endpoint service names and zone names). @default - required on aws */
   region?: string;
+  /**
+   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
+   * @default - required on kubernetes, ignored elsewhere
+   */
+  kubernetes?: KubernetesSettings;
 }
 
-export type ResolvedNetworkArgs = Required<Omit<NetworkArgs, "protect">> & Pick<NetworkArgs, "protect">;
+export type ResolvedNetworkArgs = Required<Omit<NetworkArgs, "protect" | "kubernetes">> &
+  Pick<NetworkArgs, "protect" | "kubernetes">;
 
 /** The tiers whose network identity other components reference. */
 export interface NetworkTiers {
@@ -73,6 +81,7 @@ export class Network extends LoomComponent<ResolvedNetworkArgs, NetworkOutputs> 
     const zones = args.zones ?? 2;
     if (!Number.isInteger(zones) || zones < 2 || zones > 6) invalid("zones", `must be 2 to 6, got ${zones}`);
     if (args.cloud === "aws" && !args.region) invalid("region", "is required on aws");
+    if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
     const ingressCidrs = args.ingressCidrs ?? ["0.0.0.0/0"];
     if (ingressCidrs.length === 0) invalid("ingressCidrs", "must list at least one CIDR");
     return {
@@ -86,6 +95,7 @@ export class Network extends LoomComponent<ResolvedNetworkArgs, NetworkOutputs> 
       ingressCidrs,
       appPort: args.appPort ?? 8080,
       region: args.region ?? "",
+      kubernetes: args.kubernetes,
     };
   }
 }

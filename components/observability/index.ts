@@ -4,10 +4,12 @@
  *
  * | cloud | what it builds |
  * |---|---|
+ * | kubernetes | ServiceMonitor (web), PodMonitor (worker), PrometheusRule from the alert catalog, Grafana dashboard ConfigMap |
  * | aws | KMS-encrypted SNS topic + e-mail subscription, CloudWatch alarms from the alert catalog, a dashboard |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
+import type { KubernetesSettings } from "../settings";
 import { type AlertThresholds, DEFAULT_THRESHOLDS, thresholdProblems } from "./alerts";
 
 export interface ObservabilityArgs extends BaseArgs {
@@ -23,9 +25,17 @@ export interface ObservabilityArgs extends BaseArgs {
     database: Record<string, pulumi.Input<string>>;
     cache: Record<string, pulumi.Input<string>>;
   };
+  /**
+   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
+   * @default - required on kubernetes, ignored elsewhere
+   */
+  kubernetes?: KubernetesSettings;
 }
 
-export type ResolvedObservabilityArgs = Required<Omit<ObservabilityArgs, "alertEmail" | "thresholds">> & {
+export type ResolvedObservabilityArgs = Required<
+  Omit<ObservabilityArgs, "alertEmail" | "thresholds" | "kubernetes">
+> & {
+  kubernetes?: KubernetesSettings;
   alertEmail?: string;
   thresholds: AlertThresholds;
 };
@@ -54,6 +64,7 @@ export class Observability
   static resolve(args: ObservabilityArgs): ResolvedObservabilityArgs {
     const alerting = args.alerting ?? false;
     if (alerting && !args.alertEmail) invalid("alertEmail", "is required when alerting is on");
+    if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
     const thresholds = { ...DEFAULT_THRESHOLDS, ...args.thresholds };
     // Checked even with alerting off, so a bad value fails in dev before it reaches staging.
     const [problem] = thresholdProblems(thresholds);
@@ -66,6 +77,7 @@ export class Observability
       alertEmail: args.alertEmail,
       thresholds,
       targets: args.targets,
+      kubernetes: args.kubernetes,
     };
   }
 }

@@ -90,6 +90,11 @@ export function computed(
     const service = type.split(":")[1]?.split("/")[0] ?? "aws";
     state.arn ??= `arn:aws:${service}:${region}:${FAKE_ACCOUNT}:${short(type).toLowerCase()}/${name}`;
   }
+  if (type.startsWith("kubernetes:") && inputs.metadata && typeof inputs.metadata === "object") {
+    // The Kubernetes provider auto-names an object without metadata.name: `<logical name>-<8 random characters>`.
+    const metadata = inputs.metadata as Record<string, unknown>;
+    if (metadata.name === undefined) state.metadata = { ...metadata, name: `${name}-0mock0ab` };
+  }
   switch (type) {
     case "aws:ec2/vpc:Vpc":
       state.defaultSecurityGroupId = `sg-default-${name}`;

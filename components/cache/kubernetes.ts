@@ -1,0 +1,236 @@
+/**
+ * Cache on Kubernetes: Valkey as a single-replica StatefulSet (why, and its limits: valkey.ts).
+ *
+ * - TLS only, with a server certificate from the namespace CA; clients verify it (REDIS_CA_FILE).
+ * - A generated password (OS CSPRNG, lib/k8s.ts `generatePassword`) in a Secret that keeps its first value: the app
+ *   reads `password` through `secretKeyRef`, Valkey reads an `auth.conf` key of the same Secret as an included file.
+ * - AOF persistence on a PersistentVolumeClaim that outlives the StatefulSet (retention policy Retain).
+ * - A Pod Security "restricted" pod with requests = limits, a read-only root filesystem, its own ServiceAccount
+ *   without a token; only the app tier reaches it (NetworkPolicy `cache-from-app` in Network).
+ */
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
+import { StatefulSet } from "@pulumi/kubernetes/apps/v1/statefulSet";
+import { ConfigMap } from "@pulumi/kubernetes/core/v1/configMap";
+import { Secret } from "@pulumi/kubernetes/core/v1/secret";
+import { Service } from "@pulumi/kubernetes/core/v1/service";
+import { ServiceAccount } from "@pulumi/kubernetes/core/v1/serviceAccount";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  cpuQuantity,
+  generatePassword,
+  INTERNAL_CA,
+  labelsFor,
+  memoryQuantity,
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+  selectorFor,
+  serviceDnsNames,
+  serviceHost,
+  TIER_LABEL,
+  targetOf,
+} from "../lib/k8s";
+import { k8sOptions } from "../lib/k8s-provider";
+import type { CacheOutputs, ResolvedCacheArgs } from ".";
+import {
+  AUTH_DIR,
+  CACHE_RESOURCES,
+  CONFIG_DIR,
+  DATA_DIR,
+  names,
+  READINESS_COMMAND,
+  REDIS_PORT,
+  TLS_DIR,
+  VALKEY_IMAGE,
+  VALKEY_UID,
+  valkeyConf,
+} from "./valkey";
+
+/** The cache's certificate: one year, renewed 30 days ahead (Valkey reads it at start: see docs/kubernetes.md). */
+export const CACHE_CERT_DURATION = "8760h";
+export const CACHE_CERT_RENEW_BEFORE = "720h";
+/** Ephemeral storage of the Valkey container (logs, /tmp). */
+export const CACHE_EPHEMERAL = "512Mi";
+
+export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedCacheArgs): CacheOutputs {
+  const target = targetOf(args);
+  const n = names(name);
+  const ns = args.network.networkId;
+  const nsName = target.namespace;
+  const labels = labelsFor(args, "cache");
+  const selector = selectorFor(nsName, "cache");
+  const opts = (stateful = false, extra: pulumi.CustomResourceOptions = {}) =>
+    k8sOptions(parent, args, stateful, extra);
+
+  if (args.highAvailability || args.nodes > 1) {
+    pulumi.log.warn(
+      `cache on kubernetes runs one Valkey primary (nodes=${args.nodes}, highAvailability=${args.highAvailability} are not applied): ` +
+        "a node failure reschedules the pod and reattaches its volume; see docs/kubernetes.md#cache",
+      parent,
+    );
+  }
+
+  // 64 alphanumerics (~380 bits), as on AWS: nothing to escape in a rediss:// URL. A fresh value is drawn on every
+  // run but only the first is ever applied (ignoreChanges), so the password is stable until the Secret is replaced.
+  const secretValue = pulumi.secret(generatePassword(64));
+  new Secret(
+    `${name}-cache-auth`,
+    {
+      metadata: { name: n.auth, namespace: ns, labels },
+      type: "Opaque",
+      stringData: { password: secretValue, "auth.conf": pulumi.interpolate`requirepass ${secretValue}\n` },
+    },
+    opts(true, { ignoreChanges: ["stringData", "data"] }),
+  );
+
+  const dnsNames = [
+    ...serviceDnsNames(n.base, nsName),
+    ...serviceDnsNames(n.headless, nsName),
+    `${n.base}-0.${n.headless}.${nsName}.svc`,
+    `${n.base}-0.${n.headless}.${nsName}.svc.cluster.local`,
+    "localhost",
+  ];
+  const cert = new CustomResource(
+    `${name}-cache-tls`,
+    {
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name: n.tls, namespace: ns, labels },
+      spec: {
+        secretName: n.tls,
+        commonName: serviceHost(n.base, nsName),
+        dnsNames,
+        ipAddresses: ["127.0.0.1"],
+        usages: ["server auth", "digital signature", "key encipherment"],
+        duration: CACHE_CERT_DURATION,
+        renewBefore: CACHE_CERT_RENEW_BEFORE,
+        privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+        issuerRef: { group: "cert-manager.io", kind: "Issuer", name: INTERNAL_CA.issuer },
+      },
+    },
+    opts(),
+  );
+
+  const config = new ConfigMap(
+    `${name}-cache-config`,
+    {
+      metadata: { name: n.config, namespace: ns, labels },
+      data: { "valkey.conf": valkeyConf(args.tier) },
+    },
+    opts(),
+  );
+
+  const serviceAccount = new ServiceAccount(
+    `${name}-cache`,
+    { metadata: { name: n.base, namespace: ns, labels }, automountServiceAccountToken: false },
+    opts(),
+  );
+
+  const port = { name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" };
+  new Service(
+    `${name}-cache-headless`,
+    {
+      metadata: { name: n.headless, namespace: ns, labels },
+      spec: { clusterIP: "None", selector, ports: [port] },
+    },
+    opts(),
+  );
+  const service = new Service(
+    `${name}-cache`,
+    { metadata: { name: n.base, namespace: ns, labels }, spec: { type: "ClusterIP", selector, ports: [port] } },
+    opts(),
+  );
+
+  const size = CACHE_RESOURCES[args.tier];
+  const resources = {
+    cpu: cpuQuantity(size.cpu),
+    memory: memoryQuantity(size.memoryMiB),
+    "ephemeral-storage": CACHE_EPHEMERAL,
+  };
+  new StatefulSet(
+    `${name}-cache`,
+    {
+      metadata: { name: n.base, namespace: ns, labels },
+      spec: {
+        serviceName: n.headless,
+        replicas: 1,
+        selector: { matchLabels: selector },
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+        updateStrategy: { type: "RollingUpdate" },
+        template: {
+          metadata: { labels: { ...labels, ...selector, [TIER_LABEL]: "cache" } },
+          spec: {
+            serviceAccountName: serviceAccount.metadata.name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurity(VALKEY_UID),
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: "valkey",
+                image: VALKEY_IMAGE,
+                imagePullPolicy: "IfNotPresent",
+                command: ["valkey-server", `${CONFIG_DIR}/valkey.conf`],
+                ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
+                env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: n.auth, key: "password" } } }],
+                resources: { requests: resources, limits: resources },
+                securityContext: restrictedContainerSecurity(VALKEY_UID),
+                startupProbe: { tcpSocket: { port: "redis" }, periodSeconds: 5, failureThreshold: 60 },
+                livenessProbe: {
+                  tcpSocket: { port: "redis" },
+                  periodSeconds: 10,
+                  timeoutSeconds: 5,
+                  failureThreshold: 6,
+                },
+                readinessProbe: {
+                  exec: { command: [...READINESS_COMMAND] },
+                  periodSeconds: 10,
+                  timeoutSeconds: 5,
+                  failureThreshold: 3,
+                },
+                volumeMounts: [
+                  { name: "data", mountPath: DATA_DIR },
+                  { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+                  { name: "tls", mountPath: TLS_DIR, readOnly: true },
+                  { name: "auth", mountPath: AUTH_DIR, readOnly: true },
+                  { name: "tmp", mountPath: "/tmp" },
+                ],
+              },
+            ],
+            volumes: [
+              { name: "config", configMap: { name: config.metadata.name } },
+              { name: "tls", secret: { secretName: n.tls, defaultMode: 0o440 } },
+              {
+                name: "auth",
+                secret: { secretName: n.auth, items: [{ key: "auth.conf", path: "auth.conf" }], defaultMode: 0o440 },
+              },
+              { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: "data", labels },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              ...(target.storageClass ? { storageClassName: target.storageClass } : {}),
+              resources: { requests: { storage: `${size.storageGiB}Gi` } },
+            },
+          },
+        ],
+      },
+    },
+    opts(true, { dependsOn: [cert] }),
+  );
+
+  return {
+    endpoint: service.metadata.apply(() => serviceHost(n.base, nsName)),
+    port: pulumi.output(REDIS_PORT),
+    tls: true,
+    authToken: { id: n.auth, key: "password" },
+    monitoring: {
+      namespace: ns,
+      statefulSet: pulumi.output(n.base),
+      container: pulumi.output("valkey"),
+    },
+  };
+}

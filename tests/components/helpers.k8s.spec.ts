@@ -1,0 +1,500 @@
+/**
+ * Pure Kubernetes helpers (no mocks): labels, restricted security contexts, quantities, NetworkPolicies, CNPG and
+ * Valkey specs, pod templates, autoscalers, disruption budgets, Prometheus rules, backup schedules.
+ */
+import * as assert from "node:assert/strict";
+import {
+  hpaSpec,
+  ingressAnnotations,
+  pdbProblem,
+  pdbSpec,
+  podTemplate,
+  queueDepthQuery,
+  resourcesFor,
+  scaledObjectSpec,
+  sensitiveNames,
+} from "../../components/app-service/pod-spec";
+import { cnpgSchedule } from "../../components/backups/cnpg-schedule";
+import { maxMemoryMb, VALKEY_IMAGE, valkeyConf } from "../../components/cache/valkey";
+import {
+  clusterSpec,
+  instancesFor,
+  objectStoreSpec,
+  PG_HBA,
+  poolerSpec,
+  postgresImage,
+  postgresParameters,
+} from "../../components/database/cnpg";
+import {
+  cpuQuantity,
+  generatePassword,
+  k8sLabels,
+  labelKey,
+  labelProblems,
+  labelValue,
+  memoryQuantity,
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+  shortHash,
+} from "../../components/lib/k8s";
+import { networkPolicies } from "../../components/network/network-policies";
+import { ALERT_CATALOG, DEFAULT_THRESHOLDS } from "../../components/observability/alerts";
+import { alertExpression, alertName, prometheusRuleSpec } from "../../components/observability/prometheus";
+import { APP_DEFAULTS, imagePinProblem } from "../../components/settings";
+import { at, IMAGE } from "./k8s-fixtures";
+
+describe("kubernetes helpers", () => {
+  describe("labels", () => {
+    it("keeps valid values and sanitises the rest to what Kubernetes accepts", () => {
+      assert.equal(labelValue("loom-prod"), "loom-prod");
+      assert.equal(labelValue("team@example.com"), "team-example.com");
+      assert.equal(labelValue(`-${"x".repeat(80)}`), "x".repeat(62));
+      assert.equal(labelValue(""), "");
+      assert.equal(labelKey("cost-center"), "cost-center");
+      assert.equal(labelKey("example.com/owner"), "example.com/owner");
+      assert.equal(labelKey("team:owner"), "team-owner");
+      assert.equal(labelKey("Not A Domain/x"), "Not-A-Domain-x");
+    });
+
+    it("turns any tag set into labels with no problem", () => {
+      const labels = k8sLabels({ "cost-center": "loom/prod", "a:b=c+d@e": "x y", "example.com/k": "v" });
+      assert.deepEqual(labelProblems(labels), []);
+      assert.deepEqual(labels, { "cost-center": "loom-prod", "a-b-c-d-e": "x-y", "example.com/k": "v" });
+      assert.deepEqual(labelProblems({ "bad key!": "ok", ok: "-bad" }), [
+        'label key "bad key!"',
+        'label value "-bad" of ok',
+      ]);
+    });
+  });
+
+  describe("Pod Security restricted", () => {
+    it("pod and container contexts carry every restricted field", () => {
+      assert.deepEqual(restrictedPodSecurity(10001), {
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        runAsGroup: 10001,
+        fsGroup: 10001,
+        fsGroupChangePolicy: "OnRootMismatch",
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      assert.deepEqual(restrictedContainerSecurity(10001), {
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        runAsGroup: 10001,
+        privileged: false,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+    });
+
+    it("refuses root and non-integer uids", () => {
+      assert.throws(() => restrictedPodSecurity(0), { propertyPath: "runAsUser" });
+      assert.throws(() => restrictedContainerSecurity(1.5), /must be a non-root uid/);
+    });
+  });
+
+  it("generates alphanumeric passwords of the asked length from the CSPRNG", () => {
+    const a = generatePassword(64);
+    assert.match(a, /^[A-Za-z0-9]{64}$/);
+    assert.notEqual(generatePassword(64), a);
+    assert.throws(() => generatePassword(8), { propertyPath: "length" });
+    const seen = new Set(generatePassword(4000));
+    assert.equal(seen.size, 62, "every alphanumeric character occurs");
+  });
+
+  it("converts sizes to Kubernetes quantities", () => {
+    assert.deepEqual([0.25, 0.5, 1, 1.5, 2].map(cpuQuantity), ["250m", "500m", "1", "1500m", "2"]);
+    assert.deepEqual([512, 1024, 1536, 2048].map(memoryQuantity), ["512Mi", "1Gi", "1536Mi", "2Gi"]);
+    assert.throws(() => cpuQuantity(0), { propertyPath: "cpu" });
+    assert.throws(() => memoryQuantity(1.5), { propertyPath: "memoryMiB" });
+    assert.equal(shortHash("a"), shortHash("a"));
+    assert.notEqual(shortHash("ghcr.io/x:1"), shortHash("ghcr.io/x:2"));
+    assert.match(shortHash("anything"), /^[0-9a-z]{8}$/);
+  });
+
+  describe("NetworkPolicies", () => {
+    const policies = networkPolicies({
+      appPort: 8080,
+      clusterCidrs: ["10.0.0.0/8", "172.16.0.0/12"],
+      ingressNamespace: "ingress-nginx",
+      monitoringNamespace: "monitoring",
+      cnpgNamespace: "cnpg-system",
+    });
+    const byName = (n: string) => {
+      const p = policies.find((x) => x.name === n);
+      assert.ok(p, `no policy ${n}`);
+      return at(p, "spec");
+    };
+
+    it("starts from deny-all for ingress and egress of every pod", () => {
+      assert.equal(policies[0]?.name, "default-deny-all");
+      assert.deepEqual(byName("default-deny-all"), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    });
+
+    it("opens the internet to the app only on 443 and never to the cluster ranges", () => {
+      const egress = byName("app-egress").egress;
+      assert.deepEqual(egress[2], {
+        to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12"] } }],
+        ports: [{ protocol: "TCP", port: 443 }],
+      });
+      assert.deepEqual(egress[0], {
+        to: [{ podSelector: { matchLabels: { "loom/tier": "database" } } }],
+        ports: [{ protocol: "TCP", port: 5432 }],
+      });
+      assert.deepEqual(egress[1], {
+        to: [{ podSelector: { matchLabels: { "loom/tier": "cache" } } }],
+        ports: [{ protocol: "TCP", port: 6379 }],
+      });
+    });
+
+    it("lets only the ingress controller reach web, only the app reach the cache", () => {
+      assert.deepEqual(byName("web-from-ingress-controller"), {
+        podSelector: { matchLabels: { "loom/tier": "app", "app.kubernetes.io/name": "web" } },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+            ports: [{ protocol: "TCP", port: 8080 }],
+          },
+        ],
+      });
+      assert.deepEqual(byName("cache-from-app").ingress, [
+        { from: [{ podSelector: { matchLabels: { "loom/tier": "app" } } }], ports: [{ protocol: "TCP", port: 6379 }] },
+      ]);
+    });
+
+    it("allows DNS to kube-system only, on port 53", () => {
+      assert.deepEqual(byName("allow-dns").egress, [
+        {
+          to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ]);
+    });
+
+    it("gives every allow rule a pod selector and a port (no blanket allow)", () => {
+      for (const p of policies.slice(1)) {
+        const spec = at(p, "spec");
+        for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? [])]) {
+          assert.ok(rule.ports?.length > 0, `${p.name} has a rule without ports`);
+          assert.ok((rule.from ?? rule.to)?.length > 0, `${p.name} has a rule without peers`);
+        }
+      }
+    });
+  });
+
+  describe("CloudNativePG", () => {
+    const inputs = {
+      name: "loom",
+      environment: "prod",
+      engineVersion: "16",
+      tier: "large" as const,
+      storageGiB: 100,
+      highAvailability: true,
+      readReplica: true,
+      slowQueryMs: 250,
+      performanceInsights: true,
+      databaseName: "loom",
+      inheritedLabels: { "loom/tier": "database" },
+      caSecret: "loom-internal-ca",
+    };
+
+    it("runs 1/2/3 instances in dev/staging/prod, more only when HA and a replica need them", () => {
+      assert.deepEqual(
+        ["dev", "staging", "prod"].map((e) => instancesFor(e, false, false)),
+        [1, 2, 3],
+      );
+      assert.equal(instancesFor("dev", true, true), 3);
+      assert.equal(instancesFor("feature", false, false), 1);
+    });
+
+    it("pins the operand image to a minor version", () => {
+      assert.equal(postgresImage("16"), "ghcr.io/cloudnative-pg/postgresql:16.13-standard-trixie");
+      assert.equal(postgresImage("17.2"), "ghcr.io/cloudnative-pg/postgresql:17.2-standard-trixie");
+      assert.throws(() => postgresImage("99"), /no pinned minor for PostgreSQL 99/);
+      assert.throws(() => postgresImage("sixteen"), /is not a PostgreSQL version/);
+    });
+
+    it("requires TLS 1.3, rejects non-TLS clients, has no network superuser, uses the namespace CA", () => {
+      const spec = clusterSpec(inputs);
+      assert.equal(at(spec, "postgresql", "parameters", "ssl_min_protocol_version"), "TLSv1.3");
+      assert.deepEqual(at(spec, "postgresql", "pg_hba"), ["hostnossl all all all reject"]);
+      assert.deepEqual([...PG_HBA], ["hostnossl all all all reject"]);
+      assert.equal(spec.enableSuperuserAccess, false);
+      assert.deepEqual(spec.certificates, {
+        serverTLSSecret: "loom-db-server-tls",
+        serverCASecret: "loom-internal-ca",
+      });
+      assert.deepEqual(at(spec, "bootstrap", "initdb"), { database: "loom", owner: "loom_app", dataChecksums: true });
+    });
+
+    it("sizes the instances from the tier with requests = limits, and never co-locates two instances", () => {
+      const spec = clusterSpec(inputs);
+      const amounts = { cpu: "2", memory: "8Gi", "ephemeral-storage": "2Gi" };
+      assert.deepEqual(spec.resources, { requests: amounts, limits: amounts });
+      assert.deepEqual(spec.storage, { size: "100Gi" });
+      assert.deepEqual(spec.affinity, {
+        enablePodAntiAffinity: true,
+        topologyKey: "kubernetes.io/hostname",
+        podAntiAffinityType: "required",
+      });
+      assert.equal(at(spec, "postgresql", "parameters", "shared_buffers"), "2048MB");
+      assert.equal(at(spec, "postgresql", "parameters", "log_min_duration_statement"), "250");
+      assert.equal(postgresParameters("small", 500, false)["pg_stat_statements.track"], undefined);
+    });
+
+    it("archives WAL through the Barman Cloud plugin only when an object store is given", () => {
+      assert.equal(clusterSpec(inputs).plugins, undefined);
+      assert.deepEqual(clusterSpec({ ...inputs, objectStore: "loom-db-backups" }).plugins, [
+        {
+          name: "barman-cloud.cloudnative-pg.io",
+          isWALArchiver: true,
+          parameters: { barmanObjectName: "loom-db-backups" },
+        },
+      ]);
+    });
+
+    it("describes the object store with retention, compression and server-side encryption", () => {
+      const backup = {
+        bucket: "loom-backups",
+        path: "prod",
+        credentialsSecret: "creds",
+        encryption: "AES256" as const,
+        region: "eu-west-1",
+        defaulted: false,
+      };
+      assert.deepEqual(objectStoreSpec(backup, 14), {
+        retentionPolicy: "14d",
+        configuration: {
+          destinationPath: "s3://loom-backups/prod",
+          endpointURL: "https://s3.eu-west-1.amazonaws.com",
+          s3Credentials: {
+            accessKeyId: { name: "creds", key: "ACCESS_KEY_ID" },
+            secretAccessKey: { name: "creds", key: "ACCESS_SECRET_KEY" },
+          },
+          wal: { compression: "gzip", encryption: "AES256" },
+          data: { compression: "gzip", jobs: 2, encryption: "AES256" },
+        },
+      });
+      const minio = objectStoreSpec(
+        { ...backup, region: undefined, endpoint: "https://minio.example.com", encryption: "none" },
+        7,
+      );
+      assert.equal(at(minio, "configuration", "endpointURL"), "https://minio.example.com");
+      assert.deepEqual(at(minio, "configuration", "wal"), { compression: "gzip" });
+    });
+
+    it("runs PgBouncer in transaction mode on restricted pods", () => {
+      const spec = poolerSpec({ name: "loom", instances: 3, labels: { "loom/tier": "database" } });
+      assert.equal(spec.instances, 3);
+      assert.equal(poolerSpec({ name: "loom", instances: 2, labels: {} }).instances, 2);
+      assert.equal(at(spec, "pgbouncer", "poolMode"), "transaction");
+      const container = at(spec, "template", "spec", "containers", 0);
+      assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+      assert.deepEqual(container.securityContext.capabilities, { drop: ["ALL"] });
+      assert.deepEqual(container.resources.limits, { cpu: "250m", memory: "256Mi", "ephemeral-storage": "256Mi" });
+    });
+  });
+
+  describe("Valkey", () => {
+    it("serves TLS only, reads the password from an included file, never evicts the queue", () => {
+      const conf = valkeyConf("small").split("\n");
+      for (const line of [
+        "port 0",
+        "tls-port 6379",
+        "tls-auth-clients no",
+        "appendonly yes",
+        "maxmemory-policy noeviction",
+        "maxmemory 768mb",
+        "include /etc/valkey-auth/auth.conf",
+      ]) {
+        assert.ok(conf.includes(line), `valkey.conf lacks "${line}"`);
+      }
+      assert.ok(!conf.some((l) => l.startsWith("requirepass")), "the password must not be in the ConfigMap");
+      assert.equal(maxMemoryMb("medium"), 2304);
+      assert.equal(imagePinProblem(VALKEY_IMAGE), undefined);
+    });
+  });
+
+  describe("pod template", () => {
+    const inputs = {
+      tier: "web" as const,
+      image: IMAGE,
+      command: ["loom", "serve"],
+      app: APP_DEFAULTS,
+      cpu: 0.5,
+      memoryMiB: 1024,
+      ephemeralStorageMiB: 1024,
+      serviceAccountName: "loom-web",
+      configMapName: "loom-app-config-abc",
+      secrets: { DATABASE_PASSWORD: { id: "loom-db-app", key: "password" }, LLM_API_KEY: { id: "loom-app-secrets" } },
+      labels: { "app.kubernetes.io/name": "web", "loom/tier": "app" },
+      selector: { "app.kubernetes.io/name": "web" },
+      mesh: "none" as const,
+    };
+
+    it("reads credentials through secretKeyRef only and plain settings from the ConfigMap", () => {
+      const c = at(podTemplate(inputs), "spec", "containers", 0);
+      assert.deepEqual(c.env, [
+        {
+          name: "DATABASE_PASSWORD",
+          valueFrom: { secretKeyRef: { name: "loom-db-app", key: "password", optional: false } },
+        },
+        {
+          name: "LLM_API_KEY",
+          valueFrom: { secretKeyRef: { name: "loom-app-secrets", key: "LLM_API_KEY", optional: false } },
+        },
+      ]);
+      assert.deepEqual(c.envFrom, [{ configMapRef: { name: "loom-app-config-abc" } }]);
+    });
+
+    it("refuses an unpinned image", () => {
+      assert.throws(() => podTemplate({ ...inputs, image: "ghcr.io/example/loom:latest" }), { propertyPath: "image" });
+    });
+
+    it("uses different readiness and liveness checks, and the worker's heartbeat for liveness", () => {
+      const web = at(podTemplate(inputs), "spec", "containers", 0);
+      assert.equal(web.readinessProbe.httpGet.path, "/readyz");
+      assert.equal(web.livenessProbe.httpGet.path, "/healthz");
+      const worker = at(podTemplate({ ...inputs, tier: "worker" }), "spec", "containers", 0);
+      assert.deepEqual(worker.livenessProbe.exec.command, ["loom", "healthcheck", "--worker"]);
+      assert.equal(worker.readinessProbe.httpGet.path, "/readyz");
+      const migrate = at(podTemplate({ ...inputs, tier: "migrate" }), "spec");
+      assert.equal(migrate.restartPolicy, "Never");
+      assert.equal(migrate.containers[0].livenessProbe, undefined);
+    });
+
+    it("injects the mesh sidecar into web and worker, never into the migrate Job", () => {
+      assert.deepEqual(at(podTemplate({ ...inputs, mesh: "linkerd" }), "metadata", "annotations"), {
+        "linkerd.io/inject": "enabled",
+      });
+      assert.deepEqual(at(podTemplate({ ...inputs, tier: "migrate", mesh: "linkerd" }), "metadata", "annotations"), {
+        "linkerd.io/inject": "disabled",
+      });
+      assert.equal(
+        at(podTemplate({ ...inputs, mesh: "istio" }), "metadata", "labels", "sidecar.istio.io/inject"),
+        "true",
+      );
+      assert.equal(at(podTemplate(inputs), "metadata", "annotations"), undefined);
+    });
+
+    it("sets requests equal to limits for cpu, memory and ephemeral storage", () => {
+      const r = resourcesFor(0.5, 1024, 2048);
+      assert.deepEqual(r.requests, { cpu: "500m", memory: "1Gi", "ephemeral-storage": "2Gi" });
+      assert.deepEqual(r.limits, r.requests);
+    });
+
+    it("flags sensitive-looking names in a plain environment", () => {
+      assert.deepEqual(sensitiveNames({ PORT: "1", DATABASE_PASSWORD: "x", OPENAI_API_KEY: "y" }), [
+        "DATABASE_PASSWORD",
+        "OPENAI_API_KEY",
+      ]);
+    });
+  });
+
+  describe("disruption budgets and autoscalers", () => {
+    it("a budget always allows one eviction and never blocks a drain", () => {
+      const pdb = pdbSpec({ a: "b" });
+      assert.deepEqual(pdb, {
+        maxUnavailable: 1,
+        selector: { matchLabels: { a: "b" } },
+        unhealthyPodEvictionPolicy: "AlwaysAllow",
+      });
+      for (const min of [1, 2, 3, 12]) assert.equal(pdbProblem(pdb, min), undefined);
+    });
+
+    it("pdbProblem catches the budgets that block evictions", () => {
+      assert.match(pdbProblem({ maxUnavailable: 0 }, 3) ?? "", /blocks every eviction/);
+      assert.match(pdbProblem({ minAvailable: 3 }, 3) ?? "", /minAvailable 3 ≥ minReplicas 3/);
+      assert.match(pdbProblem({ minAvailable: "100%" }, 3) ?? "", /100%/);
+      assert.equal(pdbProblem({ minAvailable: 2 }, 3), undefined);
+    });
+
+    it("HPA scales web on CPU (profile target) and memory", () => {
+      const spec = hpaSpec("loom-web", 3, 12, 60);
+      assert.deepEqual(spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "loom-web" });
+      assert.deepEqual([spec.minReplicas, spec.maxReplicas], [3, 12]);
+      assert.deepEqual(spec.metrics, [
+        { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } },
+        { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 80 } } },
+      ]);
+    });
+
+    it("KEDA scales the worker on queue depth per worker from Prometheus", () => {
+      const spec = scaledObjectSpec("loom-worker", 2, 20, 5, "http://prom:9090", "loom-prod");
+      assert.deepEqual([spec.minReplicaCount, spec.maxReplicaCount], [2, 20]);
+      assert.deepEqual(spec.triggers[0]?.metadata, {
+        serverAddress: "http://prom:9090",
+        query: 'max(sum by (pod) (loom_queue_depth{namespace="loom-prod"}))',
+        threshold: "5",
+        activationThreshold: "0",
+        ignoreNullValues: "false",
+      });
+      assert.equal(queueDepthQuery("x"), 'max(sum by (pod) (loom_queue_depth{namespace="x"}))');
+      assert.deepEqual(spec.fallback, { failureThreshold: 3, replicas: 10 });
+    });
+
+    it("the Ingress redirects to HTTPS, sends HSTS, and allow-lists clients only when asked", () => {
+      const open = ingressAnnotations(["0.0.0.0/0"]);
+      assert.equal(open["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true");
+      assert.equal(open["nginx.ingress.kubernetes.io/hsts-max-age"], "31536000");
+      assert.equal(open["nginx.ingress.kubernetes.io/whitelist-source-range"], undefined);
+      assert.equal(
+        ingressAnnotations(["203.0.113.0/24", "198.51.100.0/24"])["nginx.ingress.kubernetes.io/whitelist-source-range"],
+        "203.0.113.0/24,198.51.100.0/24",
+      );
+    });
+  });
+
+  describe("Prometheus alerts", () => {
+    const ctx = {
+      namespace: "loom-prod",
+      webDeployment: "loom-web",
+      workerDeployment: "loom-worker",
+      databasePods: "loom-db-[0-9]+",
+      databaseContainer: "postgres",
+      cacheStatefulSet: "loom-cache",
+      cacheContainer: "valkey",
+    };
+
+    it("renders every catalog entry, with its threshold, duration and runbook", () => {
+      const rules = prometheusRuleSpec(DEFAULT_THRESHOLDS, ctx).groups[0]?.rules ?? [];
+      assert.deepEqual(
+        rules.map((r) => r.labels.loom_alert),
+        ALERT_CATALOG.map((a) => a.id),
+      );
+      for (const def of ALERT_CATALOG) {
+        const r = rules.find((x) => x.alert === alertName(def.id));
+        assert.ok(r, `${def.id} not rendered`);
+        assert.equal(r.for, `${def.forMinutes}m`);
+        assert.equal(r.annotations.runbook_url, def.runbook);
+        assert.equal(r.labels.severity, def.severity === "page" ? "critical" : "warning");
+        assert.ok(r.expr.includes('namespace="loom-prod"'), `${def.id} is not scoped to the namespace`);
+        assert.ok(r.expr.includes(String(def.threshold(DEFAULT_THRESHOLDS))), `${def.id} lacks its threshold`);
+      }
+    });
+
+    it("uses the app's metric names from docs/metrics.md", () => {
+      assert.equal(
+        alertExpression("high-error-rate", 5, ctx),
+        '100 * sum(rate(loom_http_requests_total{namespace="loom-prod",status=~"5.."}[5m])) / sum(rate(loom_http_requests_total{namespace="loom-prod"}[5m])) > 5',
+      );
+      assert.match(alertExpression("queue-backlog", 500, ctx), /loom_queue_depth.*> 500 or absent\(loom_queue_depth/);
+      assert.match(alertExpression("slow-responses", 2, ctx), /loom_http_request_duration_seconds_bucket/);
+      assert.equal(alertName("tasks-below-desired"), "LoomTasksBelowDesired");
+    });
+  });
+
+  it("converts backup schedules to CloudNativePG's six-field cron", () => {
+    assert.equal(cnpgSchedule("cron(0 3 * * ? *)"), "0 0 3 * * *");
+    assert.equal(cnpgSchedule("30 2 * * *"), "0 30 2 * * *");
+    assert.equal(cnpgSchedule("0 0 4 * * *"), "0 0 4 * * *");
+    assert.throws(() => cnpgSchedule("cron(0 3 * * ? 2030)"), /year field/);
+    assert.throws(() => cnpgSchedule("daily"), /not a cron expression/);
+  });
+});

@@ -1,0 +1,89 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { Observability, type ObservabilityArgs } from "../../components/observability";
+import { ALERT_CATALOG, DEFAULT_THRESHOLDS } from "../../components/observability/alerts";
+import { alertName } from "../../components/observability/prometheus";
+import type { Environment } from "../../components/profiles";
+import type { ProgramRun } from "../../scripts/lib/mock-engine";
+import { ofType, one, runComponents } from "../harness/program";
+import { at, base } from "./k8s-fixtures";
+
+const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+const SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
+const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
+const CONFIG = "kubernetes:core/v1:ConfigMap";
+
+const o = pulumi.output;
+function args(env: Environment, alerting: boolean, thresholds = {}): ObservabilityArgs {
+  return {
+    ...base(env),
+    alerting,
+    alertEmail: alerting ? "oncall@example.com" : undefined,
+    thresholds,
+    targets: {
+      app: {
+        namespace: o(`loom-${env}`),
+        webDeployment: o("loom-web"),
+        workerDeployment: o("loom-worker"),
+        metricsPath: o("/metrics"),
+      },
+      database: { instancePods: o("loom-db-[0-9]+"), container: o("postgres") },
+      cache: { statefulSet: o("loom-cache"), container: o("valkey") },
+    },
+  };
+}
+
+async function build(a: ObservabilityArgs): Promise<ProgramRun> {
+  return runComponents(() => {
+    const obs = new Observability("loom", a);
+    return { alertNames: obs.alertNames, alarmTargets: obs.alarmTargets, dashboard: obs.dashboard };
+  });
+}
+
+describe("observability on kubernetes", () => {
+  it("renders every alert of the catalog into one PrometheusRule, with the configured thresholds", async () => {
+    const run = await build(args("prod", true, { queueDepth: 250 }));
+    const rules = at(one(run, RULE).inputs, "spec", "groups", 0, "rules");
+    assert.deepEqual(
+      rules.map((r: { alert: string }) => r.alert),
+      ALERT_CATALOG.map((a) => alertName(a.id)),
+    );
+    const backlog = rules.find((r: { alert: string }) => r.alert === "LoomQueueBacklog");
+    assert.match(backlog.expr, /> 250 or absent/);
+    const errors = rules.find((r: { alert: string }) => r.alert === "LoomHighErrorRate");
+    assert.match(errors.expr, new RegExp(`> ${DEFAULT_THRESHOLDS.errorRatePercent}$`));
+    assert.equal(at(one(run, RULE).inputs, "metadata", "labels", "release"), "kube-prometheus-stack");
+    assert.deepEqual(
+      run.outputs.alertNames,
+      ALERT_CATALOG.map((a) => alertName(a.id)),
+    );
+    assert.deepEqual(run.outputs.alarmTargets, ["alertmanager:monitoring"]);
+  });
+
+  it("creates no rules with alerting off, but still scrapes and draws the dashboard", async () => {
+    const run = await build(args("dev", false));
+    assert.equal(ofType(run, RULE).length, 0);
+    assert.deepEqual(run.outputs.alertNames, []);
+    assert.deepEqual(run.outputs.alarmTargets, []);
+    assert.equal(ofType(run, SERVICE_MONITOR).length, 1);
+    assert.equal(ofType(run, POD_MONITOR).length, 1);
+    const dashboard = one(run, CONFIG);
+    assert.equal(at(dashboard.inputs, "metadata", "labels", "grafana_dashboard"), "1");
+    assert.match(at(dashboard.inputs, "data", "loom.json"), /loom_queue_depth\{namespace=\\"loom-dev\\"\}/);
+    assert.equal(run.outputs.dashboard, "loom-dashboard");
+  });
+
+  it("scrapes web through its Service and the worker through its pods, on the metrics path", async () => {
+    const run = await build(args("staging", true));
+    const sm = at(one(run, SERVICE_MONITOR).inputs, "spec");
+    assert.deepEqual(sm.selector, {
+      matchLabels: { "app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "loom-staging" },
+    });
+    assert.deepEqual(sm.endpoints, [{ port: "http", path: "/metrics", interval: "30s", scheme: "http" }]);
+    const pm = at(one(run, POD_MONITOR).inputs, "spec");
+    assert.deepEqual(pm.selector, {
+      matchLabels: { "app.kubernetes.io/name": "worker", "app.kubernetes.io/instance": "loom-staging" },
+    });
+    assert.deepEqual(pm.namespaceSelector, { matchNames: ["loom-staging"] });
+  });
+});
