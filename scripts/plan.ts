@@ -8,7 +8,9 @@
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { CLOUDS } from "../components/cloud";
+import { policies } from "../policy/policies";
 import { mandatory, planStack, renderTree, toJson, UsageError } from "./lib/plan";
+import { type PackConfig, readPackConfig } from "./lib/policy-runner";
 
 const USAGE =
   "usage: npm run plan -- --stack <dev|staging|prod|…> [--cloud <aws|gcp|azure|digitalocean|kubernetes>] [--json <file>] [--no-policy] [--policy-config <file>]";
@@ -50,10 +52,10 @@ async function main(): Promise<number> {
     console.error(`--cloud: "${values.cloud}" is not one of ${CLOUDS.join(", ")}`);
     return 2;
   }
-  let packConfig: Record<string, never> | undefined;
+  let packConfig: PackConfig | undefined;
   if (values["policy-config"]) {
     try {
-      packConfig = JSON.parse(fs.readFileSync(values["policy-config"], "utf8"));
+      packConfig = readPackConfig(values["policy-config"], policies);
     } catch (e) {
       console.error(`--policy-config: cannot read ${values["policy-config"]}: ${(e as Error).message}`);
       return 2;

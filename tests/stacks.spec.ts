@@ -136,6 +136,9 @@ describe("bad stack config", () => {
     const notYet = await cli(["--stack", "dev", "--cloud", "gcp"]);
     assert.equal(notYet.code, 2);
     assert.match(notYet.err, /loom:cloud "gcp" is not implemented yet/);
+    const badPack = await cli(["--stack", "dev", "--policy-config", "package.json"]);
+    assert.equal(badPack.code, 2);
+    assert.match(badPack.err, /--policy-config: cannot read package\.json: policy pack configuration is invalid/);
     const ok = await cli(["--stack", "dev"]);
     assert.equal(ok.code, 0, ok.err);
     assert.match(ok.out, /aws:rds\/instance:Instance/);

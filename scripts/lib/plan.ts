@@ -8,7 +8,7 @@ import YAML from "yaml";
 import { parseSettings, readRawConfig } from "../../components/settings";
 import { policies } from "../../policy/policies";
 import { type PlannedResource, redact, runProgram } from "./mock-engine";
-import { evaluatePolicies, type PackConfig, type PolicyReport } from "./policy-runner";
+import { evaluatePolicies, type PackConfig, type PolicyReport, readPackConfig } from "./policy-runner";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "loom";
@@ -98,9 +98,10 @@ const CLOUD_KEYS: Record<string, (key: string) => boolean> = {
   digitalocean: (k) => k === "loom:digitalocean" || k.startsWith("digitalocean:"),
 };
 
+/** The pack config CI uses for this environment (policy/config/<environment>.json), validated like the CLI does. */
 export function packConfigFor(environment: string, root = ROOT): PackConfig {
   const file = path.join(root, "policy", "config", `${environment}.json`);
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig) : {};
+  return fs.existsSync(file) ? readPackConfig(file, policies) : {};
 }
 
 export async function planStack(opts: PlanOptions): Promise<PlanResult> {

@@ -1,0 +1,91 @@
+/**
+ * Databases and caches are reachable only from private networks.
+ */
+
+import type { ClusterInstanceArgs } from "@pulumi/aws/rds/clusterInstance";
+import type { InstanceArgs as RdsInstanceArgs } from "@pulumi/aws/rds/instance";
+import type { ClusterArgs as RedshiftClusterArgs } from "@pulumi/aws/redshift/cluster";
+import type { FirewallRuleArgs as PgFirewallRuleArgs } from "@pulumi/azure-native/dbforpostgresql/firewallRule";
+import type { ServerArgs as PgFlexibleServerArgs } from "@pulumi/azure-native/dbforpostgresql/server";
+import type { RedisArgs } from "@pulumi/azure-native/redis/redis";
+import type { DatabaseFirewallArgs } from "@pulumi/digitalocean/databaseFirewall";
+import type { DatabaseInstanceArgs } from "@pulumi/gcp/sql/databaseInstance";
+import { q } from "../../lib/props";
+import { checks, rule } from "../../lib/rule";
+
+const on = checks<Record<string, never>>();
+const ANYWHERE = ["0.0.0.0/0", "::/0"];
+
+export const databaseNotPublic = rule({
+  name: "database-not-public",
+  concern: "network",
+  description:
+    "Databases and caches have no public endpoint: no public IP or public network access, no firewall rule open to the whole internet.",
+  severity: "high",
+  enforcementLevel: "advisory",
+  remediationSteps:
+    "AWS: `publiclyAccessible: false` in private subnets. Cloud SQL: `ipv4Enabled: false` with `privateNetwork` (Private Service Access) and no 0.0.0.0/0 authorized network. Azure PostgreSQL: VNet integration (`network.delegatedSubnetResourceId`) or `publicNetworkAccess: Disabled`, no 0.0.0.0 firewall rules. Azure Redis: `publicNetworkAccess: Disabled` with a private endpoint. DigitalOcean: trusted sources limited to the app's droplets/tags/VPC.",
+  checks: [
+    on<RdsInstanceArgs>("aws:rds/instance:Instance", (db, ctx) => {
+      if (db.publiclyAccessible === true)
+        ctx.report("RDS instance has publiclyAccessible: true; set publiclyAccessible: false");
+    }),
+    on<ClusterInstanceArgs>("aws:rds/clusterInstance:ClusterInstance", (db, ctx) => {
+      if (db.publiclyAccessible === true)
+        ctx.report("Aurora cluster instance has publiclyAccessible: true; set publiclyAccessible: false");
+    }),
+    on<RedshiftClusterArgs>("aws:redshift/cluster:Cluster", (c, ctx) => {
+      if (c.publiclyAccessible === true)
+        ctx.report("Redshift cluster has publiclyAccessible: true; set publiclyAccessible: false");
+    }),
+    on<DatabaseInstanceArgs>("gcp:sql/databaseInstance:DatabaseInstance", (db, ctx) => {
+      const ip = db.settings?.ipConfiguration;
+      if (ip?.ipv4Enabled !== false) {
+        ctx.report(
+          `Cloud SQL instance has a public IPv4 address (settings.ipConfiguration.ipv4Enabled is ${q(ip?.ipv4Enabled ?? "true (default)")}); set ipv4Enabled: false and use privateNetwork`,
+        );
+      }
+      for (const n of ip?.authorizedNetworks ?? []) {
+        if (ANYWHERE.includes(n.value)) {
+          ctx.report(`Cloud SQL authorized network ${q(n.name ?? n.value)} allows ${n.value}; remove it`);
+        }
+      }
+    }),
+    on<PgFlexibleServerArgs>("azure-native:dbforpostgresql:Server", (s, ctx) => {
+      const n = s.network;
+      const access = n?.publicNetworkAccess ?? (n?.delegatedSubnetResourceId ? "Disabled" : "Enabled");
+      if (access !== "Disabled") {
+        ctx.report(
+          `Azure PostgreSQL server has public network access (network.publicNetworkAccess is ${q(n?.publicNetworkAccess ?? "Enabled (default without VNet integration)")}); use network.delegatedSubnetResourceId or set publicNetworkAccess "Disabled"`,
+        );
+      }
+    }),
+    on<PgFirewallRuleArgs>("azure-native:dbforpostgresql:FirewallRule", (r, ctx) => {
+      if (r.startIpAddress === "0.0.0.0" && r.endIpAddress === "255.255.255.255") {
+        ctx.report(
+          "PostgreSQL firewall rule 0.0.0.0–255.255.255.255 opens the server to the whole internet; remove it",
+        );
+      } else if (r.startIpAddress === "0.0.0.0" && r.endIpAddress === "0.0.0.0") {
+        ctx.report(
+          "PostgreSQL firewall rule 0.0.0.0–0.0.0.0 allows every Azure service of any tenant; use VNet integration or a private endpoint instead",
+        );
+      }
+    }),
+    on<RedisArgs>(["azure-native:redis:Redis", "azure-native:cache:Redis"], (r, ctx) => {
+      if (!r.subnetId && r.publicNetworkAccess !== "Disabled") {
+        ctx.report(
+          `Azure Cache for Redis publicNetworkAccess is ${q(r.publicNetworkAccess ?? "Enabled (default)")}; set "Disabled" and connect through a private endpoint`,
+        );
+      }
+    }),
+    on<DatabaseFirewallArgs>("digitalocean:index/databaseFirewall:DatabaseFirewall", (f, ctx) => {
+      for (const r of f.rules) {
+        if (r.type === "ip_addr" && ANYWHERE.includes(r.value)) {
+          ctx.report(
+            `database firewall trusts ${r.value}; trust only the app's droplets, tags, Kubernetes cluster or VPC`,
+          );
+        }
+      }
+    }),
+  ],
+});

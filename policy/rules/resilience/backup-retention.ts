@@ -1,0 +1,170 @@
+/**
+ * Automated backups exist and are kept at least the configured number of days (point-in-time recovery window).
+ */
+
+import type { PlanArgs } from "@pulumi/aws/backup/plan";
+import type { ClusterArgs as DocDbClusterArgs } from "@pulumi/aws/docdb/cluster";
+import type { ReplicationGroupArgs } from "@pulumi/aws/elasticache/replicationGroup";
+import type { ClusterArgs as RdsClusterArgs } from "@pulumi/aws/rds/cluster";
+import type { InstanceArgs as RdsInstanceArgs } from "@pulumi/aws/rds/instance";
+import type { ServerArgs as PgFlexibleServerArgs } from "@pulumi/azure-native/dbforpostgresql/server";
+import type { DatabaseInstanceArgs } from "@pulumi/gcp/sql/databaseInstance";
+import { BARMAN_OBJECT_STORE, type BarmanObjectStore, CNPG_CLUSTER, type CnpgCluster } from "../../lib/crds";
+import { checks, rule } from "../../lib/rule";
+
+interface Config {
+  minRetentionDays: number;
+  minCacheSnapshotDays: number;
+}
+const on = checks<Config>();
+
+/** CloudNativePG/Barman retention "30d", "4w", "3m" → days. */
+function barmanDays(policy: string): number | undefined {
+  const m = /^(\d+)([dwm])$/.exec(policy.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * ({ d: 1, w: 7, m: 30 } as const)[m[2] as "d" | "w" | "m"];
+}
+
+const short = (what: string, days: number | string, min: number) =>
+  `${what} is ${days}, below the minimum of ${min} days (minRetentionDays)`;
+
+export const backupRetention = rule<Config>({
+  name: "backup-retention",
+  concern: "resilience",
+  description:
+    "Databases have automated backups kept at least minRetentionDays (RDS, Aurora, DocumentDB, AWS Backup plans, Cloud SQL, Azure PostgreSQL, CloudNativePG); caches keep snapshots at least minCacheSnapshotDays.",
+  severity: "medium",
+  enforcementLevel: "advisory",
+  remediationSteps:
+    "Take the retention from the profile (backupRetentionDays: 7 staging, 14 prod): RDS/Aurora/DocumentDB `backupRetentionPeriod`, AWS Backup rule `lifecycle.deleteAfter`, Cloud SQL `backupConfiguration.enabled` + `backupRetentionSettings.retainedBackups`, Azure PostgreSQL `backup.backupRetentionDays`, CloudNativePG `spec.backup.retentionPolicy` (or the Barman ObjectStore's); ElastiCache `snapshotRetentionLimit`.",
+  config: {
+    minRetentionDays: {
+      type: "integer",
+      minimum: 1,
+      maximum: 35,
+      default: 7,
+      description: "Shortest allowed database backup retention in days (policy/config sets 1 dev, 7 staging, 14 prod).",
+    },
+    minCacheSnapshotDays: {
+      type: "integer",
+      minimum: 0,
+      default: 1,
+      description: "Shortest allowed cache snapshot retention in days (0 allows caches without snapshots).",
+    },
+  },
+  checks: [
+    on<RdsInstanceArgs>("aws:rds/instance:Instance", (db, ctx) => {
+      if (db.replicateSourceDb) return; // replicas: the source's backups cover them
+      const days = db.backupRetentionPeriod ?? 1;
+      if (days < ctx.config.minRetentionDays) {
+        ctx.report(
+          short(
+            `RDS instance backupRetentionPeriod`,
+            db.backupRetentionPeriod ?? "unset (AWS default 1)",
+            ctx.config.minRetentionDays,
+          ),
+        );
+      }
+    }),
+    on<RdsClusterArgs>("aws:rds/cluster:Cluster", (c, ctx) => {
+      if (c.replicationSourceIdentifier) return;
+      if ((c.backupRetentionPeriod ?? 1) < ctx.config.minRetentionDays) {
+        ctx.report(
+          short(
+            "RDS cluster backupRetentionPeriod",
+            c.backupRetentionPeriod ?? "unset (AWS default 1)",
+            ctx.config.minRetentionDays,
+          ),
+        );
+      }
+    }),
+    on<DocDbClusterArgs>("aws:docdb/cluster:Cluster", (c, ctx) => {
+      if ((c.backupRetentionPeriod ?? 1) < ctx.config.minRetentionDays) {
+        ctx.report(
+          short(
+            "DocumentDB cluster backupRetentionPeriod",
+            c.backupRetentionPeriod ?? "unset (AWS default 1)",
+            ctx.config.minRetentionDays,
+          ),
+        );
+      }
+    }),
+    on<ReplicationGroupArgs>("aws:elasticache/replicationGroup:ReplicationGroup", (rg, ctx) => {
+      const days = rg.snapshotRetentionLimit ?? 0;
+      if (days < ctx.config.minCacheSnapshotDays) {
+        ctx.report(
+          `ElastiCache snapshotRetentionLimit is ${rg.snapshotRetentionLimit ?? "unset (0: no snapshots)"}, below the minimum of ${ctx.config.minCacheSnapshotDays} days (minCacheSnapshotDays)`,
+        );
+      }
+    }),
+    on<PlanArgs>("aws:backup/plan:Plan", (p, ctx) => {
+      for (const r of p.rules) {
+        const keep = r.lifecycle?.deleteAfter;
+        if (keep !== undefined && keep < ctx.config.minRetentionDays) {
+          ctx.report(short(`backup rule "${r.ruleName}" lifecycle.deleteAfter`, keep, ctx.config.minRetentionDays));
+        }
+        for (const c of r.copyActions ?? []) {
+          const copyKeep = c.lifecycle?.deleteAfter;
+          if (copyKeep !== undefined && copyKeep < ctx.config.minRetentionDays) {
+            ctx.report(
+              short(
+                `backup rule "${r.ruleName}" copy action lifecycle.deleteAfter`,
+                copyKeep,
+                ctx.config.minRetentionDays,
+              ),
+            );
+          }
+        }
+      }
+    }),
+    on<DatabaseInstanceArgs>("gcp:sql/databaseInstance:DatabaseInstance", (db, ctx) => {
+      if (db.masterInstanceName) return; // read replicas have no backups of their own
+      const b = db.settings?.backupConfiguration;
+      if (b?.enabled !== true) {
+        ctx.report(
+          "Cloud SQL automated backups are off (settings.backupConfiguration.enabled is not true); enable them with point-in-time recovery",
+        );
+        return;
+      }
+      const kept = b.backupRetentionSettings?.retainedBackups ?? 7;
+      if ((b.backupRetentionSettings?.retentionUnit ?? "COUNT") === "COUNT" && kept < ctx.config.minRetentionDays) {
+        ctx.report(
+          short("Cloud SQL backupRetentionSettings.retainedBackups (daily backups)", kept, ctx.config.minRetentionDays),
+        );
+      }
+    }),
+    on<PgFlexibleServerArgs>("azure-native:dbforpostgresql:Server", (s, ctx) => {
+      if (s.createMode === "Replica") return;
+      const days = s.backup?.backupRetentionDays ?? 7;
+      if (days < ctx.config.minRetentionDays) {
+        ctx.report(short("Azure PostgreSQL backup.backupRetentionDays", days, ctx.config.minRetentionDays));
+      }
+    }),
+    on<CnpgCluster>(CNPG_CLUSTER, (c, ctx) => {
+      const spec = c.spec ?? {};
+      const plugin = (spec.plugins ?? []).some((p) => p.isWALArchiver === true || /barman/i.test(p.name ?? ""));
+      if (!spec.backup?.barmanObjectStore && !plugin) {
+        ctx.report(
+          "CloudNativePG cluster has no backups (no spec.backup.barmanObjectStore and no Barman Cloud plugin): no base backups, no WAL archive, no point-in-time recovery",
+        );
+        return;
+      }
+      const policy = spec.backup?.retentionPolicy;
+      const days = policy === undefined ? undefined : barmanDays(policy);
+      if (policy !== undefined && (days === undefined || days < ctx.config.minRetentionDays)) {
+        ctx.report(
+          short("CloudNativePG spec.backup.retentionPolicy", JSON.stringify(policy), ctx.config.minRetentionDays),
+        );
+      }
+    }),
+    on<BarmanObjectStore>(BARMAN_OBJECT_STORE, (s, ctx) => {
+      const policy = s.spec?.retentionPolicy;
+      const days = policy === undefined ? undefined : barmanDays(policy);
+      if (policy !== undefined && (days === undefined || days < ctx.config.minRetentionDays)) {
+        ctx.report(
+          short("Barman ObjectStore spec.retentionPolicy", JSON.stringify(policy), ctx.config.minRetentionDays),
+        );
+      }
+    }),
+  ],
+});
