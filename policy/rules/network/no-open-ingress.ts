@@ -47,6 +47,19 @@ function awsRange(protocol: string | undefined, from: number | undefined, to: nu
 }
 const describe = (r: [number, number], allowed: number[]) => (r[0] === -1 ? "ICMP" : forbidden(r, allowed));
 
+/** The three AWS ways to write an ingress rule share one check: open sources on a port outside the allowed ones. */
+function checkAwsIngress(
+  what: string,
+  sources: (string | undefined)[],
+  r: { protocol?: string; fromPort?: number; toPort?: number },
+  ctx: { config: Config; report: (message: string) => void },
+): void {
+  const open = sources.filter(isOpen) as string[];
+  if (open.length === 0) return;
+  const bad = describe(awsRange(r.protocol, r.fromPort, r.toPort), ctx.config.allowedPublicPorts);
+  if (bad) ctx.report(`${what} allows ${open.join(", ")} on ${bad} (protocol ${r.protocol}); restrict the source`);
+}
+
 export const noOpenIngress = rule<Config>({
   name: "no-open-ingress",
   concern: "network",
@@ -67,39 +80,15 @@ export const noOpenIngress = rule<Config>({
   checks: [
     on<SecurityGroupArgs>("aws:ec2/securityGroup:SecurityGroup", (sg, ctx) => {
       for (const r of sg.ingress ?? []) {
-        const open = [...(r.cidrBlocks ?? []), ...(r.ipv6CidrBlocks ?? [])].filter(isOpen);
-        const bad =
-          open.length > 0
-            ? describe(awsRange(r.protocol, r.fromPort, r.toPort), ctx.config.allowedPublicPorts)
-            : undefined;
-        if (bad)
-          ctx.report(
-            `security group ingress allows ${open.join(", ")} on ${bad} (protocol ${r.protocol}); restrict the source`,
-          );
+        checkAwsIngress("security group ingress", [...(r.cidrBlocks ?? []), ...(r.ipv6CidrBlocks ?? [])], r, ctx);
       }
     }),
     on<SecurityGroupRuleArgs>("aws:ec2/securityGroupRule:SecurityGroupRule", (r, ctx) => {
       if (r.type !== "ingress") return;
-      const open = [...(r.cidrBlocks ?? []), ...(r.ipv6CidrBlocks ?? [])].filter(isOpen);
-      const bad =
-        open.length > 0
-          ? describe(awsRange(r.protocol, r.fromPort, r.toPort), ctx.config.allowedPublicPorts)
-          : undefined;
-      if (bad)
-        ctx.report(
-          `security group rule allows ${open.join(", ")} on ${bad} (protocol ${r.protocol}); restrict the source`,
-        );
+      checkAwsIngress("security group rule", [...(r.cidrBlocks ?? []), ...(r.ipv6CidrBlocks ?? [])], r, ctx);
     }),
     on<SecurityGroupIngressRuleArgs>("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (r, ctx) => {
-      const open = [r.cidrIpv4, r.cidrIpv6].filter(isOpen) as string[];
-      const bad =
-        open.length > 0
-          ? describe(awsRange(r.ipProtocol, r.fromPort, r.toPort), ctx.config.allowedPublicPorts)
-          : undefined;
-      if (bad)
-        ctx.report(
-          `security group ingress rule allows ${open.join(", ")} on ${bad} (protocol ${r.ipProtocol}); restrict the source`,
-        );
+      checkAwsIngress("security group ingress rule", [r.cidrIpv4, r.cidrIpv6], { ...r, protocol: r.ipProtocol }, ctx);
     }),
     on<GcpFirewallArgs>("gcp:compute/firewall:Firewall", (fw, ctx) => {
       if ((fw.direction ?? "INGRESS") !== "INGRESS" || fw.disabled === true) return;
