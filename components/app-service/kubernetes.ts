@@ -26,7 +26,7 @@ import { ServiceAccount } from "@pulumi/kubernetes/core/v1/serviceAccount";
 import { Ingress } from "@pulumi/kubernetes/networking/v1/ingress";
 import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget";
 import * as pulumi from "@pulumi/pulumi";
-import { CA_FILE, labelsFor, selectorFor, shortHash, TIER_LABEL, targetOf } from "../lib/k8s";
+import { CA_FILE, checkovSkips, labelsFor, selectorFor, shortHash, TIER_LABEL, targetOf } from "../lib/k8s";
 import { k8sOptions } from "../lib/k8s-provider";
 import type { SecretRef } from "../lib/secrets";
 import type { AppServiceOutputs, ResolvedAppServiceArgs } from ".";
@@ -43,6 +43,17 @@ import {
 
 /** Only the app's own scrape path is kept off the public Ingress (answered 403 by ingress-nginx). */
 export const METRICS_DENY_ANNOTATION = { "nginx.ingress.kubernetes.io/whitelist-source-range": "127.0.0.1/32" };
+
+/**
+ * On the web and worker Deployments and the migrate Job: checkov's CKV_K8S_35 ("prefer secrets as files over
+ * environment variables") is a deliberate exception. Credentials reach the app as environment variables on every
+ * cloud (ECS injects them from Secrets Manager the same way); here each is a `secretKeyRef`, so no value is ever in
+ * a manifest. Moving to files would change the app contract (docs/kubernetes.md, "Secrets"), not just this file.
+ */
+export const APP_CHECKOV_SKIPS = checkovSkips({
+  CKV_K8S_35:
+    "the app contract on every cloud reads its credentials from environment variables; each is a secretKeyRef to a Secret, so no value is in the manifest",
+});
 
 export function create(
   parent: pulumi.ComponentResource,
@@ -130,7 +141,7 @@ export function create(
   const migrate = new Job(
     `${name}-migrate`,
     {
-      metadata: { name: jobName, namespace: ns, labels },
+      metadata: { name: jobName, namespace: ns, labels, annotations: APP_CHECKOV_SKIPS },
       spec: {
         backoffLimit: 3,
         activeDeadlineSeconds: 1800,
@@ -145,7 +156,7 @@ export function create(
     return new Deployment(
       `${name}-${tier}`,
       {
-        metadata: { name: tierName(tier), namespace: ns, labels },
+        metadata: { name: tierName(tier), namespace: ns, labels, annotations: APP_CHECKOV_SKIPS },
         spec: {
           // With autoscaling the HPA/KEDA owns the replica count; a fixed value here would fight it on every update.
           ...(args.autoscaling ? {} : { replicas: profile.minReplicas }),

@@ -198,6 +198,23 @@ export function meta(
   return { name, namespace, labels, ...(annotations ? { annotations } : {}) };
 }
 
+/**
+ * Checkov suppressions as annotations (`checkov.io/skip<N>: <check id>=<reason>`), for findings of
+ * `checkov -d rendered --framework kubernetes` (npm run e2e, docs/e2e.md) that are deliberate. Every entry needs a
+ * written reason; checkov splits the value at "=", so a reason must not contain one.
+ */
+export function checkovSkips(skips: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  Object.entries(skips).forEach(([id, reason], i) => {
+    if (!/^CKV_K8S_\d+$/.test(id)) invalid(`checkovSkips.${id}`, "must be a checkov Kubernetes check id (CKV_K8S_<n>)");
+    if (reason.trim() === "" || reason.includes("=")) {
+      invalid(`checkovSkips.${id}`, "needs a written reason without '=' (checkov splits the annotation at '=')");
+    }
+    out[`checkov.io/skip${i + 1}`] = `${id}=${reason}`;
+  });
+  return out;
+}
+
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /**

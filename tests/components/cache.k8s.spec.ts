@@ -59,10 +59,18 @@ describe("cache on kubernetes (Valkey StatefulSet)", () => {
     assert.notEqual(other, password, "each stack draws its own password");
     const conf = at(one(run, CONFIG).inputs, "data", "valkey.conf");
     assert.doesNotMatch(conf, /requirepass|mock-generated-password/);
-    const c = at(one(run, STS).inputs, "spec", "template", "spec", "containers", 0);
-    assert.deepEqual(c.env, [
-      { name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: "loom-cache-auth", key: "password" } } },
+    // The readiness probe reads the password from the mounted Secret: it is never in the container's environment.
+    const pod = at(one(run, STS).inputs, "spec", "template", "spec");
+    assert.equal(pod.containers[0].env, undefined);
+    const auth = pod.volumes.find((v: { name: string }) => v.name === "auth");
+    assert.deepEqual(auth.secret.items, [
+      { key: "auth.conf", path: "auth.conf" },
+      { key: "password", path: "password" },
     ]);
+    assert.match(
+      pod.containers[0].readinessProbe.exec.command[2],
+      /^REDISCLI_AUTH="\$\(cat \/etc\/valkey-auth\/password\)" /,
+    );
     assert.deepEqual(run.outputs.authToken, { id: "loom-cache-auth", key: "password" });
   });
 

@@ -26,6 +26,7 @@ import {
   postgresParameters,
 } from "../../components/database/cnpg";
 import {
+  checkovSkips,
   cpuQuantity,
   generatePassword,
   k8sLabels,
@@ -488,6 +489,16 @@ describe("kubernetes helpers", () => {
       assert.match(alertExpression("slow-responses", 2, ctx), /loom_http_request_duration_seconds_bucket/);
       assert.equal(alertName("tasks-below-desired"), "LoomTasksBelowDesired");
     });
+  });
+
+  it("writes checkov suppressions as numbered annotations, each with a reason checkov can parse", () => {
+    assert.deepEqual(checkovSkips({ CKV_K8S_35: "env by contract", CKV_K8S_40: "image user" }), {
+      "checkov.io/skip1": "CKV_K8S_35=env by contract",
+      "checkov.io/skip2": "CKV_K8S_40=image user",
+    });
+    assert.throws(() => checkovSkips({ CKV_K8S_35: "" }), /written reason/);
+    assert.throws(() => checkovSkips({ CKV_K8S_35: "a=b" }), /without '='/);
+    assert.throws(() => checkovSkips({ CKV_AWS_1: "x" }), /CKV_K8S_<n>/);
   });
 
   it("converts backup schedules to CloudNativePG's six-field cron", () => {
