@@ -162,13 +162,13 @@ describe("AppService policy documents", () => {
   });
 
   it("lets ELB write access logs under alb/AWSLogs/<account>/ and denies plain HTTP", () => {
-    const doc = accessLogBucketPolicy(ctx, "loom-prod-alb-logs", "arn:aws:iam::156460612806:root");
+    const doc = accessLogBucketPolicy(ctx, "loom-prod-alb-logs", "arn:aws:iam::444455556666:root");
     const logs = "arn:aws:s3:::loom-prod-alb-logs/alb/AWSLogs/111122223333/*";
     assert.deepEqual(doc.Statement, [
       {
         Sid: "ElbAccountWritesLogs",
         Effect: "Allow",
-        Principal: { AWS: "arn:aws:iam::156460612806:root" },
+        Principal: { AWS: "arn:aws:iam::444455556666:root" },
         Action: "s3:PutObject",
         Resource: logs,
       },
