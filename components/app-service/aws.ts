@@ -36,8 +36,9 @@ import { IpSet } from "@pulumi/aws/wafv2/ipSet";
 import { WebAcl } from "@pulumi/aws/wafv2/webAcl";
 import { WebAclAssociation } from "@pulumi/aws/wafv2/webAclAssociation";
 import * as pulumi from "@pulumi/pulumi";
-import { awsAccount, encryptedLogGroup, kmsKey, logsPrincipal } from "../lib/aws";
+import { awsAccount, encryptedLogGroup, kmsKey, logsPrincipal, secretRecoveryDays } from "../lib/aws";
 import { childOptions, invalid, tagsFor } from "../lib/component";
+import { METRICS_NAMESPACE, QUEUE_DEPTH_METRIC } from "../lib/metrics";
 import type { SecretRef } from "../lib/secrets";
 import * as naming from "../naming";
 import type { AppServiceOutputs, ResolvedAppServiceArgs } from ".";
@@ -48,7 +49,6 @@ import {
   accessLogBucketPolicy,
   ecsTasksTrustPolicy,
   executionSecretsPolicy,
-  METRICS_NAMESPACE,
   type PolicyContext,
   taskRolePolicy,
 } from "./policies";
@@ -57,10 +57,6 @@ import { aclVisibility, allowList, checkRateLimit, wafRules } from "./waf";
 /** TLS 1.3 with TLS 1.2 fallback (forward-secret ciphers only). */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 export const HSTS_HEADER = "max-age=31536000; includeSubDomains; preload";
-/** The custom metric the worker autoscaler reads (published by the app, see docs/metrics.md). */
-export const QUEUE_DEPTH_METRIC = "QueueDepth";
-/** Secrets Manager recovery window for app secrets: the maximum where data is protected, the minimum elsewhere. */
-export const SECRET_RECOVERY_DAYS = { protected: 30, unprotected: 7 } as const;
 
 const TIERS = ["web", "worker", "migrate"] as const;
 type Tier = (typeof TIERS)[number];
@@ -136,7 +132,7 @@ export function create(
           name: `${prefix}/app/${secretName}`,
           description: `${secretName} for Loom ${prefix}; the value is put out of band (docs/runbooks/deploy.md)`,
           kmsKeyId: secretsKey.arn,
-          recoveryWindowInDays: args.protect ? SECRET_RECOVERY_DAYS.protected : SECRET_RECOVERY_DAYS.unprotected,
+          recoveryWindowInDays: secretRecoveryDays(args.protect),
           tags,
         },
         childOptions(parent, args, true),

@@ -18,9 +18,13 @@ import {
   restrictedContainerSecurity,
   restrictedPodSecurity,
 } from "../lib/k8s";
+import { queueDepthQuery } from "../lib/metrics";
 import type { SecretRef } from "../lib/secrets";
 import type { AppContract } from "../settings";
 import { imagePinProblem, SENSITIVE_NAME } from "../settings";
+
+/** The queue depth KEDA scales the worker on (lib/metrics.ts). */
+export { queueDepthQuery };
 
 export type Tier = "web" | "worker" | "migrate";
 export type Mesh = "none" | "linkerd" | "istio";
@@ -223,14 +227,6 @@ export function hpaSpec(deployment: string, minReplicas: number, maxReplicas: nu
       },
     },
   };
-}
-
-/**
- * The queue depth KEDA scales the worker on: the total of `loom_queue_depth` (all queues and priorities) as one pod
- * reports it — every replica reports the same global value, so the sum is taken per pod and the max across pods.
- */
-export function queueDepthQuery(namespace: string): string {
-  return `max(sum by (pod) (loom_queue_depth{namespace="${namespace}"}))`;
 }
 
 /**

@@ -2,15 +2,13 @@
  * IAM and bucket policy documents for the AWS AppService, as pure functions of plain strings (aws.ts calls them
  * inside `apply`), so the least-privilege shape is tested without mocks.
  */
+import { METRICS_NAMESPACE } from "../lib/metrics";
 
 export interface PolicyContext {
   accountId: string;
   partition: string;
   region: string;
 }
-
-/** The custom CloudWatch namespace the app publishes to (docs/metrics.md); the task role may write only there. */
-export const METRICS_NAMESPACE = "Loom";
 
 type Statement = Record<string, unknown>;
 export interface PolicyDocument {

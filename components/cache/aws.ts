@@ -15,7 +15,7 @@ import { Secret } from "@pulumi/aws/secretsmanager/secret";
 import { SecretVersion } from "@pulumi/aws/secretsmanager/secretVersion";
 import * as pulumi from "@pulumi/pulumi";
 import { RandomPassword } from "@pulumi/random/randomPassword";
-import { awsAccount, encryptedLogGroup, kmsKey, logsPrincipal } from "../lib/aws";
+import { awsAccount, encryptedLogGroup, kmsKey, logsPrincipal, secretRecoveryDays } from "../lib/aws";
 import { childOptions, invalid, tagsFor } from "../lib/component";
 import * as naming from "../naming";
 import { regionOfZone } from "../network/subnets";
@@ -29,8 +29,6 @@ export const CACHE_PORT = 6379;
 export const SNAPSHOT_WINDOW = "03:00-04:00";
 /** Weekly maintenance window (UTC), after the snapshot. */
 export const MAINTENANCE_WINDOW = "sun:05:00-sun:06:00";
-/** Secrets Manager recovery window for the AUTH token: the maximum where data is protected, the minimum elsewhere. */
-export const SECRET_RECOVERY_DAYS = { protected: 30, unprotected: 7 } as const;
 
 export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedCacheArgs): CacheOutputs {
   const { project, environment } = args.context;
@@ -70,7 +68,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       name: `${prefix}/cache/auth-token`,
       description: `AUTH token of the ${prefix} cache (clients connect with TLS and this token)`,
       kmsKeyId: key.arn,
-      recoveryWindowInDays: args.protect ? SECRET_RECOVERY_DAYS.protected : SECRET_RECOVERY_DAYS.unprotected,
+      recoveryWindowInDays: secretRecoveryDays(args.protect),
       tags,
     },
     childOptions(parent, args, true),

@@ -21,9 +21,12 @@ export const CACHE_RESOURCES: Readonly<Record<Tier, { cpu: number; memoryMiB: nu
   large: { cpu: 1, memoryMiB: 6144, storageGiB: 12 },
 };
 
-/** Data Valkey may hold: 75 % of the container's memory (the rest: AOF rewrite buffers, client buffers, TLS). */
+/** Share of the container's memory Valkey may fill with data (the rest: AOF rewrite buffers, client buffers, TLS). */
+export const MAXMEMORY_SHARE = 0.75;
+
+/** Data Valkey may hold: {@link MAXMEMORY_SHARE} (75 %) of the container's memory. */
 export function maxMemoryMb(tier: Tier): number {
-  return Math.floor(CACHE_RESOURCES[tier].memoryMiB * 0.75);
+  return Math.floor(CACHE_RESOURCES[tier].memoryMiB * MAXMEMORY_SHARE);
 }
 
 export const CONFIG_DIR = "/etc/valkey";

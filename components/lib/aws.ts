@@ -1,6 +1,7 @@
 /**
  * AWS building blocks shared by the AWS files of several components: the account/partition lookup, customer
- * managed KMS keys with rotation and a key policy per consuming service, and KMS-encrypted log groups.
+ * managed KMS keys with rotation and a key policy per consuming service, KMS-encrypted log groups, and the
+ * Secrets Manager recovery window.
  * Loaded only by components/<name>/aws.ts, so non-AWS stacks never load @pulumi/aws.
  */
 
@@ -111,6 +112,14 @@ function serviceCondition(
   // The topic policy (SourceAccount + SourceArn of our alarms) is what confines who can publish.
   if (service === "cloudwatch.amazonaws.com") return undefined;
   return { StringEquals: { "aws:SourceAccount": accountId } };
+}
+
+/** Secrets Manager recovery window in days: the maximum where data is protected, the minimum elsewhere. */
+const SECRET_RECOVERY_DAYS = { protected: 30, unprotected: 7 } as const;
+
+/** The recovery window of a Secrets Manager secret of a component that is (or is not) `protect`ed. */
+export function secretRecoveryDays(protect: boolean): number {
+  return protect ? SECRET_RECOVERY_DAYS.protected : SECRET_RECOVERY_DAYS.unprotected;
 }
 
 export interface LogGroupArgs {

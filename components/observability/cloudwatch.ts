@@ -11,6 +11,7 @@
  * Every alarm evaluates one-minute periods and fires when every one of the alert's `forMinutes` periods breaches
  * (evaluationPeriods = datapointsToAlarm = forMinutes): "the condition holds for forMinutes".
  */
+import { METRICS_NAMESPACE, QUEUE_DEPTH_METRIC } from "../lib/metrics";
 import {
   ALERT_CATALOG,
   type AlertDefinition,
@@ -20,10 +21,6 @@ import {
   thresholdProblems,
 } from "./alerts";
 
-/** CloudWatch namespace of Loom's own metrics (the ECS task role may publish to this namespace only). */
-export const LOOM_NAMESPACE = "Loom";
-/** Jobs waiting in the review queue; published by the app, read by the worker autoscaler and queue-backlog. */
-export const QUEUE_DEPTH_METRIC = "QueueDepth";
 /** Seconds per evaluated data point. Every metric used here is published at one-minute resolution. */
 export const PERIOD_SECONDS = 60;
 export const BYTES_PER_GIB = 1024 ** 3;
@@ -133,7 +130,7 @@ const containerInsights = <V>(ids: AwsMonitoringIds<V>, service: V, metricName: 
 });
 /** The app's queue depth metric: exactly this one dimension (CloudWatch matches the full dimension set). */
 export const queueDepthMetric = (environment: string): MetricRef<never> => ({
-  namespace: LOOM_NAMESPACE,
+  namespace: METRICS_NAMESPACE,
   metricName: QUEUE_DEPTH_METRIC,
   dimensions: { Environment: environment },
 });

@@ -4,6 +4,8 @@
  * Metrics: the app's own (`loom_*`, docs/metrics.md), cAdvisor and kubelet volume stats, kube-state-metrics — all
  * scraped by kube-prometheus-stack. Every expression is scoped to the stack's namespace.
  */
+import { MAXMEMORY_SHARE } from "../cache/valkey";
+import { QUEUE_DEPTH_SERIES, queueDepthQuery } from "../lib/metrics";
 import { ALERT_CATALOG, type AlertDefinition, type AlertId, type AlertThresholds } from "./alerts";
 
 export interface PromContext {
@@ -17,9 +19,6 @@ export interface PromContext {
   cacheStatefulSet: string;
   cacheContainer: string;
 }
-
-/** Valkey's maxmemory as a share of the container's memory limit (cache/valkey.ts). */
-export const CACHE_MAXMEMORY_SHARE = 0.75;
 
 /** Prometheus alert names must be identifiers: "high-error-rate" → "LoomHighErrorRate". */
 export function alertName(id: AlertId): string {
@@ -48,9 +47,9 @@ export function alertExpression(id: AlertId, threshold: number, c: PromContext):
       return `max by (deployment) (kube_deployment_spec_replicas{${deployments}} - kube_deployment_status_replicas_available{${deployments}}) >= ${threshold}`;
     case "queue-backlog":
       // No data is treated as breaching, as on AWS: a silent publisher leaves the autoscaler blind too.
-      return `max(sum by (pod) (loom_queue_depth{${ns}})) > ${threshold} or absent(loom_queue_depth{${ns}})`;
+      return `${queueDepthQuery(c.namespace)} > ${threshold} or absent(${QUEUE_DEPTH_SERIES}{${ns}})`;
     case "cache-memory-high":
-      return `100 * max(container_memory_working_set_bytes{${cache}}) / (max(kube_pod_container_resource_limits{${cache},resource="memory"}) * ${CACHE_MAXMEMORY_SHARE}) > ${threshold}`;
+      return `100 * max(container_memory_working_set_bytes{${cache}}) / (max(kube_pod_container_resource_limits{${cache},resource="memory"}) * ${MAXMEMORY_SHARE}) > ${threshold}`;
     default: {
       const unhandled: never = id;
       throw new Error(`alert ${String(unhandled)} has no Prometheus expression`);
@@ -130,7 +129,7 @@ export function dashboardJson(title: string, c: PromContext): string {
         0,
         8,
       ),
-      panel(4, "Queue depth", `max(sum by (pod) (loom_queue_depth{${ns}}))`, "short", 12, 8),
+      panel(4, "Queue depth", queueDepthQuery(c.namespace), "short", 12, 8),
       panel(
         5,
         "Available replicas",
