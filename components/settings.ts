@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CLOUDS, type Cloud, IMPLEMENTED_CLOUDS } from "./cloud";
 import { fit as shorten } from "./naming";
+import { MAX_VPC_PREFIX, MIN_VPC_PREFIX } from "./network/subnets";
 import { ENVIRONMENTS, type Environment, PROFILES, type Profile, TIERS } from "./profiles";
 
 export const PROJECT = "loom";
@@ -630,8 +631,10 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     }
     const vpcCidr = cfg.aws?.vpcCidr ?? AWS_VPC_DEFAULT;
     const prefix = Number(vpcCidr.split("/")[1]);
-    if (prefix < 16 || prefix > 20) {
-      problems.push(`${PROJECT}:aws.vpcCidr: ${show(vpcCidr)} must be a /16 to /20 network`);
+    if (prefix < MIN_VPC_PREFIX || prefix > MAX_VPC_PREFIX) {
+      problems.push(
+        `${PROJECT}:aws.vpcCidr: ${show(vpcCidr)} must be a /${MIN_VPC_PREFIX} to /${MAX_VPC_PREFIX} network`,
+      );
     }
     aws = {
       region: region ?? "",

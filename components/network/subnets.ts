@@ -15,7 +15,7 @@
  * above the /27 an ALB requires.
  */
 
-/** The VPC prefix lengths the layout supports (mirrors settings' `aws.vpcCidr` rule). */
+/** The VPC prefix lengths the layout supports (settings' `aws.vpcCidr` rule reads these). */
 export const MIN_VPC_PREFIX = 16;
 export const MAX_VPC_PREFIX = 20;
 /** Six zones fill the six app eighths; no AWS region offers more to one account. */
