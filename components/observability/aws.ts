@@ -26,7 +26,6 @@ import {
   alarmMetricArgs,
   cacheClusterIdOf,
   dashboardBody,
-  InvalidThresholdsError,
   renderAlarms,
   storageThresholdBytes,
 } from "./cloudwatch";
@@ -75,15 +74,8 @@ export function create(
   let alarmTargets: pulumi.Output<string[]> = pulumi.output([]);
   if (args.alerting) {
     if (!args.alertEmail) invalid("alertEmail", "is required when alerting is on");
-    let specs: AlarmSpec<pulumi.Input<string>>[];
-    try {
-      specs = renderAlarms({ prefix, environment, ids, thresholds: args.thresholds });
-    } catch (e) {
-      if (e instanceof InvalidThresholdsError && e.problems[0]) {
-        invalid(`thresholds.${e.problems[0].key}`, e.problems[0].reason);
-      }
-      throw e;
-    }
+    // The thresholds were checked by Observability.resolve (thresholdProblems), naming the key.
+    const specs = renderAlarms({ prefix, environment, ids, thresholds: args.thresholds });
 
     const account = awsAccount(parent);
     const key = kmsKey(parent, `${name}-alerts-key`, {
