@@ -22,7 +22,7 @@ import { ProxyTarget } from "@pulumi/aws/rds/proxyTarget";
 import { SubnetGroup } from "@pulumi/aws/rds/subnetGroup";
 import * as pulumi from "@pulumi/pulumi";
 import { type AwsAccount, awsAccount, encryptedLogGroup, kmsKey, logsPrincipal } from "../lib/aws";
-import { childOptions, invalid, tagsFor } from "../lib/component";
+import { childOptions, invalid, orInvalid, tagsFor } from "../lib/component";
 import { fit as fitName, prefix as namePrefix } from "../naming";
 import { regionOfZone } from "../network/subnets";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
@@ -45,12 +45,7 @@ export const POSTGRES_PORT = 5432;
 export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedDatabaseArgs): DatabaseOutputs {
   const nameProblem = databaseNameProblem(args.databaseName);
   if (nameProblem) invalid("databaseName", nameProblem);
-  let family: string;
-  try {
-    family = parameterGroupFamily(args.engineVersion);
-  } catch (e) {
-    invalid("engineVersion", (e as Error).message);
-  }
+  const family = orInvalid("engineVersion", () => parameterGroupFamily(args.engineVersion));
   const zone = args.network.zones[0];
   if (!zone) invalid("network", "has no zones");
   // The network's zones are `${region}<letter>`; the region names the CloudWatch Logs principal in the key policy.

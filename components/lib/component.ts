@@ -68,3 +68,12 @@ export function tagsFor(args: Pick<BaseArgs, "context">, component: string, perR
 export function invalid(propertyPath: string, reason: string): never {
   throw new pulumi.InputPropertyError({ propertyPath, reason });
 }
+
+/** Run a pure helper that throws on bad input; its error becomes an {@link invalid} naming `propertyPath`. */
+export function orInvalid<T>(propertyPath: string, compute: () => T): T {
+  try {
+    return compute();
+  } catch (e) {
+    return invalid(propertyPath, (e as Error).message);
+  }
+}

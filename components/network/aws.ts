@@ -27,7 +27,7 @@ import { Role } from "@pulumi/aws/iam/role";
 import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
 import * as pulumi from "@pulumi/pulumi";
 import { awsAccount, encryptedLogGroup, kmsKey, logsPrincipal } from "../lib/aws";
-import { childOptions, invalid, tagsFor } from "../lib/component";
+import { childOptions, orInvalid, tagsFor } from "../lib/component";
 import { fit as fitName, prefix as namePrefix } from "../naming";
 import type { NetworkOutputs, ResolvedNetworkArgs } from ".";
 import { planSubnets, zoneNames } from "./subnets";
@@ -402,12 +402,4 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     dataSubnetIds: ids(dataSubnets),
     tiers: { edge: edge.id, app: app.id, database: database.id, cache: cache.id },
   };
-}
-
-function orInvalid<T>(propertyPath: string, compute: () => T): T {
-  try {
-    return compute();
-  } catch (e) {
-    return invalid(propertyPath, (e as Error).message);
-  }
 }
