@@ -86,6 +86,10 @@ export function rule<C = Record<string, never>>(spec: RuleSpec<C>): LoomPolicy {
     for (const t of c.types) byType.set(t, [...(byType.get(t) ?? []), c]);
   }
   const wildcard = byType.get("*") ?? [];
+  // The checks per type token with the wildcard checks appended, built once rather than on every resource.
+  const dispatch = new Map(
+    [...byType].map(([t, typed]) => [t, wildcard.length > 0 ? [...typed, ...wildcard] : typed] as const),
+  );
   const configOf = (given: object): C => ({ ...defaults, ...(given as Partial<C>) });
 
   const policy: LoomPolicy = {
@@ -97,8 +101,7 @@ export function rule<C = Record<string, never>>(spec: RuleSpec<C>): LoomPolicy {
     tags: [spec.concern],
     ...(spec.config ? { configSchema: { properties: spec.config as Record<string, PolicyConfigJSONSchema> } } : {}),
     validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
-      const typed = byType.get(args.type);
-      const found = typed ? (wildcard.length > 0 ? [...typed, ...wildcard] : typed) : wildcard;
+      const found = dispatch.get(args.type) ?? wildcard;
       if (found.length === 0) return;
       const ctx: CheckContext<C> = {
         config: configOf(args.getConfig<object>()),
