@@ -5,13 +5,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
-import { parseSettings, readRawConfig } from "../../components/settings";
+import { PROJECT, parseSettings, readRawConfig } from "../../components/settings";
 import { policies } from "../../policy/policies";
 import { type PlannedResource, redact, runProgram } from "./mock-engine";
 import { evaluatePolicies, type PackConfig, type PolicyReport, readPackConfig } from "./policy-runner";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-export const PROJECT = "loom";
 
 /** Secure values in stack files are replaced by this (never decrypted: the plan needs no passphrase or KMS). */
 export const fakeSecret = (key: string) => `fake-secret-for-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
@@ -186,19 +185,11 @@ export function renderTree(result: PlanResult): string {
       walk(r.urn, `${indent}${last ? "   " : "│  "}`);
     });
   };
-  // Top-level resources have the stack (not recorded) as parent.
+  // Top-level resources have the stack (not recorded) as parent: list them after the parentless ones.
   const known = new Set(result.resources.map((r) => r.urn));
-  for (const r of result.resources) {
-    if (r.parent !== null && !known.has(r.parent)) {
-      const list = children.get(null) ?? [];
-      if (!list.includes(r)) list.push(r);
-      children.set(null, list);
-      children.set(
-        r.parent,
-        (children.get(r.parent) ?? []).filter((c) => c !== r),
-      );
-    }
-  }
+  const top = children.get(null) ?? [];
+  for (const r of result.resources) if (r.parent !== null && !known.has(r.parent)) top.push(r);
+  children.set(null, top);
   walk(null, "");
   const width = Math.max(...rows.map(([t]) => t.length)) + 2;
   const nameWidth = Math.max(...rows.map(([, n]) => n.length)) + 2;
