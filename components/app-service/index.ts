@@ -8,10 +8,10 @@
  * | aws | ECS cluster (Container Insights), Fargate services web + worker, migrate task definition, ALB (TLS 1.3 policy, HTTP→HTTPS 301, HSTS), ACM certificate, WAFv2, autoscaling on CPU, requests and queue depth |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
+import { type BaseArgs, invalid, LoomComponent, resolveBase } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
-import { APP_DEFAULTS, type AppContract, type KubernetesSettings, SENSITIVE_NAME } from "../settings";
+import { APP_DEFAULTS, type AppContract, SENSITIVE_NAME } from "../settings";
 
 export interface WorkloadArgs {
   /** vCPU per replica. */
@@ -88,16 +88,10 @@ export interface AppServiceArgs extends BaseArgs {
   deletionProtection?: boolean;
   /** The region (AWS: log configuration). @default - required on aws */
   region?: string;
-  /**
-   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
-   * On kubernetes the certificate comes from cert-manager, so `tls` may be empty.
-   * @default - required on kubernetes, ignored elsewhere
-   */
-  kubernetes?: KubernetesSettings;
 }
 
 export type ResolvedAppServiceArgs = Required<Omit<AppServiceArgs, "app" | "web" | "worker" | "kubernetes">> & {
-  kubernetes?: KubernetesSettings;
+  kubernetes?: AppServiceArgs["kubernetes"];
   app: AppContract;
   web: Required<WebArgs>;
   worker: Required<WorkerArgs>;
@@ -125,7 +119,6 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
   }
 
   static resolve(args: AppServiceArgs): ResolvedAppServiceArgs {
-    if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
     // On kubernetes cert-manager issues the certificate (settings.kubernetes.clusterIssuer or the program's own).
     if (args.cloud !== "kubernetes" && !args.tls.dnsZoneId && !args.tls.certificateId) {
       invalid("tls", "needs dnsZoneId (managed certificate) or certificateId (existing certificate)");
@@ -152,9 +145,7 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
       if (name in secrets) invalid(`appSecretNames.${name}`, "is also in `secrets`; a variable comes from one place");
     }
     return {
-      cloud: args.cloud,
-      context: args.context,
-      protect: args.protect ?? false,
+      ...resolveBase(args),
       network: args.network,
       image: args.image,
       domain: args.domain,
@@ -185,7 +176,6 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
       ingressCidrs: args.ingressCidrs ?? ["0.0.0.0/0"],
       deletionProtection: args.deletionProtection ?? false,
       region: args.region ?? "",
-      kubernetes: args.kubernetes,
     };
   }
 }

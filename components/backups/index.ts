@@ -8,8 +8,7 @@
  * | aws | KMS key, AWS Backup vault, daily plan with retention, selection of the database instances, IAM role |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
-import type { KubernetesSettings } from "../settings";
+import { type BaseArgs, invalid, LoomComponent, resolveBase } from "../lib/component";
 
 export interface BackupsArgs extends BaseArgs {
   /** Build the vault and plan; when false only the database's own automated backups exist. @default false */
@@ -20,11 +19,6 @@ export interface BackupsArgs extends BaseArgs {
   retentionDays?: number;
   /** Cron (UTC) of the daily backup. @default "cron(0 3 * * ? *)" */
   schedule?: string;
-  /**
-   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
-   * @default - required on kubernetes, ignored elsewhere
-   */
-  kubernetes?: KubernetesSettings;
 }
 
 export type ResolvedBackupsArgs = Required<Omit<BackupsArgs, "kubernetes">> & Pick<BackupsArgs, "kubernetes">;
@@ -45,20 +39,16 @@ export class Backups extends LoomComponent<ResolvedBackupsArgs, BackupsOutputs> 
   }
 
   static resolve(args: BackupsArgs): ResolvedBackupsArgs {
-    if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
     const retentionDays = args.retentionDays ?? 14;
     if (!Number.isInteger(retentionDays) || retentionDays < 1) {
       invalid("retentionDays", `must be a whole number ≥ 1, got ${retentionDays}`);
     }
     return {
-      cloud: args.cloud,
-      context: args.context,
-      protect: args.protect ?? false,
+      ...resolveBase(args),
       enabled: args.enabled ?? false,
       targets: args.targets,
       retentionDays,
       schedule: args.schedule ?? "cron(0 3 * * ? *)",
-      kubernetes: args.kubernetes,
     };
   }
 }

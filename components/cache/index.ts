@@ -8,11 +8,10 @@
  * | aws | ElastiCache replication group (TLS required, KMS at rest, generated AUTH token in Secrets Manager, Multi-AZ failover in prod, snapshots) |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
+import { type BaseArgs, invalid, LoomComponent, resolveBase } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
-import type { KubernetesSettings } from "../settings";
 
 export interface CacheArgs extends BaseArgs {
   network: NetworkOutputs;
@@ -26,11 +25,6 @@ export interface CacheArgs extends BaseArgs {
   snapshotRetentionDays?: number;
   /** Days to keep the cache's slow log. @default 30 */
   logRetentionDays?: number;
-  /**
-   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
-   * @default - required on kubernetes, ignored elsewhere
-   */
-  kubernetes?: KubernetesSettings;
 }
 
 export type ResolvedCacheArgs = Required<Omit<CacheArgs, "kubernetes">> & Pick<CacheArgs, "kubernetes">;
@@ -61,19 +55,15 @@ export class Cache extends LoomComponent<ResolvedCacheArgs, CacheOutputs> implem
     const nodes = args.nodes ?? 1;
     const highAvailability = args.highAvailability ?? false;
     if (!Number.isInteger(nodes) || nodes < 1 || nodes > 6) invalid("nodes", `must be 1 to 6, got ${nodes}`);
-    if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
     if (highAvailability && nodes < 2) invalid("nodes", `highAvailability needs at least 2 nodes, got ${nodes}`);
     return {
-      cloud: args.cloud,
-      context: args.context,
-      protect: args.protect ?? false,
+      ...resolveBase(args),
       network: args.network,
       tier: args.tier ?? "small",
       nodes,
       highAvailability,
       snapshotRetentionDays: args.snapshotRetentionDays ?? 0,
       logRetentionDays: args.logRetentionDays ?? 30,
-      kubernetes: args.kubernetes,
     };
   }
 }

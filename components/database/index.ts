@@ -7,11 +7,10 @@
  * | aws | RDS PostgreSQL (customer KMS key, rds.force_ssl, managed master secret, Multi-AZ in prod, read replica, RDS Proxy, Performance Insights, enhanced monitoring) |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
+import { type BaseArgs, invalid, LoomComponent, resolveBase } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
-import type { KubernetesSettings } from "../settings";
 
 export interface DatabaseArgs extends BaseArgs {
   /** The network to live in (private data subnets and the database tier's identity). */
@@ -42,11 +41,6 @@ export interface DatabaseArgs extends BaseArgs {
   databaseName?: string;
   /** Days to keep the database's exported logs. @default 30 */
   logRetentionDays?: number;
-  /**
-   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
-   * @default - required on kubernetes, ignored elsewhere
-   */
-  kubernetes?: KubernetesSettings;
 }
 
 export type ResolvedDatabaseArgs = Required<Omit<DatabaseArgs, "kubernetes">> & Pick<DatabaseArgs, "kubernetes">;
@@ -86,15 +80,12 @@ export class Database extends LoomComponent<ResolvedDatabaseArgs, DatabaseOutput
     const storageGiB = args.storageGiB ?? 20;
     const maxStorageGiB = args.maxStorageGiB ?? Math.ceil(storageGiB * 2.5);
     if (maxStorageGiB < storageGiB) invalid("maxStorageGiB", `must be ≥ storageGiB (${storageGiB})`);
-    if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
     const backupRetentionDays = args.backupRetentionDays ?? 7;
     if (backupRetentionDays < 1 || backupRetentionDays > 35) {
       invalid("backupRetentionDays", `must be 1 to 35 (point-in-time recovery needs ≥ 1), got ${backupRetentionDays}`);
     }
     return {
-      cloud: args.cloud,
-      context: args.context,
-      protect: args.protect ?? false,
+      ...resolveBase(args),
       network: args.network,
       engineVersion,
       tier: args.tier ?? "small",
@@ -109,7 +100,6 @@ export class Database extends LoomComponent<ResolvedDatabaseArgs, DatabaseOutput
       slowQueryMs: args.slowQueryMs ?? 500,
       databaseName: args.databaseName ?? "loom",
       logRetentionDays: args.logRetentionDays ?? 30,
-      kubernetes: args.kubernetes,
     };
   }
 }

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type Cloud, type ComponentKind, implementation } from "../cloud";
+import type { KubernetesSettings } from "../settings";
 import { baseTags, mergeTags, type TagContext, type Tags } from "../tags";
 
 export interface BaseArgs {
@@ -17,6 +18,17 @@ export interface BaseArgs {
    * @default false
    */
   protect?: boolean;
+  /**
+   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
+   * @default - required on kubernetes, ignored elsewhere
+   */
+  kubernetes?: KubernetesSettings;
+}
+
+/** The BaseArgs part of every component's resolved args, with the check every component shares. */
+export function resolveBase(args: BaseArgs): Pick<BaseArgs, "cloud" | "context" | "kubernetes"> & { protect: boolean } {
+  if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
+  return { cloud: args.cloud, context: args.context, protect: args.protect ?? false, kubernetes: args.kubernetes };
 }
 
 /** A cloud file's entry point: build the children under `parent` and return the component's outputs. */

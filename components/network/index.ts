@@ -7,8 +7,7 @@
  * | kubernetes | Namespace (Pod Security `restricted`), default-deny NetworkPolicies + per-tier allow rules, LimitRange, the namespace's private CA (cert-manager) |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
-import type { KubernetesSettings } from "../settings";
+import { type BaseArgs, invalid, LoomComponent, resolveBase } from "../lib/component";
 
 export interface NetworkArgs extends BaseArgs {
   /** The network's address range. @default "10.40.0.0/16" */
@@ -25,11 +24,6 @@ export interface NetworkArgs extends BaseArgs {
   appPort?: number;
   /** The region (AWS: VPC endpoint service names and zone names). @default - required on aws */
   region?: string;
-  /**
-   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
-   * @default - required on kubernetes, ignored elsewhere
-   */
-  kubernetes?: KubernetesSettings;
 }
 
 export type ResolvedNetworkArgs = Required<Omit<NetworkArgs, "protect" | "kubernetes">> &
@@ -81,13 +75,10 @@ export class Network extends LoomComponent<ResolvedNetworkArgs, NetworkOutputs> 
     const zones = args.zones ?? 2;
     if (!Number.isInteger(zones) || zones < 2 || zones > 6) invalid("zones", `must be 2 to 6, got ${zones}`);
     if (args.cloud === "aws" && !args.region) invalid("region", "is required on aws");
-    if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
     const ingressCidrs = args.ingressCidrs ?? ["0.0.0.0/0"];
     if (ingressCidrs.length === 0) invalid("ingressCidrs", "must list at least one CIDR");
     return {
-      cloud: args.cloud,
-      context: args.context,
-      protect: args.protect ?? false,
+      ...resolveBase(args),
       cidr: args.cidr ?? "10.40.0.0/16",
       zones,
       natGateways: args.natGateways ?? "single",
@@ -95,7 +86,6 @@ export class Network extends LoomComponent<ResolvedNetworkArgs, NetworkOutputs> 
       ingressCidrs,
       appPort: args.appPort ?? 8080,
       region: args.region ?? "",
-      kubernetes: args.kubernetes,
     };
   }
 }

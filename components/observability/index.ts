@@ -8,8 +8,7 @@
  * | aws | KMS-encrypted SNS topic + e-mail subscription, CloudWatch alarms from the alert catalog, a dashboard |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type BaseArgs, invalid, LoomComponent } from "../lib/component";
-import type { KubernetesSettings } from "../settings";
+import { type BaseArgs, invalid, LoomComponent, resolveBase } from "../lib/component";
 import { type AlertThresholds, DEFAULT_THRESHOLDS, thresholdProblems } from "./alerts";
 
 export interface ObservabilityArgs extends BaseArgs {
@@ -25,17 +24,12 @@ export interface ObservabilityArgs extends BaseArgs {
     database: Record<string, pulumi.Input<string>>;
     cache: Record<string, pulumi.Input<string>>;
   };
-  /**
-   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
-   * @default - required on kubernetes, ignored elsewhere
-   */
-  kubernetes?: KubernetesSettings;
 }
 
 export type ResolvedObservabilityArgs = Required<
   Omit<ObservabilityArgs, "alertEmail" | "thresholds" | "kubernetes">
 > & {
-  kubernetes?: KubernetesSettings;
+  kubernetes?: ObservabilityArgs["kubernetes"];
   alertEmail?: string;
   thresholds: AlertThresholds;
 };
@@ -64,20 +58,16 @@ export class Observability
   static resolve(args: ObservabilityArgs): ResolvedObservabilityArgs {
     const alerting = args.alerting ?? false;
     if (alerting && !args.alertEmail) invalid("alertEmail", "is required when alerting is on");
-    if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
     const thresholds = { ...DEFAULT_THRESHOLDS, ...args.thresholds };
     // Checked even with alerting off, so a bad value fails in dev before it reaches staging.
     const [problem] = thresholdProblems(thresholds);
     if (problem) invalid(`thresholds.${problem.key}`, problem.reason);
     return {
-      cloud: args.cloud,
-      context: args.context,
-      protect: args.protect ?? false,
+      ...resolveBase(args),
       alerting,
       alertEmail: args.alertEmail,
       thresholds,
       targets: args.targets,
-      kubernetes: args.kubernetes,
     };
   }
 }
