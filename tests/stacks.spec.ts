@@ -44,6 +44,12 @@ describe("every stack × implemented cloud", () => {
         it("plans and passes the loom-guard pack with zero mandatory violations", async () => {
           const p = await plan(stack, cloud);
           assert.ok(p.resources.length > 20, `only ${p.resources.length} resources`);
+          // URNs as the real engine writes them (no root Stack in the type chain), so plan JSON and state compare.
+          assert.deepEqual(
+            p.resources.filter((r) => `${r.urn} ${r.parent}`.includes("pulumi:pulumi:Stack$")).map((r) => r.urn),
+            [],
+          );
+          assert.ok(p.resources.some((r) => r.urn === `urn:pulumi:${stack}::loom::loom:components:Network::loom`));
           assert.deepEqual(
             mandatory(p).map((v) => `${v.policy}: ${v.urn.split("::").pop()}: ${v.message}`),
             [],

@@ -196,6 +196,21 @@ interface MockMonitorInternals {
   ): unknown;
 }
 
+const ROOT_STACK = "pulumi:pulumi:Stack";
+
+/**
+ * A URN as the real engine writes it. The engine leaves the root Stack out of a child's type chain
+ * (`urn:…::loom:components:Network::loom`); the mock monitor of @pulumi/pulumi 3.270 (`MockMonitor.newUrn`) keeps it
+ * (`…::pulumi:pulumi:Stack$loom:components:Network::loom`). Only direct children of the Stack are affected.
+ */
+export function engineUrn(urn: string): string {
+  const parts = urn.split("::");
+  if (parts.length < 4) return urn;
+  const chain = (parts[2] as string).split("$");
+  if (chain.length > 1 && chain[0] === ROOT_STACK) parts[2] = chain.slice(1).join("$");
+  return parts.join("::");
+}
+
 let running = false;
 
 /** Run the program once under mocks and return every resource it registered and the stack outputs. */
@@ -266,11 +281,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       const rawInputs = inputsByUrn.get(urn) ?? {};
       const inputs = unwrapSecrets(rawInputs, [], secretPaths) as Record<string, unknown>;
       resources.push({
-        urn,
+        urn: engineUrn(urn),
         type: r.type,
         name: r.name,
         custom,
-        parent,
+        parent: parent === null ? null : engineUrn(parent),
         protect: Boolean(r.opts.protect),
         inputs,
         secretPaths,

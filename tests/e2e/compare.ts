@@ -12,6 +12,7 @@
  *   4. the inputs of every custom resource, except the differences `explain` recognizes and names.
  */
 import * as fs from "node:fs";
+import { engineUrn } from "../../scripts/lib/mock-engine";
 
 export interface PlanResource {
   urn: string;
@@ -62,18 +63,8 @@ const MOCK_SUFFIX = "-0mock0ab";
 
 export const excluded = (type: string) => type === ROOT_STACK || type.startsWith("pulumi:providers:");
 
-/**
- * The real engine leaves the root Stack out of a child's type chain (`urn:…::loom:components:Network::loom`); the
- * mock monitor of @pulumi/pulumi 3.270 (`MockMonitor.newUrn`) keeps it (`…::pulumi:pulumi:Stack$loom:components:
- * Network::loom`). Only the components, the direct children of the Stack, are affected.
- */
-export function normalizeUrn(urn: string): string {
-  const parts = urn.split("::");
-  if (parts.length < 4) return urn;
-  const chain = parts[2].split("$");
-  if (chain.length > 1 && chain[0] === ROOT_STACK) parts[2] = chain.slice(1).join("$");
-  return parts.join("::");
-}
+/** Kept for the comparison's own inputs (older plan JSON files); the mock engine now writes engine URNs itself. */
+export const normalizeUrn = engineUrn;
 
 const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
 const label = (type: string, name: string) => `${type} ${name}`;
