@@ -20,7 +20,7 @@ import {
   checkovSkips,
   cpuQuantity,
   generatePassword,
-  INTERNAL_CA,
+  internalServerCertSpec,
   labelsFor,
   memoryQuantity,
   restrictedContainerSecurity,
@@ -112,17 +112,14 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       apiVersion: "cert-manager.io/v1",
       kind: "Certificate",
       metadata: { name: n.tls, namespace: ns, labels },
-      spec: {
+      spec: internalServerCertSpec({
         secretName: n.tls,
         commonName: serviceHost(n.base, nsName),
         dnsNames,
         ipAddresses: ["127.0.0.1"],
-        usages: ["server auth", "digital signature", "key encipherment"],
         duration: CACHE_CERT_DURATION,
         renewBefore: CACHE_CERT_RENEW_BEFORE,
-        privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
-        issuerRef: { group: "cert-manager.io", kind: "Issuer", name: INTERNAL_CA.issuer },
-      },
+      }),
     },
     opts(),
   );

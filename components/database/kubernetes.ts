@@ -16,7 +16,15 @@
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import * as pulumi from "@pulumi/pulumi";
-import { INTERNAL_CA, labelsFor, serviceDnsNames, serviceHost, TIER_LABEL, targetOf } from "../lib/k8s";
+import {
+  INTERNAL_CA,
+  internalServerCertSpec,
+  labelsFor,
+  serviceDnsNames,
+  serviceHost,
+  TIER_LABEL,
+  targetOf,
+} from "../lib/k8s";
 import { k8sOptions } from "../lib/k8s-provider";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
 import {
@@ -54,17 +62,14 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       apiVersion: "cert-manager.io/v1",
       kind: "Certificate",
       metadata: { name: n.serverTls, namespace: ns, labels },
-      spec: {
+      spec: internalServerCertSpec({
         secretName: n.serverTls,
         secretTemplate: { labels: { "cnpg.io/reload": "true" } },
-        commonName: serviceDnsNames(n.rw, nsName)[2],
+        commonName: serviceDnsNames(n.rw, nsName)[2] as string,
         dnsNames: serverNames,
-        usages: ["server auth", "digital signature", "key encipherment"],
         duration: SERVER_CERT_DURATION,
         renewBefore: SERVER_CERT_RENEW_BEFORE,
-        privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
-        issuerRef: { group: "cert-manager.io", kind: "Issuer", name: INTERNAL_CA.issuer },
-      },
+      }),
     },
     opts(),
   );

@@ -25,6 +25,28 @@ export const INTERNAL_CA = {
   secret: "loom-internal-ca",
 } as const;
 
+/**
+ * The spec of a cert-manager Certificate for an in-cluster server (PostgreSQL, Valkey), signed by the namespace's
+ * internal CA: server-auth usages and a P-256 key rotated on every renewal. Callers add names and lifetimes.
+ */
+export function internalServerCertSpec(spec: {
+  secretName: string;
+  commonName: pulumi.Input<string>;
+  dnsNames: pulumi.Input<string>[];
+  duration: string;
+  renewBefore: string;
+  [extra: string]: unknown;
+}): Record<string, unknown> {
+  const { secretName, ...rest } = spec;
+  return {
+    secretName,
+    ...rest,
+    usages: ["server auth", "digital signature", "key encipherment"],
+    privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+    issuerRef: { group: "cert-manager.io", kind: "Issuer", name: INTERNAL_CA.issuer },
+  };
+}
+
 /** Where app pods find the internal CA certificate (env PGSSLROOTCERT and REDIS_CA_FILE point here). */
 export const CA_MOUNT_PATH = "/etc/loom/ca";
 export const CA_FILE = `${CA_MOUNT_PATH}/ca.crt`;
