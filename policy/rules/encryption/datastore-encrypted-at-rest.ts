@@ -20,6 +20,25 @@ interface Config {
 }
 const on = checks<Config>();
 
+/**
+ * RDS instances and clusters: encrypted unless created from an encrypted source (replica, snapshot, PITR, serverless
+ * v1), and with requireCustomerManagedKeys a kmsKeyId of our own.
+ */
+function checkRdsStorage(
+  what: "RDS instance" | "RDS cluster",
+  db: { storageEncrypted?: unknown; kmsKeyId?: unknown },
+  inherits: boolean,
+  ctx: { config: Config; report: (message: string) => void },
+): void {
+  if (db.storageEncrypted === false || (!inherits && db.storageEncrypted !== true)) {
+    ctx.report(
+      `${what} storageEncrypted is ${q(db.storageEncrypted ?? false)}; set storageEncrypted: true with a kmsKeyId`,
+    );
+  } else if (ctx.config.requireCustomerManagedKeys && !db.kmsKeyId && !inherits) {
+    ctx.report(`${what} is encrypted with the AWS managed key (no kmsKeyId); set kmsKeyId to a customer-managed key`);
+  }
+}
+
 export const datastoreEncryptedAtRest = rule<Config>({
   name: "datastore-encrypted-at-rest",
   concern: "encryption",
@@ -38,30 +57,22 @@ export const datastoreEncryptedAtRest = rule<Config>({
     },
   },
   checks: [
-    on<RdsInstanceArgs>("aws:rds/instance:Instance", (db, ctx) => {
-      const inherits = Boolean(db.replicateSourceDb || db.snapshotIdentifier || db.restoreToPointInTime);
-      if (db.storageEncrypted === false || (!inherits && db.storageEncrypted !== true)) {
-        ctx.report(
-          `RDS instance storageEncrypted is ${q(db.storageEncrypted ?? false)}; set storageEncrypted: true with a kmsKeyId`,
-        );
-      } else if (ctx.config.requireCustomerManagedKeys && !db.kmsKeyId && !inherits) {
-        ctx.report(
-          "RDS instance is encrypted with the AWS managed key (no kmsKeyId); set kmsKeyId to a customer-managed key",
-        );
-      }
-    }),
-    on<RdsClusterArgs>("aws:rds/cluster:Cluster", (c, ctx) => {
-      const inherits = Boolean(c.replicationSourceIdentifier || c.snapshotIdentifier || c.engineMode === "serverless");
-      if (c.storageEncrypted === false || (!inherits && c.storageEncrypted !== true)) {
-        ctx.report(
-          `RDS cluster storageEncrypted is ${q(c.storageEncrypted ?? false)}; set storageEncrypted: true with a kmsKeyId`,
-        );
-      } else if (ctx.config.requireCustomerManagedKeys && !c.kmsKeyId && !inherits) {
-        ctx.report(
-          "RDS cluster is encrypted with the AWS managed key (no kmsKeyId); set kmsKeyId to a customer-managed key",
-        );
-      }
-    }),
+    on<RdsInstanceArgs>("aws:rds/instance:Instance", (db, ctx) =>
+      checkRdsStorage(
+        "RDS instance",
+        db,
+        Boolean(db.replicateSourceDb || db.snapshotIdentifier || db.restoreToPointInTime),
+        ctx,
+      ),
+    ),
+    on<RdsClusterArgs>("aws:rds/cluster:Cluster", (c, ctx) =>
+      checkRdsStorage(
+        "RDS cluster",
+        c,
+        Boolean(c.replicationSourceIdentifier || c.snapshotIdentifier || c.engineMode === "serverless"),
+        ctx,
+      ),
+    ),
     on<DocDbClusterArgs>("aws:docdb/cluster:Cluster", (c, ctx) => {
       if (c.storageEncrypted !== true && !c.snapshotIdentifier) {
         ctx.report(
