@@ -1,37 +1,44 @@
 /**
- * Composition root: stack config → typed Settings → components → stack outputs.
- * Everything cloud-specific happens inside the components (components/<name>/<cloud>.ts).
+ * Composition root: stack config → typed Settings → Platform → components → stack outputs.
+ * Everything cloud-specific happens inside components/<name>/<cloud>.ts; this file never reads a cloud's target.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { AppService } from "./components/app-service";
+import { applicabilityWarnings } from "./components/applicability";
 import { Backups } from "./components/backups";
 import { Cache } from "./components/cache";
 import { Database } from "./components/database";
 import { Network } from "./components/network";
 import { Observability } from "./components/observability";
+import { Platform } from "./components/platform";
 import { loadSettings } from "./components/settings";
 
 // Fails here, before any resource is registered, when the stack config is invalid.
 const settings = loadSettings();
 const { profile } = settings;
+// No setting without effect: a profile key the stack set that does nothing on this cloud says so, by name.
+for (const warning of applicabilityWarnings(settings.cloud, settings.profileOverrides)) pulumi.log.warn(warning);
 
-const base = {
-  cloud: settings.cloud,
-  context: { project: settings.project, stack: settings.stack, environment: settings.environment, tags: settings.tags },
-  protect: settings.protect,
-  // The Kubernetes target (provider or render mode, namespace…); undefined on other clouds.
-  kubernetes: settings.kubernetes,
+const context = {
+  project: settings.project,
+  stack: settings.stack,
+  environment: settings.environment,
+  tags: settings.tags,
 };
-const region = settings.aws?.region;
+const disasterRecovery = profile.backups && profile.disasterRecovery;
+
+// Built first: the account/region lookups (AWS) or the provider and operators (Kubernetes) every component shares.
+const platform = new Platform("loom", { target: settings.target, context, protect: settings.protect, disasterRecovery });
+const base = { platform: platform.handle, context, protect: settings.protect };
 
 const network = new Network("loom", {
   ...base,
-  cidr: settings.aws?.vpcCidr,
+  cidr: settings.network.cidr,
   zones: profile.availabilityZones,
   natGateways: profile.natGateways,
   flowLogRetentionDays: profile.logRetentionDays,
   ingressCidrs: settings.ingressCidrs,
   appPort: settings.app.port,
-  region,
 });
 
 const database = new Database("loom", {
@@ -57,7 +64,7 @@ const app = new AppService("loom", {
   network,
   image: settings.image,
   domain: settings.domain,
-  tls: { dnsZoneId: settings.aws?.hostedZoneId, certificateId: settings.aws?.certificateArn },
+  loadBalancer: profile.loadBalancer,
   web: profile.web,
   worker: profile.worker,
   autoscaling: profile.autoscaling,
@@ -74,6 +81,7 @@ const app = new AppService("loom", {
     REDIS_PORT: cache.port.apply(String),
     REDIS_TLS: "true",
   },
+  // Which workload gets which of these: components/app-service/workload-secrets.ts (migrate: the database's only).
   secrets: {
     DATABASE_USER: database.credentials.username,
     DATABASE_PASSWORD: database.credentials.password,
@@ -86,7 +94,6 @@ const app = new AppService("loom", {
   rateLimitPer5Min: profile.rateLimitPer5Min,
   ingressCidrs: settings.ingressCidrs,
   deletionProtection: profile.deletionProtection,
-  region,
 });
 
 const observability = new Observability("loom", {
@@ -99,6 +106,7 @@ const observability = new Observability("loom", {
 const backups = new Backups("loom", {
   ...base,
   enabled: profile.backups,
+  disasterRecovery,
   targets: database.backupTargets,
   retentionDays: profile.backupRetentionDays,
 });
@@ -114,4 +122,5 @@ export const cacheEndpoint = cache.endpoint;
 export const alarmTargets = observability.alarmTargets;
 export const alerts = observability.alertNames;
 export const dashboard = observability.dashboard;
-export const backupVault = backups.vaultName;
+export const backupStore = backups.store;
+export const drBackupStore = backups.drStore;

@@ -8,10 +8,13 @@
  * | aws | ECS cluster (Container Insights), Fargate services web + worker, migrate task definition, ALB (TLS 1.3 policy, HTTP→HTTPS 301, HSTS), ACM certificate, WAFv2, autoscaling on CPU, requests and queue depth |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type BaseArgs, invalid, LoomComponent, resolveBase } from "../lib/component";
+import { APP_DEFAULTS, type AppContract } from "../lib/app-contract";
+import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
+import { isSensitiveEnvName } from "../lib/sensitive";
 import type { NetworkOutputs } from "../network";
-import { APP_DEFAULTS, type AppContract, SENSITIVE_NAME } from "../settings";
+import type { AwsAppMonitoring } from "./aws";
+import type { KubernetesAppMonitoring } from "./kubernetes";
 
 export interface WorkloadArgs {
   /** vCPU per replica. */
@@ -42,21 +45,21 @@ export interface WorkerArgs extends WorkloadArgs {
   spot?: boolean;
 }
 
-export interface TlsArgs {
-  /** DNS zone for the domain; when set, the certificate is DNS-validated there and the domain points at the edge. @default - none */
-  dnsZoneId?: string;
-  /** An existing certificate to serve when no DNS zone is managed here. @default - none */
-  certificateId?: string;
-}
-
 export interface AppServiceArgs extends BaseArgs {
   network: NetworkOutputs;
   /** Image for every tier, pinned by tag or digest. */
   image: string;
-  /** Public host name served over HTTPS. */
+  /**
+   * Public host name served over HTTPS. Where the certificate comes from is the platform's business (AWS: the
+   * target's hostedZoneId or certificateArn; Kubernetes: cert-manager).
+   */
   domain: string;
-  /** Certificate source for `domain`: one of dnsZoneId or certificateId is required. */
-  tls: TlsArgs;
+  /**
+   * A managed load balancer in front of web. Off = the cloud's built-in HTTPS endpoint where it has one; clouds
+   * without one (ECS Fargate, Kubernetes Ingress) always keep their edge (see components/applicability.ts).
+   * @default true
+   */
+  loadBalancer?: boolean;
   web: WebArgs;
   worker: WorkerArgs;
   /** Command of the one-off migration task. @default ["loom", "migrate"] */
@@ -86,12 +89,10 @@ export interface AppServiceArgs extends BaseArgs {
   ingressCidrs?: string[];
   /** Refuse deletion of the load balancer at the cloud API. @default false */
   deletionProtection?: boolean;
-  /** The region (AWS: log configuration). @default - required on aws */
-  region?: string;
 }
 
-export type ResolvedAppServiceArgs = Required<Omit<AppServiceArgs, "app" | "web" | "worker" | "kubernetes">> & {
-  kubernetes?: AppServiceArgs["kubernetes"];
+export type ResolvedAppServiceArgs = Required<Omit<AppServiceArgs, "app" | "web" | "worker" | keyof BaseArgs>> &
+  ResolvedBase & {
   app: AppContract;
   web: Required<WebArgs>;
   worker: Required<WorkerArgs>;
@@ -102,28 +103,31 @@ export interface AppServiceOutputs {
   url: pulumi.Output<string>;
   /** The edge's own host name (point DNS here when the zone is not managed by this stack). */
   edgeHostname: pulumi.Output<string>;
-  /** Identifiers the same cloud's Observability uses (AWS: cluster, services, ALB and target group suffixes). */
-  monitoring: Record<string, pulumi.Output<string>>;
+  /** Identifiers the same cloud's Observability uses. */
+  monitoring: AppMonitoring;
   /** How to run the migration task (a ready command line for the runbook). */
   migrateCommand: pulumi.Output<string>;
 }
 
+/** What the same cloud's Observability reads (declared beside each cloud file). */
+export type AppMonitoring = AwsAppMonitoring | KubernetesAppMonitoring;
+
+const LOADERS = {
+  aws: () => require("./aws") as typeof import("./aws"),
+  kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
+} satisfies Loaders<ResolvedAppServiceArgs, AppServiceOutputs>;
+
 export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppServiceOutputs> implements AppServiceOutputs {
   declare readonly url: pulumi.Output<string>;
   declare readonly edgeHostname: pulumi.Output<string>;
-  declare readonly monitoring: Record<string, pulumi.Output<string>>;
+  declare readonly monitoring: AppMonitoring;
   declare readonly migrateCommand: pulumi.Output<string>;
 
   constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("appService", "AppService", name, AppService.resolve(args), opts);
+    super(LOADERS, "AppService", name, AppService.resolve(args), opts);
   }
 
   static resolve(args: AppServiceArgs): ResolvedAppServiceArgs {
-    // On kubernetes cert-manager issues the certificate (settings.kubernetes.clusterIssuer or the program's own).
-    if (args.cloud !== "kubernetes" && !args.tls.dnsZoneId && !args.tls.certificateId) {
-      invalid("tls", "needs dnsZoneId (managed certificate) or certificateId (existing certificate)");
-    }
-    if (args.cloud === "aws" && !args.region) invalid("region", "is required on aws");
     for (const [tier, w] of [
       ["web", args.web],
       ["worker", args.worker],
@@ -134,7 +138,7 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
     }
     const env = args.env ?? {};
     for (const name of Object.keys(env)) {
-      if (SENSITIVE_NAME.test(name)) invalid(`env.${name}`, "looks like a credential; pass it in `secrets`");
+      if (isSensitiveEnvName(name)) invalid(`env.${name}`, "looks like a credential; pass it in `secrets`");
     }
     const secrets = args.secrets ?? {};
     const appSecretNames = args.appSecretNames ?? [];
@@ -149,7 +153,7 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
       network: args.network,
       image: args.image,
       domain: args.domain,
-      tls: args.tls,
+      loadBalancer: args.loadBalancer ?? true,
       web: {
         ...args.web,
         command: args.web.command ?? ["loom", "serve"],
@@ -175,7 +179,6 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
       rateLimitPer5Min: args.rateLimitPer5Min ?? 2000,
       ingressCidrs: args.ingressCidrs ?? ["0.0.0.0/0"],
       deletionProtection: args.deletionProtection ?? false,
-      region: args.region ?? "",
     };
   }
 }

@@ -8,10 +8,12 @@
  * | aws | ElastiCache replication group (TLS required, KMS at rest, generated AUTH token in Secrets Manager, Multi-AZ failover in prod, snapshots) |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type BaseArgs, invalid, LoomComponent, resolveBase } from "../lib/component";
+import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
+import type { AwsCacheMonitoring } from "./aws";
+import type { KubernetesCacheMonitoring } from "./kubernetes";
 
 export interface CacheArgs extends BaseArgs {
   network: NetworkOutputs;
@@ -27,7 +29,10 @@ export interface CacheArgs extends BaseArgs {
   logRetentionDays?: number;
 }
 
-export type ResolvedCacheArgs = Required<Omit<CacheArgs, "kubernetes">> & Pick<CacheArgs, "kubernetes">;
+export type ResolvedCacheArgs = Required<Omit<CacheArgs, keyof BaseArgs>> & ResolvedBase;
+
+/** What the same cloud's Observability reads (declared beside each cloud file). */
+export type CacheMonitoring = AwsCacheMonitoring | KubernetesCacheMonitoring;
 
 export interface CacheOutputs {
   endpoint: pulumi.Output<string>;
@@ -36,19 +41,24 @@ export interface CacheOutputs {
   tls: boolean;
   /** Where the AUTH token lives (never the value). */
   authToken: SecretRef;
-  /** Identifiers the same cloud's Observability uses (AWS: `replicationGroupId`). */
-  monitoring: Record<string, pulumi.Output<string>>;
+  /** Identifiers the same cloud's Observability uses. */
+  monitoring: CacheMonitoring;
 }
+
+const LOADERS = {
+  aws: () => require("./aws") as typeof import("./aws"),
+  kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
+} satisfies Loaders<ResolvedCacheArgs, CacheOutputs>;
 
 export class Cache extends LoomComponent<ResolvedCacheArgs, CacheOutputs> implements CacheOutputs {
   declare readonly endpoint: pulumi.Output<string>;
   declare readonly port: pulumi.Output<number>;
   declare readonly tls: boolean;
   declare readonly authToken: SecretRef;
-  declare readonly monitoring: Record<string, pulumi.Output<string>>;
+  declare readonly monitoring: CacheMonitoring;
 
   constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("cache", "Cache", name, Cache.resolve(args), opts);
+    super(LOADERS, "Cache", name, Cache.resolve(args), opts);
   }
 
   static resolve(args: CacheArgs): ResolvedCacheArgs {

@@ -7,10 +7,12 @@
  * | aws | RDS PostgreSQL (customer KMS key, rds.force_ssl, managed master secret, Multi-AZ in prod, read replica, RDS Proxy, Performance Insights, enhanced monitoring) |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type BaseArgs, invalid, LoomComponent, resolveBase } from "../lib/component";
+import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
+import type { AwsDatabaseBackupTargets, AwsDatabaseMonitoring } from "./aws";
+import type { KubernetesDatabaseBackupTargets, KubernetesDatabaseMonitoring } from "./kubernetes";
 
 export interface DatabaseArgs extends BaseArgs {
   /** The network to live in (private data subnets and the database tier's identity). */
@@ -43,7 +45,12 @@ export interface DatabaseArgs extends BaseArgs {
   logRetentionDays?: number;
 }
 
-export type ResolvedDatabaseArgs = Required<Omit<DatabaseArgs, "kubernetes">> & Pick<DatabaseArgs, "kubernetes">;
+export type ResolvedDatabaseArgs = Required<Omit<DatabaseArgs, keyof BaseArgs>> & ResolvedBase;
+
+/** What the same cloud's Observability reads to build alerts and dashboards (declared beside each cloud file). */
+export type DatabaseMonitoring = AwsDatabaseMonitoring | KubernetesDatabaseMonitoring;
+/** What the same cloud's Backups protects (AWS: DB instance ARNs; Kubernetes: the CNPG cluster and its store). */
+export type DatabaseBackupTargets = AwsDatabaseBackupTargets | KubernetesDatabaseBackupTargets;
 
 export interface DatabaseOutputs {
   /** Host the app connects to for writes (the pooler when there is one). */
@@ -54,11 +61,16 @@ export interface DatabaseOutputs {
   databaseName: pulumi.Output<string>;
   /** Where the app's database credentials live (never the values). */
   credentials: { username: SecretRef; password: SecretRef };
-  /** Resource ids for backup plans (AWS: DB instance ARNs). */
-  backupTargets: pulumi.Output<string[]>;
-  /** Identifiers the same cloud's Observability uses to build alerts (AWS: `instanceId`, `allocatedStorageGiB`). */
-  monitoring: Record<string, pulumi.Output<string>>;
+  /** What the same cloud's Backups protects. */
+  backupTargets: DatabaseBackupTargets;
+  /** Identifiers the same cloud's Observability uses to build alerts. */
+  monitoring: DatabaseMonitoring;
 }
+
+const LOADERS = {
+  aws: () => require("./aws") as typeof import("./aws"),
+  kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
+} satisfies Loaders<ResolvedDatabaseArgs, DatabaseOutputs>;
 
 export class Database extends LoomComponent<ResolvedDatabaseArgs, DatabaseOutputs> implements DatabaseOutputs {
   declare readonly endpoint: pulumi.Output<string>;
@@ -66,11 +78,11 @@ export class Database extends LoomComponent<ResolvedDatabaseArgs, DatabaseOutput
   declare readonly port: pulumi.Output<number>;
   declare readonly databaseName: pulumi.Output<string>;
   declare readonly credentials: { username: SecretRef; password: SecretRef };
-  declare readonly backupTargets: pulumi.Output<string[]>;
-  declare readonly monitoring: Record<string, pulumi.Output<string>>;
+  declare readonly backupTargets: DatabaseBackupTargets;
+  declare readonly monitoring: DatabaseMonitoring;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("database", "Database", name, Database.resolve(args), opts);
+    super(LOADERS, "Database", name, Database.resolve(args), opts);
   }
 
   static resolve(args: DatabaseArgs): ResolvedDatabaseArgs {

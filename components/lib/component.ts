@@ -3,13 +3,17 @@
  * and the resource options for stateful children.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type Cloud, type ComponentKind, implementation } from "../cloud";
-import type { KubernetesSettings } from "../settings";
+import type { PlatformHandle } from "../platform";
+import type { ImplementedCloud } from "../targets";
 import { baseTags, mergeTags, type TagContext, type Tags } from "../tags";
 
 export interface BaseArgs {
-  /** Which cloud's implementation to use. */
-  cloud: Cloud;
+  /**
+   * What every component of the selected cloud shares, resolved once by the `Platform` component: the target
+   * (from `loom:<cloud>`), and per cloud the account/region (AWS) or the provider and operators (Kubernetes).
+   * Its `cloud` selects the implementation.
+   */
+  platform: PlatformHandle;
   /** Naming and tagging context: project, stack, environment and the stack's `loom:tags`. */
   context: TagContext;
   /**
@@ -18,23 +22,33 @@ export interface BaseArgs {
    * @default false
    */
   protect?: boolean;
-  /**
-   * The Kubernetes target (provider or render mode, namespace, ingress, issuer, backup store): `settings.kubernetes`.
-   * @default - required on kubernetes, ignored elsewhere
-   */
-  kubernetes?: KubernetesSettings;
 }
 
-/** The BaseArgs part of every component's resolved args, with the check every component shares. */
-export function resolveBase(args: BaseArgs): Pick<BaseArgs, "cloud" | "context" | "kubernetes"> & { protect: boolean } {
-  if (args.cloud === "kubernetes" && !args.kubernetes) invalid("kubernetes", "is required on kubernetes");
-  return { cloud: args.cloud, context: args.context, protect: args.protect ?? false, kubernetes: args.kubernetes };
+/** The BaseArgs part of every component's resolved args. */
+export interface ResolvedBase {
+  cloud: ImplementedCloud;
+  platform: PlatformHandle;
+  context: TagContext;
+  protect: boolean;
+}
+
+export function resolveBase(args: BaseArgs): ResolvedBase {
+  if (!args.platform) invalid("platform", "is required (construct a Platform first and pass platform.handle)");
+  return { cloud: args.platform.cloud, platform: args.platform, context: args.context, protect: args.protect ?? false };
 }
 
 /** A cloud file's entry point: build the children under `parent` and return the component's outputs. */
 export interface Implementation<Args, Outputs> {
   create(parent: pulumi.ComponentResource, name: string, args: Args): Outputs;
 }
+
+/**
+ * A component's static dispatch table: one lazy loader per implemented cloud. Written as
+ * `{ aws: () => require("./aws"), … } satisfies Loaders<Args, Outputs>` so `tsc` checks that every implemented
+ * cloud has a file and that each file's `create` fits the contract, while only the selected cloud's file (and so
+ * only its SDK) is ever loaded.
+ */
+export type Loaders<Args, Outputs> = Record<ImplementedCloud, () => Implementation<Args, Outputs>>;
 
 /** Type tokens are identity too: changing one needs an alias on every existing stack. */
 export const TYPE_PREFIX = "loom:components";
@@ -45,20 +59,36 @@ export const TYPE_PREFIX = "loom:components";
  * (a static `resolve`) in the `super(...)` call and declare their output fields with `declare readonly`, so
  * nothing re-initialises them after this constructor has assigned them.
  */
-export abstract class LoomComponent<Args extends BaseArgs, Outputs extends object> extends pulumi.ComponentResource {
+export abstract class LoomComponent<Args extends ResolvedBase, Outputs extends object> extends pulumi.ComponentResource {
   protected constructor(
-    kind: ComponentKind,
+    loaders: Loaders<Args, Outputs>,
     type: string,
     name: string,
     args: Args,
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super(`${TYPE_PREFIX}:${type}`, name, {}, opts);
-    const impl = implementation<Implementation<Args, Outputs>>(args.cloud, kind);
-    const outputs = impl.create(this, name, args);
+    const load = loaders[args.cloud];
+    if (!load) invalid("platform.cloud", `"${args.cloud}" has no ${type} implementation`);
+    const outputs = load().create(this, name, args);
     Object.assign(this, outputs);
     this.registerOutputs(outputs);
   }
+}
+
+/**
+ * Narrow a handle (platform, monitoring identifiers, backup targets, network placement) to the variant of the
+ * cloud that is using it. A handle of another cloud is a wiring bug: fail with the argument's name.
+ */
+export function handleFor<H extends { cloud: string }, C extends H["cloud"]>(
+  propertyPath: string,
+  handle: H,
+  cloud: C,
+): Extract<H, { cloud: C }> {
+  if (handle?.cloud !== cloud) {
+    invalid(propertyPath, `must come from a ${cloud} component, got ${handle?.cloud ?? "nothing"}`);
+  }
+  return handle as Extract<H, { cloud: C }>;
 }
 
 /** Options for a child of `parent`; `stateful` children are protected when the component is. */

@@ -7,7 +7,9 @@
  * | kubernetes | Namespace (Pod Security `restricted`), default-deny NetworkPolicies + per-tier allow rules, LimitRange, the namespace's private CA (cert-manager) |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type BaseArgs, invalid, LoomComponent, resolveBase } from "../lib/component";
+import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
+import type { AwsNetworkPlacement } from "./aws";
+import type { KubernetesNetworkPlacement } from "./kubernetes";
 
 export interface NetworkArgs extends BaseArgs {
   /** The network's address range. @default "10.40.0.0/16" */
@@ -22,12 +24,9 @@ export interface NetworkArgs extends BaseArgs {
   ingressCidrs?: string[];
   /** The port the app listens on; only the edge tier may reach it. @default 8080 */
   appPort?: number;
-  /** The region (AWS: VPC endpoint service names and zone names). @default - required on aws */
-  region?: string;
 }
 
-export type ResolvedNetworkArgs = Required<Omit<NetworkArgs, "protect" | "kubernetes">> &
-  Pick<NetworkArgs, "protect" | "kubernetes">;
+export type ResolvedNetworkArgs = Required<Omit<NetworkArgs, keyof BaseArgs>> & ResolvedBase;
 
 /** The tiers whose network identity other components reference. */
 export interface NetworkTiers {
@@ -43,14 +42,10 @@ export interface NetworkOutputs {
   /** VPC id / VNet id / network self-link / namespace. */
   networkId: pulumi.Output<string>;
   cidr: pulumi.Output<string>;
-  /** Zone names in subnet order. */
+  /** Zone names in subnet order (empty where the cloud places zones itself). */
   zones: string[];
-  /** Subnets that face the internet; only the load balancer is placed here. */
-  publicSubnetIds: pulumi.Output<string[]>;
-  /** Private subnets for app tasks (egress through NAT). */
-  privateSubnetIds: pulumi.Output<string[]>;
-  /** Private subnets for the database and cache (no route to the internet). */
-  dataSubnetIds: pulumi.Output<string[]>;
+  /** Where each tier's resources are placed, per cloud (AWS: VPC and subnets; Kubernetes: the namespace). */
+  placement: NetworkPlacement;
   /**
    * Each tier's network identity: AWS security group id, Azure application security group id, GCP network tag,
    * Kubernetes pod-selector label value. Rules are written between tiers, never to whole ranges.
@@ -58,23 +53,28 @@ export interface NetworkOutputs {
   tiers: NetworkTiers;
 }
 
+/** Where the other components of the same cloud put their resources; each variant is declared beside its cloud file. */
+export type NetworkPlacement = AwsNetworkPlacement | KubernetesNetworkPlacement;
+
+const LOADERS = {
+  aws: () => require("./aws") as typeof import("./aws"),
+  kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
+} satisfies Loaders<ResolvedNetworkArgs, NetworkOutputs>;
+
 export class Network extends LoomComponent<ResolvedNetworkArgs, NetworkOutputs> implements NetworkOutputs {
   declare readonly networkId: pulumi.Output<string>;
   declare readonly cidr: pulumi.Output<string>;
   declare readonly zones: string[];
-  declare readonly publicSubnetIds: pulumi.Output<string[]>;
-  declare readonly privateSubnetIds: pulumi.Output<string[]>;
-  declare readonly dataSubnetIds: pulumi.Output<string[]>;
+  declare readonly placement: NetworkPlacement;
   declare readonly tiers: NetworkTiers;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("network", "Network", name, Network.resolve(args), opts);
+    super(LOADERS, "Network", name, Network.resolve(args), opts);
   }
 
   static resolve(args: NetworkArgs): ResolvedNetworkArgs {
     const zones = args.zones ?? 2;
     if (!Number.isInteger(zones) || zones < 2 || zones > 6) invalid("zones", `must be 2 to 6, got ${zones}`);
-    if (args.cloud === "aws" && !args.region) invalid("region", "is required on aws");
     const ingressCidrs = args.ingressCidrs ?? ["0.0.0.0/0"];
     if (ingressCidrs.length === 0) invalid("ingressCidrs", "must list at least one CIDR");
     return {
@@ -85,7 +85,6 @@ export class Network extends LoomComponent<ResolvedNetworkArgs, NetworkOutputs> 
       flowLogRetentionDays: args.flowLogRetentionDays ?? 30,
       ingressCidrs,
       appPort: args.appPort ?? 8080,
-      region: args.region ?? "",
     };
   }
 }

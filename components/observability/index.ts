@@ -8,7 +8,10 @@
  * | aws | KMS-encrypted SNS topic + e-mail subscription, CloudWatch alarms from the alert catalog, a dashboard |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type BaseArgs, invalid, LoomComponent, resolveBase } from "../lib/component";
+import type { AppMonitoring } from "../app-service";
+import type { CacheMonitoring } from "../cache";
+import type { DatabaseMonitoring } from "../database";
+import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import { type AlertThresholds, DEFAULT_THRESHOLDS, thresholdProblems } from "./alerts";
 
 export interface ObservabilityArgs extends BaseArgs {
@@ -18,18 +21,18 @@ export interface ObservabilityArgs extends BaseArgs {
   alertEmail?: string;
   /** Alert thresholds. @default - DEFAULT_THRESHOLDS in alerts.ts */
   thresholds?: Partial<AlertThresholds>;
-  /** Monitoring identifiers from the other components of the same cloud. */
-  targets: {
-    app: Record<string, pulumi.Input<string>>;
-    database: Record<string, pulumi.Input<string>>;
-    cache: Record<string, pulumi.Input<string>>;
-  };
+  /** Monitoring handles from the other components of the same cloud (`app.monitoring`, …). */
+  targets: ObservabilityTargets;
 }
 
-export type ResolvedObservabilityArgs = Required<
-  Omit<ObservabilityArgs, "alertEmail" | "thresholds" | "kubernetes">
-> & {
-  kubernetes?: ObservabilityArgs["kubernetes"];
+export interface ObservabilityTargets {
+  app: AppMonitoring;
+  database: DatabaseMonitoring;
+  cache: CacheMonitoring;
+}
+
+export type ResolvedObservabilityArgs = Required<Omit<ObservabilityArgs, "alertEmail" | "thresholds" | keyof BaseArgs>> &
+  ResolvedBase & {
   alertEmail?: string;
   thresholds: AlertThresholds;
 };
@@ -43,6 +46,11 @@ export interface ObservabilityOutputs {
   dashboard: pulumi.Output<string>;
 }
 
+const LOADERS = {
+  aws: () => require("./aws") as typeof import("./aws"),
+  kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
+} satisfies Loaders<ResolvedObservabilityArgs, ObservabilityOutputs>;
+
 export class Observability
   extends LoomComponent<ResolvedObservabilityArgs, ObservabilityOutputs>
   implements ObservabilityOutputs
@@ -52,7 +60,7 @@ export class Observability
   declare readonly dashboard: pulumi.Output<string>;
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("observability", "Observability", name, Observability.resolve(args), opts);
+    super(LOADERS, "Observability", name, Observability.resolve(args), opts);
   }
 
   static resolve(args: ObservabilityArgs): ResolvedObservabilityArgs {
@@ -62,6 +70,12 @@ export class Observability
     // Checked even with alerting off, so a bad value fails in dev before it reaches staging.
     const [problem] = thresholdProblems(thresholds);
     if (problem) invalid(`thresholds.${problem.key}`, problem.reason);
+    for (const key of ["app", "database", "cache"] as const) {
+      const handle = args.targets[key];
+      if (handle?.cloud !== args.platform.cloud) {
+        invalid(`targets.${key}`, `must be the ${key} monitoring handle of a ${args.platform.cloud} component`);
+      }
+    }
     return {
       ...resolveBase(args),
       alerting,

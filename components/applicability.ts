@@ -1,0 +1,128 @@
+/**
+ * No setting without effect: for every profile key (components/profiles.ts) and every implemented cloud, whether
+ * the key changes what is deployed there, or why it cannot.
+ *
+ * - `applied`: flipping the key changes the plan on that cloud (tests/applicability.spec.ts flips each one on a
+ *   prod stack and diffs the plan JSON).
+ * - a reason string: the key does not apply on that cloud; a stack that sets it explicitly gets one warning per
+ *   run naming the key and this reason (index.ts), never silence.
+ *
+ * This is the one home of that fact; docs/config.md renders the same table.
+ */
+import type { ImplementedCloud } from "./targets";
+
+export const APPLIED = "applied" as const;
+export type Applicability = typeof APPLIED | { notApplicable: string };
+
+const na = (reason: string): Applicability => ({ notApplicable: reason });
+
+/** Dotted profile paths, relative to `loom:profile`. */
+export const PROFILE_KEYS = [
+  "loadBalancer",
+  "autoscaling",
+  "alerting",
+  "backups",
+  "disasterRecovery",
+  "deletionProtection",
+  "waf",
+  "availabilityZones",
+  "natGateways",
+  "logRetentionDays",
+  "backupRetentionDays",
+  "rateLimitPer5Min",
+  "web.cpu",
+  "web.memoryMiB",
+  "web.ephemeralStorageMiB",
+  "web.minReplicas",
+  "web.maxReplicas",
+  "web.targetCpuPercent",
+  "web.targetRequestsPerTarget",
+  "worker.cpu",
+  "worker.memoryMiB",
+  "worker.ephemeralStorageMiB",
+  "worker.minReplicas",
+  "worker.maxReplicas",
+  "worker.jobsPerWorker",
+  "worker.spot",
+  "database.engineVersion",
+  "database.tier",
+  "database.storageGiB",
+  "database.maxStorageGiB",
+  "database.highAvailability",
+  "database.readReplica",
+  "database.connectionPooler",
+  "database.performanceInsights",
+  "database.slowQueryMs",
+  "cache.tier",
+  "cache.nodes",
+  "cache.highAvailability",
+  "cache.snapshotRetentionDays",
+] as const;
+export type ProfileKey = (typeof PROFILE_KEYS)[number];
+
+const FARGATE_EPHEMERAL = na(
+  "Fargate gives every task its own 20 GiB of ephemeral storage; the read-only root file system keeps /tmp on it",
+);
+
+const AWS: Record<ProfileKey, Applicability> = {
+  ...allApplied(),
+  loadBalancer: na(
+    "ECS Fargate has no built-in HTTPS endpoint: the ALB terminates TLS in every environment, and TLS is never traded away",
+  ),
+  "web.ephemeralStorageMiB": FARGATE_EPHEMERAL,
+  "worker.ephemeralStorageMiB": FARGATE_EPHEMERAL,
+};
+
+const KUBERNETES: Record<ProfileKey, Applicability> = {
+  ...allApplied(),
+  loadBalancer: na("the Ingress is the cluster's HTTPS endpoint; there is no separate load balancer to leave out"),
+  availabilityZones: na(
+    "the cluster's nodes decide the zones; pods spread over every zone there is (topologySpreadConstraints)",
+  ),
+  natGateways: na("egress to the internet is the cluster's own (its nodes' NAT), not the stack's"),
+  logRetentionDays: na("container logs are kept by the cluster's log pipeline, not by this stack"),
+  "web.targetRequestsPerTarget": na(
+    "the web HorizontalPodAutoscaler scales on CPU and memory; request-rate scaling needs a custom-metrics adapter the stack does not install",
+  ),
+  "worker.spot": na("there is no portable spot-node label or taint across clusters; schedule workers with the cluster's own policy"),
+  "database.maxStorageGiB": na(
+    "CloudNativePG does not grow volumes by itself; raise database.storageGiB (the PVC is resized online when the StorageClass allows expansion)",
+  ),
+  "cache.nodes": na("the Valkey StatefulSet runs one primary (no operator, no failover); use a managed cache for replicas"),
+  "cache.highAvailability": na(
+    "the Valkey StatefulSet runs one primary (no operator, no failover); its data survives pod restarts on the PVC",
+  ),
+  "cache.snapshotRetentionDays": na("Valkey persists to an append-only file on its volume; there are no snapshots to keep"),
+};
+
+export const APPLICABILITY = { aws: AWS, kubernetes: KUBERNETES } satisfies Record<
+  ImplementedCloud,
+  Record<ProfileKey, Applicability>
+>;
+
+function allApplied(): Record<ProfileKey, Applicability> {
+  return Object.fromEntries(PROFILE_KEYS.map((k) => [k, APPLIED])) as Record<ProfileKey, Applicability>;
+}
+
+/** The reason `key` does not apply on `cloud`, or undefined when it does. */
+export function notApplicableReason(cloud: ImplementedCloud, key: ProfileKey): string | undefined {
+  const a = APPLICABILITY[cloud][key];
+  return a === APPLIED ? undefined : a.notApplicable;
+}
+
+/**
+ * One warning per explicitly set key that has no effect on `cloud`. `overrides` are the dotted paths the stack set
+ * under `loom:profile` (settings.profileOverrides); a whole section (`web`) counts as each of its keys.
+ */
+export function applicabilityWarnings(cloud: ImplementedCloud, overrides: readonly string[]): string[] {
+  const set = new Set<ProfileKey>();
+  for (const path of overrides) {
+    for (const key of PROFILE_KEYS) if (key === path || key.startsWith(`${path}.`)) set.add(key);
+  }
+  const warnings: string[] = [];
+  for (const key of PROFILE_KEYS) {
+    const reason = set.has(key) ? notApplicableReason(cloud, key) : undefined;
+    if (reason) warnings.push(`loom:profile.${key} does not apply on ${cloud}: ${reason}`);
+  }
+  return warnings;
+}
