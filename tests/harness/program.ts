@@ -53,16 +53,20 @@ export function stackFile(stack: string): string {
   return fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
 }
 
-/** A NetworkOutputs with fixed ids, for testing a component without building a network. */
+/** An AWS NetworkOutputs with fixed ids, for testing a component without building a network. */
 export function fakeNetwork(): import("../../components/network").NetworkOutputs {
   const o = pulumi.output;
   return {
     networkId: o("vpc-0mock"),
     cidr: o("10.40.0.0/16"),
     zones: ["eu-west-1a", "eu-west-1b"],
-    publicSubnetIds: o(["subnet-public-a", "subnet-public-b"]),
-    privateSubnetIds: o(["subnet-private-a", "subnet-private-b"]),
-    dataSubnetIds: o(["subnet-data-a", "subnet-data-b"]),
+    placement: {
+      cloud: "aws",
+      vpcId: o("vpc-0mock"),
+      publicSubnetIds: o(["subnet-public-a", "subnet-public-b"]),
+      privateSubnetIds: o(["subnet-private-a", "subnet-private-b"]),
+      dataSubnetIds: o(["subnet-data-a", "subnet-data-b"]),
+    },
     tiers: { edge: o("sg-edge"), app: o("sg-app"), database: o("sg-database"), cache: o("sg-cache") },
   };
 }

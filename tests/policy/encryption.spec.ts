@@ -9,7 +9,7 @@ import { logGroupKms } from "../../policy/rules/encryption/log-group-kms";
 import { messagingEncryptedAtRest } from "../../policy/rules/encryption/messaging-encrypted-at-rest";
 import { objectStorageEncrypted } from "../../policy/rules/encryption/object-storage-encrypted";
 import { volumeEncryptedAtRest } from "../../policy/rules/encryption/volume-encrypted-at-rest";
-import { aws, azure, check, gcp, itFails, itPasses, k8s, mutate, retype } from "../harness/policy-args";
+import { aws, azure, check, gcp, itFails, itPasses, k8s, mutate, retype } from "../harness/fixtures";
 
 const CMK = (rule: string) => ({ [rule]: { requireCustomerManagedKeys: true } });
 

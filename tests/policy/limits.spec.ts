@@ -17,7 +17,7 @@ import {
   mutate,
   podSpec,
   retype,
-} from "../harness/policy-args";
+} from "../harness/fixtures";
 
 describe("container-resource-limits", () => {
   itPasses(containerResourceLimits, [

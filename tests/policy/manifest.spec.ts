@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { policies } from "../../policy/policies";
-import { allFixtures, check } from "../harness/policy-args";
+import { allFixtures, check } from "../harness/fixtures";
 
 const POLICY_DIR = path.join(__dirname, "..", "..", "policy");
 

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { databaseNotPublic } from "../../policy/rules/network/database-not-public";
 import { noOpenIngress } from "../../policy/rules/network/no-open-ingress";
-import { aws, azure, check, digitalocean, gcp, itFails, itPasses, k8s, mutate } from "../harness/policy-args";
+import { aws, azure, check, digitalocean, gcp, itFails, itPasses, k8s, mutate } from "../harness/fixtures";
 
 const prodConfig = JSON.parse(
   fs.readFileSync(path.join(__dirname, "..", "..", "policy", "config", "prod.json"), "utf8"),

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { PlannedResource } from "../../scripts/lib/mock-engine";
 import { packConfigFor, planStack } from "../../scripts/lib/plan";
 import { evaluatePolicies } from "../../scripts/lib/policy-runner";
-import { policies } from "../harness/policy-args";
+import { policies } from "../harness/fixtures";
 
 type Inputs = Record<string, unknown>;
 interface Mutation {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { backupRetention } from "../../policy/rules/resilience/backup-retention";
 import { deletionProtection, STATEFUL_TYPES } from "../../policy/rules/resilience/deletion-protection";
-import { allFixtures, aws, azure, check, gcp, itFails, itPasses, k8s, messages, mutate } from "../harness/policy-args";
+import { allFixtures, aws, azure, check, gcp, itFails, itPasses, k8s, messages, mutate } from "../harness/fixtures";
 
 const env = (environment: string, extra: object = {}) => ({ "deletion-protection": { environment, ...extra } });
 const PROD = env("prod");

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configOf, evaluatePolicies, levelOf, validatePackConfig } from "../../scripts/lib/policy-runner";
-import { resource } from "../harness/policy-args";
+import { resource } from "../harness/fixtures";
 
 const bucket = resource("aws:s3/bucket:Bucket", { bucket: "b", tags: { a: "1" }, gone: undefined });
 const child = { ...resource("aws:s3/bucketPolicy:BucketPolicy", { policy: "{}" }), parent: bucket.urn };

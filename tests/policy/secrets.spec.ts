@@ -23,7 +23,7 @@ import {
   messages,
   mutate,
   resource,
-} from "../harness/policy-args";
+} from "../harness/fixtures";
 
 /** Fake credentials in well-known shapes, built at runtime. */
 const FAKE = {

@@ -19,7 +19,7 @@ import {
   messages,
   mutate,
   retype,
-} from "../harness/policy-args";
+} from "../harness/fixtures";
 
 describe("https-only-endpoints", () => {
   itPasses(httpsOnlyEndpoints, [

@@ -2,7 +2,7 @@
  * Beyond the four — workload hardening: container-hardening (PSS restricted for Kubernetes; ECS task definitions).
  */
 import { containerHardening } from "../../policy/rules/workload/container-hardening";
-import { aws, ecsContainerDefinitions, itFails, itPasses, k8s, mutate } from "../harness/policy-args";
+import { aws, ecsContainerDefinitions, itFails, itPasses, k8s, mutate } from "../harness/fixtures";
 
 const web = 'container "web"';
 const ecs = (change: Record<string, unknown>) => aws.taskDefinition([{ ...ecsContainerDefinitions()[0], ...change }]);
