@@ -1,8 +1,8 @@
 /**
- * AWS building blocks shared by the AWS files of several components: the account/partition lookup, customer
- * managed KMS keys with rotation and a key policy per consuming service, KMS-encrypted log groups, and the
- * Secrets Manager recovery window.
- * Loaded only by components/<name>/aws.ts, so non-AWS stacks never load @pulumi/aws.
+ * AWS building blocks shared by the AWS files of every component: the per-component scope (`awsScope`: prefix,
+ * tags, options, account, region), the account/partition lookup the Platform makes once, customer managed KMS keys
+ * with rotation and a key policy per consuming service, KMS-encrypted log groups, and the Secrets Manager recovery
+ * window. Loaded only by AWS files, so non-AWS stacks never load @pulumi/aws.
  */
 
 import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
@@ -10,19 +10,61 @@ import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { Alias } from "@pulumi/aws/kms/alias";
 import { Key } from "@pulumi/aws/kms/key";
+import type { Provider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
+import { prefix as namePrefix } from "../naming";
+import type { AwsPlatform } from "../platform/aws";
 import type { Tags } from "../tags";
+import { childOptions, handleFor, type ResolvedBase, tagsFor } from "./component";
 
 export interface AwsAccount {
   accountId: pulumi.Output<string>;
   partition: pulumi.Output<string>;
 }
 
-/** The caller's account id and partition (aws, aws-us-gov, aws-cn). */
+/** The caller's account id and partition (aws, aws-us-gov, aws-cn). The Platform looks them up once per stack. */
 export function awsAccount(parent: pulumi.Resource): AwsAccount {
   const identity = getCallerIdentityOutput({}, { parent });
   const partition = getPartitionOutput({}, { parent });
   return { accountId: identity.accountId, partition: partition.partition };
+}
+
+/** What every AWS component file starts from: one call instead of a repeated preamble. */
+export interface AwsScope {
+  parent: pulumi.Resource;
+  /** The component's logical name (children are `${name}-…`). */
+  name: string;
+  platform: AwsPlatform;
+  /** `<project>-<stack>`: the start of every physical name. */
+  prefix: string;
+  region: string;
+  account: AwsAccount;
+  /** Whether stateful children are protected. */
+  protect: boolean;
+  /** Tags for a child: component defaults < settings tags < `extra`. */
+  tags(extra?: Tags): Tags;
+  /** Options for a child; `stateful` children are protected when the component is. */
+  opts(stateful?: boolean, extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions;
+  /** A CloudWatch log group path under the stack: `/<project>/<stack>/<path>`. */
+  logPath(path: string): string;
+}
+
+/** The scope of one AWS component (`component` names it in the tags). */
+export function awsScope(parent: pulumi.Resource, name: string, args: ResolvedBase, component: string): AwsScope {
+  const platform = handleFor("platform", args.platform, "aws");
+  const { project, stack } = args.context;
+  return {
+    parent,
+    name,
+    platform,
+    prefix: namePrefix(project, stack),
+    region: platform.region,
+    account: platform.account,
+    protect: args.protect,
+    tags: (extra) => tagsFor(args, component, extra),
+    opts: (stateful = false, extra = {}) => childOptions(parent, args, stateful, extra),
+    logPath: (path) => `/${project}/${stack}/${path}`,
+  };
 }
 
 export interface KmsKeyArgs {
@@ -39,6 +81,8 @@ export interface KmsKeyArgs {
   servicePrincipals?: string[];
   tags: Tags;
   protect: boolean;
+  /** An explicit provider (the disaster-recovery region's); the key and its alias live where it points. */
+  provider?: Provider;
 }
 
 /** Pending-deletion window for keys: the longest AWS allows, so a mistaken delete can be cancelled. */
@@ -50,8 +94,29 @@ export const KMS_DELETION_WINDOW_DAYS = 30;
  * a key makes every backup and snapshot encrypted with it unreadable.
  */
 export function kmsKey(parent: pulumi.Resource, name: string, args: KmsKeyArgs): Key {
-  const policy = pulumi.all([args.account.accountId, args.account.partition]).apply(([accountId, partition]) => {
-    return JSON.stringify({
+  const provider = args.provider ? { provider: args.provider } : {};
+  const key = new Key(
+    name,
+    {
+      description: args.description,
+      enableKeyRotation: true,
+      rotationPeriodInDays: 365,
+      deletionWindowInDays: KMS_DELETION_WINDOW_DAYS,
+      keyUsage: "ENCRYPT_DECRYPT",
+      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+      policy: keyPolicy(args),
+      tags: args.tags,
+    },
+    { parent, ...(args.protect ? { protect: true } : {}), ...provider },
+  );
+  new Alias(name, { name: `alias/${args.alias}`, targetKeyId: key.keyId }, { parent, ...provider });
+  return key;
+}
+
+/** The key policy: the account root administers, each listed service may use the key (confined to the account). */
+function keyPolicy(args: KmsKeyArgs): pulumi.Output<string> {
+  return pulumi.all([args.account.accountId, args.account.partition]).apply(([accountId, partition]) =>
+    JSON.stringify({
       Version: "2012-10-17",
       Statement: [
         {
@@ -73,24 +138,8 @@ export function kmsKey(parent: pulumi.Resource, name: string, args: KmsKeyArgs):
           };
         }),
       ],
-    });
-  });
-  const key = new Key(
-    name,
-    {
-      description: args.description,
-      enableKeyRotation: true,
-      rotationPeriodInDays: 365,
-      deletionWindowInDays: KMS_DELETION_WINDOW_DAYS,
-      keyUsage: "ENCRYPT_DECRYPT",
-      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
-      policy,
-      tags: args.tags,
-    },
-    { parent, ...(args.protect ? { protect: true } : {}) },
+    }),
   );
-  new Alias(name, { name: `alias/${args.alias}`, targetKeyId: key.keyId }, { parent });
-  return key;
 }
 
 /**
@@ -112,6 +161,26 @@ function serviceCondition(
   // The topic policy (SourceAccount + SourceArn of our alarms) is what confines who can publish.
   if (service === "cloudwatch.amazonaws.com") return undefined;
   return { StringEquals: { "aws:SourceAccount": accountId } };
+}
+
+/**
+ * A customer managed key in the scope's region that CloudWatch Logs (and, through grants, the other listed
+ * services) may use: the key every component's encrypted log groups share.
+ */
+export function scopedKey(
+  s: AwsScope,
+  logical: string,
+  k: { description: string; alias: string; logs?: boolean; servicePrincipals?: string[] },
+): Key {
+  return kmsKey(s.parent, logical, {
+    description: k.description,
+    alias: k.alias,
+    region: s.region,
+    account: s.account,
+    servicePrincipals: [...(k.logs ? [logsPrincipal(s.region)] : []), ...(k.servicePrincipals ?? [])],
+    tags: s.tags(),
+    protect: s.protect,
+  });
 }
 
 /** Secrets Manager recovery window in days: the maximum where data is protected, the minimum elsewhere. */

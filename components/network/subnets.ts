@@ -14,10 +14,11 @@
  * subnet (a moved CIDR would replace the subnet and everything in it). P+6 ≤ /26 keeps the load balancer's subnets
  * above the /27 an ALB requires.
  */
+import { formatCidr, MAX_NETWORK_PREFIX, MIN_NETWORK_PREFIX, parseCidr } from "../lib/cidr";
 
-/** The VPC prefix lengths the layout supports (settings' `aws.vpcCidr` rule reads these). */
-export const MIN_VPC_PREFIX = 16;
-export const MAX_VPC_PREFIX = 20;
+/** The VPC prefix lengths the layout supports (the one definition is lib/cidr.ts, which settings reads too). */
+export const MIN_VPC_PREFIX = MIN_NETWORK_PREFIX;
+export const MAX_VPC_PREFIX = MAX_NETWORK_PREFIX;
 /** Six zones fill the six app eighths; no AWS region offers more to one account. */
 export const MAX_ZONES = 6;
 
@@ -30,28 +31,7 @@ export interface SubnetPlan {
   data: string[];
 }
 
-interface Ipv4Cidr {
-  /** Network address as an unsigned 32-bit number. */
-  base: number;
-  prefix: number;
-}
-
-/** Parse `a.b.c.d/p`; throws with the reason when it is not a network address. */
-export function parseCidr(cidr: string): Ipv4Cidr {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!m) throw new Error(`"${cidr}" is not an IPv4 CIDR such as 10.40.0.0/16`);
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) throw new Error(`"${cidr}" is not an IPv4 CIDR such as 10.40.0.0/16`);
-  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-  if (base % 2 ** (32 - prefix) !== 0) throw new Error(`"${cidr}" has host bits set; use the network address`);
-  return { base, prefix };
-}
-
-function format({ base, prefix }: Ipv4Cidr): string {
-  const octets = [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256);
-  return `${octets.join(".")}/${prefix}`;
-}
+export { parseCidr };
 
 /** The `index`-th subnet of `newBits` more prefix bits inside `parent` (Terraform's `cidrsubnet`). */
 export function cidrSubnet(parent: string, newBits: number, index: number): string {
@@ -61,7 +41,7 @@ export function cidrSubnet(parent: string, newBits: number, index: number): stri
   if (!Number.isInteger(index) || index < 0 || index >= 2 ** newBits) {
     throw new Error(`${parent} has ${2 ** newBits} subnets of /${prefix}; index ${index} is out of range`);
   }
-  return format({ base: p.base + index * 2 ** (32 - prefix), prefix });
+  return formatCidr({ base: p.base + index * 2 ** (32 - prefix), prefix });
 }
 
 /** Carve the public, app and data subnets for `zones` zones out of `vpcCidr` (layout in the file comment). */
@@ -82,26 +62,17 @@ export function planSubnets(vpcCidr: string, zones: number): SubnetPlan {
 }
 
 /**
- * Zone suffixes where a region's zones are not simply a, b, c… for every account. ap-northeast-1 has no `b` zone
- * for accounts created since 2012. (Where the letters differ per account, as in us-west-1, set the zone count so
- * only existing letters are used; the real zone list needs an API call this pure helper deliberately avoids.)
+ * The first `count` of the region's zone names (the Platform's list, from the target's per-region table), or an
+ * error naming how many the region offers.
  */
-const ZONE_LETTERS: Readonly<Record<string, string>> = {
-  "ap-northeast-1": "acd",
-};
-
-/** The first `count` availability-zone names of `region`, e.g. eu-west-1 → eu-west-1a, eu-west-1b. */
-export function zoneNames(region: string, count: number): string[] {
-  const letters = ZONE_LETTERS[region] ?? "abcdef";
-  if (!Number.isInteger(count) || count < 1 || count > letters.length) {
-    throw new Error(`${region} offers at most ${letters.length} zones to this layout, asked for ${count}`);
+export function pickZones(region: string, zones: readonly string[], count: number): string[] {
+  if (!Number.isInteger(count) || count < 1 || count > zones.length) {
+    throw new Error(`${region} offers ${zones.length} zones (${zones.join(", ")}), asked for ${count}`);
   }
-  return Array.from(letters.slice(0, count), (letter) => `${region}${letter}`);
+  return zones.slice(0, count);
 }
 
-/** The region of an availability-zone name (eu-west-1a → eu-west-1). */
-export function regionOfZone(zone: string): string {
-  const m = /^([a-z]{2}(?:-gov)?-[a-z]+-\d)[a-z]$/.exec(zone);
-  if (!m?.[1]) throw new Error(`"${zone}" is not an availability-zone name such as eu-west-1a`);
-  return m[1];
+/** A zone's letter as used in logical names: eu-west-1a → "a" (the part after the region). */
+export function zoneSuffix(region: string, zone: string): string {
+  return zone.startsWith(region) ? zone.slice(region.length) : zone;
 }

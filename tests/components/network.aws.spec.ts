@@ -3,6 +3,7 @@ import { Network, type NetworkArgs } from "../../components/network";
 import { INTERFACE_ENDPOINTS } from "../../components/network/aws";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { context, ofType, one, runComponents } from "../harness/program";
+import { awsTarget, staticAwsPlatform, withPlatform } from "./aws-fixtures";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const SUBNET = "aws:ec2/subnet:Subnet";
@@ -18,9 +19,8 @@ const arn = (service: string, kind: string, name: string) =>
 
 function devArgs(): NetworkArgs {
   return {
-    cloud: "aws",
+    platform: staticAwsPlatform(),
     context: context("dev"),
-    region: REGION,
     zones: 2,
     natGateways: "single",
     flowLogRetentionDays: 7,
@@ -31,10 +31,9 @@ function stagingArgs(): NetworkArgs {
 }
 function prodArgs(): NetworkArgs {
   return {
-    cloud: "aws",
+    platform: staticAwsPlatform(),
     context: context("prod"),
     protect: true,
-    region: REGION,
     cidr: "10.50.0.0/16",
     zones: 3,
     natGateways: "perZone",
@@ -45,14 +44,12 @@ function prodArgs(): NetworkArgs {
 
 async function build(args: NetworkArgs): Promise<ProgramRun> {
   return runComponents(() => {
-    const n = new Network("loom", args);
+    const n = new Network("loom", withPlatform(args));
     return {
       networkId: n.networkId,
       cidr: n.cidr,
       zones: n.zones,
-      publicSubnetIds: n.publicSubnetIds,
-      privateSubnetIds: n.privateSubnetIds,
-      dataSubnetIds: n.dataSubnetIds,
+      placement: n.placement,
       tiers: n.tiers,
     };
   });
@@ -373,11 +370,33 @@ describe("Network on AWS", () => {
       networkId: "loom-vpc-id",
       cidr: "10.50.0.0/16",
       zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
-      publicSubnetIds: ["loom-public-a-id", "loom-public-b-id", "loom-public-c-id"],
-      privateSubnetIds: ["loom-app-a-id", "loom-app-b-id", "loom-app-c-id"],
-      dataSubnetIds: ["loom-data-a-id", "loom-data-b-id", "loom-data-c-id"],
+      placement: {
+        cloud: "aws",
+        vpcId: "loom-vpc-id",
+        publicSubnetIds: ["loom-public-a-id", "loom-public-b-id", "loom-public-c-id"],
+        privateSubnetIds: ["loom-app-a-id", "loom-app-b-id", "loom-app-c-id"],
+        dataSubnetIds: ["loom-data-a-id", "loom-data-b-id", "loom-data-c-id"],
+      },
       tiers: { edge: "loom-edge-id", app: "loom-app-id", database: "loom-database-id", cache: "loom-cache-id" },
     });
+  });
+
+  it("takes zone names from the platform's target, not <region>a/b/c (ca-central-1 has a, b, d)", async () => {
+    const canada = awsTarget({
+      region: "ca-central-1",
+      availabilityZones: ["ca-central-1a", "ca-central-1b", "ca-central-1d"],
+    });
+    const run = await build({ ...prodArgs(), platform: staticAwsPlatform(canada) });
+    assert.deepEqual(run.outputs.zones, ["ca-central-1a", "ca-central-1b", "ca-central-1d"]);
+    assert.deepEqual(
+      byTier(run, "app").map((s) => [s.name, inputs(s).availabilityZone]),
+      [
+        ["loom-app-a", "ca-central-1a"],
+        ["loom-app-b", "ca-central-1b"],
+        ["loom-app-d", "ca-central-1d"],
+      ],
+    );
+    assert.equal(inputs(one(run, ENDPOINT, "loom-s3")).serviceName, "com.amazonaws.ca-central-1.s3");
   });
 
   it("tags resources with the component, environment and the stack's tags", () => {
@@ -397,7 +416,7 @@ describe("Network on AWS", () => {
       ["one zone", { zones: 1 }, "zones", "must be 2 to 6, got 1"],
       ["seven zones", { zones: 7 }, "zones", "must be 2 to 6, got 7"],
       ["fractional zones", { zones: 2.5 }, "zones", "must be 2 to 6, got 2.5"],
-      ["no region on aws", { region: undefined }, "region", "is required on aws"],
+      ["no platform", { platform: undefined }, "platform", "is required (construct a Platform first and pass platform.handle)"],
       ["no ingress ranges", { ingressCidrs: [] }, "ingressCidrs", "must list at least one CIDR"],
     ];
     for (const [label, patch, propertyPath, reason] of cases) {
@@ -411,9 +430,13 @@ describe("Network on AWS", () => {
         propertyPath: "cidr",
         reason: '"10.40.0.0/24" must be a /16 to /20 network, got /24',
       });
-      await assert.rejects(build({ ...devArgs(), region: "ap-northeast-1", zones: 4 }), {
+      const tokyo = awsTarget({
+        region: "ap-northeast-1",
+        availabilityZones: ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"],
+      });
+      await assert.rejects(build({ ...devArgs(), platform: staticAwsPlatform(tokyo), zones: 4 }), {
         propertyPath: "zones",
-        reason: "ap-northeast-1 offers at most 3 zones to this layout, asked for 4",
+        reason: "ap-northeast-1 offers 3 zones (ap-northeast-1a, ap-northeast-1c, ap-northeast-1d), asked for 4",
       });
     });
   });

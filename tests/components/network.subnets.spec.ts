@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { cidrSubnet, parseCidr, planSubnets, regionOfZone, zoneNames } from "../../components/network/subnets";
+import { cidrSubnet, parseCidr, pickZones, planSubnets, zoneSuffix } from "../../components/network/subnets";
 
 describe("network/subnets (pure address plan)", () => {
   it("carves app /19, public /22 and data /22 subnets from a /16, tier by tier", () => {
@@ -49,8 +49,8 @@ describe("network/subnets (pure address plan)", () => {
     ["10.40.0.0/15", 2, /"10\.40\.0\.0\/15" must be a \/16 to \/20 network, got \/15/],
     ["10.40.0.0/21", 2, /must be a \/16 to \/20 network, got \/21/],
     ["10.40.1.0/16", 2, /"10\.40\.1\.0\/16" has host bits set; use the network address/],
-    ["10.300.0.0/16", 2, /is not an IPv4 CIDR such as 10\.40\.0\.0\/16/],
-    ["fd00::/16", 2, /is not an IPv4 CIDR/],
+    ["10.300.0.0/16", 2, /"10\.300\.0\.0\/16" must be an IPv4 CIDR such as 203\.0\.113\.0\/24/],
+    ["fd00::/16", 2, /must be an IPv4 CIDR/],
     ["10.40.0.0/16", 0, /zones must be 1 to 6, got 0/],
     ["10.40.0.0/16", 7, /zones must be 1 to 6, got 7/],
   ];
@@ -58,18 +58,19 @@ describe("network/subnets (pure address plan)", () => {
     it(`rejects ${cidr} with ${zones} zones`, () => assert.throws(() => planSubnets(cidr, zones), message));
   }
 
-  it("names zones region + letter, skipping ap-northeast-1's missing b", () => {
-    assert.deepEqual(zoneNames("eu-west-1", 3), ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
-    assert.deepEqual(zoneNames("ap-northeast-1", 3), ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]);
+  it("takes the first N of the platform's zone names, and says how many the region has", () => {
+    const tokyo = ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"];
+    assert.deepEqual(pickZones("ap-northeast-1", tokyo, 3), tokyo);
+    assert.deepEqual(pickZones("ap-northeast-1", tokyo, 2), ["ap-northeast-1a", "ap-northeast-1c"]);
     assert.throws(
-      () => zoneNames("ap-northeast-1", 4),
-      /ap-northeast-1 offers at most 3 zones to this layout, asked for 4/,
+      () => pickZones("ap-northeast-1", tokyo, 4),
+      /^Error: ap-northeast-1 offers 3 zones \(ap-northeast-1a, ap-northeast-1c, ap-northeast-1d\), asked for 4$/,
     );
   });
 
-  it("recovers the region from a zone name", () => {
-    assert.equal(regionOfZone("eu-west-1a"), "eu-west-1");
-    assert.equal(regionOfZone("us-gov-west-1b"), "us-gov-west-1");
-    assert.throws(() => regionOfZone("eu-west-1"), /"eu-west-1" is not an availability-zone name such as eu-west-1a/);
+  it("names a zone's children by the zone's letter", () => {
+    assert.equal(zoneSuffix("eu-west-1", "eu-west-1a"), "a");
+    assert.equal(zoneSuffix("ca-central-1", "ca-central-1d"), "d");
+    assert.equal(zoneSuffix("us-gov-west-1", "us-gov-west-1b"), "b");
   });
 });
