@@ -5,12 +5,20 @@
  * `require`d on first use only, so an AWS stack never loads @pulumi/azure-native, @pulumi/gcp or
  * @pulumi/digitalocean (tests/stacks.spec.ts checks `require.cache` after a plan).
  */
+import { type ImplementedCloud, TARGETS } from "./targets";
 
 export const CLOUDS = ["aws", "gcp", "azure", "digitalocean", "kubernetes"] as const;
 export type Cloud = (typeof CLOUDS)[number];
+export type { ImplementedCloud } from "./targets";
 
-/** Clouds whose component files exist. Settings rejects the others with "is not implemented yet". */
-export const IMPLEMENTED_CLOUDS: readonly Cloud[] = ["aws", "kubernetes"];
+/** Clouds with a target in targets/index.ts (and component files). Settings rejects the others as not implemented. */
+export const IMPLEMENTED_CLOUDS: readonly ImplementedCloud[] = CLOUDS.filter(
+  (c): c is ImplementedCloud => c in TARGETS,
+);
+
+export function isImplemented(cloud: string): cloud is ImplementedCloud {
+  return (IMPLEMENTED_CLOUDS as readonly string[]).includes(cloud);
+}
 
 export const COMPONENT_DIRS = {
   network: "network",
@@ -27,7 +35,7 @@ export type ComponentKind = keyof typeof COMPONENT_DIRS;
  * contract (declared in its index.ts), which every cloud file satisfies.
  */
 export function implementation<T>(cloud: Cloud, component: ComponentKind): T {
-  if (!(IMPLEMENTED_CLOUDS as readonly string[]).includes(cloud)) {
+  if (!isImplemented(cloud)) {
     throw new Error(`loom:cloud "${cloud}" is not implemented yet; implemented: ${IMPLEMENTED_CLOUDS.join(", ")}`);
   }
   // Computed path on purpose: a static import would load every cloud's SDK.

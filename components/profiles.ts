@@ -18,6 +18,9 @@
  * Sizes are cloud-neutral (vCPU, MiB, GiB, tiers); each cloud file maps them to its native units.
  */
 
+import { z } from "zod";
+import { bool, coerceNumber, int, num } from "./targets/values";
+
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
@@ -252,3 +255,129 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
     cache: { tier: "medium", nodes: 2, highAvailability: true, snapshotRetentionDays: 7 },
   },
 };
+
+// ---------------------------------------------------------------------------------------------------------------
+// `loom:profile`: the schema of the overrides (every key optional; settings.ts merges them over PROFILES)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The retention periods CloudWatch Logs accepts (the strictest of the clouds). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** PostgreSQL majors this program deploys (RDS and CloudNativePG both offer them). */
+export const POSTGRES_MAJORS = ["16", "17", "18"] as const;
+
+/** The smallest CPU a workload may ask for: 1 millicore, the finest unit a Kubernetes quantity has. */
+export const MIN_CPU = 0.001;
+
+const cpu = num().superRefine((v, ctx) => {
+  if (v < MIN_CPU || Math.abs(v * 1000 - Math.round(v * 1000)) > 1e-9) {
+    ctx.addIssue({
+      code: "custom",
+      message: `must be at least ${MIN_CPU} vCPU in whole millicores (0.25, 0.5, 1, 2…): Kubernetes counts CPU in millicores and would round a finer value`,
+    });
+  }
+});
+
+const ENGINE_VERSION = new RegExp(`^(${POSTGRES_MAJORS.join("|")})(\\.\\d{1,3})?$`);
+const ENGINE_VERSION_RULE = `must be PostgreSQL ${POSTGRES_MAJORS.join(", ")}, optionally with a minor version (e.g. 17 or "17.2")`;
+/** `17` (a YAML number) is accepted like "17"; a fractional number is not, since YAML reads 16.10 as 16.1. */
+const engineVersion = z.preprocess(
+  (v) => (typeof v === "number" && Number.isInteger(v) ? String(v) : v),
+  z
+    .string({
+      error: `${ENGINE_VERSION_RULE}; write a minor version as a string (YAML reads 16.10 as the number 16.1)`,
+    })
+    .regex(ENGINE_VERSION, ENGINE_VERSION_RULE),
+);
+
+const logRetentionDays = z.preprocess(
+  coerceNumber,
+  z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+    message: `must be one of ${LOG_RETENTION_DAYS.join(", ")} (the retention periods CloudWatch Logs accepts)`,
+  }),
+);
+
+const workload = {
+  cpu,
+  memoryMiB: int(128, 122_880),
+  ephemeralStorageMiB: int(256, 204_800),
+  maxReplicas: int(1, 500),
+};
+
+/** The schema of `loom:profile`: overrides of the environment's profile, key for key. */
+export const profileOverrideSchema = z
+  .object({
+    loadBalancer: bool(),
+    autoscaling: bool(),
+    alerting: bool(),
+    backups: bool(),
+    disasterRecovery: bool(),
+    deletionProtection: bool(),
+    waf: bool(),
+    availabilityZones: int(2, 6),
+    natGateways: z.enum(["single", "perZone"]),
+    logRetentionDays,
+    backupRetentionDays: int(1, 35),
+    rateLimitPer5Min: int(100, 2_000_000_000),
+    web: z
+      .object({
+        ...workload,
+        minReplicas: int(1, 100),
+        targetCpuPercent: int(10, 95),
+        targetRequestsPerTarget: int(10, 100_000),
+      })
+      .partial()
+      .strict(),
+    worker: z
+      .object({ ...workload, minReplicas: int(0, 100), jobsPerWorker: int(1, 10_000), spot: bool() })
+      .partial()
+      .strict(),
+    database: z
+      .object({
+        engineVersion,
+        tier: z.enum(TIERS),
+        storageGiB: int(20, 65_536),
+        maxStorageGiB: int(20, 65_536),
+        highAvailability: bool(),
+        readReplica: bool(),
+        connectionPooler: bool(),
+        performanceInsights: bool(),
+        slowQueryMs: int(0, 600_000),
+      })
+      .partial()
+      .strict(),
+    cache: z
+      .object({ tier: z.enum(TIERS), nodes: int(1, 6), highAvailability: bool(), snapshotRetentionDays: int(0, 35) })
+      .partial()
+      .strict(),
+  })
+  .partial()
+  .strict();
+
+export type ProfileOverride = z.output<typeof profileOverrideSchema>;
+
+/** The environment's profile with `overrides` applied key for key (nested objects merged, not replaced). */
+export function applyOverrides(base: Profile, o: ProfileOverride): Profile {
+  return {
+    ...base,
+    ...o,
+    web: { ...base.web, ...o.web },
+    worker: { ...base.worker, ...o.worker },
+    database: { ...base.database, ...o.database },
+    cache: { ...base.cache, ...o.cache },
+  } as Profile;
+}
+
+/** The keys `overrides` sets, as dotted paths relative to `loom:profile` (e.g. ["waf", "web.spot"]). */
+export function overriddenKeys(o: ProfileOverride): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(o)) {
+    if (value === undefined) continue;
+    if (typeof value === "object" && value !== null) {
+      for (const [inner, v] of Object.entries(value)) if (v !== undefined) out.push(`${key}.${inner}`);
+    } else out.push(key);
+  }
+  return out;
+}

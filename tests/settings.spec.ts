@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { ENVIRONMENTS, PROFILES } from "../components/profiles";
-import { imagePinProblem, parseSettings, readRawConfig, SettingsError } from "../components/settings";
+import { parseSettings, readRawConfig, SettingsError } from "../components/settings";
 
-const AWS = { awsRegion: "eu-west-1" };
+const AWS: Record<string, string> = { "aws:region": "eu-west-1" };
 const valid = {
   cloud: "aws",
   domain: "loom.example.com",
@@ -73,7 +73,7 @@ describe("settings", () => {
       [
         "retention CloudWatch cannot keep",
         { ...valid, profile: { logRetentionDays: 8 } },
-        "loom:profile.logRetentionDays: 8 is not allowed; must be one of 1, 3, 5, 7, 14",
+        "loom:profile.logRetentionDays: 8 must be one of 1, 3, 5, 7, 14",
       ],
       [
         "retention over RDS maximum",
@@ -98,7 +98,7 @@ describe("settings", () => {
       [
         "PostgreSQL older than 16",
         { ...valid, profile: { database: { engineVersion: "15" } } },
-        'loom:profile.database.engineVersion: "15" must be PostgreSQL 16 or newer',
+        'loom:profile.database.engineVersion: "15" must be PostgreSQL 16, 17, 18, optionally with a minor version (e.g. 17 or "17.2")',
       ],
       [
         "storage ceiling below storage",
@@ -108,7 +108,7 @@ describe("settings", () => {
       [
         "cache HA with one node",
         { ...valid, profile: { cache: { nodes: 1 } } },
-        "loom:profile.cache.nodes: 1 is too small for profile.cache.highAvailability; needs at least 2",
+        "loom:profile.cache.nodes: 1 is too small for loom:profile.cache.highAvailability: true; needs at least 2",
       ],
       [
         "alerting without a recipient",
@@ -118,7 +118,7 @@ describe("settings", () => {
       [
         "credential in plain env",
         { ...valid, appEnv: { OPENAI_API_KEY: "sk-fake" } },
-        "loom:appEnv.OPENAI_API_KEY looks like a credential; list it in loom:appSecrets",
+        "loom:appEnv.OPENAI_API_KEY looks like a credential (the loom-guard sensitive-name rule); list it in loom:appSecrets so it comes from the secret store",
       ],
       [
         "AWS without a certificate source",
@@ -131,9 +131,14 @@ describe("settings", () => {
         'loom:aws.certificateArn: "arn:nope" must be an ACM certificate ARN',
       ],
       [
-        "VPC too small",
-        { ...valid, aws: { hostedZoneId: "Z0EXAMPLE", vpcCidr: "10.0.0.0/24" } },
-        'loom:aws.vpcCidr: "10.0.0.0/24" must be a /16 to /20 network',
+        "network too small",
+        { ...valid, network: { cidr: "10.0.0.0/24" } },
+        'loom:network.cidr: "10.0.0.0/24" must be a /16 to /20 network (the subnet plan needs 4,096 to 65,536 addresses)',
+      ],
+      [
+        "the old VPC key",
+        { ...valid, aws: { hostedZoneId: "Z0EXAMPLE", vpcCidr: "10.0.0.0/16" } },
+        'loom:aws.vpcCidr has moved to loom:network.cidr; set loom:network.cidr: "10.0.0.0/16" instead',
       ],
       [
         "kubernetes: render mode with a kubeconfig",
@@ -229,9 +234,7 @@ describe("settings", () => {
     }
 
     it("requires aws:region on AWS", () => {
-      assert.deepEqual(problemsOf(valid, "prod", {} as typeof AWS), [
-        "aws:region is required for loom:cloud aws, e.g. eu-west-1",
-      ]);
+      assert.deepEqual(problemsOf(valid, "prod", {}), ["aws:region is required for loom:cloud aws, e.g. eu-west-1"]);
     });
 
     it("reports every problem at once, not just the first", () => {
@@ -330,18 +333,152 @@ describe("settings", () => {
     });
   });
 
-  describe("image pinning", () => {
-    it("accepts version tags, registry ports and digests", () => {
-      for (const ok of [
-        "ghcr.io/example/loom:1.4.2",
-        "registry.example.com:5000/loom:2025-11-01.3",
-        `ghcr.io/example/loom@sha256:${"a".repeat(64)}`,
-      ]) {
-        assert.equal(imagePinProblem(ok), undefined, ok);
-      }
+  describe("messages name the key as written, the value and what is allowed", () => {
+    const exact: [string, Record<string, unknown>, string][] = [
+      [
+        "a record key names the key",
+        { ...valid, tags: { "bad key": "x" } },
+        'loom:tags: the key "bad key" is not allowed: tag keys are 1-128 of A-Z a-z 0-9 _ . : / = + @ -',
+      ],
+      [
+        "an exclusive minimum is not 'minimum is 0'",
+        { ...valid, profile: { web: { cpu: 0 } } },
+        "loom:profile.web.cpu: 0 must be at least 0.001 vCPU in whole millicores (0.25, 0.5, 1, 2…): Kubernetes counts CPU in millicores and would round a finer value",
+      ],
+      [
+        "a CPU that would render as 0 on Kubernetes",
+        { ...valid, profile: { worker: { cpu: 0.0001 } } },
+        "loom:profile.worker.cpu: 0.0001 must be at least 0.001 vCPU in whole millicores (0.25, 0.5, 1, 2…): Kubernetes counts CPU in millicores and would round a finer value",
+      ],
+      [
+        "engineVersion as a number lists the allowed versions",
+        { ...valid, profile: { database: { engineVersion: 9 } } },
+        'loom:profile.database.engineVersion: 9 must be PostgreSQL 16, 17, 18, optionally with a minor version (e.g. 17 or "17.2")',
+      ],
+      [
+        "engineVersion 16.10 as a YAML number (read as 16.1) is refused",
+        { ...valid, profile: { database: { engineVersion: 16.1 } } },
+        'loom:profile.database.engineVersion: 16.1 must be PostgreSQL 16, 17, 18, optionally with a minor version (e.g. 17 or "17.2"); write a minor version as a string (YAML reads 16.10 as the number 16.1)',
+      ],
+      [
+        "a reserved aws: tag key, on any cloud",
+        { ...valid, tags: { "aws:team": "x" } },
+        `loom:tags: the key "aws:team" is not allowed: the aws: prefix is reserved for AWS's own tags and AWS rejects it; tags reach every cloud unchanged, so this holds on every cloud`,
+      ],
+      [
+        "a duplicate ingress CIDR",
+        { ...valid, ingressCidrs: ["203.0.113.0/24", "198.51.100.0/24", "203.0.113.0/24"] },
+        'loom:ingressCidrs[2]: "203.0.113.0/24" is listed twice; remove the duplicate',
+      ],
+      [
+        "a duplicate app secret",
+        { ...valid, appSecrets: ["LLM_API_KEY", "LLM_API_KEY"] },
+        'loom:appSecrets[1]: "LLM_API_KEY" is listed twice; remove the duplicate',
+      ],
+      [
+        "a too-small integer names the minimum",
+        { ...valid, profile: { web: { minReplicas: 0 } } },
+        "loom:profile.web.minReplicas: 0 is too small; minimum is 1",
+      ],
+      [
+        "a typo in a nested key gets a hint",
+        { ...valid, profile: { web: { maxReplica: 3 } } },
+        "loom:profile.web.maxReplica is not a known key; did you mean loom:profile.web.maxReplicas?",
+      ],
+      [
+        "an unimplemented cloud's namespace is not a key",
+        { ...valid, gcp: { project: "x" } },
+        "loom:gcp is not a known key",
+      ],
+    ];
+    for (const [what, raw, expected] of exact) {
+      it(what, () => assert.deepEqual(problemsOf(raw), [expected]));
+    }
+
+    it("more tags than a resource can carry, on every cloud", () => {
+      const tags = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`t${i}`, "x"]));
+      assert.deepEqual(problemsOf({ ...valid, tags }), [
+        "loom:tags: 45 tags is too many; at most 44 (AWS and Azure allow 50 per resource and the program adds project, environment, stack, component, managed-by, Name; the limit holds on every cloud so a stack plans on any of them)",
+      ]);
+      const ok = Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`t${i}`, "x"]));
+      assert.equal(
+        Object.keys(parseSettings({ ...valid, tags: ok }, { stack: "prod", providerConfig: AWS }).tags).length,
+        44,
+      );
     });
-    it("rejects a registry port without a tag", () => {
-      assert.match(imagePinProblem("registry.example.com:5000/loom") ?? "", /must be pinned/);
+
+    it("judges appEnv names by the pack's sensitive-name rule", () => {
+      const env = { S3_ACCESS_KEY: "x", PASSPHRASE: "x", SIGNING_KEY: "x", ACCESS_KEY: "x" };
+      assert.deepEqual(
+        problemsOf({ ...valid, appEnv: env }),
+        Object.keys(env).map(
+          (n) =>
+            `loom:appEnv.${n} looks like a credential (the loom-guard sensitive-name rule); list it in loom:appSecrets so it comes from the secret store`,
+        ),
+      );
+      const harmless = { GIT_AUTHOR_NAME: "loom", LLM_MAX_TOKENS: "4096", DATABASE_HOST: "db", TOKEN_URL: "https://x" };
+      const s = parseSettings({ ...valid, appEnv: harmless }, { stack: "prod", providerConfig: AWS });
+      assert.deepEqual(s.appEnv, harmless);
+    });
+
+    it("a variable in both appEnv and appSecrets", () => {
+      assert.deepEqual(problemsOf({ ...valid, appEnv: { LLM_MODEL: "x" }, appSecrets: ["LLM_MODEL"] }), [
+        "loom:appEnv.LLM_MODEL is also listed in loom:appSecrets; a variable comes from one of them, remove one",
+      ]);
+    });
+
+    it("accepts numbers and booleans as --path writes them (strings inside objects)", () => {
+      const s = parseSettings(
+        {
+          ...valid,
+          profile: { web: { cpu: "0.5", memoryMiB: "1024" }, waf: "false", database: { engineVersion: 17 } },
+          app: { port: "9090" },
+        },
+        { stack: "prod", providerConfig: AWS },
+      );
+      assert.equal(s.profile.web.cpu, 0.5);
+      assert.equal(s.profile.web.memoryMiB, 1024);
+      assert.equal(s.profile.waf, false);
+      assert.equal(s.profile.database.engineVersion, "17");
+      assert.equal(s.app.port, 9090);
+      assert.deepEqual(s.profileOverrides, ["waf", "web.cpu", "web.memoryMiB", "database.engineVersion"]);
+    });
+
+    it("a numeric string that is not a number stays a string for the message", () => {
+      assert.deepEqual(problemsOf({ ...valid, profile: { web: { cpu: "half" } } }), [
+        'loom:profile.web.cpu: "half" must be a number',
+      ]);
+    });
+  });
+
+  describe("the result", () => {
+    it("has the target of the selected cloud, the network, and no per-cloud keys", () => {
+      const s = parseSettings(valid, { stack: "prod", providerConfig: AWS });
+      assert.deepEqual(s.target, {
+        cloud: "aws",
+        region: "eu-west-1",
+        availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        hostedZoneId: "Z0EXAMPLE",
+        certificateArn: undefined,
+        drRegion: "eu-central-1",
+      });
+      assert.deepEqual(s.network, { cidr: "10.40.0.0/16" });
+      assert.equal("aws" in s, false);
+      assert.equal("kubernetes" in s, false);
+      assert.deepEqual(s.profileOverrides, []);
+    });
+
+    it("takes loom:network.cidr when set", () => {
+      const s = parseSettings({ ...valid, network: { cidr: "10.50.0.0/20" } }, { stack: "prod", providerConfig: AWS });
+      assert.deepEqual(s.network, { cidr: "10.50.0.0/20" });
+    });
+
+    it("lists the profile keys the stack set, as dotted paths", () => {
+      const s = parseSettings(
+        { ...valid, profile: { waf: false, web: { maxReplicas: 20 }, worker: { spot: true } } },
+        { stack: "prod", providerConfig: AWS },
+      );
+      assert.deepEqual(s.profileOverrides, ["waf", "web.maxReplicas", "worker.spot"]);
     });
   });
 });

@@ -1,11 +1,45 @@
 /** The `loom:kubernetes` settings: every default, and how they follow the profile. */
 import * as assert from "node:assert/strict";
-import { K8S_CLUSTER_CIDRS_DEFAULT, parseSettings, readRawConfig } from "../../components/settings";
-import { IMAGE, k8sSettings, k8sTarget } from "./k8s-fixtures";
+import type { Environment } from "../../components/profiles";
+import { parseSettings, readRawConfig, type Settings, SettingsError } from "../../components/settings";
+import { K8S_CLUSTER_CIDRS_DEFAULT, type KubernetesTarget } from "../../components/targets";
+
+const IMAGE = "ghcr.io/example/loom@sha256:1111111111111111111111111111111111111111111111111111111111111111";
+
+function k8sSettings(stack: string, kubernetes: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  return parseSettings(
+    {
+      cloud: "kubernetes",
+      domain: "loom.example.com",
+      image: IMAGE,
+      alertEmail: "oncall@example.com",
+      kubernetes,
+      ...extra,
+    },
+    { stack },
+  );
+}
+
+function k8sTarget(env: Environment | string, kubernetes: Record<string, unknown> = {}, extra = {}): KubernetesTarget {
+  const { target } = k8sSettings(env, kubernetes, extra) as Settings;
+  assert.equal(target.cloud, "kubernetes");
+  return target as KubernetesTarget;
+}
+
+function problemsOf(stack: string, kubernetes: Record<string, unknown>, extra: Record<string, unknown> = {}): string[] {
+  try {
+    k8sSettings(stack, kubernetes, extra);
+  } catch (e) {
+    assert.ok(e instanceof SettingsError, String(e));
+    return e.problems;
+  }
+  return assert.fail("expected a SettingsError");
+}
 
 describe("kubernetes settings", () => {
   it("work with defaults alone: ambient kubeconfig, a namespace per stack, nginx, Let's Encrypt production", () => {
     assert.deepEqual(k8sTarget("dev"), {
+      cloud: "kubernetes",
       kubeconfig: undefined,
       context: undefined,
       renderDir: undefined,
@@ -30,11 +64,29 @@ describe("kubernetes settings", () => {
       prometheusRelease: "kube-prometheus-stack",
       prometheusUrl: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090",
       backup: undefined,
+      drBackup: undefined,
     });
+  });
+
+  it("derives the namespace from the stack, not the environment (two prod-profile stacks never share one)", () => {
+    assert.equal(k8sTarget("prod").namespace, "loom-prod");
+    assert.equal(k8sTarget("local", {}, { environment: "prod" }).namespace, "loom-local");
+    assert.equal(k8sTarget("local", { namespace: "loom-prod" }, { environment: "prod" }).namespace, "loom-prod");
+  });
+
+  it("rejects a stack name that cannot be a namespace unless loom:kubernetes.namespace is set", () => {
+    assert.deepEqual(problemsOf("Feature_X", {}, { environment: "dev" }), [
+      'loom:kubernetes.namespace is required: the default namespace "loom-Feature_X" (loom-<stack>) is not a DNS-1123 label',
+    ]);
+    assert.equal(
+      k8sTarget("Feature_X", { namespace: "loom-feature-x" }, { environment: "dev" }).namespace,
+      "loom-feature-x",
+    );
   });
 
   it("keeps backups on where the profile has them: a default object store, reported as defaulted", () => {
     assert.equal(k8sTarget("dev").backup, undefined);
+    assert.equal(k8sTarget("staging").drBackup, undefined);
     assert.deepEqual(k8sTarget("prod").backup, {
       bucket: "loom-prod-backups",
       path: "loom-prod",
@@ -44,7 +96,28 @@ describe("kubernetes settings", () => {
     });
   });
 
-  it("fills a configured store's optional keys", () => {
+  it("adds a second, disaster-recovery store where the profile has DR and backups", () => {
+    assert.deepEqual(k8sTarget("prod").drBackup, {
+      bucket: "loom-prod-dr-backups",
+      path: "loom-prod",
+      credentialsSecret: "loom-dr-backup-credentials",
+      encryption: "AES256",
+      defaulted: true,
+    });
+    assert.equal(k8sTarget("prod", {}, { profile: { disasterRecovery: false } }).drBackup, undefined);
+  });
+
+  it("fills a configured store's optional keys (backup and drBackup alike)", () => {
+    const store = { bucket: "acme-dr", credentialsSecret: "s3-dr", endpoint: "https://s3.eu-central-1.amazonaws.com" };
+    assert.deepEqual(k8sTarget("prod", { namespace: "review", drBackup: store }).drBackup, {
+      endpoint: "https://s3.eu-central-1.amazonaws.com",
+      bucket: "acme-dr",
+      path: "review",
+      region: undefined,
+      credentialsSecret: "s3-dr",
+      encryption: "AES256",
+      defaulted: false,
+    });
     assert.deepEqual(
       k8sTarget("dev", { namespace: "review", backup: { bucket: "acme-backups", credentialsSecret: "s3" } }).backup,
       {
@@ -59,19 +132,36 @@ describe("kubernetes settings", () => {
     );
   });
 
+  it("rejects a drBackup the profile cannot use, one without a bucket, and one that is the backup bucket", () => {
+    assert.deepEqual(problemsOf("staging", { drBackup: { bucket: "acme-dr", credentialsSecret: "s3" } }), [
+      "loom:kubernetes.drBackup is set but loom:profile.disasterRecovery is false (the staging profile or its overrides): a disaster-recovery store needs both on; remove it or turn them on",
+    ]);
+    assert.deepEqual(problemsOf("prod", { drBackup: { credentialsSecret: "s3" } }), [
+      "loom:kubernetes.drBackup.bucket is required when loom:kubernetes.drBackup is set",
+    ]);
+    const same = { bucket: "acme-backups", credentialsSecret: "s3" };
+    assert.deepEqual(problemsOf("prod", { backup: same, drBackup: same }), [
+      'loom:kubernetes.drBackup.bucket: "acme-backups" is the backup bucket itself; disaster recovery needs a second object store',
+    ]);
+  });
+
   it("accepts render mode and takes the monitoring namespace into Prometheus's URL", () => {
     const t = k8sTarget("prod", { renderDir: "rendered", operatorNamespaces: { monitoring: "observability" } });
     assert.equal(t.renderDir, "rendered");
     assert.equal(t.prometheusUrl, "http://kube-prometheus-stack-prometheus.observability.svc:9090");
   });
 
+  it('coerces "true" as `pulumi config set --path` writes it', () => {
+    assert.equal(k8sTarget("dev", { installOperators: "true" }).installOperators, true);
+  });
+
   it("treats Pulumi.yaml's `{}` defaults of the other clouds as unset", () => {
     assert.equal(k8sSettings("dev", {}, { aws: {} }).cloud, "kubernetes");
     const aws = parseSettings(
       { cloud: "aws", domain: "loom.example.com", image: IMAGE, aws: { hostedZoneId: "Z0EXAMPLE" }, kubernetes: {} },
-      { stack: "dev", providerConfig: { awsRegion: "eu-west-1" } },
+      { stack: "dev", providerConfig: { "aws:region": "eu-west-1" } },
     );
-    assert.equal(aws.kubernetes, undefined);
+    assert.equal(aws.target.cloud, "aws");
   });
 
   it("reads loom:kubernetes from Pulumi config as an object", () => {

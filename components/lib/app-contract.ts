@@ -1,0 +1,39 @@
+/**
+ * The app contract: the port and paths the Loom container serves and the user it runs as (docs/metrics.md).
+ * `loom:app` overrides it key for key; components take `Partial<AppContract>` and fill `APP_DEFAULTS`.
+ * Pure: zod only, no Pulumi.
+ */
+import { z } from "zod";
+import { int } from "../targets/values";
+
+export interface AppContract {
+  port: number;
+  healthPath: string;
+  readinessPath: string;
+  metricsPath: string;
+  /** UID:GID the containers run as; never 0. */
+  runAsUser: number;
+}
+
+export const APP_DEFAULTS: Readonly<AppContract> = {
+  port: 8080,
+  healthPath: "/healthz",
+  readinessPath: "/readyz",
+  metricsPath: "/metrics",
+  runAsUser: 10001,
+};
+
+const URL_PATH = /^\/[\w./-]*$/;
+const urlPath = (example: string) => z.string().regex(URL_PATH, `must be an absolute URL path such as ${example}`);
+
+/** The schema of `loom:app` (every key optional; unknown keys rejected). */
+export const appContractSchema = z
+  .object({
+    port: int(1024, 65_535),
+    healthPath: urlPath("/healthz"),
+    readinessPath: urlPath("/readyz"),
+    metricsPath: urlPath("/metrics"),
+    runAsUser: int(1, 2_147_483_647),
+  })
+  .partial()
+  .strict();

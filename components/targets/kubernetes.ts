@@ -1,0 +1,272 @@
+/**
+ * The Kubernetes target: `loom:kubernetes` (docs/kubernetes.md). Pure: zod only, no SDK.
+ *
+ * Rules: render mode (`renderDir`) excludes `kubeconfig`/`context`; an existing `clusterIssuer` excludes the ACME
+ * keys; the DNS-01 solver needs its token Secret; `clusterCidrs` may not hold /0; a configured `backup` or
+ * `drBackup` store needs `bucket` and `credentialsSecret`. Defaults: namespace `loom-<stack>`; where the profile
+ * has backups and the stack sets no store, a default one (`defaulted: true`); likewise `drBackup` where the
+ * profile also has disaster recovery.
+ */
+import { z } from "zod";
+import { fit as fitName } from "../naming";
+import type { TargetContext, TargetSpec } from "./spec";
+import { bool, cidr, DNS_LABEL, dnsLabel, dnsSubdomain, email, show } from "./values";
+
+/** The ranges of a typical cluster (pods, services, nodes, CGNAT pod ranges, link-local metadata endpoints). */
+export const K8S_CLUSTER_CIDRS_DEFAULT: readonly string[] = [
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "169.254.0.0/16",
+];
+
+/** Where Kubernetes backups go (CloudNativePG Barman Cloud plugin, S3-compatible). */
+export interface KubernetesBackupSettings {
+  /** S3-compatible endpoint; undefined = AWS S3. */
+  endpoint?: string;
+  bucket: string;
+  /** Prefix inside the bucket. */
+  path: string;
+  region?: string;
+  /** Secret in the stack's namespace with ACCESS_KEY_ID and ACCESS_SECRET_KEY (created out of band). */
+  credentialsSecret: string;
+  encryption: "AES256" | "aws:kms" | "none";
+  /**
+   * True when the stack set no store but the profile needs one: the defaults are used and the program creates the
+   * credentials Secret empty, to be filled out of band (docs/kubernetes.md#backups).
+   */
+  defaulted: boolean;
+}
+
+/** The Kubernetes target, every default applied (docs/kubernetes.md). */
+export interface KubernetesTarget {
+  cloud: "kubernetes";
+  /** Kubeconfig path or content; undefined = the ambient kubeconfig ($KUBECONFIG or ~/.kube/config). */
+  kubeconfig?: string;
+  context?: string;
+  /** Render mode: manifests are written here and no cluster is contacted. */
+  renderDir?: string;
+  /** The stack's namespace (default `loom-<stack>`). */
+  namespace: string;
+  /** Install cert-manager, CloudNativePG (+ Barman Cloud plugin), KEDA, ingress-nginx, kube-prometheus-stack. */
+  installOperators: boolean;
+  ingressClass: string;
+  /** undefined = the cluster's default StorageClass. */
+  storageClass?: string;
+  /** An existing ClusterIssuer; undefined = the program creates a Let's Encrypt ClusterIssuer for this stack. */
+  clusterIssuer?: string;
+  acmeEmail?: string;
+  acmeServer: "production" | "staging";
+  acmeSolver: "http01" | "dns01-cloudflare";
+  acmeDnsSecret?: string;
+  /** Cluster-internal ranges, excluded from the internet egress rule. */
+  clusterCidrs: string[];
+  mesh: "none" | "linkerd" | "istio";
+  operatorNamespaces: { ingress: string; monitoring: string; cnpg: string; certManager: string; keda: string };
+  prometheusUrl: string;
+  prometheusRelease: string;
+  /**
+   * The object store for WAL and base backups. Defaulted when the profile has backups and the stack sets none;
+   * undefined (no archive, no point-in-time recovery, no scheduled backups) only when backups are off.
+   */
+  backup?: KubernetesBackupSettings;
+  /**
+   * A second object store for disaster recovery (a copy of the backups outside the primary store). Defaulted when
+   * the profile has disaster recovery and backups and the stack sets none; undefined when either is off.
+   */
+  drBackup?: KubernetesBackupSettings;
+}
+
+const backupSchema = z
+  .object({
+    endpoint: z
+      .string()
+      .regex(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, "must be an https:// URL (the object store's TLS endpoint)"),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3-63 of a-z 0-9 . -"),
+    path: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/, "must be a relative object prefix such as loom/prod"),
+    region: z.string().regex(/^[a-z0-9-]{2,32}$/, "must be a region name such as eu-west-1"),
+    credentialsSecret: dnsSubdomain(),
+    encryption: z.enum(["AES256", "aws:kms", "none"]),
+  })
+  .partial()
+  .strict();
+
+const schema = z
+  .object({
+    kubeconfig: z.string().min(1, "must not be empty"),
+    context: z.string().min(1, "must not be empty"),
+    renderDir: z.string().regex(/^[^\0]{1,1024}$/, "must be a directory path"),
+    namespace: dnsLabel(),
+    installOperators: bool(),
+    ingressClass: dnsSubdomain(),
+    storageClass: dnsSubdomain(),
+    clusterIssuer: dnsSubdomain(),
+    acmeEmail: email(),
+    acmeServer: z.enum(["production", "staging"]),
+    acmeSolver: z.enum(["http01", "dns01-cloudflare"]),
+    acmeDnsSecret: dnsSubdomain(),
+    clusterCidrs: z.array(cidr).min(1, "must list at least one CIDR"),
+    mesh: z.enum(["none", "linkerd", "istio"]),
+    operatorNamespaces: z
+      .object({
+        ingress: dnsLabel(),
+        monitoring: dnsLabel(),
+        cnpg: dnsLabel(),
+        certManager: dnsLabel(),
+        keda: dnsLabel(),
+      })
+      .partial()
+      .strict(),
+    prometheusUrl: z.string().regex(/^https?:\/\/[^\s/]+(:\d+)?(\/[^\s]*)?$/, "must be an http(s):// URL"),
+    prometheusRelease: dnsLabel(),
+    backup: backupSchema,
+    drBackup: backupSchema,
+  })
+  .partial()
+  .strict();
+
+type Config = z.output<typeof schema>;
+type BackupConfig = z.output<typeof backupSchema>;
+const key = (name: string) => `loom:kubernetes.${name}`;
+
+/** Keys that contradict each other (render mode vs. a cluster, an existing issuer vs. ACME settings). */
+function checkExclusions(k: Config, problems: string[]): void {
+  if (k.renderDir !== undefined) {
+    for (const name of ["kubeconfig", "context"] as const) {
+      if (k[name] === undefined) continue;
+      problems.push(
+        `${key(name)} cannot be set with ${key("renderDir")} (render mode writes manifests and talks to no cluster); remove one of them`,
+      );
+    }
+  }
+  if (k.clusterIssuer !== undefined) {
+    for (const name of ["acmeEmail", "acmeServer", "acmeSolver", "acmeDnsSecret"] as const) {
+      if (k[name] === undefined) continue;
+      problems.push(
+        `${key(name)} configures the ClusterIssuer the program creates, but ${key("clusterIssuer")} names an existing one; remove one of them`,
+      );
+    }
+  }
+  if (k.acmeSolver === "dns01-cloudflare" && k.acmeDnsSecret === undefined) {
+    problems.push(
+      `${key("acmeDnsSecret")} is required when ${key("acmeSolver")} is "dns01-cloudflare" (a Secret in cert-manager's namespace with the key api-token)`,
+    );
+  }
+  (k.clusterCidrs ?? []).forEach((c, i) => {
+    if (!c.endsWith("/0")) return;
+    problems.push(
+      `${key("clusterCidrs")}[${i}]: ${show(c)} would exclude the whole internet from the egress rule; list the cluster's own ranges`,
+    );
+  });
+}
+
+/**
+ * A store: the configured one (its optional keys filled), the default one when `needed` (bucket
+ * `<namespace>-<suffix>`, credentials Secret `loom-<secretPrefix>-credentials`), or undefined.
+ */
+function store(
+  name: "backup" | "drBackup",
+  given: BackupConfig | undefined,
+  needed: boolean,
+  namespace: string,
+  problems: string[],
+): KubernetesBackupSettings | undefined {
+  const stem = name === "backup" ? "backup" : "dr-backup";
+  if (given === undefined) {
+    if (!needed) return undefined;
+    // Backups are not traded away because a key is missing: a default store, loudly reported at deploy time.
+    return {
+      bucket: fitName(`${namespace}-${stem}s`, 63),
+      path: namespace,
+      credentialsSecret: `loom-${stem}-credentials`,
+      encryption: "AES256",
+      defaulted: true,
+    };
+  }
+  for (const field of ["bucket", "credentialsSecret"] as const) {
+    if (given[field] === undefined) problems.push(`${key(`${name}.${field}`)} is required when ${key(name)} is set`);
+  }
+  return {
+    endpoint: given.endpoint,
+    bucket: given.bucket ?? "",
+    path: given.path ?? namespace,
+    region: given.region,
+    credentialsSecret: given.credentialsSecret ?? "",
+    encryption: given.encryption ?? "AES256",
+    defaulted: false,
+  };
+}
+
+/** The backup stores the profile allows, and the rules between them. */
+function stores(k: Config, namespace: string, ctx: TargetContext) {
+  const { backups, disasterRecovery } = ctx.profile;
+  const off = [!backups && "loom:profile.backups", !disasterRecovery && "loom:profile.disasterRecovery"].filter(
+    Boolean,
+  );
+  if (k.drBackup !== undefined && off.length > 0) {
+    ctx.problems.push(
+      `${key("drBackup")} is set but ${off.join(" and ")} is false (the ${ctx.environment} profile or its overrides): a disaster-recovery store needs both on; remove it or turn them on`,
+    );
+  }
+  const backup = store("backup", k.backup, backups, namespace, ctx.problems);
+  const drBackup =
+    backups && disasterRecovery ? store("drBackup", k.drBackup, true, namespace, ctx.problems) : undefined;
+  if (backup && drBackup && backup.bucket === drBackup.bucket && backup.endpoint === drBackup.endpoint) {
+    ctx.problems.push(
+      `${key("drBackup.bucket")}: ${show(drBackup.bucket)} is the backup bucket itself; disaster recovery needs a second object store`,
+    );
+  }
+  return { backup, drBackup };
+}
+
+function namespaceOf(k: Config, ctx: TargetContext): string {
+  if (k.namespace !== undefined) return k.namespace;
+  const namespace = `${ctx.project}-${ctx.stack}`;
+  if (!DNS_LABEL.test(namespace)) {
+    ctx.problems.push(
+      `${key("namespace")} is required: the default namespace ${show(namespace)} (loom-<stack>) is not a DNS-1123 label`,
+    );
+  }
+  return namespace;
+}
+
+export const kubernetesTarget = {
+  cloud: "kubernetes",
+  schema,
+  providerKeys: [],
+  resolve(k, ctx): KubernetesTarget {
+    checkExclusions(k, ctx.problems);
+    const namespace = namespaceOf(k, ctx);
+    const ns = k.operatorNamespaces ?? {};
+    const monitoring = ns.monitoring ?? "monitoring";
+    return {
+      cloud: "kubernetes",
+      kubeconfig: k.kubeconfig,
+      context: k.context,
+      renderDir: k.renderDir,
+      namespace,
+      installOperators: k.installOperators ?? false,
+      ingressClass: k.ingressClass ?? "nginx",
+      storageClass: k.storageClass,
+      clusterIssuer: k.clusterIssuer,
+      // Let's Encrypt no longer needs an account e-mail; the alert address is the natural contact when there is one.
+      acmeEmail: k.acmeEmail ?? (k.clusterIssuer === undefined ? ctx.alertEmail : undefined),
+      acmeServer: k.acmeServer ?? "production",
+      acmeSolver: k.acmeSolver ?? "http01",
+      acmeDnsSecret: k.acmeDnsSecret,
+      clusterCidrs: k.clusterCidrs ?? [...K8S_CLUSTER_CIDRS_DEFAULT],
+      mesh: k.mesh ?? "none",
+      operatorNamespaces: {
+        ingress: ns.ingress ?? "ingress-nginx",
+        monitoring,
+        cnpg: ns.cnpg ?? "cnpg-system",
+        certManager: ns.certManager ?? "cert-manager",
+        keda: ns.keda ?? "keda",
+      },
+      prometheusRelease: k.prometheusRelease ?? "kube-prometheus-stack",
+      prometheusUrl: k.prometheusUrl ?? `http://kube-prometheus-stack-prometheus.${monitoring}.svc:9090`,
+      ...stores(k, namespace, ctx),
+    };
+  },
+} satisfies TargetSpec<"kubernetes", typeof schema, KubernetesTarget>;
