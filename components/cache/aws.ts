@@ -15,10 +15,10 @@ import { Secret } from "@pulumi/aws/secretsmanager/secret";
 import { SecretVersion } from "@pulumi/aws/secretsmanager/secretVersion";
 import * as pulumi from "@pulumi/pulumi";
 import { RandomPassword } from "@pulumi/random/randomPassword";
-import { awsAccount, encryptedLogGroup, kmsKey, logsPrincipal, secretRecoveryDays } from "../lib/aws";
-import { childOptions, invalid, tagsFor } from "../lib/component";
+import type { SecretRef } from "../lib/secrets";
+import { type AwsScope, awsScope, encryptedLogGroup, scopedKey, secretRecoveryDays } from "../lib/aws";
+import { handleFor } from "../lib/component";
 import * as naming from "../naming";
-import { regionOfZone } from "../network/subnets";
 import type { CacheOutputs, ResolvedCacheArgs } from ".";
 import { awsCacheNodeType } from "./node-types";
 
@@ -30,28 +30,57 @@ export const SNAPSHOT_WINDOW = "03:00-04:00";
 /** Weekly maintenance window (UTC), after the snapshot. */
 export const MAINTENANCE_WINDOW = "sun:05:00-sun:06:00";
 
-export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedCacheArgs): CacheOutputs {
-  const { project, environment } = args.context;
-  const prefix = naming.prefix(project, environment);
-  const tags = tagsFor(args, "cache");
-  const zone = args.network.zones[0];
-  if (!zone) invalid("network", "has no zones");
-  // The network's zones are `${region}<letter>`; the region names the CloudWatch Logs principal in the key policy.
-  const region = regionOfZone(zone);
-  const account = awsAccount(parent);
-  const nodeType = awsCacheNodeType(args.tier);
+/** What AWS Observability reads: the replication group (its first node carries the per-node metrics). */
+export interface AwsCacheMonitoring {
+  cloud: "aws";
+  replicationGroupId: pulumi.Output<string>;
+}
 
+export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedCacheArgs): CacheOutputs {
+  const placement = handleFor("network.placement", args.network.placement, "aws");
+  const s = awsScope(parent, name, args, "cache");
+  const { prefix } = s;
   // One key for everything the cache persists: snapshots and nodes at rest, the AUTH token secret, the slow log.
-  const key = kmsKey(parent, `${name}-cache`, {
+  const key = scopedKey(s, `${name}-cache`, {
     description: `Loom cache ${prefix}: data at rest, AUTH token, slow log`,
     alias: `${prefix}-cache`,
-    region,
-    account,
-    servicePrincipals: [logsPrincipal(region)],
-    tags,
-    protect: args.protect,
+    logs: true,
   });
+  const token = authToken(s, key.arn);
+  const subnetGroup = new SubnetGroup(
+    `${name}-cache`,
+    {
+      name: `${prefix}-cache`,
+      description: `Private data subnets of ${prefix}`,
+      subnetIds: placement.dataSubnetIds,
+      tags: s.tags(),
+    },
+    { parent },
+  );
+  const slowLog = encryptedLogGroup(parent, `${name}-cache-slow-log`, {
+    logGroupName: s.logPath("cache/slow-log"),
+    retentionDays: args.logRetentionDays,
+    kmsKeyArn: key.arn,
+    tags: s.tags(),
+  });
+  const group = replicationGroup(s, args, {
+    keyArn: key.arn,
+    token: token.value,
+    subnetGroupName: subnetGroup.name,
+    slowLogName: slowLog.name,
+  });
+  return {
+    endpoint: group.primaryEndpointAddress,
+    port: pulumi.output(CACHE_PORT),
+    tls: true,
+    authToken: token.ref,
+    monitoring: { cloud: "aws", replicationGroupId: group.replicationGroupId },
+  };
+}
 
+/** The generated AUTH token, stored in Secrets Manager (encrypted with the cache key). */
+function authToken(s: AwsScope, keyArn: pulumi.Output<string>): { value: pulumi.Output<string>; ref: SecretRef } {
+  const { parent, name, prefix } = s;
   // 64 alphanumerics (~380 bits): inside ElastiCache's 16–128 printable characters, and no character that needs
   // escaping in a rediss:// URL (ElastiCache accepts only !&#$^<>- as specials anyway).
   const token = new RandomPassword(
@@ -60,63 +89,51 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     { parent },
   );
   // Secret already (additionalSecretOutputs); said again so no refactor can make it plain.
-  const tokenValue = pulumi.secret(token.result);
-
+  const value = pulumi.secret(token.result);
   const secret = new Secret(
     `${name}-cache-auth-token`,
     {
       name: `${prefix}/cache/auth-token`,
       description: `AUTH token of the ${prefix} cache (clients connect with TLS and this token)`,
-      kmsKeyId: key.arn,
-      recoveryWindowInDays: secretRecoveryDays(args.protect),
-      tags,
+      kmsKeyId: keyArn,
+      recoveryWindowInDays: secretRecoveryDays(s.protect),
+      tags: s.tags(),
     },
-    childOptions(parent, args, true),
+    s.opts(true),
   );
-  const version = new SecretVersion(
-    `${name}-cache-auth-token`,
-    { secretId: secret.arn, secretString: tokenValue },
-    { parent },
-  );
+  const version = new SecretVersion(`${name}-cache-auth-token`, { secretId: secret.arn, secretString: value }, { parent });
+  // Resolves only once the value is stored, so a consumer never starts against an empty secret.
+  return { value, ref: { id: pulumi.all([secret.arn, version.id]).apply(([arn]) => arn) } };
+}
 
-  const subnetGroup = new SubnetGroup(
-    `${name}-cache`,
-    {
-      name: `${prefix}-cache`,
-      description: `Private data subnets of ${prefix}`,
-      subnetIds: args.network.dataSubnetIds,
-      tags,
-    },
-    { parent },
-  );
+interface GroupWiring {
+  keyArn: pulumi.Output<string>;
+  token: pulumi.Output<string>;
+  subnetGroupName: pulumi.Output<string>;
+  slowLogName: pulumi.Output<string>;
+}
 
-  const slowLog = encryptedLogGroup(parent, `${name}-cache-slow-log`, {
-    logGroupName: `/${project}/${environment}/cache/slow-log`,
-    retentionDays: args.logRetentionDays,
-    kmsKeyArn: key.arn,
-    tags,
-  });
-
-  const replicationGroupId = naming.fit(`${prefix}-cache`, 40);
-  const group = new ReplicationGroup(
-    `${name}-cache`,
+function replicationGroup(s: AwsScope, args: ResolvedCacheArgs, w: GroupWiring): ReplicationGroup {
+  const replicationGroupId = naming.fit(`${s.prefix}-cache`, 40);
+  return new ReplicationGroup(
+    `${s.name}-cache`,
     {
       replicationGroupId,
-      description: `Loom cache and review-job queue (${prefix})`,
+      description: `Loom cache and review-job queue (${s.prefix})`,
       engine: CACHE_ENGINE,
       engineVersion: CACHE_ENGINE_VERSION,
-      nodeType,
+      nodeType: awsCacheNodeType(args.tier),
       numCacheClusters: args.nodes,
       automaticFailoverEnabled: args.highAvailability,
       multiAzEnabled: args.highAvailability,
       port: CACHE_PORT,
-      subnetGroupName: subnetGroup.name,
+      subnetGroupName: w.subnetGroupName,
       securityGroupIds: [args.network.tiers.cache],
       transitEncryptionEnabled: true,
       transitEncryptionMode: "required",
       atRestEncryptionEnabled: true,
-      kmsKeyId: key.arn,
-      authToken: tokenValue,
+      kmsKeyId: w.keyArn,
+      authToken: w.token,
       // A changed token is added next to the old one, so running clients keep working until they restart.
       authTokenUpdateStrategy: "ROTATE",
       snapshotRetentionLimit: args.snapshotRetentionDays,
@@ -129,19 +146,10 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
         ? { finalSnapshotIdentifier: `${replicationGroupId}-final` }
         : {}),
       logDeliveryConfigurations: [
-        { destination: slowLog.name, destinationType: "cloudwatch-logs", logFormat: "json", logType: "slow-log" },
+        { destination: w.slowLogName, destinationType: "cloudwatch-logs", logFormat: "json", logType: "slow-log" },
       ],
-      tags,
+      tags: s.tags(),
     },
-    childOptions(parent, args, true),
+    s.opts(true),
   );
-
-  return {
-    endpoint: group.primaryEndpointAddress,
-    port: pulumi.output(CACHE_PORT),
-    tls: true,
-    // Resolves only once the value is stored, so a consumer never starts against an empty secret.
-    authToken: { id: pulumi.all([secret.arn, version.id]).apply(([arn]) => arn) },
-    monitoring: { replicationGroupId: group.replicationGroupId },
-  };
 }

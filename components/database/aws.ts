@@ -20,11 +20,12 @@ import { Proxy as RdsProxy } from "@pulumi/aws/rds/proxy";
 import { ProxyDefaultTargetGroup } from "@pulumi/aws/rds/proxyDefaultTargetGroup";
 import { ProxyTarget } from "@pulumi/aws/rds/proxyTarget";
 import { SubnetGroup } from "@pulumi/aws/rds/subnetGroup";
+import type { Key } from "@pulumi/aws/kms/key";
 import * as pulumi from "@pulumi/pulumi";
-import { type AwsAccount, awsAccount, encryptedLogGroup, kmsKey, logsPrincipal } from "../lib/aws";
-import { childOptions, invalid, orInvalid, tagsFor } from "../lib/component";
-import { fit as fitName, prefix as namePrefix } from "../naming";
-import { regionOfZone } from "../network/subnets";
+import { type AwsAccount, type AwsScope, awsScope, encryptedLogGroup, scopedKey } from "../lib/aws";
+import { handleFor, invalid, orInvalid } from "../lib/component";
+import type { AwsNetworkPlacement } from "../network/aws";
+import { fit as fitName } from "../naming";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
 import {
   BACKUP_WINDOW,
@@ -42,44 +43,83 @@ import {
 export const MASTER_USERNAME = "loom_admin";
 export const POSTGRES_PORT = 5432;
 
+/** What AWS Observability reads: the instance ids and the allocated storage (the free-storage alarm's base). */
+export interface AwsDatabaseMonitoring {
+  cloud: "aws";
+  instanceId: pulumi.Output<string>;
+  allocatedStorageGiB: number;
+  /** Only with a read replica. */
+  replicaInstanceId?: pulumi.Output<string>;
+}
+
+/** What AWS Backups protects: the primary instance's ARN. */
+export interface AwsDatabaseBackupTargets {
+  cloud: "aws";
+  resourceArns: pulumi.Output<string[]>;
+}
+
+interface DbScope extends AwsScope {
+  args: ResolvedDatabaseArgs;
+  placement: AwsNetworkPlacement;
+  key: Key;
+}
+
 export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedDatabaseArgs): DatabaseOutputs {
   const nameProblem = databaseNameProblem(args.databaseName);
   if (nameProblem) invalid("databaseName", nameProblem);
   const family = orInvalid("engineVersion", () => parameterGroupFamily(args.engineVersion));
-  const zone = args.network.zones[0];
-  if (!zone) invalid("network", "has no zones");
-  // The network's zones are `${region}<letter>`; the region names the CloudWatch Logs principal in the key policy.
-  const region = regionOfZone(zone);
-  const prefix = namePrefix(args.context.project, args.context.environment);
-  const tags = (extra?: Record<string, string>) => tagsFor(args, "database", extra);
-  const opts = childOptions(parent, args);
-  const stateful = (extra: pulumi.CustomResourceOptions = {}) => childOptions(parent, args, true, extra);
-  const account = awsAccount(parent);
-
+  const placement = handleFor("network.placement", args.network.placement, "aws");
+  const scope = awsScope(parent, name, args, "database");
   // One key for everything that holds this database's data: storage, snapshots, the master secret, Performance
   // Insights and the exported logs. RDS and Secrets Manager use it through grants under the account's IAM
   // permissions; CloudWatch Logs needs the key-policy statement.
-  const key = kmsKey(parent, `${name}-db-key`, {
-    description: `${prefix} PostgreSQL: storage, snapshots, master secret, logs`,
-    alias: `${prefix}-db`,
-    region,
-    account,
-    servicePrincipals: [logsPrincipal(region)],
-    tags: tags(),
-    protect: args.protect ?? false,
+  const key = scopedKey(scope, `${name}-db-key`, {
+    description: `${scope.prefix} PostgreSQL: storage, snapshots, master secret, logs`,
+    alias: `${scope.prefix}-db`,
+    logs: true,
   });
+  const s: DbScope = { ...scope, args, placement, key };
+  const { primary, replica, identifier } = instances(s, family);
 
+  const secretArn = primary.masterUserSecrets.apply((secrets) => {
+    const arn = secrets[0]?.secretArn;
+    if (!arn) throw new Error(`${identifier}: RDS returned no master user secret (manageMasterUserPassword is on)`);
+    return arn;
+  });
+  const endpoint = args.connectionPooler ? rdsProxy(s, secretArn, primary) : primary.address;
+
+  return {
+    endpoint,
+    readerEndpoint: replica ? replica.address : primary.address,
+    port: pulumi.output(POSTGRES_PORT),
+    databaseName: pulumi.output(args.databaseName),
+    credentials: {
+      username: { id: secretArn, key: "username" },
+      password: { id: secretArn, key: "password" },
+    },
+    backupTargets: { cloud: "aws", resourceArns: primary.arn.apply((arn) => [arn]) },
+    monitoring: {
+      cloud: "aws",
+      instanceId: primary.identifier,
+      allocatedStorageGiB: args.storageGiB,
+      ...(replica ? { replicaInstanceId: replica.identifier } : {}),
+    },
+  };
+}
+
+/** What primary and replica share: placement, encryption, TLS, telemetry, upgrades. */
+function commonInstanceArgs(s: DbScope, family: string) {
+  const { args, name, prefix, key } = s;
   const subnetGroup = new SubnetGroup(
     `${name}-db`,
     {
       name: `${prefix}-db`,
       description: `${prefix} PostgreSQL: private data subnets (no route out of the VPC)`,
-      subnetIds: args.network.dataSubnetIds,
-      tags: tags(),
+      subnetIds: s.placement.dataSubnetIds,
+      tags: s.tags(),
     },
-    opts,
+    s.opts(),
   );
-
   // The family is part of the physical name, so a major upgrade creates the new group before the old one goes.
   const parameterGroup = new ParameterGroup(
     `${name}-db`,
@@ -88,28 +128,12 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       family,
       description: `${prefix} PostgreSQL: TLS only, slow-query and connection logging`,
       parameters: postgresParameters(args.slowQueryMs),
-      tags: tags(),
+      tags: s.tags(),
     },
-    opts,
+    s.opts(),
   );
-
-  const monitoringRole = args.performanceInsights
-    ? enhancedMonitoringRole(parent, name, prefix, account, tags())
-    : undefined;
-
-  // Created before the instance, so RDS finds them and does not create unencrypted ones with infinite retention.
-  const logGroups = (identifier: string, logicalName: string) =>
-    LOG_EXPORTS.map((log) =>
-      encryptedLogGroup(parent, `${logicalName}-${log}`, {
-        logGroupName: `/aws/rds/instance/${identifier}/${log}`,
-        retentionDays: args.logRetentionDays,
-        kmsKeyArn: key.arn,
-        tags: tags(),
-      }),
-    );
-
-  // What primary and replica share: placement, encryption, TLS, telemetry, upgrades.
-  const common = {
+  const monitoringRole = args.performanceInsights ? enhancedMonitoringRole(s) : undefined;
+  return {
     instanceClass: instanceClassFor(args.tier),
     storageType: "gp3",
     maxAllocatedStorage: args.maxStorageGiB,
@@ -141,7 +165,22 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     monitoringInterval: monitoringRole ? MONITORING_INTERVAL_SECONDS : 0,
     ...(monitoringRole ? { monitoringRoleArn: monitoringRole.arn } : {}),
   } satisfies Partial<InstanceArgs>;
+}
 
+/** The primary (and the read replica), each after its encrypted log groups. */
+function instances(s: DbScope, family: string): { primary: Instance; replica?: Instance; identifier: string } {
+  const { args, name, prefix } = s;
+  const common = commonInstanceArgs(s, family);
+  // Created before the instance, so RDS finds them and does not create unencrypted ones with infinite retention.
+  const logGroups = (identifier: string, logicalName: string) =>
+    LOG_EXPORTS.map((log) =>
+      encryptedLogGroup(s.parent, `${logicalName}-${log}`, {
+        logGroupName: `/aws/rds/instance/${identifier}/${log}`,
+        retentionDays: args.logRetentionDays,
+        kmsKeyArn: s.key.arn,
+        tags: s.tags(),
+      }),
+    );
   const identifier = `${prefix}-db`;
   const primary = new Instance(
     `${name}-db`,
@@ -155,68 +194,31 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       username: MASTER_USERNAME,
       // RDS generates the password, keeps it in Secrets Manager encrypted with our key, and rotates it.
       manageMasterUserPassword: true,
-      masterUserSecretKmsKeyId: key.arn,
+      masterUserSecretKmsKeyId: s.key.arn,
       multiAz: args.highAvailability,
       skipFinalSnapshot: false,
       finalSnapshotIdentifier: `${identifier}-final`,
-      tags: tags({ Name: identifier }),
+      tags: s.tags({ Name: identifier }),
     },
-    stateful({ dependsOn: logGroups(identifier, `${name}-db`) }),
+    s.opts(true, { dependsOn: logGroups(identifier, `${name}-db`) }),
   );
-
-  let replica: Instance | undefined;
-  if (args.readReplica) {
-    const replicaId = `${prefix}-db-replica`;
-    replica = new Instance(
-      `${name}-db-replica`,
-      {
-        ...common,
-        identifier: replicaId,
-        // Engine, version, storage size, database name and credentials come from the source.
-        replicateSourceDb: primary.identifier,
-        multiAz: false,
-        // RDS refuses a final snapshot of a replica; the primary's final snapshot and backups hold the data.
-        skipFinalSnapshot: true,
-        tags: tags({ Name: replicaId }),
-      },
-      stateful({ dependsOn: logGroups(replicaId, `${name}-db-replica`) }),
-    );
-  }
-
-  const secretArn = primary.masterUserSecrets.apply((secrets) => {
-    const arn = secrets[0]?.secretArn;
-    if (!arn) throw new Error(`${identifier}: RDS returned no master user secret (manageMasterUserPassword is on)`);
-    return arn;
-  });
-
-  let endpoint: pulumi.Output<string> = primary.address;
-  if (args.connectionPooler) {
-    endpoint = rdsProxy(parent, name, prefix, args, {
-      account,
-      region,
-      keyArn: key.arn,
-      secretArn,
-      primary,
-      tags: tags(),
-    });
-  }
-
-  return {
-    endpoint,
-    readerEndpoint: replica ? replica.address : primary.address,
-    port: pulumi.output(POSTGRES_PORT),
-    databaseName: pulumi.output(args.databaseName),
-    credentials: {
-      username: { id: secretArn, key: "username" },
-      password: { id: secretArn, key: "password" },
+  if (!args.readReplica) return { primary, identifier };
+  const replicaId = `${prefix}-db-replica`;
+  const replica = new Instance(
+    `${name}-db-replica`,
+    {
+      ...common,
+      identifier: replicaId,
+      // Engine, version, storage size, database name and credentials come from the source.
+      replicateSourceDb: primary.identifier,
+      multiAz: false,
+      // RDS refuses a final snapshot of a replica; the primary's final snapshot and backups hold the data.
+      skipFinalSnapshot: true,
+      tags: s.tags({ Name: replicaId }),
     },
-    backupTargets: primary.arn.apply((arn) => [arn]),
-    monitoring: {
-      instanceId: primary.identifier,
-      allocatedStorageGiB: pulumi.output(String(args.storageGiB)),
-      ...(replica ? { replicaInstanceId: replica.identifier } : {}),
-    },
-  };
+    s.opts(true, { dependsOn: logGroups(replicaId, `${name}-db-replica`) }),
+  );
+  return { primary, replica, identifier };
 }
 
 function assumeRole(account: AwsAccount, service: string): pulumi.Output<string> {
@@ -237,13 +239,9 @@ function assumeRole(account: AwsAccount, service: string): pulumi.Output<string>
 }
 
 /** The role RDS enhanced monitoring publishes OS metrics with (AWS's managed policy, nothing else). */
-function enhancedMonitoringRole(
-  parent: pulumi.Resource,
-  name: string,
-  prefix: string,
-  account: AwsAccount,
-  tags: Record<string, string>,
-): Role {
+function enhancedMonitoringRole(s: AwsScope): Role {
+  const { parent, name, prefix, account } = s;
+  const tags = s.tags();
   const role = new Role(
     `${name}-db-monitoring`,
     {
@@ -265,26 +263,9 @@ function enhancedMonitoringRole(
   return role;
 }
 
-interface ProxyWiring {
-  account: AwsAccount;
-  region: string;
-  keyArn: pulumi.Output<string>;
-  secretArn: pulumi.Output<string>;
-  primary: Instance;
-  tags: Record<string, string>;
-}
-
-/**
- * RDS Proxy as the connection pooler: TLS required from clients, SCRAM client auth, and the proxy logs in to the
- * database with the RDS-managed master secret (read through its own least-privilege role). Returns its endpoint.
- */
-function rdsProxy(
-  parent: pulumi.Resource,
-  name: string,
-  prefix: string,
-  args: ResolvedDatabaseArgs,
-  w: ProxyWiring,
-): pulumi.Output<string> {
+function rdsProxy(s: DbScope, secretArn: pulumi.Output<string>, primary: Instance): pulumi.Output<string> {
+  const { parent, name, prefix, args } = s;
+  const w = { account: s.account, region: s.region, keyArn: s.key.arn, secretArn, primary, tags: s.tags() };
   const role = new Role(
     `${name}-db-proxy`,
     {
@@ -325,7 +306,7 @@ function rdsProxy(
       requireTls: true,
       debugLogging: false,
       roleArn: role.arn,
-      vpcSubnetIds: args.network.dataSubnetIds,
+      vpcSubnetIds: s.placement.dataSubnetIds,
       vpcSecurityGroupIds: [args.network.tiers.database],
       auths: [
         {

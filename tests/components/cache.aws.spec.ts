@@ -4,7 +4,8 @@ import { CACHE_ENGINE, CACHE_ENGINE_VERSION, MAINTENANCE_WINDOW, SNAPSHOT_WINDOW
 import { AWS_CACHE_NODE_TYPES, awsCacheNodeType } from "../../components/cache/node-types";
 import type { Tier } from "../../components/profiles";
 import { type ProgramRun, redact } from "../../scripts/lib/mock-engine";
-import { context, fakeNetwork, one, runComponents } from "../harness/program";
+import { context, one, runComponents } from "../harness/program";
+import { fakeAwsNetwork, staticAwsPlatform, withPlatform } from "./aws-fixtures";
 
 const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
 const KEY = "aws:kms/key:Key";
@@ -15,12 +16,12 @@ const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup";
 const CACHE_KEY_ARN = /^arn:aws:kms:eu-west-1:111122223333:key\/loom-cache$/;
 
-const dev = (): CacheArgs => ({ cloud: "aws", context: context("dev"), network: fakeNetwork() });
+const dev = (): CacheArgs => ({ platform: staticAwsPlatform(), context: context("dev"), network: fakeAwsNetwork() });
 const prod = (): CacheArgs => ({
-  cloud: "aws",
+  platform: staticAwsPlatform(),
   context: context("prod"),
   protect: true,
-  network: fakeNetwork(),
+  network: fakeAwsNetwork(),
   tier: "medium",
   nodes: 2,
   highAvailability: true,
@@ -30,7 +31,7 @@ const prod = (): CacheArgs => ({
 
 async function build(args: CacheArgs): Promise<ProgramRun> {
   return runComponents(() => {
-    const cache = new Cache("loom", args);
+    const cache = new Cache("loom", withPlatform(args));
     return {
       endpoint: cache.endpoint,
       port: cache.port,
@@ -182,7 +183,7 @@ describe("Cache on aws", () => {
       port: 6379,
       tls: true,
       authTokenId: "arn:aws:secretsmanager:eu-west-1:111122223333:secret/loom-cache-auth-token",
-      monitoring: { replicationGroupId: "loom-dev-cache" },
+      monitoring: { cloud: "aws", replicationGroupId: "loom-dev-cache" },
     });
   });
 });

@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import { Database, type DatabaseArgs } from "../../components/database";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
-import { context, fakeNetwork, ofType, one, runComponents } from "../harness/program";
+import { context, ofType, one, runComponents } from "../harness/program";
+import { fakeAwsNetwork, staticAwsPlatform, withPlatform } from "./aws-fixtures";
 
 const INSTANCE = "aws:rds/instance:Instance";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
@@ -13,10 +14,10 @@ const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-
 function argsFor(env: "dev" | "staging" | "prod"): DatabaseArgs {
   const p = PROFILES[env];
   return {
-    cloud: "aws",
+    platform: staticAwsPlatform(),
     context: context(env),
     protect: p.deletionProtection,
-    network: fakeNetwork(),
+    network: fakeAwsNetwork(),
     ...p.database,
     backupRetentionDays: p.backupRetentionDays,
     deletionProtection: p.deletionProtection,
@@ -26,7 +27,7 @@ function argsFor(env: "dev" | "staging" | "prod"): DatabaseArgs {
 
 async function build(args: DatabaseArgs): Promise<ProgramRun> {
   return runComponents(() => {
-    const db = new Database("loom", args);
+    const db = new Database("loom", withPlatform(args));
     return {
       endpoint: db.endpoint,
       readerEndpoint: db.readerEndpoint,
@@ -283,15 +284,16 @@ describe("Database on AWS", () => {
       {
         port: 5432,
         databaseName: "loom",
-        backupTargets: ["arn:aws:rds:eu-west-1:111122223333:db:loom-prod-db"],
+        backupTargets: { cloud: "aws", resourceArns: ["arn:aws:rds:eu-west-1:111122223333:db:loom-prod-db"] },
         monitoring: {
+          cloud: "aws",
           instanceId: "loom-prod-db",
-          allocatedStorageGiB: "100",
+          allocatedStorageGiB: 100,
           replicaInstanceId: "loom-prod-db-replica",
         },
       },
     );
-    assert.deepEqual(dev.outputs.monitoring, { instanceId: "loom-dev-db", allocatedStorageGiB: "20" });
+    assert.deepEqual(dev.outputs.monitoring, { cloud: "aws", instanceId: "loom-dev-db", allocatedStorageGiB: 20 });
   });
 
   describe("invalid args", () => {
