@@ -3,13 +3,15 @@
  * continuous backup (point-in-time restore) for RDS when the retention allows it, and a selection of the database
  * instances under a role that holds only AWS's managed backup/restore policies.
  *
+ * Disaster recovery (`disasterRecovery`): a second vault with its own key in `loom:aws.drRegion` (created through
+ * the Platform's DR-region provider) and a copy action on the daily rule, so every recovery point is also kept,
+ * for the same retention, in another region.
+ *
  * What the vault key covers: recovery points of fully AWS Backup-managed resource types. RDS snapshots taken by
- * the plan stay encrypted with the database's own key (components/database/aws.ts), which is protected too.
+ * the plan stay encrypted with the database's own key (components/database/aws.ts), which is protected too; their
+ * cross-region copies are encrypted with the DR vault's key.
  *
- * Not yet: the cross-region copy for disaster recovery (a `copyActions` entry to a vault in a second region,
- * prod's `disasterRecovery` profile switch) is a later issue; vault lock likewise.
- *
- * Logical names are identity: renaming the vault's would replace it (and it refuses deletion while it holds
+ * Logical names are identity: renaming a vault's would replace it (and it refuses deletion while it holds
  * recovery points) — a rename needs `aliases`.
  */
 import { Plan } from "@pulumi/aws/backup/plan";
@@ -17,10 +19,11 @@ import { Selection } from "@pulumi/aws/backup/selection";
 import { Vault } from "@pulumi/aws/backup/vault";
 import { Role } from "@pulumi/aws/iam/role";
 import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
+import type { Provider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
-import { awsAccount, kmsKey } from "../lib/aws";
-import { childOptions, tagsFor } from "../lib/component";
-import { fit as fitName, prefix as namePrefix } from "../naming";
+import { type AwsScope, awsScope, kmsKey } from "../lib/aws";
+import { handleFor, invalid } from "../lib/component";
+import { fit as fitName } from "../naming";
 import type { BackupsOutputs, ResolvedBackupsArgs } from ".";
 
 /** Minutes AWS Backup may wait to start a job, and to finish it, before it counts as failed. */
@@ -35,61 +38,103 @@ export const BACKUP_MANAGED_POLICIES = [
   "service-role/AWSBackupServiceRolePolicyForRestores",
 ] as const;
 
+/** The AWS Backup schedule expression of a daily run at `hourUtc` (0–23). */
+export function dailySchedule(hourUtc: number): string {
+  return `cron(0 ${hourUtc} * * ? *)`;
+}
+
 export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedBackupsArgs): BackupsOutputs {
+  const targets = handleFor("targets", args.targets, "aws");
   if (!args.enabled) {
     // Only the database's own automated backups (retention and PITR set by Database) exist.
-    return { vaultName: pulumi.output(""), retentionDays: pulumi.output(0) };
+    return { store: pulumi.output(""), drStore: pulumi.output(""), retentionDays: pulumi.output(0) };
   }
-  const prefix = namePrefix(args.context.project, args.context.environment);
-  const tags = tagsFor(args, "backups");
-  const opts = childOptions(parent, args);
-  const account = awsAccount(parent);
+  const s = awsScope(parent, name, args, "backups");
+  const drProvider = s.platform.drProvider;
+  if (args.disasterRecovery && !drProvider) {
+    invalid("platform", "has no disaster-recovery provider: construct the Platform with disasterRecovery: true");
+  }
+  const vault = backupVault(s, `${name}-backup`, { alias: `${s.prefix}-backup`, vaultName: `${s.prefix}-vault` });
+  const drVault =
+    args.disasterRecovery && drProvider
+      ? backupVault(
+          s,
+          `${name}-backup-dr`,
+          { alias: `${s.prefix}-backup-dr`, vaultName: `${s.prefix}-vault-dr` },
+          { provider: drProvider, region: s.platform.target.drRegion },
+        )
+      : undefined;
+  const plan = dailyPlan(s, args, vault, drVault);
+  selection(s, plan, targets.resourceArns);
+  return {
+    store: vault.name,
+    drStore: drVault ? drVault.name : pulumi.output(""),
+    retentionDays: pulumi.output(args.retentionDays),
+  };
+}
 
-  const key = kmsKey(parent, `${name}-backup-key`, {
-    description: `${prefix} AWS Backup vault`,
-    alias: `${prefix}-backup`,
-    account,
-    tags,
-    protect: args.protect ?? false,
+/** A vault encrypted with its own key; both stateful. `dr` puts them in the disaster-recovery region. */
+function backupVault(
+  s: AwsScope,
+  logical: string,
+  names: { alias: string; vaultName: string },
+  dr?: { provider: Provider; region: string },
+): Vault {
+  const provider = dr ? { provider: dr.provider } : {};
+  const key = kmsKey(s.parent, `${logical}-key`, {
+    description: dr ? `${s.prefix} AWS Backup disaster-recovery vault (${dr.region})` : `${s.prefix} AWS Backup vault`,
+    alias: names.alias,
+    account: s.account,
+    tags: s.tags(),
+    protect: s.protect,
+    ...provider,
   });
-
-  const vault = new Vault(
-    `${name}-backup-vault`,
+  return new Vault(
+    `${logical}-vault`,
     {
-      name: fitName(`${prefix}-vault`, 50),
+      name: fitName(names.vaultName, 50),
       kmsKeyArn: key.arn,
       // Never delete recovery points with the vault: a vault that holds any refuses deletion.
       forceDestroy: false,
-      tags,
+      tags: s.tags(),
     },
-    childOptions(parent, args, true),
+    s.opts(true, provider),
   );
+}
 
+function dailyPlan(s: AwsScope, args: ResolvedBackupsArgs, vault: Vault, drVault?: Vault): Plan {
   // With continuous backup AWS Backup takes over the instance's automated-backup retention and sets it to this
   // rule's; index.ts passes the same number to Database, so the two never fight over it.
   const continuous = args.retentionDays <= MAX_CONTINUOUS_BACKUP_DAYS;
-  const plan = new Plan(
-    `${name}-backup-plan`,
+  const tags = s.tags();
+  return new Plan(
+    `${s.name}-backup-plan`,
     {
-      name: fitName(`${prefix}-daily`, 50),
+      name: fitName(`${s.prefix}-daily`, 50),
       rules: [
         {
           ruleName: "daily",
           targetVaultName: vault.name,
-          schedule: args.schedule,
+          schedule: dailySchedule(args.dailyHourUtc),
           startWindow: START_WINDOW_MINUTES,
           completionWindow: COMPLETION_WINDOW_MINUTES,
           enableContinuousBackup: continuous,
           lifecycle: { deleteAfter: args.retentionDays },
           recoveryPointTags: tags,
-          // Cross-region copy (copyActions) for DR: a later issue.
+          ...(drVault
+            ? { copyActions: [{ destinationVaultArn: drVault.arn, lifecycle: { deleteAfter: args.retentionDays } }] }
+            : {}),
         },
       ],
       tags,
     },
-    opts,
+    s.opts(),
   );
+}
 
+/** The database instances, under a role with only AWS's managed backup and restore policies. */
+function selection(s: AwsScope, plan: Plan, resources: pulumi.Output<string[]>): void {
+  const { name, prefix } = s;
   const role = new Role(
     `${name}-backup`,
     {
@@ -99,30 +144,22 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
       }),
-      tags,
+      tags: s.tags(),
     },
-    opts,
+    s.opts(),
   );
   const attachments = BACKUP_MANAGED_POLICIES.map(
     (policy) =>
       new RolePolicyAttachment(
         `${name}-backup-${policy.split("For").pop()?.toLowerCase()}`,
-        { role: role.name, policyArn: pulumi.interpolate`arn:${account.partition}:iam::aws:policy/${policy}` },
-        opts,
+        { role: role.name, policyArn: pulumi.interpolate`arn:${s.account.partition}:iam::aws:policy/${policy}` },
+        s.opts(),
       ),
   );
-
   new Selection(
     `${name}-backup-selection`,
-    {
-      name: fitName(`${prefix}-database`, 50),
-      planId: plan.id,
-      iamRoleArn: role.arn,
-      resources: args.targets,
-    },
+    { name: fitName(`${prefix}-database`, 50), planId: plan.id, iamRoleArn: role.arn, resources },
     // The role must hold its policies before AWS Backup validates the selection.
-    { ...opts, dependsOn: attachments },
+    s.opts(false, { dependsOn: attachments }),
   );
-
-  return { vaultName: vault.name, retentionDays: pulumi.output(args.retentionDays) };
 }

@@ -1,30 +1,50 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { Backups, type BackupsArgs } from "../../components/backups";
+import { dailySchedule } from "../../components/backups/aws";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { context, ofType, one, runComponents } from "../harness/program";
+import { staticAwsPlatform, withPlatform } from "./aws-fixtures";
 
 const DB_ARN = "arn:aws:rds:eu-west-1:111122223333:db:loom-prod-db";
 const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/loom-backup-key";
+/**
+ * The mock engine's ARNs of the DR vault and key. The mock computes every ARN in the stack's region (it does not
+ * follow explicit providers), so the region in these is eu-west-1; where the vault really lives is proven by its
+ * provider (`loom-dr`, region eu-central-1) below.
+ */
+const DR_VAULT_ARN = "arn:aws:backup:eu-west-1:111122223333:vault/loom-backup-dr-vault";
+const DR_KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/loom-backup-dr-key";
 
 /** Args as index.ts builds them from an environment's profile. */
 function argsFor(env: "dev" | "staging" | "prod"): BackupsArgs {
   const p = PROFILES[env];
   return {
-    cloud: "aws",
+    platform: staticAwsPlatform(),
     context: context(env),
     protect: p.deletionProtection,
     enabled: p.backups,
-    targets: pulumi.output([DB_ARN.replace("prod", env)]),
+    disasterRecovery: p.backups && p.disasterRecovery,
+    targets: { cloud: "aws", resourceArns: pulumi.output([DB_ARN.replace("prod", env)]) },
     retentionDays: p.backupRetentionDays,
   };
 }
 
-async function build(args: BackupsArgs): Promise<ProgramRun> {
-  return runComponents(() => {
-    const b = new Backups("loom", args);
-    return { vaultName: b.vaultName, retentionDays: b.retentionDays };
+/** Each resource's explicit provider URN by `<type>::<name>`, recorded as the program registers it. */
+type Providers = Map<string, string | undefined>;
+
+async function build(args: BackupsArgs, providers: Providers = new Map()): Promise<ProgramRun> {
+  return runComponents(async () => {
+    pulumi.runtime.registerStackTransformation((a) => {
+      const provider = a.opts.provider as pulumi.ProviderResource | undefined;
+      const key = `${a.type}::${a.name}`;
+      providers.set(key, undefined);
+      if (provider) provider.urn.apply((urn) => providers.set(key, urn));
+      return undefined;
+    });
+    const b = new Backups("loom", withPlatform(args, { disasterRecovery: args.disasterRecovery }));
+    return { store: b.store, drStore: b.drStore, retentionDays: b.retentionDays };
   });
 }
 
@@ -37,11 +57,12 @@ describe("Backups on AWS", () => {
   let staging: ProgramRun;
   let prod: ProgramRun;
   let longRetention: ProgramRun;
+  const prodProviders: Providers = new Map();
   before(async () => {
     dev = await build(argsFor("dev"));
     staging = await build(argsFor("staging"));
-    prod = await build(argsFor("prod"));
-    longRetention = await build({ ...argsFor("prod"), retentionDays: 90, schedule: "cron(30 4 * * ? *)" });
+    prod = await build(argsFor("prod"), prodProviders);
+    longRetention = await build({ ...argsFor("prod"), retentionDays: 90, dailyHourUtc: 4, disasterRecovery: false });
   });
 
   it("creates nothing when disabled (dev) and says so in its outputs", () => {
@@ -49,11 +70,11 @@ describe("Backups on AWS", () => {
       dev.resources.filter((r) => r.custom).map((r) => r.type),
       [],
     );
-    assert.deepEqual(dev.outputs, { vaultName: "", retentionDays: 0 });
+    assert.deepEqual(dev.outputs, { store: "", drStore: "", retentionDays: 0 });
   });
 
   it("encrypts the vault with its own rotated key, never force-destroys it, and protects both in prod", () => {
-    const vault = one(prod, "aws:backup/vault:Vault");
+    const vault = one(prod, "aws:backup/vault:Vault", "loom-backup-vault");
     assert.deepEqual(inputs(vault), {
       name: "loom-prod-vault",
       kmsKeyArn: KEY_ARN,
@@ -79,17 +100,20 @@ describe("Backups on AWS", () => {
       enableContinuousBackup: true,
       lifecycle: { deleteAfter: 14 },
       recoveryPointTags: tags,
+      copyActions: [{ destinationVaultArn: DR_VAULT_ARN, lifecycle: { deleteAfter: 14 } }],
     });
     assert.equal(rule(staging).lifecycle.deleteAfter, 7);
+    assert.equal("copyActions" in rule(staging), false);
     assert.equal(rule(staging).enableContinuousBackup, true);
     assert.equal(prod.outputs.retentionDays, 14);
-    assert.equal(prod.outputs.vaultName, "loom-prod-vault");
+    assert.equal(prod.outputs.store, "loom-prod-vault");
+    assert.equal(staging.outputs.drStore, "");
   });
 
   it("drops continuous backup beyond AWS Backup's 35-day limit and keeps snapshots for the full retention", () => {
     assert.equal(rule(longRetention).enableContinuousBackup, false);
     assert.deepEqual(rule(longRetention).lifecycle, { deleteAfter: 90 });
-    assert.equal(rule(longRetention).schedule, "cron(30 4 * * ? *)");
+    assert.equal(rule(longRetention).schedule, "cron(0 4 * * ? *)");
   });
 
   it("tags recovery points like every resource", () => {
@@ -128,6 +152,83 @@ describe("Backups on AWS", () => {
       ],
     );
     assert.equal(ofType(prod, "aws:iam/rolePolicy:RolePolicy").length, 0);
+  });
+
+  describe("disaster recovery (prod)", () => {
+    it("keeps a second vault with its own rotated key in the DR region, both protected and tagged", () => {
+      const provider = one(prod, "pulumi:providers:aws", "loom-dr");
+      assert.equal(inputs(provider).region, "eu-central-1");
+      const drVault = one(prod, "aws:backup/vault:Vault", "loom-backup-dr-vault");
+      const tags = inputs(one(prod, "aws:backup/vault:Vault", "loom-backup-vault")).tags;
+      assert.deepEqual(inputs(drVault), {
+        name: "loom-prod-vault-dr",
+        kmsKeyArn: DR_KEY_ARN,
+        forceDestroy: false,
+        tags,
+      });
+      assert.equal(drVault.protect, true);
+      const key = one(prod, "aws:kms/key:Key", "loom-backup-dr-key");
+      assert.equal(key.protect, true);
+      assert.deepEqual(
+        {
+          rotation: inputs(key).enableKeyRotation,
+          period: inputs(key).rotationPeriodInDays,
+          window: inputs(key).deletionWindowInDays,
+          tags: inputs(key).tags,
+        },
+        { rotation: true, period: 365, window: 30, tags },
+      );
+      assert.deepEqual(JSON.parse(inputs(key).policy).Statement, [
+        {
+          Sid: "AccountAdministers",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::111122223333:root" },
+          Action: "kms:*",
+          Resource: "*",
+        },
+      ]);
+      assert.equal(inputs(one(prod, "aws:kms/alias:Alias", "loom-backup-dr-key")).name, "alias/loom-prod-backup-dr");
+      assert.equal(prod.outputs.drStore, "loom-prod-vault-dr");
+    });
+
+    it("creates the DR vault, key and alias through the DR-region provider, everything else through the default", () => {
+      const drUrn = one(prod, "pulumi:providers:aws", "loom-dr").urn;
+      const viaDr = [...prodProviders].filter(([, urn]) => urn === drUrn).map(([n]) => n).sort();
+      assert.deepEqual(viaDr, [
+        "aws:backup/vault:Vault::loom-backup-dr-vault",
+        "aws:kms/alias:Alias::loom-backup-dr-key",
+        "aws:kms/key:Key::loom-backup-dr-key",
+      ]);
+      assert.equal(prodProviders.has("aws:backup/vault:Vault::loom-backup-vault"), true);
+      assert.equal(prodProviders.get("aws:backup/vault:Vault::loom-backup-vault"), undefined);
+      assert.equal(prodProviders.get("aws:backup/plan:Plan::loom-backup-plan"), undefined);
+    });
+
+    it("copies with the vault's retention; no DR resources without disasterRecovery", () => {
+      assert.deepEqual(rule(prod).copyActions, [{ destinationVaultArn: DR_VAULT_ARN, lifecycle: { deleteAfter: 14 } }]);
+      for (const run of [staging, longRetention]) {
+        assert.equal(ofType(run, "pulumi:providers:aws").length, 0);
+        assert.deepEqual(ofType(run, "aws:backup/vault:Vault").map((v) => v.name), ["loom-backup-vault"]);
+      }
+    });
+
+    it("fails naming the platform when it has no DR provider", async () => {
+      await assert.rejects(
+        runComponents(() => new Backups("loom", { ...withPlatform(argsFor("prod")), disasterRecovery: true })),
+        { propertyPath: "platform", reason: "has no disaster-recovery provider: construct the Platform with disasterRecovery: true" },
+      );
+    });
+  });
+
+  it("renders the daily hour as AWS Backup cron and rejects an hour outside 0–23", () => {
+    assert.equal(dailySchedule(0), "cron(0 0 * * ? *)");
+    assert.equal(dailySchedule(23), "cron(0 23 * * ? *)");
+    for (const dailyHourUtc of [-1, 24, 2.5]) {
+      assert.throws(() => Backups.resolve({ ...argsFor("prod"), dailyHourUtc }), {
+        propertyPath: "dailyHourUtc",
+        reason: `must be a whole hour 0 to 23, got ${dailyHourUtc}`,
+      });
+    }
   });
 
   it("Backups.resolve rejects a retention below one day or not whole", () => {
