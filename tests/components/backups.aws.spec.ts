@@ -9,13 +9,9 @@ import { staticAwsPlatform, withPlatform } from "./aws-fixtures";
 
 const DB_ARN = "arn:aws:rds:eu-west-1:111122223333:db:loom-prod-db";
 const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/loom-backup-key";
-/**
- * The mock engine's ARNs of the DR vault and key. The mock computes every ARN in the stack's region (it does not
- * follow explicit providers), so the region in these is eu-west-1; where the vault really lives is proven by its
- * provider (`loom-dr`, region eu-central-1) below.
- */
-const DR_VAULT_ARN = "arn:aws:backup:eu-west-1:111122223333:vault/loom-backup-dr-vault";
-const DR_KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/loom-backup-dr-key";
+/** The DR vault and its key live in the target's drRegion (the mock engine follows the explicit provider's region). */
+const DR_VAULT_ARN = "arn:aws:backup:eu-central-1:111122223333:vault/loom-backup-dr-vault";
+const DR_KEY_ARN = "arn:aws:kms:eu-central-1:111122223333:key/loom-backup-dr-key";
 
 /** Args as index.ts builds them from an environment's profile. */
 function argsFor(env: "dev" | "staging" | "prod"): BackupsArgs {
