@@ -4,21 +4,17 @@
  * subscription, and one CloudWatch alarm per alert-catalog entry (per service for tasks-below-desired), each sending
  * ALARM and OK notifications to the topic. The alarm and dashboard definitions are pure data from cloudwatch.ts.
  *
- * Targets it reads (Outputs of the other AWS components):
- * - app: loadBalancerArnSuffix, clusterName, webServiceName, workerServiceName
- * - database: instanceId, allocatedStorageGiB
- * - cache: replicationGroupId
+ * Targets are the typed AWS handles of the other components (AwsAppMonitoring, AwsDatabaseMonitoring,
+ * AwsCacheMonitoring): a missing identifier is a type error, and a handle of another cloud fails by name.
  */
 import { Dashboard } from "@pulumi/aws/cloudwatch/dashboard";
 import { MetricAlarm, type MetricAlarmArgs } from "@pulumi/aws/cloudwatch/metricAlarm";
-import { getRegionOutput } from "@pulumi/aws/getRegion";
 import { Topic } from "@pulumi/aws/sns/topic";
 import { TopicPolicy } from "@pulumi/aws/sns/topicPolicy";
 import { TopicSubscription } from "@pulumi/aws/sns/topicSubscription";
 import * as pulumi from "@pulumi/pulumi";
-import { awsAccount, kmsKey } from "../lib/aws";
-import { childOptions, invalid, tagsFor } from "../lib/component";
-import { prefix as namePrefix } from "../naming";
+import { type AwsScope, awsScope, scopedKey } from "../lib/aws";
+import { handleFor, invalid } from "../lib/component";
 import {
   type AlarmSpec,
   type AlarmThreshold,
@@ -36,25 +32,18 @@ export const ALERT_KEY_PRINCIPALS = ["cloudwatch.amazonaws.com", "sns.amazonaws.
 
 type Targets = ResolvedObservabilityArgs["targets"];
 
-/** A monitoring identifier another component must provide; a clear error when it does not. */
-function target(targets: Targets, group: keyof Targets, key: string): pulumi.Input<string> {
-  const value = targets[group][key];
-  if (value === undefined) {
-    const have = Object.keys(targets[group]);
-    invalid(`targets.${group}.${key}`, `is required on aws (got: ${have.length > 0 ? have.join(", ") : "none"})`);
-  }
-  return value;
-}
-
-function monitoringIds(targets: Targets): AwsMonitoringIds<pulumi.Input<string>> {
-  const replicationGroupId = target(targets, "cache", "replicationGroupId");
+/** The identifiers the alarms and the dashboard need, read from the typed AWS handles. */
+export function monitoringIds(targets: Targets): AwsMonitoringIds<pulumi.Input<string>> {
+  const app = handleFor("targets.app", targets.app, "aws");
+  const database = handleFor("targets.database", targets.database, "aws");
+  const cache = handleFor("targets.cache", targets.cache, "aws");
   return {
-    loadBalancer: target(targets, "app", "loadBalancerArnSuffix"),
-    clusterName: target(targets, "app", "clusterName"),
-    webServiceName: target(targets, "app", "webServiceName"),
-    workerServiceName: target(targets, "app", "workerServiceName"),
-    dbInstanceId: target(targets, "database", "instanceId"),
-    cacheClusterId: pulumi.output(replicationGroupId).apply(cacheClusterIdOf),
+    loadBalancer: app.loadBalancerArnSuffix,
+    clusterName: app.clusterName,
+    webServiceName: app.webServiceName,
+    workerServiceName: app.workerServiceName,
+    dbInstanceId: database.instanceId,
+    cacheClusterId: pulumi.output(cache.replicationGroupId).apply(cacheClusterIdOf),
   };
 }
 
@@ -63,89 +52,45 @@ export function create(
   name: string,
   args: ResolvedObservabilityArgs,
 ): ObservabilityOutputs {
-  const prefix = namePrefix(args.context.project, args.context.environment);
-  const environment = args.context.environment;
+  const s = awsScope(parent, name, args, "observability");
   const ids = monitoringIds(args.targets);
-  const allocatedStorageGiB = target(args.targets, "database", "allocatedStorageGiB");
-  const region = getRegionOutput({}, { parent }).region;
-  const tags = tagsFor(args, "observability");
+  const allocatedStorageGiB = handleFor("targets.database", args.targets.database, "aws").allocatedStorageGiB;
+  const environment = args.context.environment;
 
   let alarms: MetricAlarm[] = [];
   let alarmTargets: pulumi.Output<string[]> = pulumi.output([]);
   if (args.alerting) {
     if (!args.alertEmail) invalid("alertEmail", "is required when alerting is on");
     // The thresholds were checked by Observability.resolve (thresholdProblems), naming the key.
-    const specs = renderAlarms({ prefix, environment, ids, thresholds: args.thresholds });
-
-    const account = awsAccount(parent);
-    const key = kmsKey(parent, `${name}-alerts-key`, {
-      description: `Encrypts the ${prefix} alert topic (CloudWatch alarms publish, SNS stores)`,
-      alias: `${prefix}-alerts`,
-      account,
-      servicePrincipals: ALERT_KEY_PRINCIPALS,
-      tags,
-      protect: args.protect,
-    });
-
-    const topic = new Topic(
-      `${name}-alerts`,
-      {
-        name: `${prefix}-alerts`,
-        displayName: `${prefix} alerts`,
-        kmsMasterKeyId: key.arn,
-        // SHA256 message signatures (version 1 is SHA1).
-        signatureVersion: 2,
-        tags,
-      },
-      childOptions(parent, args),
-    );
-
-    const policy = new TopicPolicy(
-      `${name}-alerts-policy`,
-      {
-        arn: topic.arn,
-        policy: pulumi
-          .all([topic.arn, account.accountId, account.partition, region])
-          .apply(([topicArn, accountId, partition, r]) =>
-            JSON.stringify(alertTopicPolicy({ topicArn, accountId, partition, region: r, prefix })),
-          ),
-      },
-      childOptions(parent, args),
-    );
-
-    new TopicSubscription(
-      `${name}-alerts-email`,
-      { topic: topic.arn, protocol: "email", endpoint: args.alertEmail },
-      childOptions(parent, args),
-    );
-
+    const specs = renderAlarms({ prefix: s.prefix, environment, ids, thresholds: args.thresholds });
+    const topic = alertTopic(s, args.alertEmail);
     alarms = specs.map(
       (spec) =>
         new MetricAlarm(
           `${name}-${spec.key}`,
-          alarmArgs(spec, topic.arn, thresholdOf(spec.threshold, allocatedStorageGiB), {
-            ...tags,
+          alarmArgs(spec, topic.topic.arn, thresholdOf(spec.threshold, allocatedStorageGiB), {
+            ...s.tags(),
             alert: spec.alert.id,
             severity: spec.alert.severity,
           }),
           // The topic policy first: an alarm that fires at creation must be allowed to publish.
-          childOptions(parent, args, false, { dependsOn: [policy] }),
+          s.opts(false, { dependsOn: [topic.policy] }),
         ),
     );
-    alarmTargets = topic.arn.apply((arn) => [arn]);
+    alarmTargets = topic.topic.arn.apply((arn) => [arn]);
   }
 
   const dashboard = new Dashboard(
     `${name}-dashboard`,
     {
-      dashboardName: prefix,
+      dashboardName: s.prefix,
       dashboardBody: pulumi
-        .output({ region, ids, alarmArns: alarms.map((a) => a.arn) })
-        .apply(({ region: r, ids: plain, alarmArns }) =>
-          JSON.stringify(dashboardBody({ region: r, environment, ids: plain, alarmArns })),
+        .output({ ids, alarmArns: alarms.map((a) => a.arn) })
+        .apply(({ ids: plain, alarmArns }) =>
+          JSON.stringify(dashboardBody({ region: s.region, environment, ids: plain, alarmArns })),
         ),
     },
-    childOptions(parent, args),
+    s.opts(),
   );
 
   return {
@@ -153,6 +98,42 @@ export function create(
     alertNames: pulumi.all(alarms.map((a) => a.name)),
     dashboard: dashboard.dashboardName,
   };
+}
+
+/** The KMS-encrypted alert topic, its publish policy and the e-mail subscription. */
+function alertTopic(s: AwsScope, alertEmail: string): { topic: Topic; policy: TopicPolicy } {
+  const { name, prefix, account, region } = s;
+  const key = scopedKey(s, `${name}-alerts-key`, {
+    description: `Encrypts the ${prefix} alert topic (CloudWatch alarms publish, SNS stores)`,
+    alias: `${prefix}-alerts`,
+    servicePrincipals: ALERT_KEY_PRINCIPALS,
+  });
+  const topic = new Topic(
+    `${name}-alerts`,
+    {
+      name: `${prefix}-alerts`,
+      displayName: `${prefix} alerts`,
+      kmsMasterKeyId: key.arn,
+      // SHA256 message signatures (version 1 is SHA1).
+      signatureVersion: 2,
+      tags: s.tags(),
+    },
+    s.opts(),
+  );
+  const policy = new TopicPolicy(
+    `${name}-alerts-policy`,
+    {
+      arn: topic.arn,
+      policy: pulumi
+        .all([topic.arn, account.accountId, account.partition])
+        .apply(([topicArn, accountId, partition]) =>
+          JSON.stringify(alertTopicPolicy({ topicArn, accountId, partition, region, prefix })),
+        ),
+    },
+    s.opts(),
+  );
+  new TopicSubscription(`${name}-alerts-email`, { topic: topic.arn, protocol: "email", endpoint: alertEmail }, s.opts());
+  return { topic, policy };
 }
 
 /** The MetricAlarm args for a spec: notifications on ALARM and OK to `topicArn`. */
@@ -181,11 +162,9 @@ function alarmArgs(
   };
 }
 
-function thresholdOf(threshold: AlarmThreshold, allocatedStorageGiB: pulumi.Input<string>): pulumi.Input<number> {
+function thresholdOf(threshold: AlarmThreshold, allocatedStorageGiB: number): number {
   if ("value" in threshold) return threshold.value;
-  return pulumi
-    .output(allocatedStorageGiB)
-    .apply((gib) => storageThresholdBytes(Number(gib), threshold.percentOfAllocatedStorage));
+  return storageThresholdBytes(allocatedStorageGiB, threshold.percentOfAllocatedStorage);
 }
 
 export interface AlertTopicPolicyArgs {

@@ -11,7 +11,6 @@
  * Every alarm evaluates one-minute periods and fires when every one of the alert's `forMinutes` periods breaches
  * (evaluationPeriods = datapointsToAlarm = forMinutes): "the condition holds for forMinutes".
  */
-import { METRICS_NAMESPACE, QUEUE_DEPTH_METRIC } from "../lib/metrics";
 import {
   ALERT_CATALOG,
   type AlertDefinition,
@@ -20,46 +19,31 @@ import {
   type ThresholdProblem,
   thresholdProblems,
 } from "./alerts";
+import {
+  type AwsMonitoringIds,
+  alb,
+  BYTES_PER_GIB,
+  containerInsights,
+  type MetricRef,
+  PERIOD_SECONDS,
+  queueDepthMetric,
+  rds,
+  type Statistic,
+} from "./cloudwatch-metrics";
 
-/** Seconds per evaluated data point. Every metric used here is published at one-minute resolution. */
-export const PERIOD_SECONDS = 60;
-export const BYTES_PER_GIB = 1024 ** 3;
+export { type DashboardArgs, dashboardBody } from "./cloudwatch-dashboard";
+export {
+  type AwsMonitoringIds,
+  BYTES_PER_GIB,
+  cacheClusterIdOf,
+  type MetricRef,
+  PERIOD_SECONDS,
+  queueDepthMetric,
+  type Statistic,
+} from "./cloudwatch-metrics";
 
-/** The identifiers the alarms and the dashboard need, from AppService, Database and Cache. */
-export interface AwsMonitoringIds<V> {
-  /** ALB ARN suffix (`app/<name>/<id>`), the `LoadBalancer` dimension. */
-  loadBalancer: V;
-  /** ECS cluster name (`ClusterName`). */
-  clusterName: V;
-  /** ECS service names (`ServiceName`). */
-  webServiceName: V;
-  workerServiceName: V;
-  /** RDS instance identifier (`DBInstanceIdentifier`). */
-  dbInstanceId: V;
-  /** ElastiCache node cluster id (`CacheClusterId`) whose memory stands for the group: see {@link cacheClusterIdOf}. */
-  cacheClusterId: V;
-}
-
-/**
- * The `CacheClusterId` CloudWatch reports a replication group's first node under. ElastiCache publishes Redis/Valkey
- * metrics per node cluster (`<replicationGroupId>-001`, `-002`, …), not per replication group. In a cluster-mode
- * disabled group every node holds the whole data set, so node 001's memory use stands for the group whichever node
- * is primary after a failover.
- */
-export function cacheClusterIdOf(replicationGroupId: string): string {
-  return `${replicationGroupId}-001`;
-}
-
-export type Statistic = "Average" | "Sum" | "Minimum" | "Maximum" | "SampleCount";
 export type ComparisonOperator = "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold";
 export type TreatMissingData = "missing" | "ignore" | "breaching" | "notBreaching";
-
-export interface MetricRef<V> {
-  namespace: string;
-  metricName: string;
-  /** Dimension name → value; values are identifiers (`V`) or fixed strings. */
-  dimensions: Record<string, V | string>;
-}
 
 /** What an alarm watches: one metric with a statistic, or a metric-math expression over named metrics. */
 export type AlarmMetric<V> =
@@ -112,28 +96,6 @@ interface AlarmShape<V> {
 }
 
 type Renderer = <V>(alert: AlertDefinition, ctx: RenderContext<V>) => AlarmShape<V>[];
-
-const alb = <V>(ids: AwsMonitoringIds<V>, metricName: string): MetricRef<V> => ({
-  namespace: "AWS/ApplicationELB",
-  metricName,
-  dimensions: { LoadBalancer: ids.loadBalancer },
-});
-const rds = <V>(ids: AwsMonitoringIds<V>, metricName: string): MetricRef<V> => ({
-  namespace: "AWS/RDS",
-  metricName,
-  dimensions: { DBInstanceIdentifier: ids.dbInstanceId },
-});
-const containerInsights = <V>(ids: AwsMonitoringIds<V>, service: V, metricName: string): MetricRef<V> => ({
-  namespace: "ECS/ContainerInsights",
-  metricName,
-  dimensions: { ClusterName: ids.clusterName, ServiceName: service },
-});
-/** The app's queue depth metric: exactly this one dimension (CloudWatch matches the full dimension set). */
-export const queueDepthMetric = (environment: string): MetricRef<never> => ({
-  namespace: METRICS_NAMESPACE,
-  metricName: QUEUE_DEPTH_METRIC,
-  dimensions: { Environment: environment },
-});
 
 /**
  * One renderer per catalog entry. Typed as a total record, so a new AlertId without a CloudWatch rendering fails
@@ -343,136 +305,4 @@ export function alarmMetricArgs<V>(metric: AlarmMetric<V>): Record<string, unkno
       { id: "result", expression: metric.expression, label: metric.label, returnData: true },
     ],
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Dashboard
-// ---------------------------------------------------------------------------------------------------------------
-
-export interface DashboardArgs {
-  region: string;
-  environment: string;
-  ids: AwsMonitoringIds<string>;
-  /** Alarm ARNs for an alarm-status widget; none when alerting is off. */
-  alarmArns: string[];
-}
-
-type MetricLine = (string | Record<string, unknown>)[];
-
-function line(m: MetricRef<string>, options: Record<string, unknown>): MetricLine {
-  return [m.namespace, m.metricName, ...Object.entries(m.dimensions).flat(), options];
-}
-
-/**
- * The CloudWatch dashboard body (the JSON object `dashboardBody` serialises): requests/5xx/latency, ECS CPU and
- * memory per service, queue depth next to running workers, RDS CPU/connections/free storage, cache memory, and the
- * alarm states when alerting is on. Two widgets per row, 12 × 6 grid units each.
- */
-export function dashboardBody(args: DashboardArgs): { widgets: Record<string, unknown>[] } {
-  const { ids, region } = args;
-  const ecs = (service: string, metricName: string): MetricRef<string> => ({
-    namespace: "AWS/ECS",
-    metricName,
-    dimensions: { ClusterName: ids.clusterName, ServiceName: service },
-  });
-  const cache: MetricRef<string> = {
-    namespace: "AWS/ElastiCache",
-    metricName: "DatabaseMemoryUsagePercentage",
-    dimensions: { CacheClusterId: ids.cacheClusterId },
-  };
-  const graphs: { title: string; metrics: MetricLine[]; yLabel: string }[] = [
-    {
-      title: "Requests and 5xx responses",
-      yLabel: "Count",
-      metrics: [
-        line(alb(ids, "RequestCount"), { stat: "Sum", label: "Requests" }),
-        line(alb(ids, "HTTPCode_Target_5XX_Count"), { stat: "Sum", label: "Target 5xx" }),
-        line(alb(ids, "HTTPCode_ELB_5XX_Count"), { stat: "Sum", label: "Load balancer 5xx" }),
-      ],
-    },
-    {
-      title: "Target response time",
-      yLabel: "Seconds",
-      metrics: ["p50", "p95", "p99"].map((p) => line(alb(ids, "TargetResponseTime"), { stat: p, label: p })),
-    },
-    {
-      title: "ECS CPU utilisation",
-      yLabel: "Percent",
-      metrics: [
-        line(ecs(ids.webServiceName, "CPUUtilization"), { stat: "Average", label: "web" }),
-        line(ecs(ids.workerServiceName, "CPUUtilization"), { stat: "Average", label: "worker" }),
-      ],
-    },
-    {
-      title: "ECS memory utilisation",
-      yLabel: "Percent",
-      metrics: [
-        line(ecs(ids.webServiceName, "MemoryUtilization"), { stat: "Average", label: "web" }),
-        line(ecs(ids.workerServiceName, "MemoryUtilization"), { stat: "Average", label: "worker" }),
-      ],
-    },
-    {
-      title: "Review queue depth and running workers",
-      yLabel: "Count",
-      metrics: [
-        line(queueDepthMetric(args.environment), { stat: "Average", label: "Jobs waiting" }),
-        line(containerInsights(ids, ids.workerServiceName, "RunningTaskCount"), {
-          stat: "Average",
-          label: "Running workers",
-          yAxis: "right",
-        }),
-      ],
-    },
-    {
-      title: "Database CPU",
-      yLabel: "Percent",
-      metrics: [line(rds(ids, "CPUUtilization"), { stat: "Average", label: "CPU" })],
-    },
-    {
-      title: "Database connections",
-      yLabel: "Count",
-      metrics: [line(rds(ids, "DatabaseConnections"), { stat: "Maximum", label: "Connections" })],
-    },
-    {
-      title: "Database free storage",
-      yLabel: "Bytes",
-      metrics: [line(rds(ids, "FreeStorageSpace"), { stat: "Minimum", label: "Free storage" })],
-    },
-    {
-      title: "Cache memory use",
-      yLabel: "Percent",
-      metrics: [line(cache, { stat: "Maximum", label: "Memory used (% of maxmemory)" })],
-    },
-  ];
-  const widgets: Record<string, unknown>[] = [];
-  if (args.alarmArns.length > 0) {
-    widgets.push({
-      type: "alarm",
-      x: 0,
-      y: 0,
-      width: 24,
-      height: 3,
-      properties: { title: "Alarms", alarms: args.alarmArns, sortBy: "stateUpdatedTimestamp" },
-    });
-  }
-  const top = widgets.length > 0 ? 3 : 0;
-  graphs.forEach((g, i) => {
-    widgets.push({
-      type: "metric",
-      x: (i % 2) * 12,
-      y: top + Math.floor(i / 2) * 6,
-      width: 12,
-      height: 6,
-      properties: {
-        title: g.title,
-        region,
-        view: "timeSeries",
-        stacked: false,
-        period: PERIOD_SECONDS,
-        metrics: g.metrics,
-        yAxis: { left: { label: g.yLabel, min: 0 } },
-      },
-    });
-  });
-  return { widgets };
 }

@@ -8,31 +8,34 @@ import { Observability, type ObservabilityArgs } from "../../components/observab
 import { ALERT_CATALOG } from "../../components/observability/alerts";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { context, ofType, one, runComponents } from "../harness/program";
+import { awsPlatform, staticAwsPlatform } from "./aws-fixtures";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "aws:sns/topic:Topic";
 const KEY = "aws:kms/key:Key";
 
-/** Monitoring ids as the other components hand them over: Outputs, not plain strings. */
+/** Monitoring handles as the other AWS components hand them over: typed, with Outputs for the identifiers. */
 function targets(env: string): ObservabilityArgs["targets"] {
   const o = pulumi.output;
   return {
     app: {
+      cloud: "aws",
       loadBalancerArnSuffix: o(`app/loom-${env}/50dc6c495c0c9188`),
       clusterName: o(`loom-${env}`),
       webServiceName: o(`loom-${env}-web`),
       workerServiceName: o(`loom-${env}-worker`),
       targetGroupArnSuffix: o(`targetgroup/loom-${env}-web/73e2d6bc24d8a067`),
+      environment: env,
     },
-    database: { instanceId: o(`loom-${env}-db`), allocatedStorageGiB: o("50") },
-    cache: { replicationGroupId: o(`loom-${env}-cache`) },
+    database: { cloud: "aws", instanceId: o(`loom-${env}-db`), allocatedStorageGiB: 50 },
+    cache: { cloud: "aws", replicationGroupId: o(`loom-${env}-cache`) },
   };
 }
 
 async function plan(env: "dev" | "staging" | "prod", extra: Partial<ObservabilityArgs> = {}): Promise<ProgramRun> {
   return runComponents(() => {
     const obs = new Observability("loom", {
-      cloud: "aws",
+      platform: awsPlatform(context(env)),
       context: context(env),
       protect: env === "prod",
       alerting: env !== "dev",
@@ -436,16 +439,41 @@ describe("Observability on AWS, options and errors", () => {
     );
   });
 
-  it("names a monitoring identifier the other components did not hand over", async () => {
+  it("refuses a monitoring handle of another cloud, naming the target", () => {
     const t = targets("staging");
-    const { clusterName: _dropped, ...app } = t.app;
-    await assert.rejects(
-      plan("staging", { targets: { ...t, app } }),
-      inputError(
-        "targets.app.clusterName",
-        /^is required on aws \(got: loadBalancerArnSuffix, webServiceName, workerServiceName, targetGroupArnSuffix\)$/,
-      ),
+    const k8sCache = { cloud: "kubernetes" } as unknown as ObservabilityArgs["targets"]["cache"];
+    assert.throws(
+      () =>
+        Observability.resolve({
+          platform: staticAwsPlatform(),
+          context: context("staging"),
+          alerting: true,
+          alertEmail: "oncall@example.com",
+          targets: { ...t, cache: k8sCache },
+        }),
+      inputError("targets.cache", /^must be the cache monitoring handle of a aws component$/),
     );
+  });
+
+  it("wires each typed handle field to its alarm dimension and the storage base to the free-storage threshold", async () => {
+    const run = await plan("staging", {
+      targets: {
+        ...targets("staging"),
+        database: { cloud: "aws", instanceId: pulumi.output("other-db"), allocatedStorageGiB: 200 },
+        cache: { cloud: "aws", replicationGroupId: pulumi.output("other-cache") },
+      },
+    });
+    const storage = alarm(run, "loom-staging-database-storage-low");
+    assert.deepEqual(storage.dimensions, { DBInstanceIdentifier: "other-db" });
+    // 10 % (the default) of 200 GiB, in bytes.
+    assert.equal(storage.threshold, 21474836480);
+    assert.deepEqual(alarm(run, "loom-staging-cache-memory-high").dimensions, { CacheClusterId: "other-cache-001" });
+    // biome-ignore lint/suspicious/noExplicitAny: engine inputs are untyped data
+    const queries = alarm(run, "loom-staging-tasks-below-desired-web").metricQueries as any[];
+    assert.deepEqual(queries[0].metric.dimensions, {
+      ClusterName: "loom-staging",
+      ServiceName: "loom-staging-web",
+    });
   });
 
   it("requires an alert e-mail when alerting is on", async () => {
