@@ -279,6 +279,11 @@ function resolveTarget(cloud: ImplementedCloud, cfg: Parsed, ctx: TargetContext)
  * problem (not just the first), each naming key, value and what is allowed.
  */
 export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): Settings {
+  for (const k of Object.keys(ctx.providerConfig ?? {})) {
+    // A caller bug, not a stack problem: `{awsRegion}` (the old shape) would otherwise read as "aws:region unset".
+    if (!k.includes(":"))
+      throw new Error(`parseSettings: providerConfig keys are full config keys such as aws:region, got ${k}`);
+  }
   const input = normalize(raw, ctx.stack);
   const parsed = SCHEMA.safeParse(input);
   if (!parsed.success) {

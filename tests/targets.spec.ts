@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { CLOUDS, IMPLEMENTED_CLOUDS } from "../components/cloud";
-import { parseSettings, SCHEMA, SettingsError } from "../components/settings";
+import { parseSettings, readRawConfig, SCHEMA, SettingsError } from "../components/settings";
 import { AWS_DR_REGIONS, AWS_ZONES, type AwsTarget, TARGETS } from "../components/targets";
 
 const ROOT = join(__dirname, "..");
@@ -175,6 +175,41 @@ describe("targets", () => {
           assert.ok(ok, `Pulumi.${stack}.yaml: ${key}`);
         }
       }
+    });
+  });
+});
+
+describe("the stack files", () => {
+  /** What `pulumi.runtime.allConfig()` returns for a stack: Pulumi.yaml defaults, then the stack file, as strings. */
+  function allConfig(stack: string): Record<string, string> {
+    const read = (f: string) => parse(readFileSync(join(ROOT, f), "utf8")) as { config: Record<string, unknown> };
+    const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+    const all: Record<string, string> = {};
+    for (const [k, decl] of Object.entries(read("Pulumi.yaml").config)) {
+      const d = (decl as { default?: unknown }).default;
+      if (d !== undefined) all[`loom:${k}`] = text(d);
+    }
+    for (const [k, v] of Object.entries(read(`Pulumi.${stack}.yaml`).config)) all[k] = text(v);
+    return all;
+  }
+  const settingsOf = (stack: string) => {
+    const all = allConfig(stack);
+    return parseSettings(readRawConfig(all), { stack, providerConfig: all });
+  };
+
+  for (const stack of ["dev", "staging", "prod", "local"]) {
+    it(`Pulumi.${stack}.yaml parses`, () => assert.equal(settingsOf(stack).stack, stack));
+  }
+
+  it("local (environment prod) keeps the namespace loom-prod its real-engine state has", () => {
+    const s = settingsOf("local");
+    assert.equal(s.environment, "prod");
+    assert.equal(s.target.cloud === "kubernetes" && s.target.namespace, "loom-prod");
+  });
+
+  it("rejects the old providerConfig shape loudly (a caller bug)", () => {
+    assert.throws(() => parseSettings(valid, { stack: "prod", providerConfig: { awsRegion: "eu-west-1" } }), {
+      message: "parseSettings: providerConfig keys are full config keys such as aws:region, got awsRegion",
     });
   });
 });

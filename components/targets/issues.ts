@@ -62,6 +62,7 @@ function sizeLimit(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): st
   const small = issue.code === "too_small";
   const bound = small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum;
   if (issue.origin === "array") return `${small ? "needs at least" : "allows at most"} ${bound}`;
+  if (issue.origin === "string") return `${small ? "needs at least" : "allows at most"} ${bound} characters`;
   if (issue.inclusive === false) return `must be ${small ? "greater" : "less"} than ${bound}`;
   return `${small ? "minimum" : "maximum"} is ${bound}`;
 }
@@ -88,7 +89,9 @@ export function describeIssue(issue: z.core.$ZodIssue, ctx: IssueContext): strin
       return [`${key}: ${value} must be ${article(issue.expected)}`];
     case "too_small":
     case "too_big": {
-      const extra = issue.message && !/^Too (small|big)/.test(issue.message) ? ` (${issue.message})` : "";
+      const custom = issue.message && !/^Too (small|big)/.test(issue.message) ? issue.message : undefined;
+      if (custom && issue.origin === "string") return [`${key}: ${value} ${custom}`];
+      const extra = custom ? ` (${custom})` : "";
       return [`${key}: ${value} is too ${issue.code === "too_small" ? "small" : "large"}; ${sizeLimit(issue)}${extra}`];
     }
     default:

@@ -151,6 +151,10 @@ describe("kubernetes settings", () => {
     assert.equal(t.prometheusUrl, "http://kube-prometheus-stack-prometheus.observability.svc:9090");
   });
 
+  it("an empty kubeconfig says so", () => {
+    assert.deepEqual(problemsOf("dev", { kubeconfig: "" }), ['loom:kubernetes.kubeconfig: "" must not be empty']);
+  });
+
   it('coerces "true" as `pulumi config set --path` writes it', () => {
     assert.equal(k8sTarget("dev", { installOperators: "true" }).installOperators, true);
   });
