@@ -14,7 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CLOUDS, IMPLEMENTED_CLOUDS, isImplemented } from "./cloud";
-import { APP_DEFAULTS, type AppContract, appContractSchema } from "./lib/app-contract";
+import { APP_DEFAULTS, type AppContract, appContractSchema, PROGRAM_ENV_NAMES } from "./lib/app-contract";
 import { cidrProblem, networkSizeProblem } from "./lib/cidr";
 import { imageRefProblem } from "./lib/image-ref";
 import { isSensitiveEnvName } from "./lib/sensitive";
@@ -236,9 +236,14 @@ function appProblems(cfg: Parsed, profile: Profile, environment: Environment): s
     );
   }
   const secrets = new Set(cfg.appSecrets ?? []);
+  const programSets = "is set by the program itself (database, cache and app-contract variables); remove it";
+  (cfg.appSecrets ?? []).forEach((name, i) => {
+    if (PROGRAM_ENV_NAMES.includes(name)) problems.push(`${PROJECT}:appSecrets[${i}]: "${name}" ${programSets}`);
+  });
   for (const name of Object.keys(cfg.appEnv ?? {})) {
     // The value is not shown: it may be the credential itself.
-    if (isSensitiveEnvName(name)) {
+    if (PROGRAM_ENV_NAMES.includes(name)) problems.push(`${PROJECT}:appEnv.${name} ${programSets}`);
+    else if (isSensitiveEnvName(name)) {
       problems.push(
         `${PROJECT}:appEnv.${name} looks like a credential (the loom-guard sensitive-name rule); list it in ${PROJECT}:appSecrets so it comes from the secret store`,
       );

@@ -416,7 +416,7 @@ describe("settings", () => {
             `loom:appEnv.${n} looks like a credential (the loom-guard sensitive-name rule); list it in loom:appSecrets so it comes from the secret store`,
         ),
       );
-      const harmless = { GIT_AUTHOR_NAME: "loom", LLM_MAX_TOKENS: "4096", DATABASE_HOST: "db", TOKEN_URL: "https://x" };
+      const harmless = { GIT_AUTHOR_NAME: "loom", LLM_MAX_TOKENS: "4096", SEARCH_HOST: "db", TOKEN_URL: "https://x" };
       const s = parseSettings({ ...valid, appEnv: harmless }, { stack: "prod", providerConfig: AWS });
       assert.deepEqual(s.appEnv, harmless);
     });
@@ -425,6 +425,16 @@ describe("settings", () => {
       assert.deepEqual(problemsOf({ ...valid, appEnv: { LLM_MODEL: "x" }, appSecrets: ["LLM_MODEL"] }), [
         "loom:appEnv.LLM_MODEL is also listed in loom:appSecrets; a variable comes from one of them, remove one",
       ]);
+    });
+
+    it("names the program sets itself, in appEnv or appSecrets", () => {
+      assert.deepEqual(
+        problemsOf({ ...valid, appEnv: { PORT: "80" }, appSecrets: ["LLM_API_KEY", "DATABASE_PASSWORD"] }),
+        [
+          'loom:appSecrets[1]: "DATABASE_PASSWORD" is set by the program itself (database, cache and app-contract variables); remove it',
+          "loom:appEnv.PORT is set by the program itself (database, cache and app-contract variables); remove it",
+        ],
+      );
     });
 
     it("accepts numbers and booleans as --path writes them (strings inside objects)", () => {

@@ -2,11 +2,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { APP_DEFAULTS } from "../components/lib/app-contract";
+import { APP_DEFAULTS, PROGRAM_ENV_NAMES } from "../components/lib/app-contract";
 import { cidrProblem, formatCidr, networkSizeProblem, parseCidr } from "../components/lib/cidr";
 import { imageRefProblem } from "../components/lib/image-ref";
 import { isSensitiveEnvName, SENSITIVE_NAME_DEFAULTS, sensitiveEnvPattern } from "../components/lib/sensitive";
-import { fit, prefix, stableHash } from "../components/naming";
+import { fit as fitName, prefix, stableHash } from "../components/naming";
 import { sensitiveName, sensitiveNameConfig } from "../policy/lib/sensitive";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
@@ -154,12 +154,23 @@ describe("value rules", () => {
       assert.match(stableHash("anything"), /^[0-9a-z]{1,7}$/);
     });
     it("fit keeps short names and shortens long ones with the hash", () => {
-      assert.equal(fit("Loom_Prod--Web", 32), "loom-prod-web");
+      assert.equal(fitName("Loom_Prod--Web", 32), "loom-prod-web");
       const long = "loom-production-web-target-group-blue";
-      const short = fit(long, 32);
+      const short = fitName(long, 32);
       assert.equal(short.length <= 32, true);
       assert.equal(short, `${long.slice(0, 32 - 7).replace(/-$/, "")}-${stableHash(long).slice(0, 6)}`);
     });
+  });
+
+  it("PROGRAM_ENV_NAMES holds every variable index.ts and the Kubernetes pods set", () => {
+    const root = join(__dirname, "..");
+    const index = readFileSync(join(root, "index.ts"), "utf8");
+    const pods = readFileSync(join(root, "components/app-service/kubernetes.ts"), "utf8");
+    const names = new Set([
+      ...[...index.matchAll(/^\s+([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]),
+      ...[...pods.matchAll(/\b(PGSSLROOTCERT|REDIS_CA_FILE)\b/g)].map((m) => m[1]),
+    ]);
+    assert.deepEqual([...names].sort(), [...PROGRAM_ENV_NAMES].sort());
   });
 
   it("APP_DEFAULTS is the documented contract", () => {

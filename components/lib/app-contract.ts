@@ -37,3 +37,26 @@ export const appContractSchema = z
   })
   .partial()
   .strict();
+
+/**
+ * Environment variables the program itself gives the app (index.ts `env` and `secrets`; the CA file paths of the
+ * Kubernetes pods). A stack cannot set them through `loom:appEnv` or `loom:appSecrets`: the program's value would
+ * silently win, or two secrets would fight over one name. tests/targets.lib.spec.ts keeps this list equal to index.ts.
+ */
+export const PROGRAM_ENV_NAMES: readonly string[] = [
+  "LOOM_ENVIRONMENT",
+  "PORT",
+  "DATABASE_HOST",
+  "DATABASE_READER_HOST",
+  "DATABASE_PORT",
+  "DATABASE_NAME",
+  "DATABASE_SSLMODE",
+  "DATABASE_USER",
+  "DATABASE_PASSWORD",
+  "REDIS_HOST",
+  "REDIS_PORT",
+  "REDIS_TLS",
+  "REDIS_PASSWORD",
+  "PGSSLROOTCERT",
+  "REDIS_CA_FILE",
+];
