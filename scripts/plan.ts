@@ -9,8 +9,9 @@ import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { CLOUDS } from "../components/cloud";
 import { policies } from "../policy/policies";
-import { mandatory, planStack, renderTree, toJson, UsageError } from "./lib/plan";
+import { displayOutputs, mandatory, outputPathProblem, planStack, renderTree, toJson, UsageError } from "./lib/plan";
 import { type PackConfig, readPackConfig } from "./lib/policy-runner";
+import { mapStack } from "./lib/stack-map";
 
 const USAGE =
   "usage: npm run plan -- --stack <dev|staging|prod|…> [--cloud <aws|gcp|azure|digitalocean|kubernetes>] [--json <file>] [--no-policy] [--policy-config <file>]";
@@ -52,6 +53,12 @@ async function main(): Promise<number> {
     console.error(`--cloud: "${values.cloud}" is not one of ${CLOUDS.join(", ")}`);
     return 2;
   }
+  // Checked before planning: a plan that cannot be written is a usage error, not a crash after the output.
+  const jsonProblem = values.json === undefined ? undefined : outputPathProblem(values.json);
+  if (jsonProblem) {
+    console.error(`--json: ${jsonProblem}`);
+    return 2;
+  }
   let packConfig: PackConfig | undefined;
   if (values["policy-config"]) {
     try {
@@ -76,7 +83,7 @@ async function main(): Promise<number> {
       console.error(err.propertyPath ? `invalid component argument ${err.propertyPath}: ${err.reason}` : err.message);
       return 2;
     }
-    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    console.error(e instanceof Error ? mapStack(e.stack ?? e.message) : String(e));
     return 3;
   }
 
@@ -85,10 +92,15 @@ async function main(): Promise<number> {
   );
   console.log(renderTree(result));
   console.log("\nOutputs:");
-  for (const [k, v] of Object.entries(result.outputs)) console.log(`    ${k}: ${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(displayOutputs(result))) console.log(`    ${k}: ${JSON.stringify(v)}`);
 
   if (values.json) {
-    fs.writeFileSync(values.json, `${JSON.stringify(toJson(result), null, 2)}\n`);
+    try {
+      fs.writeFileSync(values.json, `${JSON.stringify(toJson(result), null, 2)}\n`);
+    } catch (e) {
+      console.error(`--json: cannot write ${values.json}: ${(e as Error).message}`);
+      return 2;
+    }
     console.log(`\nWrote ${values.json}`);
   }
 
@@ -111,7 +123,7 @@ main().then(
     process.exitCode = code;
   },
   (e) => {
-    console.error(e);
+    console.error(e instanceof Error ? mapStack(e.stack ?? e.message) : e);
     process.exitCode = 3;
   },
 );

@@ -4,16 +4,29 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { PROJECT, parseSettings, readRawConfig } from "../../components/settings";
 import { policies } from "../../policy/policies";
+import { fakeSecret } from "./fake-secrets";
+import { leanRuntimeForPlan } from "./lean-runtime";
 import { type PlannedResource, redact, runProgram } from "./mock-engine";
 import { evaluatePolicies, type PackConfig, type PolicyReport, readPackConfig } from "./policy-runner";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+/** The repository: the nearest directory up from this file with a Pulumi.yaml (this code also runs from dist/). */
+export const ROOT = findRoot(__dirname);
+/** The program as this code runs it: index.ts under ts-node, dist/index.js when precompiled (scripts/dist.js). */
+const PROGRAM = path.resolve(__dirname, "..", "..", "index");
 
-/** Secure values in stack files are replaced by this (never decrypted: the plan needs no passphrase or KMS). */
-export const fakeSecret = (key: string) => `fake-secret-for-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "Pulumi.yaml")) && fs.existsSync(path.join(dir, "package.json"))) return dir;
+    /* c8 ignore next */
+    if (path.dirname(dir) === dir) return path.resolve(from, "..", "..");
+  }
+}
+
+export { fakeSecret };
 
 export class UsageError extends Error {}
 
@@ -22,21 +35,93 @@ export interface StackConfig {
   secretKeys: string[];
 }
 
-function parseYaml(file: string): unknown {
-  try {
-    return YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
-  } catch (e) {
-    throw new UsageError(`${path.basename(file)}: ${(e as Error).message.split("\n")[0]}`);
+/**
+ * Config namespaces a stack file may use: the project's own and the providers the program can configure. Anything
+ * else (including a key with no namespace) would be silently ignored by the program, so the plan rejects it.
+ */
+export const KNOWN_NAMESPACES = [PROJECT, "aws", "kubernetes", "gcp", "azure-native", "digitalocean", "pulumi"];
+
+/** Parse a YAML file; a syntax error or a duplicate key is a UsageError naming the file, the key and the line. */
+export function parseYaml(file: string, text = fs.readFileSync(file, "utf8")): unknown {
+  const name = path.basename(file);
+  const lineCounter = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { uniqueKeys: false, lineCounter });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0] as YAML.YAMLError;
+    throw new UsageError(`${name}: ${e.message.split("\n")[0]}`);
   }
+  const dup = findDuplicateKey(doc.contents, []);
+  if (dup) {
+    const { line } = lineCounter.linePos(dup.offset);
+    const where = dup.at.length > 0 ? ` in ${dup.at.join(".")}` : "";
+    throw new UsageError(`${name}: duplicate key "${dup.key}"${where} (line ${line}); a key may appear only once`);
+  }
+  return doc.toJS() ?? {};
+}
+
+function findDuplicateKey(node: unknown, at: string[]): { key: string; at: string[]; offset: number } | undefined {
+  if (YAML.isMap(node)) {
+    const seen = new Set<string>();
+    for (const pair of node.items) {
+      const key = YAML.isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (seen.has(key)) {
+        const offset = YAML.isNode(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
+        return { key, at, offset };
+      }
+      seen.add(key);
+      const found = findDuplicateKey(pair.value, [...at, key]);
+      if (found) return found;
+    }
+  } else if (YAML.isSeq(node)) {
+    for (const [i, item] of node.items.entries()) {
+      const found = findDuplicateKey(item, [...at, String(i)]);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 function configString(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+const isPlainMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const isSecure = (v: unknown): boolean => isPlainMap(v) && "secure" in v && Object.keys(v).length === 1;
+
+/** Replace every `{secure: …}` in a value (top level or nested, as `--path --secret` writes it) by its fake. */
+function replaceSecure(value: unknown, at: string, found: string[]): unknown {
+  if (isSecure(value)) {
+    found.push(at);
+    return fakeSecret(at);
+  }
+  if (Array.isArray(value)) return value.map((v, i) => replaceSecure(v, `${at}[${i}]`, found));
+  if (isPlainMap(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = replaceSecure(v, `${at}.${k}`, found);
+    return out;
+  }
+  return value;
+}
+
+/** Why a stack-file key cannot be used, or undefined when it is fine. */
+export function keyProblem(key: string): string | undefined {
+  const colon = key.indexOf(":");
+  if (colon < 0) {
+    return `key "${key}" has no namespace, so the program would never read it; write it as "${PROJECT}:${key}"`;
+  }
+  const ns = key.slice(0, colon);
+  if (!KNOWN_NAMESPACES.includes(ns)) {
+    return `key "${key}": unknown namespace "${ns}" (known: ${KNOWN_NAMESPACES.join(", ")}); did you mean "${PROJECT}:${key.slice(colon + 1)}"?`;
+  }
+  if (colon === key.length - 1) return `key "${key}" has a namespace but no name`;
+  return undefined;
+}
+
 /**
- * Read Pulumi.<stack>.yaml the way the CLI does for the plan's purposes: `secure:` values become fake secrets,
- * objects become JSON strings, and Pulumi.yaml's declared defaults fill the `loom:` keys the stack does not set.
+ * Read Pulumi.<stack>.yaml the way the CLI does for the plan's purposes: `secure:` values (top level or nested)
+ * become fake secrets that satisfy the key's type (fake-secrets.ts), objects become JSON strings, and Pulumi.yaml's
+ * declared defaults fill the `loom:` keys the stack does not set. Keys the program could not read are errors.
  */
 export function loadStackConfig(stack: string, root = ROOT): StackConfig {
   const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
@@ -47,21 +132,30 @@ export function loadStackConfig(stack: string, root = ROOT): StackConfig {
       .filter(Boolean);
     throw new UsageError(`no stack file Pulumi.${stack}.yaml; stacks here: ${known.join(", ")}`);
   }
-  const stackDoc = parseYaml(stackPath) as { config?: Record<string, unknown> };
-  const projectDoc = parseYaml(path.join(root, "Pulumi.yaml")) as { config?: Record<string, { default?: unknown }> };
+  const file = path.basename(stackPath);
+  const stackDoc = parseYaml(stackPath);
+  if (!isPlainMap(stackDoc)) throw new UsageError(`${file}: the file must be a map with a "config:" map`);
+  const stackConfig = stackDoc.config ?? {};
+  if (!isPlainMap(stackConfig)) {
+    throw new UsageError(
+      `${file}: config must be a map of "<namespace>:<key>: value" entries, not ${Array.isArray(stackConfig) ? "a list" : `a ${typeof stackConfig}`}`,
+    );
+  }
+  const projectDoc = parseYaml(path.join(root, "Pulumi.yaml"));
+  const projectConfig = isPlainMap(projectDoc) && isPlainMap(projectDoc.config) ? projectDoc.config : {};
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(stackDoc.config ?? {})) {
-    if (value && typeof value === "object" && "secure" in (value as object)) {
-      config[key] = fakeSecret(key);
-      secretKeys.push(key);
-    } else {
-      config[key] = configString(value);
-    }
+  for (const [key, value] of Object.entries(stackConfig)) {
+    const problem = keyProblem(key);
+    if (problem) throw new UsageError(`${file}: ${problem}`);
+    const found: string[] = [];
+    const plain = replaceSecure(value, key, found);
+    config[key] = configString(plain);
+    if (found.length > 0) secretKeys.push(key);
   }
-  for (const [key, decl] of Object.entries(projectDoc.config ?? {})) {
+  for (const [key, decl] of Object.entries(projectConfig)) {
     const full = key.includes(":") ? key : `${PROJECT}:${key}`;
-    if (!(full in config) && decl && typeof decl === "object" && decl.default !== undefined) {
+    if (!(full in config) && isPlainMap(decl) && decl.default !== undefined) {
       config[full] = configString(decl.default);
     }
   }
@@ -85,6 +179,8 @@ export interface PlanResult {
   cloud: string;
   resources: PlannedResource[];
   outputs: Record<string, unknown>;
+  /** Paths (dot-joined) of the outputs that are secret: printed and written as "[secret]". */
+  secretOutputs?: string[];
   policy?: PolicyReport;
 }
 
@@ -104,6 +200,7 @@ export function packConfigFor(environment: string, root = ROOT): PackConfig {
 }
 
 export async function planStack(opts: PlanOptions): Promise<PlanResult> {
+  /** Where the stack files are (Pulumi.yaml, Pulumi.<stack>.yaml); the program is always this repository's. */
   const root = opts.root ?? ROOT;
   const { config, secretKeys } = loadStackConfig(opts.stack, root);
   if (opts.cloud !== undefined) {
@@ -116,29 +213,83 @@ export async function planStack(opts: PlanOptions): Promise<PlanResult> {
   // Validate first, outside the engine: a bad config fails before any resource is registered, with the
   // settings' own message (index.ts would throw the same error at its first line).
   parseSettings(readRawConfig(config), { stack: opts.stack, providerConfig: { awsRegion: config["aws:region"] } });
+  // The program is loaded here rather than by path so its exports can be asked which of them are secret (the mock
+  // engine hands back the outputs unwrapped).
+  leanRuntimeForPlan();
+  const secretChecks: Promise<void>[] = [];
+  const secretOutputs: string[] = [];
   const run = await runProgram({
     project: PROJECT,
     stack: opts.stack,
     config,
     secretKeys,
-    program: path.join(root, "index.ts"),
+    program: () => {
+      const entry = require.resolve(PROGRAM);
+      delete require.cache[entry];
+      const exports = { ...require(entry) } as Record<string, unknown>;
+      for (const [k, v] of Object.entries(exports)) findSecretOutputs(v, [k], secretChecks, secretOutputs);
+      return exports;
+    },
   });
+  await Promise.all(secretChecks);
   const result: PlanResult = {
     project: PROJECT,
     stack: opts.stack,
     cloud: String(run.outputs.cloud ?? config[`${PROJECT}:cloud`]),
     resources: run.resources,
     outputs: run.outputs,
+    secretOutputs: secretOutputs.sort(),
   };
   if (opts.policy !== false) {
     const environment = String(run.outputs.environment ?? opts.stack);
-    result.policy = await evaluatePolicies(
-      run.resources,
-      policies,
-      opts.packConfig ?? packConfigFor(environment, root),
-    );
+    result.policy = await evaluatePolicies(run.resources, policies, opts.packConfig ?? packConfigFor(environment));
   }
   return result;
+}
+
+/** Record the paths of the stack outputs that are secret (an Output marked secret, at any depth of plain values). */
+function findSecretOutputs(value: unknown, at: string[], checks: Promise<void>[], found: string[]): void {
+  if (pulumi.Output.isInstance(value)) {
+    checks.push(
+      pulumi.isSecret(value as pulumi.Output<unknown>).then((secret) => {
+        if (secret) found.push(at.join("."));
+      }),
+    );
+  } else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) findSecretOutputs(v, [...at, String(i)], checks, found);
+  } else if (isPlainMap(value)) {
+    for (const [k, v] of Object.entries(value)) findSecretOutputs(v, [...at, k], checks, found);
+  }
+}
+
+/** The stack outputs for display: secret ones (and everything under them) as "[secret]". */
+export function displayOutputs(result: Pick<PlanResult, "outputs" | "secretOutputs">): Record<string, unknown> {
+  return redact(result.outputs, result.secretOutputs ?? []) as Record<string, unknown>;
+}
+
+/** Why the plan could not be written to `file` (checked before planning), or undefined when it can. */
+export function outputPathProblem(file: string): string | undefined {
+  if (file === "") return "needs a file name";
+  const abs = path.resolve(file);
+  if (fs.existsSync(abs)) {
+    if (fs.statSync(abs).isDirectory())
+      return `${file} is a directory; give a file name, e.g. ${path.join(file, "plan.json")}`;
+    try {
+      fs.accessSync(abs, fs.constants.W_OK);
+    } catch {
+      return `${file} is not writable`;
+    }
+    return undefined;
+  }
+  const dir = path.dirname(abs);
+  if (!fs.existsSync(dir)) return `directory ${path.dirname(file)} does not exist (create it first)`;
+  if (!fs.statSync(dir).isDirectory()) return `${path.dirname(file)} is not a directory`;
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    return `directory ${path.dirname(file)} is not writable`;
+  }
+  return undefined;
 }
 
 /** Mandatory violations (the ones that fail `pulumi preview --policy-pack`). */
@@ -161,7 +312,7 @@ export function toJson(result: PlanResult): object {
       protect: r.protect,
       inputs: redact(r.inputs, r.secretPaths),
     })),
-    outputs: result.outputs,
+    outputs: displayOutputs(result),
     policy: result.policy ?? null,
   };
 }
