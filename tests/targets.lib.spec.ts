@@ -2,11 +2,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { z } from "zod";
 import { APP_DEFAULTS, PROGRAM_ENV_NAMES } from "../components/lib/app-contract";
 import { cidrProblem, formatCidr, networkSizeProblem, parseCidr } from "../components/lib/cidr";
 import { imageRefProblem } from "../components/lib/image-ref";
 import { isSensitiveEnvName, SENSITIVE_NAME_DEFAULTS, sensitiveEnvPattern } from "../components/lib/sensitive";
 import { fit as fitName, prefix, stableHash } from "../components/naming";
+import { describeIssue } from "../components/targets/issues";
 import { sensitiveName, sensitiveNameConfig } from "../policy/lib/sensitive";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
@@ -171,6 +173,36 @@ describe("value rules", () => {
       ...[...pods.matchAll(/\b(PGSSLROOTCERT|REDIS_CA_FILE)\b/g)].map((m) => m[1]),
     ]);
     assert.deepEqual([...names].sort(), [...PROGRAM_ENV_NAMES].sort());
+  });
+
+  describe("describeIssue", () => {
+    const messages = (schema: z.ZodType, raw: unknown) => {
+      const r = schema.safeParse(raw);
+      assert.equal(r.success, false);
+      const ctx = { project: "loom", raw, schema, moved: { "a.old": "b.new" } };
+      return (r.error?.issues ?? []).flatMap((i) => describeIssue(i, ctx));
+    };
+    it("an exclusive bound says 'greater than', never 'minimum is 0' for 0", () => {
+      const schema = z.object({ a: z.object({ n: z.number().positive(), m: z.number().lt(5) }) });
+      assert.deepEqual(messages(schema, { a: { n: 0, m: 5 } }), [
+        "loom:a.n: 0 is too small; must be greater than 0",
+        "loom:a.m: 5 is too large; must be less than 5",
+      ]);
+    });
+    it("an inclusive bound names it", () => {
+      assert.deepEqual(messages(z.object({ n: z.number().min(2).max(3) }), { n: 1 }), [
+        "loom:n: 1 is too small; minimum is 2",
+      ]);
+    });
+    it("a moved key says where it went, with the value to set", () => {
+      assert.deepEqual(messages(z.object({ a: z.object({}).strict() }), { a: { old: "x" } }), [
+        'loom:a.old has moved to loom:b.new; set loom:b.new: "x" instead',
+      ]);
+    });
+    it("a long value is abbreviated", () => {
+      const raw = { t: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`key${i}`, "value"])) };
+      assert.deepEqual(messages(z.object({ t: z.array(z.string()) }), raw), ["loom:t: {… 30 keys} must be a list"]);
+    });
   });
 
   it("APP_DEFAULTS is the documented contract", () => {
