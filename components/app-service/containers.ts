@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { invalid } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
-import { SENSITIVE_NAME } from "../settings";
+import { isSensitiveEnvName } from "../lib/sensitive";
 
 /** Seconds ECS waits after SIGTERM before SIGKILL; 120 is the Fargate maximum, room to finish a review job. */
 export const STOP_TIMEOUT_SECONDS = 120;
@@ -61,7 +61,7 @@ export function containerDefinition(spec: ContainerSpec): Record<string, unknown
     invalid("app.runAsUser", `must be a non-root numeric uid (> 0), got ${spec.runAsUser}`);
   }
   for (const name of Object.keys(spec.environment)) {
-    if (SENSITIVE_NAME.test(name)) invalid(`env.${name}`, "looks like a credential; pass it in `secrets`");
+    if (isSensitiveEnvName(name)) invalid(`env.${name}`, "looks like a credential; pass it in `secrets`");
     if (name in spec.secrets) invalid(`env.${name}`, "is also a secret; a variable comes from one place");
   }
   const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);

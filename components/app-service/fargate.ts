@@ -23,27 +23,41 @@ export interface FargateSize {
   memory: string;
 }
 
+/** What is wrong with a Fargate size: which of the two keys, and why. */
+export interface FargateSizeProblem {
+  key: "cpu" | "memoryMiB";
+  reason: string;
+}
+
 /**
- * The task definition units for `cpu` vCPU and `memoryMiB` MiB. `workload` names the argument in the error
- * (e.g. "web" → propertyPath "web.memoryMiB").
+ * Why `cpu` vCPU with `memoryMiB` MiB is not a Fargate size, or undefined when it is one. Pure, so settings can
+ * check `loom:profile.<workload>.*` with the same rule before any resource exists.
  */
-export function fargateSize(workload: string, cpu: number, memoryMiB: number): FargateSize {
+export function fargateSizeProblem(cpu: number, memoryMiB: number): FargateSizeProblem | undefined {
   const allowed = FARGATE_MEMORY_MIB[cpu];
   if (!allowed) {
-    invalid(
-      `${workload}.cpu`,
-      `${cpu} vCPU is not a Fargate size; allowed: ${Object.keys(FARGATE_MEMORY_MIB)
-        .map(Number)
-        .sort((a, b) => a - b)
-        .join(", ")} vCPU`,
-    );
+    const sizes = Object.keys(FARGATE_MEMORY_MIB)
+      .map(Number)
+      .sort((a, b) => a - b)
+      .join(", ");
+    return { key: "cpu", reason: `${cpu} vCPU is not a Fargate size; allowed: ${sizes} vCPU` };
   }
   if (!allowed.includes(memoryMiB)) {
-    invalid(
-      `${workload}.memoryMiB`,
-      `${memoryMiB} MiB is not a Fargate memory size for ${cpu} vCPU; allowed: ${describe(allowed)}`,
-    );
+    return {
+      key: "memoryMiB",
+      reason: `${memoryMiB} MiB is not a Fargate memory size for ${cpu} vCPU; allowed: ${describe(allowed)}`,
+    };
   }
+  return undefined;
+}
+
+/**
+ * The task definition units for `cpu` vCPU and `memoryMiB` MiB. An invalid size fails naming the stack key the
+ * user sets it with (e.g. workload "web" → propertyPath "loom:profile.web.memoryMiB").
+ */
+export function fargateSize(workload: string, cpu: number, memoryMiB: number): FargateSize {
+  const problem = fargateSizeProblem(cpu, memoryMiB);
+  if (problem) invalid(`loom:profile.${workload}.${problem.key}`, problem.reason);
   return { cpu: String(Math.round(cpu * 1024)), memory: String(memoryMiB) };
 }
 

@@ -2,9 +2,10 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { AppService, type AppServiceArgs } from "../../components/app-service";
 import { HSTS_HEADER, TLS_POLICY } from "../../components/app-service/aws";
-import { SENSITIVE_NAME } from "../../components/settings";
+import { isSensitiveEnvName } from "../../components/lib/sensitive";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
-import { context, fakeNetwork, ofType, one, runComponents } from "../harness/program";
+import { context, ofType, one, runComponents } from "../harness/program";
+import { awsTarget, fakeAwsNetwork, staticAwsPlatform, withPlatform } from "./aws-fixtures";
 
 const T = {
   cluster: "aws:ecs/cluster:Cluster",
@@ -44,7 +45,11 @@ const CERT_ARN = "arn:aws:acm:eu-west-1:111122223333:certificate/00000000-1111-2
 
 type Env = "dev" | "staging" | "prod";
 const PROFILE: Record<Env, Partial<AppServiceArgs>> = {
-  dev: { autoscaling: false, waf: false, tls: { certificateId: CERT_ARN } },
+  dev: {
+    autoscaling: false,
+    waf: false,
+    platform: staticAwsPlatform(awsTarget({ hostedZoneId: undefined, certificateArn: CERT_ARN })),
+  },
   staging: { autoscaling: true, waf: true },
   prod: {
     autoscaling: true,
@@ -59,13 +64,11 @@ const PROFILE: Record<Env, Partial<AppServiceArgs>> = {
 /** Args as index.ts builds them; call inside the program (Outputs need the mocked runtime). */
 function appArgs(env: Env, over: Partial<AppServiceArgs> = {}): AppServiceArgs {
   return {
-    cloud: "aws",
+    platform: staticAwsPlatform(),
     context: context(env),
-    network: fakeNetwork(),
+    network: fakeAwsNetwork(),
     image: "ghcr.io/example/loom:1.4.2",
     domain: "loom.example.com",
-    tls: { dnsZoneId: "Z0EXAMPLEZONE" },
-    region: "eu-west-1",
     web: {
       cpu: 0.5,
       memoryMiB: 1024,
@@ -107,7 +110,7 @@ async function build(env: Env, over: Partial<AppServiceArgs> = {}): Promise<Buil
       options.set(`${a.type}::${a.name}`, a.opts);
       return undefined;
     });
-    const app = new AppService("loom", appArgs(env, over));
+    const app = new AppService("loom", withPlatform(appArgs(env, over)));
     return {
       url: app.url,
       edgeHostname: app.edgeHostname,
@@ -307,7 +310,7 @@ describe("AppService on aws", () => {
       assert.equal((tg.inputs.healthCheck as { path: string }).path, "/livez");
     });
 
-    it("passes every credential in `secrets` and none in `environment`", () => {
+    it("passes every credential in `secrets` and none in `environment`; migrate gets only the database's", () => {
       for (const tier of ["web", "worker", "migrate"]) {
         const c = container(run("staging"), `loom-${tier}`);
         assert.deepEqual(c.environment, [
@@ -317,15 +320,28 @@ describe("AppService on aws", () => {
           { name: "REDIS_TLS", value: "true" },
         ]);
         for (const { name, value } of c.environment) {
-          assert.ok(!SENSITIVE_NAME.test(name), `${name} looks like a credential`);
+          assert.ok(!isSensitiveEnvName(name), `${name} looks like a credential`);
           assert.ok(!value.startsWith("arn:aws:secretsmanager"), `${name} carries a secret reference as plain text`);
         }
-        assert.deepEqual(c.secrets, [
+        const database = [
           { name: "DATABASE_PASSWORD", valueFrom: `${DB_SECRET}:password::` },
           { name: "DATABASE_USER", valueFrom: `${DB_SECRET}:username::` },
-          { name: "LLM_API_KEY", valueFrom: LLM_SECRET },
-          { name: "REDIS_PASSWORD", valueFrom: CACHE_SECRET },
-        ]);
+        ];
+        assert.deepEqual(
+          c.secrets,
+          tier === "migrate"
+            ? database
+            : [...database, { name: "LLM_API_KEY", valueFrom: LLM_SECRET }, { name: "REDIS_PASSWORD", valueFrom: CACHE_SECRET }],
+        );
+      }
+    });
+
+    it("gives migrate no LLM key and no cache password, in every environment (workload-secrets.ts)", () => {
+      for (const env of ["dev", "staging", "prod"] as const) {
+        const names = container(run(env), "loom-migrate").secrets.map((x) => x.name);
+        assert.deepEqual(names, ["DATABASE_PASSWORD", "DATABASE_USER"], env);
+        const raw = String(one(run(env), T.task, "loom-migrate").inputs.containerDefinitions);
+        assert.ok(!raw.includes(LLM_SECRET) && !raw.includes(CACHE_SECRET), `${env}: migrate references another secret`);
       }
     });
 
@@ -670,12 +686,22 @@ describe("AppService on aws", () => {
     });
   });
 
+  describe("loadBalancer", () => {
+    it("has no effect on AWS: Fargate has no built-in HTTPS endpoint, so the ALB stays (applicability.ts)", async () => {
+      const off = await build("staging", { loadBalancer: false });
+      const shape = (r: ProgramRun) => r.resources.map((x) => [x.urn, JSON.stringify(x.inputs)]);
+      assert.deepEqual(shape(off.run), shape(run("staging")));
+      assert.equal(ofType(off.run, T.alb).length, 1);
+    });
+  });
+
   describe("outputs", () => {
     it("returns the URL, the edge host name, monitoring ids and a ready migrate command", () => {
       assert.deepEqual(run("staging").outputs, {
         url: "https://loom.example.com",
         edgeHostname: "loom-alb-1234567890.eu-west-1.elb.amazonaws.com",
         monitoring: {
+          cloud: "aws",
           clusterName: "loom-staging",
           webServiceName: "loom-staging-web",
           workerServiceName: "loom-staging-worker",
@@ -714,11 +740,11 @@ describe("AppService on aws", () => {
         "5 is larger than maxReplicas 2",
       ));
 
-    it("rejects a missing certificate source", () =>
+    it("rejects a target with neither hosted zone nor certificate, naming both stack keys", () =>
       rejects(
-        () => appArgs("dev", { tls: {} }),
-        "tls",
-        "needs dnsZoneId (managed certificate) or certificateId (existing certificate)",
+        () => appArgs("dev", { platform: staticAwsPlatform(awsTarget({ hostedZoneId: undefined })) }),
+        "loom:aws.hostedZoneId",
+        "or loom:aws.certificateArn is required: the load balancer serves HTTPS and needs a certificate (a Route 53 zone for a DNS-validated one, or an existing ACM certificate ARN in aws:region)",
       ));
 
     it("rejects a variable that is both in env and secrets", () =>
@@ -731,7 +757,7 @@ describe("AppService on aws", () => {
     it("rejects a size Fargate cannot run", () =>
       rejects(
         () => appArgs("dev", { worker: { cpu: 0.25, memoryMiB: 4096, minReplicas: 1, maxReplicas: 1 } }),
-        "worker.memoryMiB",
+        "loom:profile.worker.memoryMiB",
         "4096 MiB is not a Fargate memory size for 0.25 vCPU; allowed: 512, 1024, 2048 MiB",
       ));
 

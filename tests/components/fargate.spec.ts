@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { FARGATE_MEMORY_MIB, fargateSize } from "../../components/app-service/fargate";
+import { FARGATE_MEMORY_MIB, fargateSize, fargateSizeProblem } from "../../components/app-service/fargate";
 import { ENVIRONMENTS, PROFILES } from "../../components/profiles";
 
 describe("fargateSize", () => {
@@ -37,43 +37,43 @@ describe("fargateSize", () => {
       "a CPU size Fargate does not have",
       0.3,
       1024,
-      "web.cpu",
+      "loom:profile.web.cpu",
       "0.3 vCPU is not a Fargate size; allowed: 0.25, 0.5, 1, 2, 4, 8, 16 vCPU",
     ],
-    ["3 vCPU", 3, 8192, "web.cpu", "3 vCPU is not a Fargate size; allowed: 0.25, 0.5, 1, 2, 4, 8, 16 vCPU"],
+    ["3 vCPU", 3, 8192, "loom:profile.web.cpu", "3 vCPU is not a Fargate size; allowed: 0.25, 0.5, 1, 2, 4, 8, 16 vCPU"],
     [
       "too much memory for 0.25 vCPU",
       0.25,
       3072,
-      "web.memoryMiB",
+      "loom:profile.web.memoryMiB",
       "3072 MiB is not a Fargate memory size for 0.25 vCPU; allowed: 512, 1024, 2048 MiB",
     ],
     [
       "too little memory for 1 vCPU",
       1,
       1024,
-      "web.memoryMiB",
+      "loom:profile.web.memoryMiB",
       "1024 MiB is not a Fargate memory size for 1 vCPU; allowed: 2048–8192 MiB in steps of 1024",
     ],
     [
       "memory off the 1 GiB step",
       2,
       4500,
-      "web.memoryMiB",
+      "loom:profile.web.memoryMiB",
       "4500 MiB is not a Fargate memory size for 2 vCPU; allowed: 4096–16384 MiB in steps of 1024",
     ],
     [
       "memory off the 4 GiB step at 8 vCPU",
       8,
       17408,
-      "web.memoryMiB",
+      "loom:profile.web.memoryMiB",
       "17408 MiB is not a Fargate memory size for 8 vCPU; allowed: 16384–61440 MiB in steps of 4096",
     ],
     [
       "above the 4 vCPU ceiling",
       4,
       32768,
-      "web.memoryMiB",
+      "loom:profile.web.memoryMiB",
       "32768 MiB is not a Fargate memory size for 4 vCPU; allowed: 8192–30720 MiB in steps of 1024",
     ],
   ];
@@ -84,6 +84,18 @@ describe("fargateSize", () => {
   }
 
   it("names the workload in the error", () => {
-    assert.throws(() => fargateSize("worker", 0.25, 4096), { propertyPath: "worker.memoryMiB" });
+    assert.throws(() => fargateSize("worker", 0.25, 4096), { propertyPath: "loom:profile.worker.memoryMiB" });
+  });
+
+  it("exports the pure check settings reuses: which key, and why", () => {
+    assert.equal(fargateSizeProblem(0.5, 1024), undefined);
+    assert.deepEqual(fargateSizeProblem(3, 8192), {
+      key: "cpu",
+      reason: "3 vCPU is not a Fargate size; allowed: 0.25, 0.5, 1, 2, 4, 8, 16 vCPU",
+    });
+    assert.deepEqual(fargateSizeProblem(0.25, 4096), {
+      key: "memoryMiB",
+      reason: "4096 MiB is not a Fargate memory size for 0.25 vCPU; allowed: 512, 1024, 2048 MiB",
+    });
   });
 });
