@@ -92,9 +92,11 @@ describe("containerDefinition", () => {
       propertyPath: "env.OPENAI_API_KEY",
       message: "looks like a credential; pass it in `secrets`",
     });
-    assert.throws(() => containerDefinition(spec({ environment: { REDIS_PASSWORD_FILE_PATH: "x" } })), {
-      propertyPath: "env.REDIS_PASSWORD_FILE_PATH",
+    // The pack's one rule (lib/sensitive.ts): S3_ACCESS_KEY is a credential; a *_PATH naming where one lives is not.
+    assert.throws(() => containerDefinition(spec({ environment: { S3_ACCESS_KEY: "x" } })), {
+      propertyPath: "env.S3_ACCESS_KEY",
     });
+    assert.doesNotThrow(() => containerDefinition(spec({ environment: { REDIS_PASSWORD_FILE_PATH: "/run/x" } })));
   });
 
   it("refuses a variable that is both plain and secret", () => {
