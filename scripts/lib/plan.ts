@@ -199,6 +199,15 @@ export function packConfigFor(environment: string, root = ROOT): PackConfig {
   return fs.existsSync(file) ? readPackConfig(file, policies) : {};
 }
 
+/**
+ * The settings' own validation of a stack's config (index.ts runs the same at its first line), outside the engine:
+ * a bad config fails before any resource is registered. Provider keys (`aws:region`…) are passed by full key.
+ */
+export function validateConfig(stack: string, config: Record<string, string>): void {
+  const providerConfig = Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith(`${PROJECT}:`)));
+  parseSettings(readRawConfig(config), { stack, providerConfig });
+}
+
 export async function planStack(opts: PlanOptions): Promise<PlanResult> {
   /** Where the stack files are (Pulumi.yaml, Pulumi.<stack>.yaml); the program is always this repository's. */
   const root = opts.root ?? ROOT;
@@ -212,12 +221,11 @@ export async function planStack(opts: PlanOptions): Promise<PlanResult> {
   }
   // Validate first, outside the engine: a bad config fails before any resource is registered, with the
   // settings' own message (index.ts would throw the same error at its first line).
-  parseSettings(readRawConfig(config), { stack: opts.stack, providerConfig: { awsRegion: config["aws:region"] } });
+  validateConfig(opts.stack, config);
   // The program is loaded here rather than by path so its exports can be asked which of them are secret (the mock
   // engine hands back the outputs unwrapped).
   leanRuntimeForPlan();
-  const secretChecks: Promise<void>[] = [];
-  const secretOutputs: string[] = [];
+  let exports: Record<string, unknown> = {};
   const run = await runProgram({
     project: PROJECT,
     stack: opts.stack,
@@ -226,19 +234,17 @@ export async function planStack(opts: PlanOptions): Promise<PlanResult> {
     program: () => {
       const entry = require.resolve(PROGRAM);
       delete require.cache[entry];
-      const exports = { ...require(entry) } as Record<string, unknown>;
-      for (const [k, v] of Object.entries(exports)) findSecretOutputs(v, [k], secretChecks, secretOutputs);
+      exports = { ...require(entry) } as Record<string, unknown>;
       return exports;
     },
   });
-  await Promise.all(secretChecks);
   const result: PlanResult = {
     project: PROJECT,
     stack: opts.stack,
     cloud: String(run.outputs.cloud ?? config[`${PROJECT}:cloud`]),
     resources: run.resources,
     outputs: run.outputs,
-    secretOutputs: secretOutputs.sort(),
+    secretOutputs: await secretOutputPaths(exports),
   };
   if (opts.policy !== false) {
     const environment = String(run.outputs.environment ?? opts.stack);
@@ -260,6 +266,15 @@ function findSecretOutputs(value: unknown, at: string[], checks: Promise<void>[]
   } else if (isPlainMap(value)) {
     for (const [k, v] of Object.entries(value)) findSecretOutputs(v, [...at, k], checks, found);
   }
+}
+
+/** The paths (dot-joined, sorted) of the program's exports that are secret Outputs, at any depth of plain values. */
+export async function secretOutputPaths(exports: Record<string, unknown>): Promise<string[]> {
+  const checks: Promise<void>[] = [];
+  const found: string[] = [];
+  for (const [k, v] of Object.entries(exports)) findSecretOutputs(v, [k], checks, found);
+  await Promise.all(checks);
+  return found.sort();
 }
 
 /** The stack outputs for display: secret ones (and everything under them) as "[secret]". */
