@@ -1,0 +1,5 @@
+// Pulumi.yaml's `main`: the precompiled program, so `pulumi preview`/`up` start no TypeScript compiler. dist/ is
+// brought up to date first (scripts/dist.js: a few ms when nothing changed), then dist/index.js runs; its exports
+// are the stack outputs. Type-checking is `npm run typecheck`, as before (the engine never type-checked for us).
+"use strict";
+module.exports = require("./dist").requireBuilt("index.ts");
