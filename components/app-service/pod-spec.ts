@@ -9,7 +9,9 @@
  * from a ConfigMap and every credential through `secretKeyRef`.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { AppContract } from "../lib/app-contract";
 import { invalid } from "../lib/component";
+import { imageRefProblem } from "../lib/image-ref";
 import {
   CA_MOUNT_PATH,
   cpuQuantity,
@@ -20,8 +22,7 @@ import {
 } from "../lib/k8s";
 import { queueDepthQuery } from "../lib/metrics";
 import type { SecretRef } from "../lib/secrets";
-import type { AppContract } from "../settings";
-import { imagePinProblem, SENSITIVE_NAME } from "../settings";
+import { isSensitiveEnvName } from "../lib/sensitive";
 
 /** The queue depth KEDA scales the worker on (lib/metrics.ts). */
 export { queueDepthQuery };
@@ -101,7 +102,7 @@ export function resourcesFor(cpu: number, memoryMiB: number, ephemeralStorageMiB
 
 /** The pod template of a tier. */
 export function podTemplate(p: PodInputs) {
-  const problem = imagePinProblem(p.image);
+  const problem = imageRefProblem(p.image);
   if (problem) invalid("image", `${JSON.stringify(p.image)} ${problem}`);
   for (const name of Object.keys(p.secrets)) {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(name))
@@ -165,7 +166,7 @@ export function podTemplate(p: PodInputs) {
 
 /** Names in a plain environment that look like credentials (must be empty before a ConfigMap is built). */
 export function sensitiveNames(env: Record<string, unknown>): string[] {
-  return Object.keys(env).filter((name) => SENSITIVE_NAME.test(name));
+  return Object.keys(env).filter(isSensitiveEnvName);
 }
 
 /**
@@ -272,8 +273,29 @@ export function scaledObjectSpec(
   };
 }
 
-/** The web Ingress's annotations (ingress-nginx): HTTPS only with HSTS, optional client allow-list. */
-export function ingressAnnotations(ingressCidrs: string[]): Record<string, string> {
+/** What the edge enforces besides TLS: the profile's WAF and per-client rate limit. */
+export interface EdgeProtection {
+  /** ModSecurity with the OWASP Core Rule Set on the web Ingress (AWS: WAFv2 managed rule groups). */
+  waf: boolean;
+  /** Requests per client IP in 5 minutes (AWS WAF's window); ingress-nginx limits per minute: ceil(n / 5). */
+  rateLimitPer5Min: number;
+}
+
+/** ingress-nginx's per-minute limit for the profile's per-5-minute one (never below 1). */
+export function limitRpm(rateLimitPer5Min: number): number {
+  if (!Number.isInteger(rateLimitPer5Min) || rateLimitPer5Min < 1) {
+    invalid("rateLimitPer5Min", `must be a whole number of requests ≥ 1, got ${rateLimitPer5Min}`);
+  }
+  return Math.ceil(rateLimitPer5Min / 5);
+}
+
+/**
+ * The web Ingress's annotations (ingress-nginx): HTTPS only with HSTS, optional client allow-list, the per-IP
+ * rate limit (`limit-rpm`; excess requests get 503, ingress-nginx's `limit-req-status-code`), and with `waf` the
+ * ModSecurity module with the OWASP Core Rule Set (no snippet annotations: the engine mode is the controller's,
+ * docs/kubernetes.md#waf).
+ */
+export function ingressAnnotations(ingressCidrs: string[], edge: EdgeProtection): Record<string, string> {
   const open = ingressCidrs.length === 0 || ingressCidrs.includes("0.0.0.0/0");
   return {
     "nginx.ingress.kubernetes.io/ssl-redirect": "true",
@@ -282,6 +304,13 @@ export function ingressAnnotations(ingressCidrs: string[]): Record<string, strin
     "nginx.ingress.kubernetes.io/hsts-max-age": "31536000",
     "nginx.ingress.kubernetes.io/hsts-include-subdomains": "true",
     ...(open ? {} : { "nginx.ingress.kubernetes.io/whitelist-source-range": ingressCidrs.join(",") }),
+    "nginx.ingress.kubernetes.io/limit-rpm": String(limitRpm(edge.rateLimitPer5Min)),
+    ...(edge.waf
+      ? {
+          "nginx.ingress.kubernetes.io/enable-modsecurity": "true",
+          "nginx.ingress.kubernetes.io/enable-owasp-core-rules": "true",
+        }
+      : {}),
   };
 }
 

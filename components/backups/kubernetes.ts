@@ -3,22 +3,39 @@
  * object store in `loom:kubernetes.backup`, where Database already archives WAL continuously. Together they give
  * point-in-time recovery within the retention window (the ObjectStore's retention policy, backupRetentionDays).
  *
+ * Disaster recovery (`disasterRecovery`, store `loom:kubernetes.drBackup`): a second ObjectStore, a one-instance
+ * replica cluster that follows the primary through its object store and archives WAL into the second store
+ * (cnpg.ts `drReplicaSpec`: the plugin writes one cluster to exactly one store), and a daily base backup of that
+ * replica cluster into it. Losing the primary store, its region or this Kubernetes cluster leaves a restorable copy.
+ *
  * On Kubernetes the object store is the switch: with one configured, base backups are scheduled in every environment
  * (WAL without a base backup restores nothing); without one there are no backups at all, so a profile that asks for
  * backups gets a warning on every run (docs/kubernetes.md#backups).
  */
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
+import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import * as pulumi from "@pulumi/pulumi";
-import { BARMAN_PLUGIN, CNPG_API } from "../database/cnpg";
-import { labelsFor, targetOf } from "../lib/k8s";
-import { k8sOptions } from "../lib/k8s-provider";
+import { BARMAN_API, BARMAN_PLUGIN, CNPG_API, drReplicaSpec, names, objectStoreSpec } from "../database/cnpg";
+import {
+  CREDENTIALS_FILLED_OUT_OF_BAND,
+  credentialsSecret,
+  type KubernetesDatabaseBackupTargets,
+  storeUrl,
+} from "../database/kubernetes";
+import { handleFor } from "../lib/component";
+import { labelsFor } from "../lib/k8s";
+import { k8sOptions, k8sPlatform } from "../lib/k8s-provider";
+import type { KubernetesBackupSettings } from "../targets";
 import type { BackupsOutputs, ResolvedBackupsArgs } from ".";
-import { cnpgSchedule } from "./cnpg-schedule";
+import { dailyCnpgSchedule, drHourUtc } from "./cnpg-schedule";
+
+type Opts = (stateful?: boolean, extra?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
 
 export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedBackupsArgs): BackupsOutputs {
-  const target = targetOf(args);
-  const backup = target.backup;
-  if (!backup) {
+  const target = k8sPlatform(args).target;
+  const db = handleFor("targets", args.targets, "kubernetes");
+  const none = pulumi.output("");
+  if (!db.objectStore || !target.backup) {
     if (args.enabled) {
       pulumi.log.warn(
         "backups are on in this profile but loom:kubernetes.backup is not set: the database has no WAL archive, no " +
@@ -26,25 +43,45 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
         parent,
       );
     }
-    return { vaultName: pulumi.output(""), retentionDays: pulumi.output(0) };
+    return { store: none, drStore: none, retentionDays: pulumi.output(0) };
   }
+  const labels = labelsFor(args, "backups");
+  const opts: Opts = (stateful = false, extra = {}) => k8sOptions(parent, args, stateful, extra);
+  scheduledBackup(`${name}-daily-backup`, `${name}-daily`, db.cluster, args.dailyHourUtc, db, labels, opts);
 
-  const cluster = pulumi.output(args.targets).apply((targets) => {
-    if (targets.length !== 1) {
-      throw new Error(
-        `backups on kubernetes take exactly one database cluster, got ${targets.length}: ${targets.join(", ")}`,
+  let drStore = none;
+  if (args.disasterRecovery) {
+    if (target.drBackup) {
+      drStore = pulumi.output(disasterRecovery(parent, name, db, db.objectStore, target.drBackup, args, labels, opts));
+    } else {
+      pulumi.log.warn(
+        "disasterRecovery is on but loom:kubernetes.drBackup resolved to no store: there is no copy outside the primary object store",
+        parent,
       );
     }
-    return targets[0] as string;
-  });
-  new CustomResource(
-    `${name}-daily-backup`,
+  }
+  return { store: pulumi.output(storeUrl(target.backup)), drStore, retentionDays: pulumi.output(args.retentionDays) };
+}
+
+/** A daily plugin base backup of `cluster` (into the store its WAL archiver writes to), the first one right away. */
+function scheduledBackup(
+  logicalName: string,
+  name: string,
+  cluster: pulumi.Input<string>,
+  hourUtc: number,
+  db: KubernetesDatabaseBackupTargets,
+  labels: Record<string, string>,
+  opts: Opts,
+  extra: pulumi.CustomResourceOptions = {},
+): CustomResource {
+  return new CustomResource(
+    logicalName,
     {
       apiVersion: CNPG_API,
       kind: "ScheduledBackup",
-      metadata: { name: `${name}-daily`, namespace: target.namespace, labels: labelsFor(args, "backups") },
+      metadata: { name, namespace: db.namespace, labels },
       spec: {
-        schedule: cnpgSchedule(args.schedule),
+        schedule: dailyCnpgSchedule(hourUtc),
         cluster: { name: cluster },
         method: "plugin",
         pluginConfiguration: { name: BARMAN_PLUGIN },
@@ -54,11 +91,57 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
         target: "prefer-standby",
       },
     },
-    k8sOptions(parent, args),
+    opts(false, extra),
   );
+}
 
-  return {
-    vaultName: pulumi.output(`s3://${backup.bucket}/${backup.path}`),
-    retentionDays: pulumi.output(args.retentionDays),
-  };
+/** The second store, the replica cluster archiving into it, and its daily base backup. Returns the store's URL. */
+function disasterRecovery(
+  parent: pulumi.Resource,
+  name: string,
+  db: KubernetesDatabaseBackupTargets,
+  primaryStore: string,
+  store: KubernetesBackupSettings,
+  args: ResolvedBackupsArgs,
+  labels: Record<string, string>,
+  opts: Opts,
+): string {
+  const n = names(db.clusterInputs.name);
+  if (store.defaulted) {
+    pulumi.log.warn(
+      `loom:kubernetes.drBackup is not set: the disaster-recovery copy goes to ${storeUrl(store)} with credentials from ` +
+        `Secret ${store.credentialsSecret} (created empty here). Fill it (ACCESS_KEY_ID, ACCESS_SECRET_KEY) or set ` +
+        "loom:kubernetes.drBackup to a store in another region (docs/kubernetes.md#disaster-recovery)",
+      parent,
+    );
+    new Secret(
+      `${name}-dr-credentials`,
+      credentialsSecret(store, db.namespace, labels),
+      opts(true, CREDENTIALS_FILLED_OUT_OF_BAND),
+    );
+  }
+  const objectStore = new CustomResource(
+    `${name}-dr-store`,
+    {
+      apiVersion: BARMAN_API,
+      kind: "ObjectStore",
+      metadata: { name: n.drObjectStore, namespace: db.namespace, labels },
+      spec: objectStoreSpec(store, args.retentionDays),
+    },
+    opts(),
+  );
+  // Named after the primary once it exists, so the replica is created after the primary cluster.
+  const replica = new CustomResource(
+    `${name}-dr-replica`,
+    {
+      apiVersion: CNPG_API,
+      kind: "Cluster",
+      metadata: { name: db.cluster.apply(() => n.drCluster), namespace: db.namespace, labels },
+      spec: drReplicaSpec(db.clusterInputs, primaryStore, n.drObjectStore),
+    },
+    opts(true, { dependsOn: [objectStore] }),
+  );
+  const cluster = replica.metadata.apply((m) => m?.name ?? n.drCluster);
+  scheduledBackup(`${name}-dr-backup`, `${name}-dr-daily`, cluster, drHourUtc(args.dailyHourUtc), db, labels, opts);
+  return storeUrl(store);
 }

@@ -18,40 +18,22 @@ import { ServiceAccount } from "@pulumi/kubernetes/core/v1/serviceAccount";
 import * as pulumi from "@pulumi/pulumi";
 import {
   checkovSkips,
-  cpuQuantity,
   generatePassword,
   internalServerCertSpec,
   labelsFor,
-  memoryQuantity,
-  restrictedContainerSecurity,
-  restrictedPodSecurity,
   selectorFor,
   serviceDnsNames,
   serviceHost,
-  TIER_LABEL,
-  targetOf,
 } from "../lib/k8s";
-import { k8sOptions } from "../lib/k8s-provider";
+import { k8sOptions, k8sPlatform } from "../lib/k8s-provider";
 import type { CacheOutputs, ResolvedCacheArgs } from ".";
-import {
-  AUTH_DIR,
-  CACHE_RESOURCES,
-  CONFIG_DIR,
-  DATA_DIR,
-  names,
-  READINESS_COMMAND,
-  REDIS_PORT,
-  TLS_DIR,
-  VALKEY_IMAGE,
-  VALKEY_UID,
-  valkeyConf,
-} from "./valkey";
+import { names, REDIS_PORT, valkeyConf } from "./valkey";
+import { statefulSetSpec } from "./valkey-statefulset";
 
 /** The cache's certificate: one year, renewed 30 days ahead (Valkey reads it at start: see docs/kubernetes.md). */
 export const CACHE_CERT_DURATION = "8760h";
 export const CACHE_CERT_RENEW_BEFORE = "720h";
-/** Ephemeral storage of the Valkey container (logs, /tmp). */
-export const CACHE_EPHEMERAL = "512Mi";
+export { CACHE_EPHEMERAL } from "./valkey-statefulset";
 
 /**
  * checkov findings on the Valkey StatefulSet that are deliberate (npm run e2e runs checkov on the rendered manifests):
@@ -68,15 +50,22 @@ export const CACHE_CHECKOV_SKIPS = checkovSkips({
     "999 is the valkey user of the official image; the pod is non-root with all capabilities dropped and no host namespaces or volumes, so a uid shared with the node grants nothing",
 });
 
+/** What Observability needs to watch the Valkey StatefulSet. */
+export interface KubernetesCacheMonitoring {
+  cloud: "kubernetes";
+  namespace: pulumi.Output<string>;
+  statefulSet: pulumi.Output<string>;
+  container: pulumi.Output<string>;
+}
+
 export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedCacheArgs): CacheOutputs {
-  const target = targetOf(args);
+  const target = k8sPlatform(args).target;
   const n = names(name);
   const ns = args.network.networkId;
   const nsName = target.namespace;
   const labels = labelsFor(args, "cache");
   const selector = selectorFor(nsName, "cache");
-  const opts = (stateful = false, extra: pulumi.CustomResourceOptions = {}) =>
-    k8sOptions(parent, args, stateful, extra);
+  const opts: Opts = (stateful = false, extra = {}) => k8sOptions(parent, args, stateful, extra);
 
   if (args.highAvailability || args.nodes > 1) {
     pulumi.log.warn(
@@ -86,43 +75,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     );
   }
 
-  // 64 alphanumerics (~380 bits), as on AWS: nothing to escape in a rediss:// URL. A fresh value is drawn on every
-  // run but only the first is ever applied (ignoreChanges), so the password is stable until the Secret is replaced.
-  const secretValue = pulumi.secret(generatePassword(64));
-  new Secret(
-    `${name}-cache-auth`,
-    {
-      metadata: { name: n.auth, namespace: ns, labels },
-      type: "Opaque",
-      stringData: { password: secretValue, "auth.conf": pulumi.interpolate`requirepass ${secretValue}\n` },
-    },
-    opts(true, { ignoreChanges: ["stringData", "data"] }),
-  );
-
-  const dnsNames = [
-    ...serviceDnsNames(n.base, nsName),
-    ...serviceDnsNames(n.headless, nsName),
-    `${n.base}-0.${n.headless}.${nsName}.svc`,
-    `${n.base}-0.${n.headless}.${nsName}.svc.cluster.local`,
-    "localhost",
-  ];
-  const cert = new CustomResource(
-    `${name}-cache-tls`,
-    {
-      apiVersion: "cert-manager.io/v1",
-      kind: "Certificate",
-      metadata: { name: n.tls, namespace: ns, labels },
-      spec: internalServerCertSpec({
-        secretName: n.tls,
-        commonName: serviceHost(n.base, nsName),
-        dnsNames,
-        ipAddresses: ["127.0.0.1"],
-        duration: CACHE_CERT_DURATION,
-        renewBefore: CACHE_CERT_RENEW_BEFORE,
-      }),
-    },
-    opts(),
-  );
+  const cert = authAndTls(name, ns, nsName, labels, opts);
 
   const config = new ConfigMap(
     `${name}-cache-config`,
@@ -154,90 +107,19 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     opts(),
   );
 
-  const size = CACHE_RESOURCES[args.tier];
-  const resources = {
-    cpu: cpuQuantity(size.cpu),
-    memory: memoryQuantity(size.memoryMiB),
-    "ephemeral-storage": CACHE_EPHEMERAL,
-  };
-  new StatefulSet(
+  const statefulSet = new StatefulSet(
     `${name}-cache`,
     {
       metadata: { name: n.base, namespace: ns, labels, annotations: CACHE_CHECKOV_SKIPS },
-      spec: {
-        serviceName: n.headless,
-        replicas: 1,
-        selector: { matchLabels: selector },
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-        updateStrategy: { type: "RollingUpdate" },
-        template: {
-          metadata: { labels: { ...labels, ...selector, [TIER_LABEL]: "cache" } },
-          spec: {
-            serviceAccountName: serviceAccount.metadata.name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurity(VALKEY_UID),
-            terminationGracePeriodSeconds: 30,
-            containers: [
-              {
-                name: "valkey",
-                image: VALKEY_IMAGE,
-                imagePullPolicy: "IfNotPresent",
-                command: ["valkey-server", `${CONFIG_DIR}/valkey.conf`],
-                ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
-                resources: { requests: resources, limits: resources },
-                securityContext: restrictedContainerSecurity(VALKEY_UID),
-                startupProbe: { tcpSocket: { port: "redis" }, periodSeconds: 5, failureThreshold: 60 },
-                livenessProbe: {
-                  tcpSocket: { port: "redis" },
-                  periodSeconds: 10,
-                  timeoutSeconds: 5,
-                  failureThreshold: 6,
-                },
-                readinessProbe: {
-                  exec: { command: [...READINESS_COMMAND] },
-                  periodSeconds: 10,
-                  timeoutSeconds: 5,
-                  failureThreshold: 3,
-                },
-                volumeMounts: [
-                  { name: "data", mountPath: DATA_DIR },
-                  { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                  { name: "tls", mountPath: TLS_DIR, readOnly: true },
-                  { name: "auth", mountPath: AUTH_DIR, readOnly: true },
-                  { name: "tmp", mountPath: "/tmp" },
-                ],
-              },
-            ],
-            volumes: [
-              { name: "config", configMap: { name: config.metadata.name } },
-              { name: "tls", secret: { secretName: n.tls, defaultMode: 0o440 } },
-              {
-                name: "auth",
-                secret: {
-                  secretName: n.auth,
-                  items: [
-                    { key: "auth.conf", path: "auth.conf" },
-                    { key: "password", path: "password" },
-                  ],
-                  defaultMode: 0o440,
-                },
-              },
-              { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-            ],
-          },
-        },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: "data", labels },
-            spec: {
-              accessModes: ["ReadWriteOnce"],
-              ...(target.storageClass ? { storageClassName: target.storageClass } : {}),
-              resources: { requests: { storage: `${size.storageGiB}Gi` } },
-            },
-          },
-        ],
-      },
+      spec: statefulSetSpec({
+        name,
+        tier: args.tier,
+        labels,
+        selector,
+        serviceAccountName: serviceAccount.metadata.name,
+        configMapName: config.metadata.name,
+        storageClass: target.storageClass,
+      }),
     },
     opts(true, { dependsOn: [cert] }),
   );
@@ -248,9 +130,60 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     tls: true,
     authToken: { id: n.auth, key: "password" },
     monitoring: {
+      cloud: "kubernetes",
       namespace: ns,
-      statefulSet: pulumi.output(n.base),
+      statefulSet: statefulSet.metadata.apply((m) => m?.name ?? n.base),
       container: pulumi.output("valkey"),
     },
   };
+}
+
+type Opts = (stateful?: boolean, extra?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
+
+/** The password Secret (Valkey's `auth.conf` and the app's `password`) and the server certificate. */
+function authAndTls(
+  name: string,
+  ns: pulumi.Output<string>,
+  nsName: string,
+  labels: Record<string, string>,
+  opts: Opts,
+): CustomResource {
+  const n = names(name);
+  // 64 alphanumerics (~380 bits), as on AWS: nothing to escape in a rediss:// URL. A fresh value is drawn on every
+  // run but only the first is ever applied (ignoreChanges), so the password is stable until the Secret is replaced.
+  const secretValue = pulumi.secret(generatePassword(64));
+  new Secret(
+    `${name}-cache-auth`,
+    {
+      metadata: { name: n.auth, namespace: ns, labels },
+      type: "Opaque",
+      stringData: { password: secretValue, "auth.conf": pulumi.interpolate`requirepass ${secretValue}\n` },
+    },
+    opts(true, { ignoreChanges: ["stringData", "data"] }),
+  );
+
+  const dnsNames = [
+    ...serviceDnsNames(n.base, nsName),
+    ...serviceDnsNames(n.headless, nsName),
+    `${n.base}-0.${n.headless}.${nsName}.svc`,
+    `${n.base}-0.${n.headless}.${nsName}.svc.cluster.local`,
+    "localhost",
+  ];
+  return new CustomResource(
+    `${name}-cache-tls`,
+    {
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name: n.tls, namespace: ns, labels },
+      spec: internalServerCertSpec({
+        secretName: n.tls,
+        commonName: serviceHost(n.base, nsName),
+        dnsNames,
+        ipAddresses: ["127.0.0.1"],
+        duration: CACHE_CERT_DURATION,
+        renewBefore: CACHE_CERT_RENEW_BEFORE,
+      }),
+    },
+    opts(),
+  );
 }

@@ -7,8 +7,8 @@
  */
 
 import { cpuQuantity, memoryQuantity } from "../lib/k8s";
-import type { Environment, Tier } from "../profiles";
-import type { KubernetesBackupSettings } from "../settings";
+import type { Tier } from "../profiles";
+import type { KubernetesBackupSettings } from "../targets";
 
 export const CNPG_API = "postgresql.cnpg.io/v1";
 export const BARMAN_API = "barmancloud.cnpg.io/v1";
@@ -44,15 +44,13 @@ export const INSTANCE_RESOURCES: Readonly<Record<Tier, { cpu: number; memoryMiB:
 /** Ephemeral storage per instance (logs, temporary files outside the data volume). */
 export const INSTANCE_EPHEMERAL = "2Gi";
 
-export const INSTANCES_BY_ENVIRONMENT: Readonly<Record<Environment, number>> = { dev: 1, staging: 2, prod: 3 };
-
 /**
- * Instances: 1 in dev, 2 in staging (a standby to switch over to during node maintenance), 3 in prod (synchronous
- * standby for HA plus a replica for reads) — or more when the profile asks for HA and a read replica.
+ * Instances from the profile, not the environment: the primary, a synchronous-capable standby for high
+ * availability, and a replica for reads (the `-ro` service). Prod (HA + read replica) = 3; `highAvailability:
+ * false` or `readReplica: false` gives fewer, as RDS gives a single-AZ instance or no read replica.
  */
-export function instancesFor(environment: string, highAvailability: boolean, readReplica: boolean): number {
-  const byEnvironment = (INSTANCES_BY_ENVIRONMENT as Record<string, number>)[environment] ?? 1;
-  return Math.max(byEnvironment, 1 + (highAvailability ? 1 : 0) + (readReplica ? 1 : 0));
+export function instancesFor(highAvailability: boolean, readReplica: boolean): number {
+  return 1 + (highAvailability ? 1 : 0) + (readReplica ? 1 : 0);
 }
 
 /** PgBouncer pods: at least 2 (one per node during a drain), 3 when the cluster has 3+ instances. */
@@ -69,6 +67,9 @@ export const names = (name: string) => {
     serverTls: `${cluster}-server-tls`,
     pooler: `${cluster}-pooler-rw`,
     objectStore: `${cluster}-backups`,
+    /** Disaster recovery (Backups): the second store and the replica cluster that archives into it. */
+    drObjectStore: `${cluster}-dr-backups`,
+    drCluster: `${cluster}-dr`,
     rw: `${cluster}-rw`,
     ro: `${cluster}-ro`,
     r: `${cluster}-r`,
@@ -96,7 +97,6 @@ export const PG_HBA = ["hostnossl all all all reject"] as const;
 
 export interface ClusterInputs {
   name: string;
-  environment: string;
   engineVersion: string;
   tier: Tier;
   storageGiB: number;
@@ -117,7 +117,24 @@ export interface ClusterInputs {
 /** The `Cluster` spec. */
 export function clusterSpec(c: ClusterInputs): Record<string, unknown> {
   const n = names(c.name);
-  const instances = instancesFor(c.environment, c.highAvailability, c.readReplica);
+  const instances = instancesFor(c.highAvailability, c.readReplica);
+  return {
+    instances,
+    ...instanceSpec(c, n.cluster, instances),
+    // No `secret`: the operator generates the owner's password into `<cluster>-app` (never through Pulumi).
+    bootstrap: { initdb: { database: c.databaseName, owner: APP_USER, dataChecksums: true } },
+    certificates: { serverTLSSecret: n.serverTls, serverCASecret: c.caSecret },
+    ...(c.objectStore ? { plugins: [walArchiver(c.objectStore)] } : {}),
+  };
+}
+
+/** The Barman Cloud plugin as the cluster's one WAL archiver (and base-backup target), into `objectStore`. */
+function walArchiver(objectStore: string) {
+  return { name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: objectStore } };
+}
+
+/** What the primary and the disaster-recovery replica cluster share: image, sizes, settings, placement. */
+function instanceSpec(c: ClusterInputs, clusterName: string, instances: number): Record<string, unknown> {
   const size = INSTANCE_RESOURCES[c.tier];
   const resources = {
     cpu: cpuQuantity(size.cpu),
@@ -125,18 +142,14 @@ export function clusterSpec(c: ClusterInputs): Record<string, unknown> {
     "ephemeral-storage": INSTANCE_EPHEMERAL,
   };
   return {
-    instances,
     imageName: postgresImage(c.engineVersion),
     primaryUpdateStrategy: "unsupervised",
     // No network superuser: break-glass access is `kubectl cnpg psql` (peer authentication inside the pod).
     enableSuperuserAccess: false,
-    // No `secret`: the operator generates the owner's password into `<cluster>-app` (never through Pulumi).
-    bootstrap: { initdb: { database: c.databaseName, owner: APP_USER, dataChecksums: true } },
     postgresql: {
       parameters: postgresParameters(c.tier, c.slowQueryMs, c.performanceInsights),
       pg_hba: [...PG_HBA],
     },
-    certificates: { serverTLSSecret: n.serverTls, serverCASecret: c.caSecret },
     storage: { size: `${c.storageGiB}Gi`, ...(c.storageClass ? { storageClass: c.storageClass } : {}) },
     resources: { requests: resources, limits: resources },
     // Never two instances on one node; spread over zones where the cluster has them.
@@ -150,14 +163,32 @@ export function clusterSpec(c: ClusterInputs): Record<string, unknown> {
         maxSkew: 1,
         topologyKey: "topology.kubernetes.io/zone",
         whenUnsatisfiable: "ScheduleAnyway",
-        labelSelector: { matchLabels: { "cnpg.io/cluster": n.cluster } },
+        labelSelector: { matchLabels: { "cnpg.io/cluster": clusterName } },
       },
     ],
     enablePDB: true,
     inheritedMetadata: { labels: c.inheritedLabels },
-    ...(c.objectStore
-      ? { plugins: [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: c.objectStore } }] }
-      : {}),
+  };
+}
+
+/**
+ * Disaster recovery on Kubernetes: a one-instance CloudNativePG replica cluster (`<cluster>-dr`) that follows the
+ * primary through its object store only (bootstrap by recovery from the primary's base backup, then WAL restored
+ * from the primary's archive) and is itself the WAL archiver into the SECOND store, where Backups also schedules
+ * its base backups. The Barman Cloud plugin writes a cluster's archive and base backups to exactly one ObjectStore
+ * (the one in `.spec.plugins`; a Backup cannot name another), so a second copy needs a second cluster; this is the
+ * plugin's documented replica-cluster pattern (plugin-barman-cloud docs, "Configuring Replica Clusters").
+ */
+export function drReplicaSpec(c: ClusterInputs, primaryStore: string, drStore: string): Record<string, unknown> {
+  const n = names(c.name);
+  const source = { name: BARMAN_PLUGIN, parameters: { barmanObjectName: primaryStore, serverName: n.cluster } };
+  return {
+    instances: 1,
+    ...instanceSpec(c, n.drCluster, 1),
+    bootstrap: { recovery: { source: n.cluster } },
+    replica: { enabled: true, source: n.cluster },
+    externalClusters: [{ name: n.cluster, plugin: source }],
+    plugins: [walArchiver(drStore)],
   };
 }
 

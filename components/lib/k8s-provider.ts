@@ -1,7 +1,7 @@
 /**
- * The stack's one explicit Kubernetes provider and the optional operator installation, shared by every
- * components/<name>/kubernetes.ts. Only those files import this module (it loads @pulumi/kubernetes), so a stack on
- * another cloud never does.
+ * The stack's one explicit Kubernetes provider and the optional operator installation (both created once by
+ * components/platform/kubernetes.ts), and the child options every components/<name>/kubernetes.ts uses. Only
+ * Kubernetes files import this module (it loads @pulumi/kubernetes), so a stack on another cloud never does.
  *
  * Operators (loom:kubernetes.installOperators, default off) are Helm charts rendered by `helm.v4.Chart`, which works
  * with `renderYamlToDirectory` (the v3 `Release` does not: pulumi/pulumi-kubernetes#1716). Versions are pinned here
@@ -12,69 +12,47 @@ import { Namespace } from "@pulumi/kubernetes/core/v1/namespace";
 import { Chart } from "@pulumi/kubernetes/helm/v4/chart";
 import { Provider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
-import type { KubernetesSettings } from "../settings";
-import { type BaseArgs, childOptions } from "./component";
-import { targetOf } from "./k8s";
-
-export { targetOf };
-
-/** Per stack run (keyed by the run's root Stack resource): providers by connection settings, and operators. */
-interface RunState {
-  providers: Map<string, Provider>;
-  operators?: pulumi.Resource[];
-}
-const runs = new WeakMap<object, RunState>();
-const NO_STACK = {};
-
-function runState(): RunState {
-  const root = pulumi.runtime.getStackResource() ?? NO_STACK;
-  let state = runs.get(root);
-  if (!state) {
-    state = { providers: new Map() };
-    runs.set(root, state);
-  }
-  return state;
-}
+import type { PlatformHandle } from "../platform";
+import type { KubernetesPlatform } from "../platform/kubernetes";
+import type { KubernetesTarget } from "../targets";
+import { type BaseArgs, childOptions, handleFor } from "./component";
 
 /**
- * The stack's explicit Kubernetes provider, created once per run and shared by every component, so no resource
- * ever falls back to the ambient default provider. Render mode (`renderDir`) writes YAML under `<renderDir>/0-crd`
- * and `<renderDir>/1-manifest` and contacts no cluster (settings forbid kubeconfig/context with it). Without
+ * The stack's explicit Kubernetes provider (created once, by the Kubernetes platform), so no resource ever falls
+ * back to the ambient default provider. Render mode (`renderDir`) writes YAML under `<renderDir>/0-crd` and
+ * `<renderDir>/1-manifest` and contacts no cluster (settings forbid kubeconfig/context with it). Without
  * kubeconfig, context or renderDir the provider uses the ambient kubeconfig ($KUBECONFIG, ~/.kube/config).
+ * It has no parent: its URN is the one every existing stack already has.
  */
-export function providerFor(target: KubernetesSettings): Provider {
-  const { providers } = runState();
-  const key = JSON.stringify([target.kubeconfig ?? null, target.context ?? null, target.renderDir ?? null]);
-  let provider = providers.get(key);
-  if (!provider) {
-    const name = providers.size === 0 ? "kubernetes" : `kubernetes-${providers.size + 1}`;
-    provider = new Provider(name, {
-      // A kubeconfig's content carries credentials: keep it secret in state and in the plan.
-      kubeconfig: target.kubeconfig === undefined ? undefined : pulumi.secret(target.kubeconfig),
-      context: target.context,
-      renderYamlToDirectory: target.renderDir,
-      enableServerSideApply: true,
-    });
-    providers.set(key, provider);
-  }
-  return provider;
+export function createProvider(target: KubernetesTarget): Provider {
+  return new Provider("kubernetes", {
+    // A kubeconfig's content carries credentials: keep it secret in state and in the plan.
+    kubeconfig: target.kubeconfig === undefined ? undefined : pulumi.secret(target.kubeconfig),
+    context: target.context,
+    renderYamlToDirectory: target.renderDir,
+    enableServerSideApply: true,
+  });
+}
+
+/** The Kubernetes variant of a component's platform, or an InputPropertyError naming `platform`. */
+export function k8sPlatform(args: { platform: PlatformHandle }): KubernetesPlatform {
+  return handleFor("platform", args.platform, "kubernetes");
 }
 
 /**
- * Options for a Kubernetes child: parent, the shared provider, `protect` for stateful children, and — when the
- * program installs the operators — a dependency on them (CRDs and admission webhooks must exist first).
+ * Options for a Kubernetes child: parent, the platform's provider, `protect` for stateful children, and — when the
+ * platform installed the operators — a dependency on them (CRDs and admission webhooks must exist first).
  */
 export function k8sOptions(
   parent: pulumi.Resource,
-  args: Pick<BaseArgs, "protect"> & { kubernetes?: KubernetesSettings },
+  args: Pick<BaseArgs, "protect" | "platform">,
   stateful = false,
   extra: pulumi.CustomResourceOptions = {},
 ): pulumi.CustomResourceOptions {
-  const target = targetOf(args);
-  const operators = target.installOperators ? installOperators(target) : [];
-  const dependsOn = [...operators, ...toArray(extra.dependsOn)];
+  const platform = k8sPlatform(args);
+  const dependsOn = [...platform.operators, ...toArray(extra.dependsOn)];
   return childOptions(parent, args, stateful, {
-    provider: providerFor(target),
+    provider: platform.provider,
     ...extra,
     ...(dependsOn.length > 0 ? { dependsOn } : {}),
   });
@@ -147,13 +125,11 @@ export const KUBE_PROMETHEUS_VALUES: Record<string, unknown> = {
 };
 
 /**
- * Install the operators once per run (cluster-wide: enable `installOperators` in one stack per cluster). Returns
- * the charts every Kubernetes child then depends on.
+ * Install the operators (cluster-wide: enable `installOperators` in one stack per cluster). Returns the charts every
+ * Kubernetes child then depends on. Called once, by the Kubernetes platform; the namespaces and charts have no
+ * parent, so their URNs are the ones existing stacks already have.
  */
-export function installOperators(target: KubernetesSettings): pulumi.Resource[] {
-  const state = runState();
-  if (state.operators) return state.operators;
-  const provider = providerFor(target);
+export function installOperators(target: KubernetesTarget, provider: Provider): pulumi.Resource[] {
   const ns = target.operatorNamespaces;
   const namespace = (key: keyof typeof OPERATOR_POD_SECURITY, name: string) =>
     new Namespace(
@@ -208,6 +184,5 @@ export function installOperators(target: KubernetesSettings): pulumi.Resource[] 
     namespace("monitoring", ns.monitoring),
     KUBE_PROMETHEUS_VALUES,
   );
-  state.operators = [certManager, cnpg, barman, keda, ingress, monitoring];
-  return state.operators;
+  return [certManager, cnpg, barman, keda, ingress, monitoring];
 }

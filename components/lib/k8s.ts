@@ -5,7 +5,6 @@
  */
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import type { KubernetesSettings } from "../settings";
 import type { Tags } from "../tags";
 import { type BaseArgs, invalid, tagsFor } from "./component";
 
@@ -50,12 +49,6 @@ export function internalServerCertSpec(spec: {
 /** Where app pods find the internal CA certificate (env PGSSLROOTCERT and REDIS_CA_FILE point here). */
 export const CA_MOUNT_PATH = "/etc/loom/ca";
 export const CA_FILE = `${CA_MOUNT_PATH}/ca.crt`;
-
-/** The target of a component on Kubernetes, or an InputPropertyError naming what is missing. */
-export function targetOf(args: { kubernetes?: KubernetesSettings }): KubernetesSettings {
-  if (!args.kubernetes) invalid("kubernetes", "is required on kubernetes (settings.kubernetes)");
-  return args.kubernetes;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Labels

@@ -16,8 +16,8 @@ import { LimitRange } from "@pulumi/kubernetes/core/v1/limitRange";
 import { Namespace } from "@pulumi/kubernetes/core/v1/namespace";
 import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy";
 import * as pulumi from "@pulumi/pulumi";
-import { INTERNAL_CA, labelsFor, targetOf } from "../lib/k8s";
-import { k8sOptions } from "../lib/k8s-provider";
+import { INTERNAL_CA, labelsFor } from "../lib/k8s";
+import { k8sOptions, k8sPlatform } from "../lib/k8s-provider";
 import type { NetworkOutputs, ResolvedNetworkArgs } from ".";
 import { networkPolicies, TIERS } from "./network-policies";
 
@@ -41,11 +41,21 @@ export const CONTAINER_DEFAULTS = {
 export const CA_DURATION = "43800h";
 export const CA_RENEW_BEFORE = "8760h";
 
+/** Where the other Kubernetes components put their children: the stack's namespace. */
+export interface KubernetesNetworkPlacement {
+  cloud: "kubernetes";
+  /** The Namespace resource's name (an output of it, so children are created after it). */
+  namespace: pulumi.Output<string>;
+  /** The namespace CA's Issuer, which signs the database and cache server certificates. */
+  internalIssuer: pulumi.Output<string>;
+}
+
+type Opts = (stateful?: boolean, extra?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
+
 export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedNetworkArgs): NetworkOutputs {
-  const target = targetOf(args);
+  const target = k8sPlatform(args).target;
   const labels = labelsFor(args, "network");
-  const opts = (stateful = false, extra: pulumi.CustomResourceOptions = {}) =>
-    k8sOptions(parent, args, stateful, extra);
+  const opts: Opts = (stateful = false, extra = {}) => k8sOptions(parent, args, stateful, extra);
 
   const namespace = new Namespace(
     `${name}-namespace`,
@@ -77,8 +87,38 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     },
     inNamespace,
   );
+  const caIssuer = internalCa(name, namespace, target.namespace, labels, opts);
 
-  // The namespace's private CA: a self-signed root whose key never leaves the namespace, and an Issuer on it.
+  const o = pulumi.output;
+  return {
+    networkId: ns,
+    cidr: o(target.clusterCidrs.join(",")),
+    // The scheduler spreads pods over the cluster's zones (topologySpreadConstraints); there are no subnets here.
+    zones: [],
+    placement: {
+      cloud: "kubernetes",
+      namespace: ns,
+      internalIssuer: caIssuer.metadata.apply((m) => m?.name ?? INTERNAL_CA.issuer),
+    },
+    tiers: {
+      // The edge is the ingress controller, selected by its namespace.
+      edge: o(target.operatorNamespaces.ingress),
+      app: o(TIERS.app),
+      database: o(TIERS.database),
+      cache: o(TIERS.cache),
+    },
+  };
+}
+
+/** The namespace's private CA: a self-signed root whose key never leaves the namespace, and an Issuer on it. */
+function internalCa(
+  name: string,
+  namespace: Namespace,
+  nsName: string,
+  labels: Record<string, string>,
+  opts: Opts,
+): CustomResource {
+  const ns = namespace.metadata.name;
   const selfSigned = new CustomResource(
     `${name}-selfsigned-issuer`,
     {
@@ -87,7 +127,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       metadata: { name: "loom-selfsigned", namespace: ns, labels },
       spec: { selfSigned: {} },
     },
-    inNamespace,
+    opts(false, { dependsOn: [namespace] }),
   );
   const caCertificate = new CustomResource(
     `${name}-internal-ca`,
@@ -97,7 +137,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       metadata: { name: INTERNAL_CA.secret, namespace: ns, labels },
       spec: {
         isCA: true,
-        commonName: `${target.namespace} internal CA`,
+        commonName: `${nsName} internal CA`,
         secretName: INTERNAL_CA.secret,
         duration: CA_DURATION,
         renewBefore: CA_RENEW_BEFORE,
@@ -107,7 +147,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     },
     opts(true, { dependsOn: [namespace, selfSigned] }),
   );
-  new CustomResource(
+  return new CustomResource(
     `${name}-internal-ca-issuer`,
     {
       apiVersion: "cert-manager.io/v1",
@@ -117,22 +157,4 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     },
     opts(false, { dependsOn: [namespace, caCertificate] }),
   );
-
-  const o = pulumi.output;
-  return {
-    networkId: ns,
-    cidr: o(target.clusterCidrs.join(",")),
-    // The scheduler spreads pods over the cluster's zones (topologySpreadConstraints); there are no subnets here.
-    zones: [],
-    publicSubnetIds: o([]),
-    privateSubnetIds: o([]),
-    dataSubnetIds: o([]),
-    tiers: {
-      // The edge is the ingress controller, selected by its namespace.
-      edge: o(target.operatorNamespaces.ingress),
-      app: o(TIERS.app),
-      database: o(TIERS.database),
-      cache: o(TIERS.cache),
-    },
-  };
 }
