@@ -75,6 +75,16 @@ setup_engine() {
   mkdir -p "$out" .pulumi-state # the file backend does not create its directory
 }
 
+# Pulumi.yaml's main (scripts/program.js) runs dist/index.js and would build it itself; building here keeps that
+# cost and any transpile error out of step 1. A no-op in milliseconds when nothing changed.
+build_dist() {
+  run build node scripts/dist.js || {
+    show_tail "$out/build.log"
+    fail "node scripts/dist.js could not build dist/ (npm ci done?)"
+  }
+  cat "$out/build.log"
+}
+
 # A clean start: no stack state, no rendered files (reruns and CI alike). --preserve-config keeps the committed
 # stack files (without it `stack rm` deletes Pulumi.local.yaml).
 clean() {
@@ -233,6 +243,7 @@ plan_matches_state() {
 }
 
 step "setup: engine" setup_engine
+step "setup: precompiled program (dist/)" build_dist
 step "setup: clean state, stack init" clean
 step "1 preview --policy-pack policy (prod config)" preview_policy
 step "2 up: render manifests" up

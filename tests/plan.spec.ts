@@ -229,7 +229,7 @@ describe("plan: fake secrets satisfy the key's type, so secure values plan like 
 
   it("the table is data: first match wins and the catch-all is last", () => {
     const last = FAKE_SECRETS[FAKE_SECRETS.length - 1];
-    assert.ok(last && last[0].test("anything"));
+    assert.ok(last?.[0].test("anything"));
     assert.equal(fakeSecret("loom:alertEmail"), "secret@example.com");
     assert.equal(fakeSecret("loom:kubernetes.kubeconfig"), FAKE_KUBECONFIG);
   });
