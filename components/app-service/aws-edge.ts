@@ -204,7 +204,12 @@ function certificate(s: AppScope, source: CertificateSource, alb: LoadBalancer):
 }
 
 /** HTTPS (forward, HSTS, nosniff, metrics hidden) and HTTP (301 to HTTPS). Returns the HTTPS listener. */
-function listeners(s: AppScope, alb: LoadBalancer, targetGroup: TargetGroup, certificateArn: pulumi.Input<string>): Listener {
+function listeners(
+  s: AppScope,
+  alb: LoadBalancer,
+  targetGroup: TargetGroup,
+  certificateArn: pulumi.Input<string>,
+): Listener {
   const { name, parent } = s;
   const tags = s.tags();
   const https = new Listener(
@@ -232,7 +237,10 @@ function listeners(s: AppScope, alb: LoadBalancer, targetGroup: TargetGroup, cer
       priority: 10,
       conditions: [{ pathPattern: { values: [metricsPath, `${metricsPath}/*`] } }],
       actions: [
-        { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "not found" } },
+        {
+          type: "fixed-response",
+          fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "not found" },
+        },
       ],
       tags,
     },

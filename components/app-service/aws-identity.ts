@@ -102,7 +102,11 @@ export function roles(s: AppScope, secrets: SecretRef[]): Roles {
     { parent },
   );
   grants.push(
-    new RolePolicy(`${name}-app-task-metrics`, { role: taskRole.name, policy: JSON.stringify(taskRolePolicy()) }, { parent }),
+    new RolePolicy(
+      `${name}-app-task-metrics`,
+      { role: taskRole.name, policy: JSON.stringify(taskRolePolicy()) },
+      { parent },
+    ),
   );
   return { executionRole, taskRole, grants };
 }

@@ -79,41 +79,50 @@ export function autoscaling(s: AppScope, t: ScalingTargets): void {
 
   const worker = target("worker", t.workerService, args.worker.minReplicas, args.worker.maxReplicas);
   policy("worker-backlog", worker, {
-    customizedMetricSpecification: {
-      metrics: [
-        {
-          id: "depth",
-          label: "Review jobs waiting in the queue",
-          metricStat: {
-            metric: {
-              namespace: METRICS_NAMESPACE,
-              metricName: QUEUE_DEPTH_METRIC,
-              dimensions: [{ name: "Environment", value: environment }],
-            },
-            stat: "Average",
-          },
-          returnData: false,
-        },
-        {
-          id: "running",
-          label: "Running worker tasks",
-          metricStat: {
-            metric: {
-              namespace: "ECS/ContainerInsights",
-              metricName: "RunningTaskCount",
-              dimensions: [
-                { name: "ClusterName", value: t.cluster.name },
-                { name: "ServiceName", value: t.workerService.name },
-              ],
-            },
-            stat: "Average",
-          },
-          returnData: false,
-        },
-        { id: "backlog", label: "Queued jobs per running worker", expression: "depth / running", returnData: true },
-      ],
-    },
+    customizedMetricSpecification: backlogPerWorker(environment, t.cluster.name, t.workerService.name),
     targetValue: args.worker.jobsPerWorker,
     ...cooldowns,
   });
+}
+
+/** Metric math: review jobs waiting in the queue per running worker task (the worker's scaling metric). */
+function backlogPerWorker(
+  environment: string,
+  clusterName: pulumi.Input<string>,
+  serviceName: pulumi.Input<string>,
+): appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecification {
+  return {
+    metrics: [
+      {
+        id: "depth",
+        label: "Review jobs waiting in the queue",
+        metricStat: {
+          metric: {
+            namespace: METRICS_NAMESPACE,
+            metricName: QUEUE_DEPTH_METRIC,
+            dimensions: [{ name: "Environment", value: environment }],
+          },
+          stat: "Average",
+        },
+        returnData: false,
+      },
+      {
+        id: "running",
+        label: "Running worker tasks",
+        metricStat: {
+          metric: {
+            namespace: "ECS/ContainerInsights",
+            metricName: "RunningTaskCount",
+            dimensions: [
+              { name: "ClusterName", value: clusterName },
+              { name: "ServiceName", value: serviceName },
+            ],
+          },
+          stat: "Average",
+        },
+        returnData: false,
+      },
+      { id: "backlog", label: "Queued jobs per running worker", expression: "depth / running", returnData: true },
+    ],
+  };
 }

@@ -80,7 +80,8 @@ export function create(
   const tasks = taskDefinitions(s, sizes, secrets, identity);
   const front = edge(s, cert, allowed);
   const services = fargateServices(s, cluster, tasks, front, [capacity, ...identity.grants]);
-  if (args.autoscaling) autoscaling(s, { cluster, ...services, alb: front.alb, targetGroup: front.targetGroup, tags: s.tags() });
+  if (args.autoscaling)
+    autoscaling(s, { cluster, ...services, alb: front.alb, targetGroup: front.targetGroup, tags: s.tags() });
 
   return {
     url: pulumi.output(`https://${args.domain}`),
@@ -141,7 +142,11 @@ function taskDefinitions(
     logs: true,
   });
   const specs: Record<Workload, TaskSpec> = {
-    web: { command: args.web.command, port: args.app.port, healthCheck: webHealthCheck(args.app.port, args.app.healthPath) },
+    web: {
+      command: args.web.command,
+      port: args.app.port,
+      healthCheck: webHealthCheck(args.app.port, args.app.healthPath),
+    },
     worker: { command: args.worker.command, healthCheck: WORKER_HEALTH_CHECK },
     migrate: { command: args.migrateCommand },
   };

@@ -15,9 +15,9 @@ import { Secret } from "@pulumi/aws/secretsmanager/secret";
 import { SecretVersion } from "@pulumi/aws/secretsmanager/secretVersion";
 import * as pulumi from "@pulumi/pulumi";
 import { RandomPassword } from "@pulumi/random/randomPassword";
-import type { SecretRef } from "../lib/secrets";
 import { type AwsScope, awsScope, encryptedLogGroup, scopedKey, secretRecoveryDays } from "../lib/aws";
 import { handleFor } from "../lib/component";
+import type { SecretRef } from "../lib/secrets";
 import * as naming from "../naming";
 import type { CacheOutputs, ResolvedCacheArgs } from ".";
 import { awsCacheNodeType } from "./node-types";
@@ -101,7 +101,11 @@ function authToken(s: AwsScope, keyArn: pulumi.Output<string>): { value: pulumi.
     },
     s.opts(true),
   );
-  const version = new SecretVersion(`${name}-cache-auth-token`, { secretId: secret.arn, secretString: value }, { parent });
+  const version = new SecretVersion(
+    `${name}-cache-auth-token`,
+    { secretId: secret.arn, secretString: value },
+    { parent },
+  );
   // Resolves only once the value is stored, so a consumer never starts against an empty secret.
   return { value, ref: { id: pulumi.all([secret.arn, version.id]).apply(([arn]) => arn) } };
 }

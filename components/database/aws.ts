@@ -14,18 +14,18 @@
 import { Role } from "@pulumi/aws/iam/role";
 import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
 import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
+import type { Key } from "@pulumi/aws/kms/key";
 import { Instance, type InstanceArgs } from "@pulumi/aws/rds/instance";
 import { ParameterGroup } from "@pulumi/aws/rds/parameterGroup";
 import { Proxy as RdsProxy } from "@pulumi/aws/rds/proxy";
 import { ProxyDefaultTargetGroup } from "@pulumi/aws/rds/proxyDefaultTargetGroup";
 import { ProxyTarget } from "@pulumi/aws/rds/proxyTarget";
 import { SubnetGroup } from "@pulumi/aws/rds/subnetGroup";
-import type { Key } from "@pulumi/aws/kms/key";
 import * as pulumi from "@pulumi/pulumi";
 import { type AwsAccount, type AwsScope, awsScope, encryptedLogGroup, scopedKey } from "../lib/aws";
 import { handleFor, invalid, orInvalid } from "../lib/component";
-import type { AwsNetworkPlacement } from "../network/aws";
 import { fit as fitName } from "../naming";
+import type { AwsNetworkPlacement } from "../network/aws";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
 import {
   BACKUP_WINDOW,

@@ -55,7 +55,9 @@ export function flowLogs(s: AwsScope, vpc: Vpc, retentionDays: number): void {
       role: role.id,
       policy: pulumi
         .all([group.arn, account.accountId, account.partition])
-        .apply(([groupArn, accountId, partition]) => JSON.stringify(deliveryPolicy(groupArn, accountId, partition, region))),
+        .apply(([groupArn, accountId, partition]) =>
+          JSON.stringify(deliveryPolicy(groupArn, accountId, partition, region)),
+        ),
     },
     s.opts(),
   );

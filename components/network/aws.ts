@@ -26,7 +26,7 @@ import { orInvalid } from "../lib/component";
 import type { NetworkOutputs, ResolvedNetworkArgs } from ".";
 import { flowLogs } from "./aws-flow-logs";
 import { ANYWHERE, securityGroups } from "./aws-security-groups";
-import { pickZones, type SubnetPlan, planSubnets, zoneSuffix } from "./subnets";
+import { pickZones, planSubnets, type SubnetPlan, zoneSuffix } from "./subnets";
 
 /**
  * Interface endpoints that take the app's AWS API traffic off NAT: image pulls (ecr.api + ecr.dkr; layers come
@@ -131,7 +131,11 @@ function routing(s: NetScope, vpc: Vpc, subnets: Record<Tier, Subnet[]>, natCoun
   const { name, prefix, letter } = s;
   const igw = new InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: s.tags({ Name: `${prefix}-igw` }) }, s.opts());
   const nats = Array.from({ length: natCount }, (_, i) => {
-    const eip = new Eip(`${name}-nat-${letter(i)}`, { domain: "vpc", tags: s.tags({ Name: `${prefix}-nat-${letter(i)}` }) }, s.opts());
+    const eip = new Eip(
+      `${name}-nat-${letter(i)}`,
+      { domain: "vpc", tags: s.tags({ Name: `${prefix}-nat-${letter(i)}` }) },
+      s.opts(),
+    );
     return new NatGateway(
       `${name}-nat-${letter(i)}`,
       {
@@ -144,7 +148,11 @@ function routing(s: NetScope, vpc: Vpc, subnets: Record<Tier, Subnet[]>, natCoun
     );
   });
   const table = (logical: string, tier: Tier, routes: Record<string, unknown>[]) =>
-    new RouteTable(`${name}-${logical}`, { vpcId: vpc.id, routes, tags: s.tags({ Name: `${prefix}-${logical}`, tier }) }, s.opts());
+    new RouteTable(
+      `${name}-${logical}`,
+      { vpcId: vpc.id, routes, tags: s.tags({ Name: `${prefix}-${logical}`, tier }) },
+      s.opts(),
+    );
   const publicRoutes = table("public", "public", [{ cidrBlock: ANYWHERE, gatewayId: igw.id }]);
   const appRoutes = subnets.app.map((_, i) =>
     table(`app-${letter(i)}`, "app", [{ cidrBlock: ANYWHERE, natGatewayId: (nats[i] ?? nats[0])?.id }]),
@@ -153,7 +161,11 @@ function routing(s: NetScope, vpc: Vpc, subnets: Record<Tier, Subnet[]>, natCoun
   const dataRoutes = subnets.data.map((_, i) => table(`data-${letter(i)}`, "data", []));
   const associate = (tier: Tier, tableOf: (i: number) => RouteTable) =>
     subnets[tier].forEach((subnet, i) => {
-      new RouteTableAssociation(`${name}-${tier}-${letter(i)}`, { subnetId: subnet.id, routeTableId: tableOf(i).id }, s.opts());
+      new RouteTableAssociation(
+        `${name}-${tier}-${letter(i)}`,
+        { subnetId: subnet.id, routeTableId: tableOf(i).id },
+        s.opts(),
+      );
     });
   associate("public", () => publicRoutes);
   associate("app", (i) => appRoutes[i] as RouteTable);

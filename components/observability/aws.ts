@@ -132,7 +132,11 @@ function alertTopic(s: AwsScope, alertEmail: string): { topic: Topic; policy: To
     },
     s.opts(),
   );
-  new TopicSubscription(`${name}-alerts-email`, { topic: topic.arn, protocol: "email", endpoint: alertEmail }, s.opts());
+  new TopicSubscription(
+    `${name}-alerts-email`,
+    { topic: topic.arn, protocol: "email", endpoint: alertEmail },
+    s.opts(),
+  );
   return { topic, policy };
 }
 

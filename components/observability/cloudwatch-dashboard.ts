@@ -11,7 +11,6 @@ import {
   rds,
 } from "./cloudwatch-metrics";
 
-
 export interface DashboardArgs {
   region: string;
   environment: string;
@@ -32,18 +31,59 @@ function line(m: MetricRef<string>, options: Record<string, unknown>): MetricLin
  * alarm states when alerting is on. Two widgets per row, 12 × 6 grid units each.
  */
 export function dashboardBody(args: DashboardArgs): { widgets: Record<string, unknown>[] } {
-  const { ids, region } = args;
+  const { region } = args;
+  const graphs = dashboardGraphs(args.ids, args.environment);
+  const widgets: Record<string, unknown>[] = [];
+  if (args.alarmArns.length > 0) {
+    widgets.push({
+      type: "alarm",
+      x: 0,
+      y: 0,
+      width: 24,
+      height: 3,
+      properties: { title: "Alarms", alarms: args.alarmArns, sortBy: "stateUpdatedTimestamp" },
+    });
+  }
+  const top = widgets.length > 0 ? 3 : 0;
+  graphs.forEach((g, i) => {
+    widgets.push({
+      type: "metric",
+      x: (i % 2) * 12,
+      y: top + Math.floor(i / 2) * 6,
+      width: 12,
+      height: 6,
+      properties: {
+        title: g.title,
+        region,
+        view: "timeSeries",
+        stacked: false,
+        period: PERIOD_SECONDS,
+        metrics: g.metrics,
+        yAxis: { left: { label: g.yLabel, min: 0 } },
+      },
+    });
+  });
+  return { widgets };
+}
+
+interface Graph {
+  title: string;
+  metrics: MetricLine[];
+  yLabel: string;
+}
+
+/** The graphs, two per row: the app's (edge, ECS, queue), then the data tier's. */
+function dashboardGraphs(ids: AwsMonitoringIds<string>, environment: string): Graph[] {
+  return [...appGraphs(ids, environment), ...dataGraphs(ids)];
+}
+
+function appGraphs(ids: AwsMonitoringIds<string>, environment: string): Graph[] {
   const ecs = (service: string, metricName: string): MetricRef<string> => ({
     namespace: "AWS/ECS",
     metricName,
     dimensions: { ClusterName: ids.clusterName, ServiceName: service },
   });
-  const cache: MetricRef<string> = {
-    namespace: "AWS/ElastiCache",
-    metricName: "DatabaseMemoryUsagePercentage",
-    dimensions: { CacheClusterId: ids.cacheClusterId },
-  };
-  const graphs: { title: string; metrics: MetricLine[]; yLabel: string }[] = [
+  return [
     {
       title: "Requests and 5xx responses",
       yLabel: "Count",
@@ -78,7 +118,7 @@ export function dashboardBody(args: DashboardArgs): { widgets: Record<string, un
       title: "Review queue depth and running workers",
       yLabel: "Count",
       metrics: [
-        line(queueDepthMetric(args.environment), { stat: "Average", label: "Jobs waiting" }),
+        line(queueDepthMetric(environment), { stat: "Average", label: "Jobs waiting" }),
         line(containerInsights(ids, ids.workerServiceName, "RunningTaskCount"), {
           stat: "Average",
           label: "Running workers",
@@ -86,6 +126,16 @@ export function dashboardBody(args: DashboardArgs): { widgets: Record<string, un
         }),
       ],
     },
+  ];
+}
+
+function dataGraphs(ids: AwsMonitoringIds<string>): Graph[] {
+  const cache: MetricRef<string> = {
+    namespace: "AWS/ElastiCache",
+    metricName: "DatabaseMemoryUsagePercentage",
+    dimensions: { CacheClusterId: ids.cacheClusterId },
+  };
+  return [
     {
       title: "Database CPU",
       yLabel: "Percent",
@@ -107,35 +157,4 @@ export function dashboardBody(args: DashboardArgs): { widgets: Record<string, un
       metrics: [line(cache, { stat: "Maximum", label: "Memory used (% of maxmemory)" })],
     },
   ];
-  const widgets: Record<string, unknown>[] = [];
-  if (args.alarmArns.length > 0) {
-    widgets.push({
-      type: "alarm",
-      x: 0,
-      y: 0,
-      width: 24,
-      height: 3,
-      properties: { title: "Alarms", alarms: args.alarmArns, sortBy: "stateUpdatedTimestamp" },
-    });
-  }
-  const top = widgets.length > 0 ? 3 : 0;
-  graphs.forEach((g, i) => {
-    widgets.push({
-      type: "metric",
-      x: (i % 2) * 12,
-      y: top + Math.floor(i / 2) * 6,
-      width: 12,
-      height: 6,
-      properties: {
-        title: g.title,
-        region,
-        view: "timeSeries",
-        stacked: false,
-        period: PERIOD_SECONDS,
-        metrics: g.metrics,
-        yAxis: { left: { label: g.yLabel, min: 0 } },
-      },
-    });
-  });
-  return { widgets };
 }

@@ -35,6 +35,8 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     region: target.region,
     zones: [...target.availabilityZones],
     account: awsAccount(parent),
-    ...(args.disasterRecovery ? { drProvider: new Provider(`${name}-dr`, { region: target.drRegion }, { parent }) } : {}),
+    ...(args.disasterRecovery
+      ? { drProvider: new Provider(`${name}-dr`, { region: target.drRegion }, { parent }) }
+      : {}),
   };
 }

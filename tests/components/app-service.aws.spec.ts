@@ -331,7 +331,11 @@ describe("AppService on aws", () => {
           c.secrets,
           tier === "migrate"
             ? database
-            : [...database, { name: "LLM_API_KEY", valueFrom: LLM_SECRET }, { name: "REDIS_PASSWORD", valueFrom: CACHE_SECRET }],
+            : [
+                ...database,
+                { name: "LLM_API_KEY", valueFrom: LLM_SECRET },
+                { name: "REDIS_PASSWORD", valueFrom: CACHE_SECRET },
+              ],
         );
       }
     });
@@ -341,7 +345,10 @@ describe("AppService on aws", () => {
         const names = container(run(env), "loom-migrate").secrets.map((x) => x.name);
         assert.deepEqual(names, ["DATABASE_PASSWORD", "DATABASE_USER"], env);
         const raw = String(one(run(env), T.task, "loom-migrate").inputs.containerDefinitions);
-        assert.ok(!raw.includes(LLM_SECRET) && !raw.includes(CACHE_SECRET), `${env}: migrate references another secret`);
+        assert.ok(
+          !raw.includes(LLM_SECRET) && !raw.includes(CACHE_SECRET),
+          `${env}: migrate references another secret`,
+        );
       }
     });
 

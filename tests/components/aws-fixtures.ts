@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NetworkOutputs } from "../../components/network";
 import { Platform } from "../../components/platform";
 import type { AwsPlatform } from "../../components/platform/aws";
-import type { AwsTarget } from "../../components/targets/aws";
 import type { TagContext } from "../../components/tags";
+import type { AwsTarget } from "../../components/targets/aws";
 
 /** eu-west-1 as settings resolves it from the zone and DR tables, with a hosted zone. */
 export function awsTarget(over: Partial<AwsTarget> = {}): AwsTarget {

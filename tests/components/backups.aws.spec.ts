@@ -189,7 +189,10 @@ describe("Backups on AWS", () => {
 
     it("creates the DR vault, key and alias through the DR-region provider, everything else through the default", () => {
       const drUrn = one(prod, "pulumi:providers:aws", "loom-dr").urn;
-      const viaDr = [...prodProviders].filter(([, urn]) => urn === drUrn).map(([n]) => n).sort();
+      const viaDr = [...prodProviders]
+        .filter(([, urn]) => urn === drUrn)
+        .map(([n]) => n)
+        .sort();
       assert.deepEqual(viaDr, [
         "aws:backup/vault:Vault::loom-backup-dr-vault",
         "aws:kms/alias:Alias::loom-backup-dr-key",
@@ -204,14 +207,20 @@ describe("Backups on AWS", () => {
       assert.deepEqual(rule(prod).copyActions, [{ destinationVaultArn: DR_VAULT_ARN, lifecycle: { deleteAfter: 14 } }]);
       for (const run of [staging, longRetention]) {
         assert.equal(ofType(run, "pulumi:providers:aws").length, 0);
-        assert.deepEqual(ofType(run, "aws:backup/vault:Vault").map((v) => v.name), ["loom-backup-vault"]);
+        assert.deepEqual(
+          ofType(run, "aws:backup/vault:Vault").map((v) => v.name),
+          ["loom-backup-vault"],
+        );
       }
     });
 
     it("fails naming the platform when it has no DR provider", async () => {
       await assert.rejects(
         runComponents(() => new Backups("loom", { ...withPlatform(argsFor("prod")), disasterRecovery: true })),
-        { propertyPath: "platform", reason: "has no disaster-recovery provider: construct the Platform with disasterRecovery: true" },
+        {
+          propertyPath: "platform",
+          reason: "has no disaster-recovery provider: construct the Platform with disasterRecovery: true",
+        },
       );
     });
   });

@@ -40,7 +40,13 @@ describe("fargateSize", () => {
       "loom:profile.web.cpu",
       "0.3 vCPU is not a Fargate size; allowed: 0.25, 0.5, 1, 2, 4, 8, 16 vCPU",
     ],
-    ["3 vCPU", 3, 8192, "loom:profile.web.cpu", "3 vCPU is not a Fargate size; allowed: 0.25, 0.5, 1, 2, 4, 8, 16 vCPU"],
+    [
+      "3 vCPU",
+      3,
+      8192,
+      "loom:profile.web.cpu",
+      "3 vCPU is not a Fargate size; allowed: 0.25, 0.5, 1, 2, 4, 8, 16 vCPU",
+    ],
     [
       "too much memory for 0.25 vCPU",
       0.25,

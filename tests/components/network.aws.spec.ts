@@ -416,7 +416,12 @@ describe("Network on AWS", () => {
       ["one zone", { zones: 1 }, "zones", "must be 2 to 6, got 1"],
       ["seven zones", { zones: 7 }, "zones", "must be 2 to 6, got 7"],
       ["fractional zones", { zones: 2.5 }, "zones", "must be 2 to 6, got 2.5"],
-      ["no platform", { platform: undefined }, "platform", "is required (construct a Platform first and pass platform.handle)"],
+      [
+        "no platform",
+        { platform: undefined },
+        "platform",
+        "is required (construct a Platform first and pass platform.handle)",
+      ],
       ["no ingress ranges", { ingressCidrs: [] }, "ingressCidrs", "must list at least one CIDR"],
     ];
     for (const [label, patch, propertyPath, reason] of cases) {

@@ -62,7 +62,12 @@ function prodStack(): Record<string, unknown> {
     alertEmail: "oncall@example.com",
     targets: { app: app.monitoring, database: database.monitoring, cache: cache.monitoring },
   });
-  const backups = new Backups("loom", { ...base, enabled: true, disasterRecovery: true, targets: database.backupTargets });
+  const backups = new Backups("loom", {
+    ...base,
+    enabled: true,
+    disasterRecovery: true,
+    targets: database.backupTargets,
+  });
   return { drStore: backups.drStore, zones: network.zones };
 }
 
