@@ -4,16 +4,18 @@
  * process-global and the last one wins, so nothing else in the repo calls it).
  *
  * It is honest about what it is: no provider runs, so computed attributes (ids, ARNs, endpoints) are realistic
- * fakes from `computed()`; provider-side validation happens only with the real engine.
+ * fakes from `computed()` (one table per cloud in mock-values/); provider-side validation happens only with the real
+ * engine. Like the real engine, it rejects two resources with the same URN.
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { tableFor } from "./mock-values";
 
 /** The marker the Pulumi wire format uses for a secret value. */
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
-/** An obviously fake account id (AWS documentation's example). */
-export const FAKE_ACCOUNT = "111122223333";
+
+export { FAKE_ACCOUNT } from "./mock-values";
 
 export interface PlannedResource {
   urn: string;
@@ -75,116 +77,35 @@ export function redact(value: unknown, secretPaths: string[], at: string[] = [])
   return value;
 }
 
-const short = (type: string) => type.split(":").pop() ?? type;
-
-/** Realistic computed attributes per resource type, so wiring between components resolves like on a cloud. */
+/**
+ * Realistic computed attributes for one resource, so wiring between components resolves like on a cloud: the
+ * provider's table in mock-values/<cloud>.ts fills them in; the id defaults to `<name>-id` and a missing `name` to
+ * the logical name.
+ */
 export function computed(
   type: string,
   name: string,
   inputs: Record<string, unknown>,
-  region: string,
+  config: Record<string, string>,
 ): { id: string; state: Record<string, unknown> } {
-  const id = `${name}-id`;
   const state: Record<string, unknown> = { ...inputs };
-  if (type.startsWith("aws:")) {
-    const service = type.split(":")[1]?.split("/")[0] ?? "aws";
-    state.arn ??= `arn:aws:${service}:${region}:${FAKE_ACCOUNT}:${short(type).toLowerCase()}/${name}`;
-  }
-  if (type.startsWith("kubernetes:") && inputs.metadata && typeof inputs.metadata === "object") {
-    // The Kubernetes provider auto-names an object without metadata.name: `<logical name>-<8 random characters>`.
-    const metadata = inputs.metadata as Record<string, unknown>;
-    if (metadata.name === undefined) state.metadata = { ...metadata, name: `${name}-0mock0ab` };
-  }
-  switch (type) {
-    case "aws:ec2/vpc:Vpc":
-      state.defaultSecurityGroupId = `sg-default-${name}`;
-      break;
-    case "aws:lb/loadBalancer:LoadBalancer":
-      state.dnsName = `${name}-1234567890.${region}.elb.amazonaws.com`;
-      state.zoneId = "Z0MOCKELBZONE";
-      state.arnSuffix = `app/${name}/50dc6c495c0c9188`;
-      break;
-    case "aws:lb/targetGroup:TargetGroup":
-      state.arnSuffix = `targetgroup/${name}/73e2d6bc24d8a067`;
-      break;
-    case "aws:rds/instance:Instance": {
-      const address = `${inputs.identifier ?? name}.abcdefghijkl.${region}.rds.amazonaws.com`;
-      state.address = address;
-      state.endpoint = `${address}:5432`;
-      state.port ??= 5432;
-      state.identifier ??= name;
-      state.resourceId = `db-${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}`;
-      state.arn = `arn:aws:rds:${region}:${FAKE_ACCOUNT}:db:${state.identifier}`;
-      if (inputs.manageMasterUserPassword) {
-        state.masterUserSecrets = [
-          {
-            secretArn: `arn:aws:secretsmanager:${region}:${FAKE_ACCOUNT}:secret:rds!db-${name}-AbCdEf`,
-            kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "",
-            secretStatus: "active",
-          },
-        ];
-      }
-      break;
-    }
-    case "aws:rds/proxy:Proxy":
-      state.endpoint = `${name}.proxy-abcdefghijkl.${region}.rds.amazonaws.com`;
-      break;
-    case "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
-      state.name = "default";
-      break;
-    case "aws:elasticache/replicationGroup:ReplicationGroup":
-      state.primaryEndpointAddress = `master.${name}.abcdef.${region}.cache.amazonaws.com`;
-      state.readerEndpointAddress = `replica.${name}.abcdef.${region}.cache.amazonaws.com`;
-      break;
-    case "aws:kms/key:Key":
-      state.keyId = `${name}-0000-1111-2222-333344445555`;
-      break;
-    case "random:index/randomPassword:RandomPassword":
-      // Recognisable so tests can prove it never leaks into plan output.
-      state.result = `mock-generated-password-${name}`.padEnd(Number(inputs.length ?? 32), "x");
-      break;
-    case "aws:acm/certificate:Certificate":
-      state.domainValidationOptions = [
-        {
-          domainName: inputs.domainName,
-          resourceRecordName: `_abc.${inputs.domainName}.`,
-          resourceRecordType: "CNAME",
-          resourceRecordValue: "_xyz.acm-validations.aws.",
-        },
-      ];
-      break;
-    case "aws:route53/record:Record":
-      state.fqdn = String(inputs.name ?? name).replace(/\.$/, "");
-      break;
-    case "aws:ecs/cluster:Cluster":
-    case "aws:ecs/service:Service":
-      state.name ??= name;
-      break;
-    default:
-      break;
-  }
+  const id = tableFor(type)?.computed({ type, name, inputs, config }, state) ?? `${name}-id`;
   if (typeof inputs.name !== "string") state.name ??= name;
   return { id, state };
 }
 
-function invoke(token: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
-  switch (token) {
-    case "aws:index/getCallerIdentity:getCallerIdentity":
-      return {
-        accountId: FAKE_ACCOUNT,
-        arn: `arn:aws:iam::${FAKE_ACCOUNT}:user/mock`,
-        userId: "MOCKUSER",
-        id: FAKE_ACCOUNT,
-      };
-    case "aws:index/getPartition:getPartition":
-      return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
-    case "aws:index/getRegion:getRegion":
-      return { name: region, region, id: region };
-    case "aws:elb/getServiceAccount:getServiceAccount":
-      return { arn: `arn:aws:iam::${FAKE_ACCOUNT}:root`, id: FAKE_ACCOUNT };
-    default:
-      return { ...inputs };
-  }
+function invoke(
+  token: string,
+  inputs: Record<string, unknown>,
+  config: Record<string, string>,
+): Record<string, unknown> {
+  const fn = tableFor(token)?.invokes?.[token];
+  return fn ? fn(inputs, config) : { ...inputs };
+}
+
+/** The real engine's error for two resources with one URN (pkg/resource/deploy: diag 2001), word for word. */
+export function duplicateUrnError(urn: string): Error {
+  return new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
 }
 
 /** The parts of Pulumi's MockMonitor this module hooks (not in its public typings). */
@@ -218,16 +139,32 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   if (running) throw new Error("runProgram is not re-entrant: the Pulumi runtime is process-global");
   running = true;
   try {
-    const region = opts.config["aws:region"] ?? "us-east-1";
+    const config = opts.config;
+    // An explicit provider's own settings (a second-region `aws.Provider`, a GCP provider with its project) override
+    // the stack config for the resources that use it, as they would on the real engine.
+    const providerConfig = new Map<string, Record<string, string>>();
+    const configOfProvider = (ref: string | undefined): Record<string, string> => {
+      // A provider reference is `<provider urn>::<provider id>`; the urn ends in `<type chain>::<name>`.
+      const parts = ref?.split("::") ?? [];
+      if (parts.length < 3) return {};
+      const type = (parts[parts.length - 3] as string).split("$").pop();
+      return providerConfig.get(`${type}::${parts[parts.length - 2]}`) ?? {};
+    };
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
     await pulumi.runtime.setMocks(
       {
         newResource(args: pulumi.runtime.MockResourceArgs) {
           const plain = unwrapSecrets(args.inputs) as Record<string, unknown>;
-          return computed(args.type, args.name, plain, region);
+          if (args.type.startsWith("pulumi:providers:")) {
+            const pkg = args.type.slice("pulumi:providers:".length);
+            const own: Record<string, string> = {};
+            for (const [k, v] of Object.entries(plain)) if (typeof v === "string") own[`${pkg}:${k}`] = v;
+            providerConfig.set(`${args.type}::${args.name}`, own);
+          }
+          return computed(args.type, args.name, plain, { ...config, ...configOfProvider(args.provider) });
         },
         call(args: pulumi.runtime.MockCallArgs) {
-          return invoke(args.token, unwrapSecrets(args.inputs) as Record<string, unknown>, region);
+          return invoke(args.token, unwrapSecrets(args.inputs) as Record<string, unknown>, config);
         },
       },
       opts.project,
@@ -239,8 +176,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     const inputsByUrn = new Map<string, Record<string, unknown>>();
     const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorInternals;
     const register = monitor.registerResource.bind(monitor);
+    // The first URN registered twice: the real engine fails the deployment on it (after the program has run).
+    let duplicate: string | undefined;
     monitor.registerResource = (req, callback) => {
       const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+      if (inputsByUrn.has(urn)) duplicate ??= urn;
       inputsByUrn.set(urn, pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>);
       return register(req, callback);
     };
@@ -270,6 +210,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       if (programError instanceof Error) Object.assign(programError, { registeredResources: registered.length });
       throw programError;
     }
+    if (duplicate !== undefined) throw duplicateUrnError(engineUrn(duplicate));
 
     const urnOf = async (r: pulumi.Resource) => new Promise<string>((resolve) => r.urn.apply((u) => resolve(u)));
     const resources: PlannedResource[] = [];
