@@ -225,7 +225,7 @@ export async function planStack(opts: PlanOptions): Promise<PlanResult> {
   // The program is loaded here rather than by path so its exports can be asked which of them are secret (the mock
   // engine hands back the outputs unwrapped).
   leanRuntimeForPlan();
-  let exports: Record<string, unknown> = {};
+  let programExports: Record<string, unknown> = {};
   const run = await runProgram({
     project: PROJECT,
     stack: opts.stack,
@@ -234,8 +234,8 @@ export async function planStack(opts: PlanOptions): Promise<PlanResult> {
     program: () => {
       const entry = require.resolve(PROGRAM);
       delete require.cache[entry];
-      exports = { ...require(entry) } as Record<string, unknown>;
-      return exports;
+      programExports = { ...require(entry) } as Record<string, unknown>;
+      return programExports;
     },
   });
   const result: PlanResult = {
@@ -244,7 +244,7 @@ export async function planStack(opts: PlanOptions): Promise<PlanResult> {
     cloud: String(run.outputs.cloud ?? config[`${PROJECT}:cloud`]),
     resources: run.resources,
     outputs: run.outputs,
-    secretOutputs: await secretOutputPaths(exports),
+    secretOutputs: await secretOutputPaths(programExports),
   };
   if (opts.policy !== false) {
     const environment = String(run.outputs.environment ?? opts.stack);
@@ -269,10 +269,10 @@ function findSecretOutputs(value: unknown, at: string[], checks: Promise<void>[]
 }
 
 /** The paths (dot-joined, sorted) of the program's exports that are secret Outputs, at any depth of plain values. */
-export async function secretOutputPaths(exports: Record<string, unknown>): Promise<string[]> {
+export async function secretOutputPaths(values: Record<string, unknown>): Promise<string[]> {
   const checks: Promise<void>[] = [];
   const found: string[] = [];
-  for (const [k, v] of Object.entries(exports)) findSecretOutputs(v, [k], checks, found);
+  for (const [k, v] of Object.entries(values)) findSecretOutputs(v, [k], checks, found);
   await Promise.all(checks);
   return found.sort();
 }
