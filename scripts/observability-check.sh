@@ -38,8 +38,18 @@ debian_tools() {
 
 go_tools() {
   export GOMODCACHE="${CACHE}/go/mod" GOCACHE="${CACHE}/go/build" GOBIN="$BIN" GOFLAGS="${GOFLAGS:-} -trimpath"
-  go install "github.com/prometheus/prometheus/cmd/promtool@${PROMETHEUS_GO}"
   go install "github.com/prometheus/alertmanager/cmd/amtool@${ALERTMANAGER_GO}"
+  # Prometheus's go.mod has a replace directive, so `go install …@version` refuses it: build it from a wrapper
+  # module that repeats the replace.
+  local mod="${CACHE}/go/promtool-wrapper"
+  mkdir -p "$mod"
+  (
+    cd "$mod"
+    [ -f go.mod ] || go mod init loom.local/promtool-wrapper >/dev/null 2>&1
+    go mod edit -replace=github.com/fsnotify/fsnotify@v1.8.0=github.com/fsnotify/fsnotify@v1.7.0
+    go get "github.com/prometheus/prometheus/cmd/promtool@${PROMETHEUS_GO}"
+    go build -o "$BIN/promtool" github.com/prometheus/prometheus/cmd/promtool
+  )
 }
 
 if [ ! -x "$BIN/promtool" ] || [ ! -x "$BIN/amtool" ]; then

@@ -10,6 +10,7 @@ import {
   type BurnRateCondition,
   type Thresholds,
 } from "../../components/observability/catalog/alerts";
+import { EXPORT_SCOPE } from "../../components/observability/catalog/prometheus";
 import { alertName, alertThreshold } from "../../components/observability/catalog/rules";
 import { SIGNALS, type SignalId } from "../../components/observability/catalog/signals";
 import { burnThreshold, type SloTargets } from "../../components/observability/catalog/slo";
@@ -140,7 +141,10 @@ const SCENARIOS: Partial<Record<SignalId, Scenario>> = {
   "volume-free-ratio": { healthy: 0.6, series: volume("loom-test-cache-0") },
   "database-free-storage-ratio": { healthy: 0.6, series: volume("loom-test-db-1") },
   "memory-working-set-ratio": { healthy: 0.4, series: memory("loom-test-worker-1", "worker", (v) => 1000 * v) },
-  "cache-memory-ratio": { healthy: 0.4, series: memory("loom-test-cache-0", "valkey", (v) => 800 * v) },
+  "cache-memory-ratio": {
+    healthy: 0.4,
+    series: memory("loom-test-cache-0", "valkey", (v) => 1000 * EXPORT_SCOPE.cacheMaxmemoryShare * v),
+  },
   "database-cpu-ratio": {
     healthy: 0.2,
     series: [

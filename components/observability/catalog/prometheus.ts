@@ -6,6 +6,7 @@
  * CloudNativePG's exporter and cert-manager — all scraped by kube-prometheus-stack (or scrape.yml). Every expression
  * aggregates `by (namespace, …by)` so one rule file serves every stack of a cluster.
  */
+import { MAXMEMORY_SHARE } from "../../cache/valkey";
 import type { SignalId, Window } from "./signals";
 import { LATENCY_SLO_SECONDS } from "./slo";
 
@@ -32,7 +33,7 @@ export const EXPORT_SCOPE: PromScope = {
   containers: { web: "web", worker: "worker", database: "postgres", cache: "valkey" },
   databasePods: ".+-db-[0-9]+",
   cachePvcs: ".+-cache-[0-9]+",
-  cacheMaxmemoryShare: 0.8,
+  cacheMaxmemoryShare: MAXMEMORY_SHARE,
 };
 
 export interface PromQuery {

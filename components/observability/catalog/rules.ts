@@ -126,9 +126,10 @@ export function ruleGroups(o: RuleOptions = EXPORT_OPTIONS, alerts: readonly Ale
 }
 
 /**
- * Scrape configuration for a Prometheus without the operator: Loom pods (annotated `prometheus.io/scrape`), the
- * kubelet's cAdvisor and volume stats, kube-state-metrics, CloudNativePG and cert-manager, in-cluster service
- * discovery. Alertmanager on `alertmanager:9093`.
+ * Scrape configuration for a Prometheus without the operator: Loom pods (annotated `prometheus.io/scrape`, path
+ * and port from `prometheus.io/path` / `prometheus.io/port`), CloudNativePG instances (port `metrics`), the kubelet's
+ * cAdvisor and volume stats, kube-state-metrics and cert-manager, by in-cluster service discovery. Alertmanager on
+ * `alertmanager:9093`. The operator path (ServiceMonitor/PodMonitor) stays with the Kubernetes cloud file.
  */
 export function scrapeConfig(): Record<string, unknown> {
   const keepAnnotated = [
@@ -163,6 +164,16 @@ export function scrapeConfig(): Record<string, unknown> {
     alerting: { alertmanagers: [{ static_configs: [{ targets: ["alertmanager:9093"] }] }] },
     scrape_configs: [
       { job_name: "loom-pods", kubernetes_sd_configs: [{ role: "pod" }], relabel_configs: keepAnnotated },
+      {
+        job_name: "cloudnative-pg",
+        kubernetes_sd_configs: [{ role: "pod" }],
+        relabel_configs: [
+          { source_labels: ["__meta_kubernetes_pod_label_cnpg_io_cluster"], action: "keep", regex: ".+" },
+          { source_labels: ["__meta_kubernetes_pod_container_port_name"], action: "keep", regex: "metrics" },
+          { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
+          { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+        ],
+      },
       kubelet("kubelet", "/metrics"),
       kubelet("cadvisor", "/metrics/cadvisor"),
       {
