@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { awsAccount, kmsKey } from "../../components/lib/aws";
+import { awsAccount, awsScope, kmsKey } from "../../components/lib/aws";
 import { FAKE_ACCOUNT } from "../../scripts/lib/mock-engine";
 import { one, runComponents } from "../harness/program";
+import { staticAwsPlatform } from "./aws-fixtures";
 
 async function keyPolicy(servicePrincipals: string[], protect = false) {
   const run = await runComponents(() => {
@@ -67,5 +68,38 @@ describe("lib/aws kmsKey", () => {
         "kms:Describe*",
       ]);
     }
+  });
+});
+
+describe("lib/aws awsScope", () => {
+  const ctx = { project: "loom", stack: "prod-eu", environment: "prod", tags: { team: "platform" } };
+  const base = { cloud: "aws" as const, platform: staticAwsPlatform(), context: ctx, protect: true };
+
+  it("names from the stack, tags by component, protects only stateful children, and reads the platform", () => {
+    const parent = {} as pulumi.Resource;
+    const s = awsScope(parent, "loom", base, "cache");
+    assert.equal(s.prefix, "loom-prod-eu");
+    assert.equal(s.region, "eu-west-1");
+    assert.equal(s.logPath("cache/slow-log"), "/loom/prod-eu/cache/slow-log");
+    assert.deepEqual(s.tags({ Name: "x" }), {
+      project: "loom",
+      environment: "prod",
+      stack: "prod-eu",
+      component: "cache",
+      "managed-by": "pulumi",
+      team: "platform",
+      Name: "x",
+    });
+    assert.deepEqual(s.opts(), { parent });
+    assert.deepEqual(s.opts(true), { parent, protect: true });
+    assert.deepEqual(awsScope(parent, "loom", { ...base, protect: false }, "cache").opts(true), { parent });
+  });
+
+  it("refuses a platform of another cloud, naming it", () => {
+    const k8s = { ...base, platform: { cloud: "kubernetes" } as unknown as typeof base.platform };
+    assert.throws(() => awsScope({} as pulumi.Resource, "loom", k8s, "cache"), {
+      propertyPath: "platform",
+      reason: "must come from a aws component, got kubernetes",
+    });
   });
 });
