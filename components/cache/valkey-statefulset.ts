@@ -40,9 +40,6 @@ export interface StatefulSetInputs {
 export function statefulSetSpec(p: StatefulSetInputs) {
   const n = names(p.name);
   const { labels, selector } = p;
-  const target = { storageClass: p.storageClass };
-  const serviceAccount = { metadata: { name: p.serviceAccountName } };
-  const config = { metadata: { name: p.configMapName } };
   const size = CACHE_RESOURCES[p.tier];
   const resources = {
     cpu: cpuQuantity(size.cpu),
@@ -58,44 +55,14 @@ export function statefulSetSpec(p: StatefulSetInputs) {
     template: {
       metadata: { labels: { ...labels, ...selector, [TIER_LABEL]: "cache" } },
       spec: {
-        serviceAccountName: serviceAccount.metadata.name,
+        serviceAccountName: p.serviceAccountName,
         automountServiceAccountToken: false,
         enableServiceLinks: false,
         securityContext: restrictedPodSecurity(VALKEY_UID),
         terminationGracePeriodSeconds: 30,
-        containers: [
-          {
-            name: "valkey",
-            image: VALKEY_IMAGE,
-            imagePullPolicy: "IfNotPresent",
-            command: ["valkey-server", `${CONFIG_DIR}/valkey.conf`],
-            ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
-            resources: { requests: resources, limits: resources },
-            securityContext: restrictedContainerSecurity(VALKEY_UID),
-            startupProbe: { tcpSocket: { port: "redis" }, periodSeconds: 5, failureThreshold: 60 },
-            livenessProbe: {
-              tcpSocket: { port: "redis" },
-              periodSeconds: 10,
-              timeoutSeconds: 5,
-              failureThreshold: 6,
-            },
-            readinessProbe: {
-              exec: { command: [...READINESS_COMMAND] },
-              periodSeconds: 10,
-              timeoutSeconds: 5,
-              failureThreshold: 3,
-            },
-            volumeMounts: [
-              { name: "data", mountPath: DATA_DIR },
-              { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-              { name: "tls", mountPath: TLS_DIR, readOnly: true },
-              { name: "auth", mountPath: AUTH_DIR, readOnly: true },
-              { name: "tmp", mountPath: "/tmp" },
-            ],
-          },
-        ],
+        containers: [valkeyContainer(resources)],
         volumes: [
-          { name: "config", configMap: { name: config.metadata.name } },
+          { name: "config", configMap: { name: p.configMapName } },
           { name: "tls", secret: { secretName: n.tls, defaultMode: 0o440 } },
           {
             name: "auth",
@@ -117,10 +84,43 @@ export function statefulSetSpec(p: StatefulSetInputs) {
         metadata: { name: "data", labels },
         spec: {
           accessModes: ["ReadWriteOnce"],
-          ...(target.storageClass ? { storageClassName: target.storageClass } : {}),
+          ...(p.storageClass ? { storageClassName: p.storageClass } : {}),
           resources: { requests: { storage: `${size.storageGiB}Gi` } },
         },
       },
+    ],
+  };
+}
+
+/** The Valkey container: restricted, requests = limits, TCP liveness, an authenticated PING for readiness. */
+function valkeyContainer(resources: Record<string, string>) {
+  return {
+    name: "valkey",
+    image: VALKEY_IMAGE,
+    imagePullPolicy: "IfNotPresent",
+    command: ["valkey-server", `${CONFIG_DIR}/valkey.conf`],
+    ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
+    resources: { requests: resources, limits: resources },
+    securityContext: restrictedContainerSecurity(VALKEY_UID),
+    startupProbe: { tcpSocket: { port: "redis" }, periodSeconds: 5, failureThreshold: 60 },
+    livenessProbe: {
+      tcpSocket: { port: "redis" },
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 6,
+    },
+    readinessProbe: {
+      exec: { command: [...READINESS_COMMAND] },
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+    },
+    volumeMounts: [
+      { name: "data", mountPath: DATA_DIR },
+      { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+      { name: "tls", mountPath: TLS_DIR, readOnly: true },
+      { name: "auth", mountPath: AUTH_DIR, readOnly: true },
+      { name: "tmp", mountPath: "/tmp" },
     ],
   };
 }

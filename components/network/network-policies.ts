@@ -51,6 +51,11 @@ const fromNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { "ku
 
 /** Every NetworkPolicy of the namespace; the first one denies all ingress and egress for every pod. */
 export function networkPolicies(p: NetworkPolicyInputs): NetworkPolicySpec[] {
+  return [...appPolicies(p), ...dataPolicies(p)];
+}
+
+/** Deny-all, DNS, and the app tier's flows (from the ingress controller and monitoring, out to data and HTTPS). */
+function appPolicies(p: NetworkPolicyInputs): NetworkPolicySpec[] {
   return [
     { name: "default-deny-all", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
     {
@@ -105,6 +110,12 @@ export function networkPolicies(p: NetworkPolicyInputs): NetworkPolicySpec[] {
         ],
       },
     },
+  ];
+}
+
+/** The data tiers: who may reach PostgreSQL and Valkey, and where PostgreSQL may go (replication, S3, the API). */
+function dataPolicies(p: NetworkPolicyInputs): NetworkPolicySpec[] {
+  return [
     {
       name: "database-ingress",
       spec: {

@@ -14,15 +14,22 @@ const PODMONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
 
 const BACKUP = { bucket: "acme-loom-backups", credentialsSecret: "loom-s3", endpoint: "https://minio.example.com" };
 
-function args(env: Environment, kubernetes: Record<string, unknown> = {}): DatabaseArgs {
+function args(
+  env: Environment,
+  kubernetes: Record<string, unknown> = {},
+  database: Partial<DatabaseArgs> = {},
+): DatabaseArgs {
   const p = PROFILES[env];
   return {
     ...base(env, kubernetes),
     network: k8sNetwork(`loom-${env}`),
     ...p.database,
     backupRetentionDays: p.backupRetentionDays,
+    ...database,
   };
 }
+
+const clusterSpecOf = async (a: DatabaseArgs) => at(one(await build(a), CLUSTER).inputs, "spec");
 
 async function build(a: DatabaseArgs): Promise<ProgramRun> {
   return runComponents(() => {
@@ -33,16 +40,57 @@ async function build(a: DatabaseArgs): Promise<ProgramRun> {
       port: db.port,
       credentials: db.credentials,
       backupTargets: db.backupTargets,
+      monitoring: db.monitoring,
     };
   });
 }
 
 describe("database on kubernetes (CloudNativePG)", () => {
-  it("runs 1, 2 and 3 instances in dev, staging and prod", async () => {
+  it("runs 1 + highAvailability + readReplica instances: 1, 1 and 3 with the dev, staging and prod profiles", async () => {
     const counts: number[] = [];
-    for (const env of ["dev", "staging", "prod"] as const)
-      counts.push(at(one(await build(args(env)), CLUSTER).inputs, "spec").instances);
-    assert.deepEqual(counts, [1, 2, 3]);
+    for (const env of ["dev", "staging", "prod"] as const) counts.push((await clusterSpecOf(args(env))).instances);
+    assert.deepEqual(counts, [1, 1, 3]);
+  });
+
+  it("takes the instance count from highAvailability and readReplica, not the environment (prod without HA: fewer)", async () => {
+    const count = async (highAvailability: boolean, readReplica: boolean) => {
+      const spec = await clusterSpecOf(args("prod", {}, { highAvailability, readReplica }));
+      return [spec.instances, spec.affinity.podAntiAffinityType];
+    };
+    assert.deepEqual(await count(true, true), [3, "required"]);
+    assert.deepEqual(await count(false, true), [2, "required"]);
+    assert.deepEqual(await count(true, false), [2, "required"]);
+    assert.deepEqual(await count(false, false), [1, "preferred"]);
+    const single = await build(args("prod", {}, { highAvailability: false, readReplica: false }));
+    assert.equal(single.outputs.readerEndpoint, "loom-db-rw.loom-prod.svc", "no replica: reads go to the primary");
+  });
+
+  it("logs statements slower than slowQueryMs and tracks statement statistics with performanceInsights", async () => {
+    const on = (await clusterSpecOf(args("prod", {}, { slowQueryMs: 250, performanceInsights: true }))).postgresql;
+    assert.equal(on.parameters.log_min_duration_statement, "250");
+    assert.equal(on.parameters["pg_stat_statements.track"], "top");
+    const off = (await clusterSpecOf(args("prod", {}, { slowQueryMs: 1200, performanceInsights: false }))).postgresql;
+    assert.equal(off.parameters.log_min_duration_statement, "1200");
+    assert.equal(off.parameters["pg_stat_statements.track"], undefined);
+  });
+
+  it("hands Observability and Backups typed kubernetes handles with the cluster's real names", async () => {
+    const run = await build(args("prod", { backup: BACKUP }));
+    assert.deepEqual(run.outputs.monitoring, {
+      cloud: "kubernetes",
+      namespace: "loom-prod",
+      cluster: "loom-db",
+      instancePods: "loom-db-[0-9]+",
+      container: "postgres",
+    });
+    const t = run.outputs.backupTargets as Record<string, unknown>;
+    assert.equal(t.cloud, "kubernetes");
+    assert.equal(t.namespace, "loom-prod");
+    assert.equal(t.cluster, "loom-db");
+    assert.equal(t.objectStore, "loom-db-backups");
+    assert.equal(t.objectStoreUrl, "s3://acme-loom-backups/loom-prod");
+    assert.equal(at(t, "clusterInputs", "engineVersion"), "16");
+    assert.equal(at(t, "clusterInputs", "objectStore"), "loom-db-backups");
   });
 
   it("lets CloudNativePG generate the app's credentials: no password passes through Pulumi", async () => {
@@ -112,7 +160,14 @@ describe("database on kubernetes (CloudNativePG)", () => {
       0,
       "a configured store's credentials Secret is the operator's, not created here",
     );
-    assert.deepEqual(run.outputs.backupTargets, ["loom-db"]);
+    assert.equal(at(run.outputs.backupTargets, "cluster"), "loom-db");
+  });
+
+  it("keeps backupRetentionDays as the object store's retention policy", async () => {
+    for (const days of [1, 7, 30]) {
+      const run = await build(args("prod", { backup: BACKUP }, { backupRetentionDays: days }));
+      assert.equal(at(one(run, STORE).inputs, "spec", "retentionPolicy"), `${days}d`);
+    }
   });
 
   it("defaults the object store when backups are on, creating its credentials Secret empty", async () => {

@@ -5,8 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkOutputs } from "../../components/network";
+import { create as createPlatform, type KubernetesPlatform } from "../../components/platform/kubernetes";
 import type { Environment } from "../../components/profiles";
-import { type KubernetesSettings, parseSettings, type Settings } from "../../components/settings";
+import { parseSettings, type Settings } from "../../components/settings";
+import type { KubernetesTarget } from "../../components/targets";
 import type { PlannedResource } from "../../scripts/lib/mock-engine";
 import { context } from "../harness/program";
 
@@ -32,16 +34,51 @@ export function k8sSettings(
   );
 }
 
-export function k8sTarget(env: Environment, kubernetes: Record<string, unknown> = {}): KubernetesSettings {
-  const target = k8sSettings(env, kubernetes).kubernetes;
-  if (!target) throw new Error("settings returned no kubernetes target");
+export function k8sTarget(env: Environment, kubernetes: Record<string, unknown> = {}): KubernetesTarget {
+  const target = k8sSettings(env, kubernetes).target;
+  if (target.cloud !== "kubernetes") throw new Error("settings returned no kubernetes target");
   return target;
 }
 
+/** One platform per mocked run (the real components/platform/kubernetes.ts), created on first use inside the run. */
+const platforms = new WeakMap<object, KubernetesPlatform>();
+
+/**
+ * The Kubernetes platform handle for `target`. Args are often built before the mocked run starts, so the provider
+ * (a resource) is created lazily, by the real platform file, the first time a component reads it in a run.
+ */
+export function k8sPlatformHandle(target: KubernetesTarget): KubernetesPlatform {
+  const current = (): KubernetesPlatform => {
+    const root = pulumi.runtime.getStackResource() as object;
+    let p = platforms.get(root);
+    if (!p) {
+      p = createPlatform(undefined as unknown as pulumi.ComponentResource, "loom", {
+        target,
+        context: context("prod"),
+        protect: false,
+        disasterRecovery: false,
+      });
+      platforms.set(root, p);
+    }
+    return p;
+  };
+  return {
+    cloud: "kubernetes",
+    target,
+    get provider() {
+      return current().provider;
+    },
+    get operators() {
+      return current().operators;
+    },
+  };
+}
+
 /** BaseArgs of a Kubernetes component for `env`. */
-export function base(env: Environment, kubernetes: Record<string, unknown> = {}) {
-  const s = k8sSettings(env, kubernetes);
-  return { cloud: "kubernetes" as const, context: context(env), protect: s.protect, kubernetes: s.kubernetes };
+export function base(env: Environment, kubernetes: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  const s = k8sSettings(env, kubernetes, extra);
+  if (s.target.cloud !== "kubernetes") throw new Error("settings returned no kubernetes target");
+  return { platform: k8sPlatformHandle(s.target), context: context(env), protect: s.protect };
 }
 
 /** The NetworkOutputs Network's kubernetes.ts returns, without building it. */
@@ -51,9 +88,7 @@ export function k8sNetwork(namespace = "loom-prod"): NetworkOutputs {
     networkId: o(namespace),
     cidr: o("10.0.0.0/8"),
     zones: [],
-    publicSubnetIds: o([]),
-    privateSubnetIds: o([]),
-    dataSubnetIds: o([]),
+    placement: { cloud: "kubernetes", namespace: o(namespace), internalIssuer: o("loom-internal-ca") },
     tiers: { edge: o("ingress-nginx"), app: o("app"), database: o("database"), cache: o("cache") },
   };
 }
