@@ -25,7 +25,6 @@ function args(
     network: k8sNetwork(`loom-${env}`),
     image: IMAGE,
     domain: `${env}.loom.example.com`,
-    tls: {},
     web: p.web,
     worker: p.worker,
     autoscaling: p.autoscaling,
@@ -122,7 +121,7 @@ describe("app service on kubernetes", () => {
     });
   });
 
-  it("runs migrate as a Job named after the image, without the app's own secrets", async () => {
+  it("runs migrate as a Job named after the image, with the database's credentials only", async () => {
     const a = await build(args("dev"));
     const b = await build(args("dev", {}, { image: `${IMAGE.split("@")[0]}:2.0.0` }));
     const jobA = at(one(a, JOB).inputs, "metadata", "name");
@@ -132,7 +131,8 @@ describe("app service on kubernetes", () => {
     assert.equal(pod.restartPolicy, "Never");
     assert.deepEqual(
       pod.containers[0].env.map((e: { name: string }) => e.name),
-      ["DATABASE_PASSWORD", "REDIS_PASSWORD"],
+      ["DATABASE_PASSWORD"],
+      "no cache password and no app (LLM) keys: workload-secrets.ts",
     );
     assert.equal(
       a.outputs.migrateCommand,
@@ -190,6 +190,65 @@ describe("app service on kubernetes", () => {
     const linkerd = await build(args("dev", { mesh: "linkerd" }));
     assert.deepEqual(at(deployment(linkerd, "web").inputs, "spec", "template", "metadata", "annotations"), {
       "linkerd.io/inject": "enabled",
+    });
+  });
+
+  const WAF_ANNOTATIONS = {
+    "nginx.ingress.kubernetes.io/enable-modsecurity": "true",
+    "nginx.ingress.kubernetes.io/enable-owasp-core-rules": "true",
+  };
+  const annotationsOf = (run: ProgramRun) => ofType(run, INGRESS).map((i) => at(i.inputs, "metadata", "annotations"));
+
+  it("waf: ModSecurity with the OWASP Core Rule Set on both Ingresses, and nothing of it when off", async () => {
+    for (const a of annotationsOf(await build(args("prod", {}, { waf: true })))) {
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(a).filter(([k]) => k.includes("modsecurity") || k.includes("owasp"))),
+        WAF_ANNOTATIONS,
+      );
+    }
+    for (const a of annotationsOf(await build(args("prod", {}, { waf: false })))) {
+      assert.deepEqual(
+        Object.keys(a).filter((k) => k.includes("modsecurity") || k.includes("owasp")),
+        [],
+      );
+    }
+  });
+
+  it("rateLimitPer5Min: a per-client limit-rpm of ceil(n / 5) on both Ingresses", async () => {
+    for (const [per5Min, rpm] of [
+      [2000, "400"],
+      [1001, "201"],
+      [3, "1"],
+    ] as const) {
+      const all = annotationsOf(await build(args("prod", {}, { rateLimitPer5Min: per5Min })));
+      assert.equal(all.length, 2);
+      for (const a of all) assert.equal(a["nginx.ingress.kubernetes.io/limit-rpm"], rpm, `${per5Min}/5 min`);
+    }
+  });
+
+  it("prod: the web Ingress's exact annotations (TLS, HSTS, rate limit, WAF)", async () => {
+    const [web] = annotationsOf(await build(args("prod", {}, { waf: true, rateLimitPer5Min: 2000 })));
+    assert.deepEqual(web, {
+      "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+      "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+      "nginx.ingress.kubernetes.io/hsts": "true",
+      "nginx.ingress.kubernetes.io/hsts-max-age": "31536000",
+      "nginx.ingress.kubernetes.io/hsts-include-subdomains": "true",
+      "nginx.ingress.kubernetes.io/limit-rpm": "400",
+      ...WAF_ANNOTATIONS,
+    });
+  });
+
+  it("hands Observability a typed kubernetes monitoring handle with the real resource names", async () => {
+    const run = await build(args("staging"));
+    assert.deepEqual(run.outputs.monitoring, {
+      cloud: "kubernetes",
+      namespace: "loom-staging",
+      instance: "loom-staging",
+      webService: "loom-web",
+      webDeployment: "loom-web",
+      workerDeployment: "loom-worker",
+      metricsPath: "/metrics",
     });
   });
 });

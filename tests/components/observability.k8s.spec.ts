@@ -12,6 +12,7 @@ const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
 const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
 const CONFIG = "kubernetes:core/v1:ConfigMap";
+const ROUTE = "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig";
 
 const o = pulumi.output;
 function args(env: Environment, alerting: boolean, thresholds = {}): ObservabilityArgs {
@@ -22,13 +23,22 @@ function args(env: Environment, alerting: boolean, thresholds = {}): Observabili
     thresholds,
     targets: {
       app: {
+        cloud: "kubernetes",
         namespace: o(`loom-${env}`),
+        instance: o(`loom-${env}`),
+        webService: o("loom-web"),
         webDeployment: o("loom-web"),
         workerDeployment: o("loom-worker"),
         metricsPath: o("/metrics"),
       },
-      database: { instancePods: o("loom-db-[0-9]+"), container: o("postgres") },
-      cache: { statefulSet: o("loom-cache"), container: o("valkey") },
+      database: {
+        cloud: "kubernetes",
+        namespace: o(`loom-${env}`),
+        cluster: o("loom-db"),
+        instancePods: o("loom-db-[0-9]+"),
+        container: o("postgres"),
+      },
+      cache: { cloud: "kubernetes", namespace: o(`loom-${env}`), statefulSet: o("loom-cache"), container: o("valkey") },
     },
   };
 }
@@ -60,9 +70,53 @@ describe("observability on kubernetes", () => {
     assert.deepEqual(run.outputs.alarmTargets, ["alertmanager:monitoring"]);
   });
 
-  it("creates no rules with alerting off, but still scrapes and draws the dashboard", async () => {
+  it("routes the namespace's alerts to alertEmail through an AlertmanagerConfig email receiver", async () => {
+    const run = await build(args("prod", true));
+    const route = one(run, ROUTE);
+    assert.equal(at(route.inputs, "metadata", "namespace"), "loom-prod");
+    assert.equal(at(route.inputs, "metadata", "labels", "release"), "kube-prometheus-stack");
+    assert.deepEqual(at(route.inputs, "spec"), {
+      route: {
+        receiver: "loom-email",
+        groupBy: ["alertname", "severity"],
+        groupWait: "30s",
+        groupInterval: "5m",
+        repeatInterval: "4h",
+      },
+      receivers: [{ name: "loom-email", emailConfigs: [{ to: "oncall@example.com", sendResolved: true }] }],
+    });
+  });
+
+  it("reads the names it alerts on from the typed handles, not from guesses", async () => {
+    const a = args("prod", true);
+    const renamed: ObservabilityArgs = {
+      ...a,
+      targets: {
+        ...a.targets,
+        app: { ...a.targets.app, webDeployment: o("edge-web"), workerDeployment: o("queue-worker") } as typeof a.targets.app,
+        cache: { ...a.targets.cache, statefulSet: o("kv") } as typeof a.targets.cache,
+      },
+    };
+    const rules = JSON.stringify(at(one(await build(renamed), RULE).inputs, "spec"));
+    assert.match(rules, /edge-web/);
+    assert.match(rules, /queue-worker/);
+    assert.match(rules, /kv-/);
+    assert.doesNotMatch(rules, /loom-web|loom-worker|loom-cache/);
+  });
+
+  it("rejects a handle of another cloud, by argument name", () => {
+    const a = args("prod", true);
+    const aws = { ...a, targets: { ...a.targets, cache: { cloud: "aws" } as unknown as typeof a.targets.cache } };
+    assert.throws(
+      () => Observability.resolve(aws),
+      (e: { propertyPath?: string }) => e.propertyPath === "targets.cache",
+    );
+  });
+
+  it("creates no rules and no alert route with alerting off, but still scrapes and draws the dashboard", async () => {
     const run = await build(args("dev", false));
     assert.equal(ofType(run, RULE).length, 0);
+    assert.equal(ofType(run, ROUTE).length, 0);
     assert.deepEqual(run.outputs.alertNames, []);
     assert.deepEqual(run.outputs.alarmTargets, []);
     assert.equal(ofType(run, SERVICE_MONITOR).length, 1);
