@@ -42,7 +42,7 @@ ${EXIT_HELP}`,
 ${STORE_HELP}
 ${KEY_HELP}
   --prefix NAME        backup id prefix (default loom-<database>); the id adds a UTC timestamp
-  --compress SPEC      pg_dump --compress: 0-9, none, gzip[:N], lz4[:N] or zstd[:N] (default: pg_dump's gzip)
+  --compress SPEC      pg_dump --compress: 0-9, none, gzip[:N], lz4[:N] or zstd[:N] (default zstd)
   --metrics-file PATH  Prometheus textfile to write on success (default $LOOM_BACKUP_METRICS_FILE, else none):
                        loom_backup_last_success_timestamp_seconds, loom_backup_size_bytes, …
   --json               print the manifest as JSON instead of a summary line
@@ -123,7 +123,8 @@ const usage = (msg: string) => new BackupError(msg, EXIT.usage);
 
 function required(cmd: string, v: Values, flag: string): string {
   const value = v[flag];
-  if (typeof value !== "string" || value === "") throw usage(`backup ${cmd}: --${flag} is required (see --help)`);
+  if (typeof value !== "string" || value === "")
+    throw usage(`${cmd}: --${flag} is required (see backup ${cmd} --help)`);
   return value;
 }
 
@@ -138,7 +139,7 @@ function parse(cmd: Command, argv: string[]): Values | undefined {
       values: Values;
     };
   } catch (e) {
-    throw usage(`backup ${cmd}: ${(e as Error).message.replace(/\. To specify.*$/s, "")} (see --help)`);
+    throw usage(`${cmd}: ${(e as Error).message.replace(/\. To specify.*$/s, "")} (see backup ${cmd} --help)`);
   }
   if (parsed.values.help) {
     console.log(HELP[cmd]);
@@ -156,8 +157,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP.main);
     return cmd ? EXIT.ok : EXIT.usage;
   }
-  if (!(cmd in OPTIONS))
-    throw usage(`backup: unknown command "${cmd}"; expected dump, verify, restore, list or keygen`);
+  if (!(cmd in OPTIONS)) throw usage(`unknown command "${cmd}"; expected dump, verify, restore, list or keygen`);
   const v = parse(cmd as Command, rest);
   if (!v) return EXIT.ok;
   const keyOpts = () =>

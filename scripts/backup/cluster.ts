@@ -9,7 +9,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BackupError, EXIT } from "./crypto";
-import { type PgTools, run, tool } from "./pg";
+import { liveChildren, type PgTools, run, tool } from "./pg";
 
 const NOBODY = 65534;
 const asServer = () => (process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {});
@@ -41,6 +41,7 @@ export function onExit(fn: () => void): () => void {
   if (!hooked) {
     hooked = true;
     const all = () => {
+      for (const child of liveChildren) child.kill("SIGKILL");
       for (const f of [...cleanups].reverse()) {
         try {
           f();
@@ -72,7 +73,7 @@ export function tempRoot(keep: boolean): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loom-drill-"));
   fs.chmodSync(dir, 0o755);
   const remove = () => {
-    if (!keep) fs.rmSync(dir, { recursive: true, force: true });
+    if (!keep) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   };
   const unhook = onExit(remove);
   return {
@@ -150,7 +151,7 @@ export class Cluster {
   async baseBackup(dir: string): Promise<void> {
     await run(
       tool(this.tools, "pg_basebackup"),
-      ["-d", this.conn(), "-D", dir, "-Fp", "-X", "stream", "-c", "fast"],
+      ["-d", this.conn(), "-D", dir, "-Fp", "-X", "stream", "-c", "fast", "--no-sync"],
       asServer(),
     );
   }

@@ -98,7 +98,7 @@ CREATE TABLE review_comments (
 );
 
 CREATE TEMP TABLE paragraphs AS
-  SELECT p, array_to_string(ARRAY(SELECT ${pick("p * 977 + g")} FROM generate_series(1, 40 + p % 50) g), ' ')
+  SELECT p, array_to_string(ARRAY(SELECT ${pick("p * 977 + g")} FROM generate_series(1, 20 + p % 40) g), ' ')
             || ' (' || md5(p::text) || ')' AS text
   FROM generate_series(0, 1999) p;
 CREATE UNIQUE INDEX ON paragraphs (p);
@@ -128,17 +128,16 @@ INSERT INTO pull_requests (repository_id, number, title, author_id, state, diff_
 INSERT INTO reviews (pull_request_id, prompt_id, model, status, summary, result, created_at)
   SELECT 1 + i % ${s.pullRequests}, 1 + i % ${s.prompts}, (ARRAY['loom-large', 'loom-small'])[1 + i % 2],
          (ARRAY['done', 'done', 'done', 'failed'])[1 + i % 4],
-         a.text || E'\\n' || b.text || E'\\n' || c.text || E'\\n' || d.text || E'\\n' || e.text,
+         a.text || E'\\n' || b.text || E'\\n' || c.text,
          jsonb_build_object('findings', 1 + i % 12, 'tokens', jsonb_build_object('prompt', 2000 + i % 6000, 'completion', 200 + i % 900),
                             'latencyMs', 800 + (i * 13) % 9000, 'labels', jsonb_build_array(${pick("i")}, ${pick("i + 1")})),
          timestamptz '2025-04-01' + i * interval '43 seconds'
   FROM generate_series(0, ${s.reviews - 1}) i
   JOIN paragraphs a ON a.p = (i * 7) % 2000 JOIN paragraphs b ON b.p = (i * 11 + 3) % 2000
-  JOIN paragraphs c ON c.p = (i * 13 + 5) % 2000 JOIN paragraphs d ON d.p = (i * 17 + 7) % 2000
-  JOIN paragraphs e ON e.p = (i * 19 + 11) % 2000;
+  JOIN paragraphs c ON c.p = (i * 13 + 5) % 2000;
 INSERT INTO review_comments (review_id, path, line, severity, body, created_at)
   SELECT 1 + i % ${s.reviews}, 'src/' || ${pick("i")} || '/' || ${pick("i + 3")} || '.ts', 1 + (i * 37) % 1500,
-         (ARRAY['nit', 'suggestion', 'warning', 'blocker'])[1 + i % 4], p.text,
+         (ARRAY['nit', 'suggestion', 'warning', 'blocker'])[1 + i % 4], left(p.text, 80 + i % 160),
          timestamptz '2025-04-01' + i * interval '17 seconds'
   FROM generate_series(0, ${s.comments - 1}) i JOIN paragraphs p ON p.p = (i * 29) % 2000;
 

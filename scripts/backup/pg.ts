@@ -82,10 +82,20 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Tool processes still running: killed when the process exits early (scripts/backup/cluster.ts). */
+export const liveChildren = new Set<ChildProcess>();
+
+export function track(child: ChildProcess): ChildProcess {
+  liveChildren.add(child);
+  child.once("close", () => liveChildren.delete(child));
+  return child;
+}
+
 /** Runs a tool to completion; a non-zero exit is a BackupError with the tail of its stderr. */
 export function run(cmd: string, args: string[], opts: { input?: string; uid?: number; gid?: number } = {}) {
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], uid: opts.uid, gid: opts.gid });
+    track(child);
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
