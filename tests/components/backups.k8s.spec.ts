@@ -176,7 +176,10 @@ describe("backups on kubernetes", () => {
     it("defaults the second store when none is set, creating its credentials Secret empty", async () => {
       const defaulted = await build({ enabled: true, disasterRecovery: true, kubernetes: { backup: STORE } });
       const creds = one(defaulted, SECRET);
-      assert.equal(at(creds.inputs, "metadata", "annotations", "loom/expected-keys"), "ACCESS_KEY_ID,ACCESS_SECRET_KEY");
+      assert.equal(
+        at(creds.inputs, "metadata", "annotations", "loom/expected-keys"),
+        "ACCESS_KEY_ID,ACCESS_SECRET_KEY",
+      );
       assert.equal(creds.inputs.stringData, undefined);
       assert.match(String(defaulted.outputs.drStore), /^s3:\/\/.+/);
       assert.notEqual(defaulted.outputs.drStore, defaulted.outputs.store);

@@ -1,5 +1,4 @@
 import * as assert from "node:assert/strict";
-import { OPERATOR_CHARTS } from "../../components/lib/k8s-provider";
 import { Network } from "../../components/network";
 import { POD_SECURITY_LABELS } from "../../components/network/kubernetes";
 import type { Environment } from "../../components/profiles";
@@ -11,7 +10,6 @@ const NAMESPACE = "kubernetes:core/v1:Namespace";
 const POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const CERT = "kubernetes:cert-manager.io/v1:Certificate";
 const ISSUER = "kubernetes:cert-manager.io/v1:Issuer";
-const PROVIDER = "pulumi:providers:kubernetes";
 
 async function build(env: Environment, kubernetes: Record<string, unknown> = {}): Promise<ProgramRun> {
   return runComponents(() => {
@@ -87,47 +85,23 @@ describe("network on kubernetes", () => {
     assert.deepEqual(run.outputs.tiers, { edge: "ingress-nginx", app: "app", database: "database", cache: "cache" });
   });
 
-  it("creates one explicit provider, in render mode when renderDir is set", async () => {
-    const run = await build("dev", { renderDir: "rendered" });
-    const provider = one(run, PROVIDER);
-    assert.equal(provider.inputs.renderYamlToDirectory, "rendered");
-    assert.equal(provider.inputs.kubeconfig, undefined);
-  });
-
-  it("keeps a kubeconfig secret in the provider", async () => {
-    const run = await build("dev", { kubeconfig: "apiVersion: v1\nkind: Config\n", context: "prod-admin" });
-    const provider = one(run, PROVIDER);
-    assert.equal(provider.inputs.context, "prod-admin");
-    assert.ok(provider.secretPaths.includes("kubeconfig"), `secret paths: ${provider.secretPaths.join(", ")}`);
-  });
-
-  it("installs the pinned operator charts only when asked", async () => {
-    assert.equal(ofType(await build("dev"), "kubernetes:helm.sh/v4:Chart").length, 0);
-    const run = await build("dev", { installOperators: true });
-    const charts = ofType(run, "kubernetes:helm.sh/v4:Chart");
-    assert.deepEqual(
-      charts.map((c) => [c.inputs.chart, c.inputs.version]).sort(),
-      Object.values(OPERATOR_CHARTS)
-        .map((c) => [c.chart, c.version])
-        .sort(),
+  it("fails early without a platform", () => {
+    assert.throws(
+      () => Network.resolve({ context: base("dev").context } as unknown as Parameters<typeof Network.resolve>[0]),
+      { propertyPath: "platform" },
     );
-    const namespaces = ofType(run, NAMESPACE).map((n) => [
-      at(n.inputs, "metadata", "name"),
-      at(n.inputs, "metadata", "labels", "pod-security.kubernetes.io/enforce"),
-    ]);
-    assert.deepEqual(namespaces, [
-      ["cert-manager", "restricted"],
-      ["cnpg-system", "restricted"],
-      ["keda", "restricted"],
-      ["ingress-nginx", "baseline"],
-      ["monitoring", "privileged"],
-      ["loom-dev", "restricted"],
-    ]);
   });
 
-  it("fails early without a kubernetes target", () => {
-    assert.throws(() => Network.resolve({ cloud: "kubernetes", context: base("dev").context }), {
-      propertyPath: "kubernetes",
+  it("hands the other components a typed kubernetes placement: the namespace and the internal CA issuer", async () => {
+    const run = await runComponents(() => {
+      const n = new Network("loom", { ...base("prod"), appPort: 8080 });
+      return { placement: n.placement, zones: n.zones };
     });
+    assert.deepEqual(run.outputs.placement, {
+      cloud: "kubernetes",
+      namespace: "loom-prod",
+      internalIssuer: "loom-internal-ca",
+    });
+    assert.deepEqual(run.outputs.zones, []);
   });
 });

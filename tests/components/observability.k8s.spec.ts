@@ -93,7 +93,11 @@ describe("observability on kubernetes", () => {
       ...a,
       targets: {
         ...a.targets,
-        app: { ...a.targets.app, webDeployment: o("edge-web"), workerDeployment: o("queue-worker") } as typeof a.targets.app,
+        app: {
+          ...a.targets.app,
+          webDeployment: o("edge-web"),
+          workerDeployment: o("queue-worker"),
+        } as typeof a.targets.app,
         cache: { ...a.targets.cache, statefulSet: o("kv") } as typeof a.targets.cache,
       },
     };
