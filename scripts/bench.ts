@@ -91,11 +91,14 @@ for (const cloud of clouds) {
     );
   }
 }
-const worst = Math.max(...ratios.map(([, r]) => r));
-console.log(
-  `\nplan / bare program (wall): ${ratios.map(([c, r]) => `${c} ${r.toFixed(2)}×`).join(", ")} — goal ≤ ${GOAL}× ${worst <= GOAL ? "met" : "NOT met"}`,
-);
+// Judged on the worse of wall and CPU time: on a loaded machine wall time swings with the other processes, while
+// CPU time counts only this process's work.
+const worst = Math.max(...ratios.map(([, wall, cpu]) => Math.max(wall, cpu)));
+console.log(`\nplan / bare program (wall): ${ratios.map(([c, r]) => `${c} ${r.toFixed(2)}×`).join(", ")}`);
 console.log(`plan / bare program (CPU):  ${ratios.map(([c, , r]) => `${c} ${r.toFixed(2)}×`).join(", ")}`);
+console.log(
+  `goal ≤ ${GOAL}× on every cloud (worse of wall and CPU): ${worst <= GOAL ? "met" : `NOT met (${worst.toFixed(2)}×)`}`,
+);
 
 const policyBench = path.join(ROOT, "scripts", "bench-policy.ts");
 if (fs.existsSync(policyBench)) {
