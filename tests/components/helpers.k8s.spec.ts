@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import {
   hpaSpec,
   ingressAnnotations,
+  limitRpm,
   pdbProblem,
   pdbSpec,
   podTemplate,
@@ -14,17 +15,21 @@ import {
   scaledObjectSpec,
   sensitiveNames,
 } from "../../components/app-service/pod-spec";
-import { cnpgSchedule } from "../../components/backups/cnpg-schedule";
+import { dailyCnpgSchedule, drHourUtc } from "../../components/backups/cnpg-schedule";
 import { maxMemoryMb, VALKEY_IMAGE, valkeyConf } from "../../components/cache/valkey";
 import {
   clusterSpec,
+  drReplicaSpec,
   instancesFor,
+  names,
   objectStoreSpec,
   PG_HBA,
   poolerSpec,
   postgresImage,
   postgresParameters,
 } from "../../components/database/cnpg";
+import { APP_DEFAULTS } from "../../components/lib/app-contract";
+import { imageRefProblem } from "../../components/lib/image-ref";
 import {
   checkovSkips,
   cpuQuantity,
@@ -39,9 +44,9 @@ import {
   shortHash,
 } from "../../components/lib/k8s";
 import { networkPolicies } from "../../components/network/network-policies";
+import { alertmanagerConfigSpec } from "../../components/observability/alertmanager";
 import { ALERT_CATALOG, DEFAULT_THRESHOLDS } from "../../components/observability/alerts";
 import { alertExpression, alertName, prometheusRuleSpec } from "../../components/observability/prometheus";
-import { APP_DEFAULTS, imagePinProblem } from "../../components/settings";
 import { at, IMAGE } from "./k8s-fixtures";
 
 describe("kubernetes helpers", () => {
@@ -192,7 +197,6 @@ describe("kubernetes helpers", () => {
   describe("CloudNativePG", () => {
     const inputs = {
       name: "loom",
-      environment: "prod",
       engineVersion: "16",
       tier: "large" as const,
       storageGiB: 100,
@@ -205,13 +209,40 @@ describe("kubernetes helpers", () => {
       caSecret: "loom-internal-ca",
     };
 
-    it("runs 1/2/3 instances in dev/staging/prod, more only when HA and a replica need them", () => {
-      assert.deepEqual(
-        ["dev", "staging", "prod"].map((e) => instancesFor(e, false, false)),
-        [1, 2, 3],
+    it("runs 1 + highAvailability + readReplica instances, whatever the environment", () => {
+      assert.equal(instancesFor(false, false), 1);
+      assert.equal(instancesFor(true, false), 2);
+      assert.equal(instancesFor(false, true), 2);
+      assert.equal(instancesFor(true, true), 3);
+      assert.equal(clusterSpec({ ...inputs, highAvailability: false, readReplica: false }).instances, 1);
+      assert.equal(clusterSpec(inputs).instances, 3);
+    });
+
+    it("disaster recovery: a one-instance replica cluster restoring from the primary store, archiving to the second", () => {
+      const spec = drReplicaSpec(
+        { ...inputs, objectStore: "loom-db-backups" },
+        "loom-db-backups",
+        "loom-db-dr-backups",
       );
-      assert.equal(instancesFor("dev", true, true), 3);
-      assert.equal(instancesFor("feature", false, false), 1);
+      assert.equal(names("loom").drCluster, "loom-db-dr");
+      assert.equal(spec.instances, 1);
+      assert.deepEqual(spec.bootstrap, { recovery: { source: "loom-db" } });
+      assert.deepEqual(spec.replica, { enabled: true, source: "loom-db" });
+      assert.deepEqual(spec.plugins, [
+        {
+          name: "barman-cloud.cloudnative-pg.io",
+          isWALArchiver: true,
+          parameters: { barmanObjectName: "loom-db-dr-backups" },
+        },
+      ]);
+      assert.deepEqual(spec.affinity, {
+        enablePodAntiAffinity: true,
+        topologyKey: "kubernetes.io/hostname",
+        podAntiAffinityType: "preferred",
+      });
+      assert.deepEqual(at(spec, "topologySpreadConstraints", 0, "labelSelector"), {
+        matchLabels: { "cnpg.io/cluster": "loom-db-dr" },
+      });
     });
 
     it("pins the operand image to a minor version", () => {
@@ -318,7 +349,7 @@ describe("kubernetes helpers", () => {
       }
       assert.ok(!conf.some((l) => l.startsWith("requirepass")), "the password must not be in the ConfigMap");
       assert.equal(maxMemoryMb("medium"), 2304);
-      assert.equal(imagePinProblem(VALKEY_IMAGE), undefined);
+      assert.equal(imageRefProblem(VALKEY_IMAGE), undefined);
     });
   });
 
@@ -441,14 +472,34 @@ describe("kubernetes helpers", () => {
     });
 
     it("the Ingress redirects to HTTPS, sends HSTS, and allow-lists clients only when asked", () => {
-      const open = ingressAnnotations(["0.0.0.0/0"]);
+      const edge = { waf: false, rateLimitPer5Min: 2000 };
+      const open = ingressAnnotations(["0.0.0.0/0"], edge);
       assert.equal(open["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true");
       assert.equal(open["nginx.ingress.kubernetes.io/hsts-max-age"], "31536000");
       assert.equal(open["nginx.ingress.kubernetes.io/whitelist-source-range"], undefined);
       assert.equal(
-        ingressAnnotations(["203.0.113.0/24", "198.51.100.0/24"])["nginx.ingress.kubernetes.io/whitelist-source-range"],
+        ingressAnnotations(["203.0.113.0/24", "198.51.100.0/24"], edge)[
+          "nginx.ingress.kubernetes.io/whitelist-source-range"
+        ],
         "203.0.113.0/24,198.51.100.0/24",
       );
+    });
+
+    it("limits each client to ceil(rateLimitPer5Min / 5) requests a minute, and turns on ModSecurity + CRS with waf", () => {
+      assert.deepEqual([2000, 2001, 5, 1].map(limitRpm), [400, 401, 1, 1]);
+      assert.throws(() => limitRpm(0), { propertyPath: "rateLimitPer5Min" });
+      assert.throws(() => limitRpm(2.5), { propertyPath: "rateLimitPer5Min" });
+      const waf = ingressAnnotations(["0.0.0.0/0"], { waf: true, rateLimitPer5Min: 1000 });
+      assert.equal(waf["nginx.ingress.kubernetes.io/limit-rpm"], "200");
+      assert.equal(waf["nginx.ingress.kubernetes.io/enable-modsecurity"], "true");
+      assert.equal(waf["nginx.ingress.kubernetes.io/enable-owasp-core-rules"], "true");
+      assert.equal(
+        Object.keys(waf).some((k) => k.endsWith("-snippet")),
+        false,
+        "no snippet annotations (the controller forbids them)",
+      );
+      const off = ingressAnnotations(["0.0.0.0/0"], { waf: false, rateLimitPer5Min: 1000 });
+      assert.equal(off["nginx.ingress.kubernetes.io/enable-modsecurity"], undefined);
     });
   });
 
@@ -501,11 +552,19 @@ describe("kubernetes helpers", () => {
     assert.throws(() => checkovSkips({ CKV_AWS_1: "x" }), /CKV_K8S_<n>/);
   });
 
-  it("converts backup schedules to CloudNativePG's six-field cron", () => {
-    assert.equal(cnpgSchedule("cron(0 3 * * ? *)"), "0 0 3 * * *");
-    assert.equal(cnpgSchedule("30 2 * * *"), "0 30 2 * * *");
-    assert.equal(cnpgSchedule("0 0 4 * * *"), "0 0 4 * * *");
-    assert.throws(() => cnpgSchedule("cron(0 3 * * ? 2030)"), /year field/);
-    assert.throws(() => cnpgSchedule("daily"), /not a cron expression/);
+  it("renders the daily backup hour in CloudNativePG's six-field cron (seconds first), the DR copy an hour later", () => {
+    assert.equal(dailyCnpgSchedule(3), "0 0 3 * * *");
+    assert.equal(dailyCnpgSchedule(0), "0 0 0 * * *");
+    assert.equal(dailyCnpgSchedule(23), "0 0 23 * * *");
+    assert.throws(() => dailyCnpgSchedule(24), /0 to 23/);
+    assert.throws(() => dailyCnpgSchedule(1.5), /0 to 23/);
+    assert.deepEqual([3, 23].map(drHourUtc), [4, 0]);
+  });
+
+  it("routes alerts to one email receiver, resolutions included", () => {
+    assert.deepEqual(at(alertmanagerConfigSpec("oncall@example.com"), "receivers"), [
+      { name: "loom-email", emailConfigs: [{ to: "oncall@example.com", sendResolved: true }] },
+    ]);
+    assert.equal(at(alertmanagerConfigSpec("a@b.example"), "route", "receiver"), "loom-email");
   });
 });
