@@ -37,7 +37,7 @@ export interface FailureProof {
   case: string;
   exitCode: number;
   message: string;
-  targetUntouched: boolean;
+  held: boolean;
 }
 
 export interface DrillReport {
@@ -82,7 +82,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
  * The operator CLI in a child process: the exit code and stderr an operator would see. cli.ts is bundled once with
  * esbuild (a devDependency) so three child processes do not each pay ts-node's start-up; ts-node if esbuild is absent.
  */
-function cliRunner(dir: string): (args: string[]) => { status: number; stderr: string } {
+function cliRunner(dir: string): (args: string[]) => { status: number; stdout: string; stderr: string } {
   let prefix = ["-r", "ts-node/register/transpile-only", path.join(__dirname, "cli.ts")];
   try {
     const esbuild = require("esbuild") as typeof import("esbuild");
@@ -100,7 +100,7 @@ function cliRunner(dir: string): (args: string[]) => { status: number; stderr: s
   }
   return (args) => {
     const r = spawnSync(process.execPath, [...prefix, ...args], { cwd: ROOT, encoding: "utf8" });
-    return { status: r.status ?? 1, stderr: r.stderr.trim() };
+    return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr.trim() };
   };
 }
 
@@ -153,6 +153,15 @@ async function failurePaths(
   ];
   const cli = cliRunner(dir);
   const out: FailureProof[] = [];
+  // The happy path through the same CLI first: list shows the backup, verify exits 0.
+  const listed = cli(["list", "--store", store.dir]);
+  const verified = cli(["verify", "--store", store.dir, "--backup", id, "--key-file", keyFile]);
+  out.push({
+    case: "good backup: list + verify",
+    exitCode: verified.status,
+    message: verified.stderr,
+    held: listed.status === 0 && verified.status === 0 && listed.stdout.includes(id),
+  });
   for (const [name, s, k, expected] of cases) {
     const r = cli(["restore", "--store", s, "--backup", id, "--dbname", target, "--key-file", k]);
     const untouched = (await userRelations(t, target)).count === 0;
@@ -160,7 +169,7 @@ async function failurePaths(
       case: name,
       exitCode: r.status,
       message: r.stderr,
-      targetUntouched: untouched && r.status === expected,
+      held: untouched && r.status === expected,
     });
   }
   return out;
@@ -289,8 +298,13 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     );
 
     const failures = await failurePaths(t, c, tmp.dir, store, m.id, keyFile);
-    for (const f of failures)
-      log(`refused ${f.case}: exit ${f.exitCode}, target untouched: ${f.targetUntouched}\n        ${f.message}`);
+    for (const f of failures) {
+      const good = f.case.startsWith("good");
+      log(
+        `${good ? "checked" : "refused"} ${f.case}: exit ${f.exitCode}, ${f.held ? "as expected" : "NOT AS EXPECTED"}${good ? "" : " (target still empty)"}`,
+      );
+      if (f.message) log(`        ${f.message}`);
+    }
 
     let raw: DrillReport["raw"];
     const ours = d.seconds + r.verifySeconds + r.restoreSeconds;
@@ -360,8 +374,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       pitr: p,
       ok: false,
     };
-    report.ok =
-      report.identical && failures.every((f) => f.targetUntouched) && p.beforeTargetPresent && p.afterTargetAbsent;
+    report.ok = report.identical && failures.every((f) => f.held) && p.beforeTargetPresent && p.afterTargetAbsent;
     log(
       `RTO for ${(db / MB).toFixed(0)} MB: ${rtoSeconds.toFixed(1)} s (restore ${report.throughput.restoreMBps.toFixed(1)} MB/s, ${report.throughput.restoreRowsPerSecond} rows/s); ` +
         `extrapolated: ${Object.entries(report.rto.extrapolatedMinutes)

@@ -36,13 +36,14 @@ describe("backup drill (small, real PostgreSQL)", function () {
 
   it("refuses a tampered, a truncated and a wrong-key backup before touching the target", () => {
     const by = Object.fromEntries(report.failures.map((f) => [f.case, f]));
+    assert.equal(by["good backup: list + verify"]?.exitCode, 0);
     assert.equal(by["tampered (one flipped byte)"]?.exitCode, 3);
     assert.match(by["tampered (one flipped byte)"]?.message ?? "", /failed AES-256-GCM authentication/);
     assert.equal(by["truncated (last 4 KiB cut)"]?.exitCode, 3);
     assert.match(by["truncated (last 4 KiB cut)"]?.message ?? "", /^backup: truncated: /);
     assert.equal(by["wrong key"]?.exitCode, 4);
     assert.match(by["wrong key"]?.message ?? "", /^backup: wrong key: /);
-    for (const f of report.failures) assert.equal(f.targetUntouched, true, f.case);
+    for (const f of report.failures) assert.equal(f.held, true, f.case);
   });
 
   it("PITR replays to the target time: the write before it is there, the one after it is not", () => {
