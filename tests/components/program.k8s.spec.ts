@@ -8,8 +8,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { pdbProblem } from "../../components/app-service/pod-spec";
 import { labelProblems } from "../../components/lib/k8s";
+import { isSensitiveEnvName } from "../../components/lib/sensitive";
 import { PROFILES } from "../../components/profiles";
-import { SENSITIVE_NAME } from "../../components/settings";
 import { type PlannedResource, runProgram } from "../../scripts/lib/mock-engine";
 import {
   loadStackConfig,
@@ -194,7 +194,7 @@ for (const env of ENVS) {
       for (const w of plan.resources.filter((r) => WORKLOADS.includes(r.type))) {
         for (const c of at(w.inputs, "spec", "template", "spec", "containers")) {
           for (const e of c.env ?? []) {
-            if (SENSITIVE_NAME.test(e.name)) {
+            if (isSensitiveEnvName(e.name)) {
               assert.equal(e.value, undefined, `${w.name}/${c.name} ${e.name} is a literal`);
               assert.ok(e.valueFrom?.secretKeyRef, `${w.name}/${c.name} ${e.name} is not a secretKeyRef`);
             }
@@ -202,7 +202,7 @@ for (const env of ENVS) {
         }
       }
       for (const cm of ofType(plan, "kubernetes:core/v1:ConfigMap")) {
-        const sensitive = Object.keys(at(cm.inputs, "data") ?? {}).filter((k) => SENSITIVE_NAME.test(k));
+        const sensitive = Object.keys(at(cm.inputs, "data") ?? {}).filter((k) => isSensitiveEnvName(k));
         assert.deepEqual(sensitive, [], `ConfigMap ${cm.name}`);
       }
       for (const s of ofType(plan, "kubernetes:core/v1:Secret")) {
@@ -278,6 +278,50 @@ for (const env of ENVS) {
     it(`${profile.alerting ? "renders the whole alert catalog" : "creates no alert rules"}`, () => {
       const rules = ofType(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
       assert.equal(rules.length, profile.alerting ? 1 : 0);
+      const routes = ofType(plan, "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig");
+      assert.equal(routes.length, profile.alerting ? 1 : 0);
+      if (profile.alerting) {
+        assert.match(at(routes[0]?.inputs, "spec", "receivers", 0, "emailConfigs", 0, "to"), /^[^@\s]+@[^@\s]+$/);
+      }
+    });
+
+    it("builds one Kubernetes provider for the stack, at the root", () => {
+      const providers = ofType(plan, "pulumi:providers:kubernetes");
+      assert.deepEqual(
+        providers.map((p) => p.urn),
+        [`urn:pulumi:${env}::loom::pulumi:providers:kubernetes::kubernetes`],
+      );
+    });
+
+    it("gives migrate the database's credentials only (no cache password, no app keys)", () => {
+      const job = ofType(plan, JOB)[0] as PlannedResource;
+      const env = at(job.inputs, "spec", "template", "spec", "containers", 0, "env") as {
+        name: string;
+        valueFrom?: { secretKeyRef?: { name: string } };
+      }[];
+      const fromSecrets = env
+        .filter((e) => e.valueFrom?.secretKeyRef)
+        .map((e) => [e.name, e.valueFrom?.secretKeyRef?.name]);
+      assert.deepEqual(fromSecrets, [
+        ["DATABASE_USER", "loom-db-app"],
+        ["DATABASE_PASSWORD", "loom-db-app"],
+      ]);
+    });
+
+    it(`sizes the CloudNativePG cluster from the profile: ${1 + Number(profile.database.highAvailability) + Number(profile.database.readReplica)} instance(s)`, () => {
+      const cluster = byName(plan, "kubernetes:postgresql.cnpg.io/v1:Cluster", "loom-db");
+      const { highAvailability, readReplica } = profile.database;
+      assert.equal(at(cluster.inputs, "spec", "instances"), 1 + Number(highAvailability) + Number(readReplica));
+    });
+
+    it(`${profile.disasterRecovery && profile.backups ? "copies backups to a second object store through a replica cluster" : "has no disaster-recovery copy"}`, () => {
+      const dr = profile.disasterRecovery && profile.backups;
+      const replicas = plan.resources.filter((r) => r.name === "loom-dr-replica");
+      assert.equal(replicas.length, dr ? 1 : 0);
+      const drStore = plan.outputs.drBackupStore;
+      if (dr) assert.match(String(drStore), /^s3:\/\/.+/);
+      else assert.equal(drStore, "");
+      if (dr) assert.notEqual(drStore, plan.outputs.backupStore);
     });
   });
 }
