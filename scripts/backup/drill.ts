@@ -31,6 +31,8 @@ export interface DrillOptions {
   log?: (line: string) => void;
   /** Skip the raw pg_dump | pg_restore baseline (the unit test's small drill). */
   skipRaw?: boolean;
+  /** Also restore over the non-empty restored database with --force (the unit test's small drill). */
+  proveForce?: boolean;
 }
 
 export interface FailureProof {
@@ -125,6 +127,7 @@ async function failurePaths(
   store: LocalDirStore,
   id: string,
   keyFile: string,
+  proveForce = false,
 ): Promise<FailureProof[]> {
   const m = JSON.parse(fs.readFileSync(path.join(store.dir, manifestName(id)), "utf8")) as {
     object: string;
@@ -170,6 +173,36 @@ async function failurePaths(
       exitCode: r.status,
       message: r.stderr,
       held: untouched && r.status === expected,
+    });
+  }
+  // A verified backup, but a target that already holds the data: refused without --force, restored over with it.
+  const nonEmpty = c.conn("loom_restored");
+  const before = (await userRelations(t, nonEmpty)).count;
+  const refused = cli(["restore", "--store", store.dir, "--backup", id, "--dbname", nonEmpty, "--key-file", keyFile]);
+  out.push({
+    case: "non-empty target without --force",
+    exitCode: refused.status,
+    message: refused.stderr,
+    held: refused.status === EXIT.refused && (await userRelations(t, nonEmpty)).count === before,
+  });
+  if (proveForce) {
+    const forced = cli([
+      "restore",
+      "--store",
+      store.dir,
+      "--backup",
+      id,
+      "--dbname",
+      nonEmpty,
+      "--key-file",
+      keyFile,
+      "--force",
+    ]);
+    out.push({
+      case: "good backup: restore --force over it",
+      exitCode: forced.status,
+      message: forced.stderr,
+      held: forced.status === 0,
     });
   }
   return out;
@@ -297,11 +330,16 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         : `identical: ${Object.keys(source).length} tables and sequences (row counts + content checksums)`,
     );
 
-    const failures = await failurePaths(t, c, tmp.dir, store, m.id, keyFile);
+    const failures = await failurePaths(t, c, tmp.dir, store, m.id, keyFile, o.proveForce);
+    if (o.proveForce) {
+      const again = await contentChecksums(t, c.conn("loom_restored"));
+      const same = Object.keys(source).every((k) => source[k] === again[k]);
+      failures.push({ case: "good backup: identical after restore --force", exitCode: 0, message: "", held: same });
+    }
     for (const f of failures) {
       const good = f.case.startsWith("good");
       log(
-        `${good ? "checked" : "refused"} ${f.case}: exit ${f.exitCode}, ${f.held ? "as expected" : "NOT AS EXPECTED"}${good ? "" : " (target still empty)"}`,
+        `${good ? "checked" : "refused"} ${f.case}: exit ${f.exitCode}, ${f.held ? "as expected" : "NOT AS EXPECTED"}${good ? "" : " (target unchanged)"}`,
       );
       if (f.message) log(`        ${f.message}`);
     }

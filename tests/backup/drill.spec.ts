@@ -18,7 +18,7 @@ describe("backup drill (small, real PostgreSQL)", function () {
       console.log(`      skipped: ${tools.missing}`);
       this.skip();
     }
-    report = await runDrill({ rows: 5000, skipRaw: true, log: () => undefined });
+    report = await runDrill({ rows: 5000, skipRaw: true, proveForce: true, log: () => undefined });
   });
 
   it("restores every table and sequence identically (row counts and content checksums)", () => {
@@ -43,7 +43,13 @@ describe("backup drill (small, real PostgreSQL)", function () {
     assert.match(by["truncated (last 4 KiB cut)"]?.message ?? "", /^backup: truncated: /);
     assert.equal(by["wrong key"]?.exitCode, 4);
     assert.match(by["wrong key"]?.message ?? "", /^backup: wrong key: /);
-    for (const f of report.failures) assert.equal(f.held, true, f.case);
+    assert.equal(by["non-empty target without --force"]?.exitCode, 5);
+    assert.match(
+      by["non-empty target without --force"]?.message ?? "",
+      /^backup: refusing to restore into a non-empty database: \d+ relations in schema\(s\) public; pass --force/,
+    );
+    assert.equal(by["good backup: restore --force over it"]?.exitCode, 0);
+    for (const f of report.failures) assert.equal(f.held, true, `${f.case}: ${f.message}`);
   });
 
   it("PITR replays to the target time: the write before it is there, the one after it is not", () => {
