@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the exported observability files (scripts/observability-export.ts) with the real tools:
 #   promtool check rules, promtool test rules (observability/prometheus/tests), amtool check-config,
-#   the export is not stale, and the Grafana dashboards pass the strict model check (tests/observability).
+#   the export is not stale, the Grafana dashboards decode strictly with the Grafana Foundation SDK
+#   (scripts/observability-dashboards) and pass the model and metric-name checks of tests/observability.
 # Tools: promtool and amtool from Debian bookworm's packages (prometheus, prometheus-alertmanager), downloaded with
 # `apt-get download` and unpacked with dpkg-deb into a cache: no install, no service, ~30 MB, ~20 s cold.
 # LOOM_OBS_TOOLS=go builds them from Go modules instead (GOMODCACHE/GOCACHE in the same cache; ~20+ min cold on
@@ -73,7 +74,19 @@ step "promtool test rules"
 step "amtool check-config"
 "$BIN/amtool" check-config observability/alertmanager/alertmanager.yml
 
-step "Grafana dashboards: strict model check"
+step "Grafana dashboards: strict decode with the Grafana Foundation SDK (Apache-2.0)"
+# Built once per go.sum (the SDK version) into the cache; needs Go (the engine build needs it too).
+sum="$(sha256sum scripts/observability-dashboards/go.sum | cut -c1-12)"
+decoder="${BIN}/grafana-dashboards-${sum}"
+if [ ! -x "$decoder" ]; then
+  start=$(date +%s)
+  (cd scripts/observability-dashboards &&
+    GOMODCACHE="${CACHE}/go/mod" GOCACHE="${CACHE}/go/build" GOFLAGS=-mod=readonly go build -trimpath -o "$decoder" .)
+  echo "decoder built in $(( $(date +%s) - start )) s"
+fi
+"$decoder" observability/grafana/*.json
+
+step "Grafana dashboards: model and metric-name checks (mocha)"
 npx mocha tests/observability/dashboards.spec.ts
 
 echo "observability: all checks passed"

@@ -35,6 +35,47 @@ function legend(panel: PanelDef): string {
   return by.length ? by.map((l) => `{{${l}}}`).join(" ") : "{{namespace}}";
 }
 
+const REDUCE = { calcs: ["lastNotNull"], fields: "", values: false };
+const LEGEND = { displayMode: "list", placement: "bottom", showLegend: true, calcs: [] };
+
+/** Each panel plugin's options in full: Grafana's model (and the SDK's strict decode) requires every field. */
+const OPTIONS: Readonly<Record<Visualization, Record<string, unknown>>> = {
+  timeseries: { legend: LEGEND, tooltip: { mode: "multi", sort: "desc" } },
+  stat: {
+    graphMode: "area",
+    colorMode: "value",
+    justifyMode: "auto",
+    textMode: "auto",
+    wideLayout: true,
+    showPercentChange: false,
+    percentChangeColorMode: "standard",
+    reduceOptions: REDUCE,
+    orientation: "auto",
+  },
+  gauge: {
+    showThresholdLabels: false,
+    showThresholdMarkers: true,
+    sizing: "auto",
+    minVizWidth: 75,
+    minVizHeight: 75,
+    reduceOptions: REDUCE,
+    orientation: "auto",
+  },
+  bargauge: {
+    displayMode: "gradient",
+    valueMode: "color",
+    namePlacement: "auto",
+    showUnfilled: true,
+    sizing: "auto",
+    minVizWidth: 8,
+    minVizHeight: 16,
+    maxVizHeight: 300,
+    legend: { ...LEGEND, showLegend: false },
+    reduceOptions: REDUCE,
+    orientation: "horizontal",
+  },
+};
+
 function panelJson(panel: PanelDef, index: number) {
   const wide = panel.viz === "timeseries";
   const width = wide ? 12 : 6;
@@ -46,7 +87,7 @@ function panelJson(panel: PanelDef, index: number) {
     datasource: DATASOURCE,
     gridPos: { h: 8, w: width, x: (index % 2) * 12, y: Math.floor(index / 2) * 8 },
     fieldConfig: { defaults: { unit: GRAFANA_UNITS[SIGNALS[panel.signal].unit] }, overrides: [] },
-    options: {},
+    options: OPTIONS[panel.viz],
     targets: [{ refId: "A", datasource: DATASOURCE, expr: panelExpr(panel), legendFormat: legend(panel) }],
   };
 }
@@ -77,7 +118,14 @@ const ANNOTATIONS = {
 
 const TEMPLATING = {
   list: [
-    { name: "datasource", label: "Data source", type: "datasource", query: "prometheus", current: {}, hide: 0 },
+    {
+      name: "datasource",
+      label: "Data source",
+      type: "datasource",
+      query: "prometheus",
+      current: { text: "default", value: "default" },
+      hide: 0,
+    },
     {
       name: "namespace",
       label: "Namespace",
@@ -88,7 +136,7 @@ const TEMPLATING = {
       refresh: 2,
       includeAll: true,
       multi: true,
-      current: {},
+      current: { text: "All", value: "$__all" },
       hide: 0,
     },
   ],
