@@ -29,10 +29,13 @@ type Kind =
   | "backup-vault"
   | "backup-policy"
   | "endpoint"
+  | "tls-termination"
+  | "http-listener"
   | "load-balancer"
   | "network-exposure"
   | "firewall"
   | "workload"
+  | "managed-workload"
   | "autoscaler"
   | "config-store";
 
@@ -50,10 +53,16 @@ const KIND_RULES: Record<Kind, readonly string[]> = {
   "backup-vault": ["backup-vault-encrypted", "deletion-protection"],
   "backup-policy": ["backup-retention"],
   endpoint: ["https-only-endpoints", "min-tls-version"],
+  /** Terminates TLS but serves no plain HTTP of its own (a GCP HTTPS proxy). */
+  "tls-termination": ["min-tls-version"],
+  /** Serves plain HTTP, which must only redirect (a GCP HTTP proxy). */
+  "http-listener": ["https-only-endpoints"],
   "load-balancer": ["deletion-protection"],
   "network-exposure": ["no-open-ingress"],
   firewall: ["no-open-ingress"],
   workload: ["container-resource-limits", "no-plaintext-secret-env", "container-hardening"],
+  /** Serverless containers (Cloud Run, Container Apps): the platform owns the security context. */
+  "managed-workload": ["container-resource-limits", "no-plaintext-secret-env"],
   autoscaler: ["autoscaler-bounded"],
   "config-store": ["no-secrets-in-config-stores"],
 };
@@ -113,11 +122,11 @@ const KINDS: Record<string, readonly Kind[]> = {
   "gcp:secretmanager/secretVersion:SecretVersion": ["secret-value"],
   "gcp:logging/projectBucketConfig:ProjectBucketConfig": ["log-store"],
   "gcp:pubsub/topic:Topic": ["messaging"],
-  "gcp:compute/targetHttpsProxy:TargetHttpsProxy": ["endpoint"],
-  "gcp:compute/targetHttpProxy:TargetHttpProxy": ["endpoint"],
+  "gcp:compute/targetHttpsProxy:TargetHttpsProxy": ["tls-termination"],
+  "gcp:compute/targetHttpProxy:TargetHttpProxy": ["http-listener"],
   "gcp:compute/firewall:Firewall": ["firewall"],
-  "gcp:cloudrunv2/service:Service": ["workload", "autoscaler"],
-  "gcp:cloudrunv2/job:Job": ["workload"],
+  "gcp:cloudrunv2/service:Service": ["managed-workload", "autoscaler"],
+  "gcp:cloudrunv2/job:Job": ["managed-workload"],
   // Azure (../shared/targets/azure.md)
   "azure-native:dbforpostgresql:Server": ["datastore"],
   "azure-native:redis:Redis": ["datastore"],
@@ -127,8 +136,8 @@ const KINDS: Record<string, readonly Kind[]> = {
   "azure-native:network:ApplicationGateway": ["endpoint"],
   "azure-native:network:NetworkSecurityGroup": ["firewall"],
   "azure-native:network:SecurityRule": ["firewall"],
-  "azure-native:app:ContainerApp": ["workload", "autoscaler"],
-  "azure-native:app:Job": ["workload"],
+  "azure-native:app:ContainerApp": ["managed-workload", "autoscaler"],
+  "azure-native:app:Job": ["managed-workload"],
   // DigitalOcean (../shared/targets/digitalocean.md)
   "digitalocean:index/databaseCluster:DatabaseCluster": ["datastore"],
   "digitalocean:index/spacesBucket:SpacesBucket": ["object-store"],
@@ -194,13 +203,15 @@ const PLAIN: Record<string, readonly string[]> = {
     "kubernetes:cert-manager.io/v1:Issuer",
     "kubernetes:cert-manager.io/v1:ClusterIssuer",
   ],
-  "monitoring definitions: no data of their own": [
-    "aws:cloudwatch/dashboard:Dashboard",
-    "aws:cloudwatch/metricAlarm:MetricAlarm",
-    "kubernetes:monitoring.coreos.com/v1:PodMonitor",
-    "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
-    "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
-  ],
+  "monitoring definitions: no data of their own (alert receivers reference Secrets; no-credential-literals scans every input)":
+    [
+      "aws:cloudwatch/dashboard:Dashboard",
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "kubernetes:monitoring.coreos.com/v1:PodMonitor",
+      "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+      "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+      "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig",
+    ],
   "a scope, not a store: the stack protects it in prod (tests/stacks.spec.ts); the pack checks what is inside": [
     "kubernetes:core/v1:Namespace",
   ],
