@@ -20,7 +20,7 @@ const args = (env: Environment): CacheArgs => ({
 async function build(a: CacheArgs): Promise<ProgramRun> {
   return runComponents(() => {
     const c = new Cache("loom", a);
-    return { endpoint: c.endpoint, port: c.port, tls: c.tls, authToken: c.authToken };
+    return { endpoint: c.endpoint, port: c.port, tls: c.tls, authToken: c.authToken, monitoring: c.monitoring };
   });
 }
 
@@ -92,5 +92,15 @@ describe("cache on kubernetes (Valkey StatefulSet)", () => {
     assert.equal(one(prod, SECRET).protect, true);
     assert.equal(one(await build(args("dev")), STS).protect, false);
     assert.equal(ofType(prod, STS).length, 1, "one primary even when the profile asks for HA (documented limit)");
+  });
+
+  it("hands Observability a typed kubernetes monitoring handle with the StatefulSet's real name", async () => {
+    const run = await build(args("prod"));
+    assert.deepEqual(run.outputs.monitoring, {
+      cloud: "kubernetes",
+      namespace: "loom-prod",
+      statefulSet: "loom-cache",
+      container: "valkey",
+    });
   });
 });
