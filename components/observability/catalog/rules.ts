@@ -83,6 +83,13 @@ export function alertThreshold(a: AlertDef, o: Pick<RuleOptions, "thresholds" | 
   return Math.min(...c.pairs.map((p) => burnThreshold(o.slo[c.slo], p.factor)));
 }
 
+function thresholdText(a: AlertDef, o: Pick<RuleOptions, "thresholds" | "slo">): string {
+  const c = a.condition;
+  if (c.kind === "threshold") return `threshold ${c.threshold(o.thresholds)}`;
+  const ts = c.pairs.map((p) => `${burnThreshold(o.slo[c.slo], p.factor)} over ${p.long}/${p.short}`);
+  return `objective ${o.slo[c.slo]}, bad-ratio thresholds ${ts.join(" and ")}`;
+}
+
 /** The PromQL that holds while the alert's condition holds, over recorded series only. */
 export function alertExpr(a: AlertDef, o: Pick<RuleOptions, "thresholds" | "slo">): string {
   const c = a.condition;
@@ -114,7 +121,7 @@ export function alertRule(a: AlertDef, o: RuleOptions): AlertingRule {
     },
     annotations: {
       summary: a.summary,
-      description: `${a.description} Value {{ $value | ${value} }}, threshold ${alertThreshold(a, o)}, namespace {{ $labels.namespace }}.`,
+      description: `${a.description} Value {{ $value | ${value} }}, ${thresholdText(a, o)}, namespace {{ $labels.namespace }}.`,
       runbook_url: runbookUrl(o.runbookBaseUrl, a.runbook),
     },
   };
