@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { stableHash } from "../naming";
 import type { Tags } from "../tags";
 import { type BaseArgs, invalid, tagsFor } from "./component";
 
@@ -191,16 +192,16 @@ export function serviceDnsNames(service: string, namespace: string): string[] {
   ];
 }
 
-/** A short, stable hash (8 base-36 characters) for content-addressed names. */
+/**
+ * A short, stable hash (8 base-36 characters) for content-addressed names (the migrate Job). Its head is
+ * naming.ts `stableHash` (the program's one FNV-1a); a second 32-bit mix only widens it to 8 characters, as the
+ * names existing stacks already carry were written (switching to `stableHash` alone would rename, and so replace,
+ * the migrate Job on every stack).
+ */
 export function shortHash(text: string): string {
-  let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
-  }
-  return `${h1.toString(36)}${h2.toString(36)}`.padStart(8, "0").slice(0, 8);
+  for (let i = 0; i < text.length; i++) h2 = Math.imul(h2 ^ text.charCodeAt(i), 0x5bd1e995) >>> 0;
+  return `${stableHash(text)}${h2.toString(36)}`.padStart(8, "0").slice(0, 8);
 }
 
 /** Metadata for a namespaced child. */

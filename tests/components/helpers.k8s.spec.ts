@@ -116,6 +116,11 @@ describe("kubernetes helpers", () => {
     assert.throws(() => cpuQuantity(0), { propertyPath: "cpu" });
     assert.throws(() => memoryQuantity(1.5), { propertyPath: "memoryMiB" });
     assert.equal(shortHash("a"), shortHash("a"));
+    // Pinned to the values the pre-stableHash implementation produced: the migrate Job's name must not change.
+    assert.deepEqual(
+      ["a", "", "ghcr.io/x:1", JSON.stringify(["ghcr.io/example/loom:1.0.0", ["loom", "migrate"]])].map(shortHash),
+      ["1r9wi7ge", "ztntfp9z", "186tmtp1", "dah2zr1c"],
+    );
     assert.notEqual(shortHash("ghcr.io/x:1"), shortHash("ghcr.io/x:2"));
     assert.match(shortHash("anything"), /^[0-9a-z]{8}$/);
   });
