@@ -4,7 +4,7 @@
  * firing alerts as annotations. Pure; the export script writes observability/grafana/<id>.json and the Kubernetes
  * file will ship the same JSON as ConfigMaps for the Grafana sidecar.
  */
-import { DASHBOARDS, type DashboardDef, type PanelDef } from "./dashboards";
+import { DASHBOARDS, type DashboardDef, type PanelDef, type Visualization } from "./dashboards";
 import { recordName } from "./prometheus";
 import { SIGNALS, type Unit } from "./signals";
 
