@@ -126,3 +126,28 @@ export function applicabilityWarnings(cloud: ImplementedCloud, overrides: readon
   }
   return warnings;
 }
+
+/** The table as Markdown (docs/applicability.md holds exactly this; a test keeps them equal). */
+export function applicabilityMarkdown(): string {
+  const clouds = Object.keys(APPLICABILITY) as ImplementedCloud[];
+  const rows = PROFILE_KEYS.map((key) => {
+    const cells = clouds.map((c) => {
+      const reason = notApplicableReason(c, key);
+      return reason === undefined ? "applied" : `n/a: ${reason}`;
+    });
+    return `| \`${key}\` | ${cells.join(" | ")} |`;
+  });
+  return [
+    "# Which profile key does what, per cloud",
+    "",
+    "Generated from `components/applicability.ts` (the one home of this fact; `tests/applicability.spec.ts` keeps",
+    "this file equal to it). *applied*: flipping the key changes the plan on that cloud (tested on a prod stack).",
+    "*n/a*: the key has no effect there; a stack that sets it under `loom:profile` gets a warning naming the key and",
+    "the reason on every preview and update, and the plan is provably unchanged by it.",
+    "",
+    `| key (under \`loom:profile\`) | ${clouds.join(" | ")} |`,
+    `|---|${clouds.map(() => "---").join("|")}|`,
+    ...rows,
+    "",
+  ].join("\n");
+}
