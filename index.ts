@@ -28,7 +28,12 @@ const context = {
 const disasterRecovery = profile.backups && profile.disasterRecovery;
 
 // Built first: the account/region lookups (AWS) or the provider and operators (Kubernetes) every component shares.
-const platform = new Platform("loom", { target: settings.target, context, protect: settings.protect, disasterRecovery });
+const platform = new Platform("loom", {
+  target: settings.target,
+  context,
+  protect: settings.protect,
+  disasterRecovery,
+});
 const base = { platform: platform.handle, context, protect: settings.protect };
 
 const network = new Network("loom", {

@@ -84,15 +84,21 @@ const KUBERNETES: Record<ProfileKey, Applicability> = {
   "web.targetRequestsPerTarget": na(
     "the web HorizontalPodAutoscaler scales on CPU and memory; request-rate scaling needs a custom-metrics adapter the stack does not install",
   ),
-  "worker.spot": na("there is no portable spot-node label or taint across clusters; schedule workers with the cluster's own policy"),
+  "worker.spot": na(
+    "there is no portable spot-node label or taint across clusters; schedule workers with the cluster's own policy",
+  ),
   "database.maxStorageGiB": na(
     "CloudNativePG does not grow volumes by itself; raise database.storageGiB (the PVC is resized online when the StorageClass allows expansion)",
   ),
-  "cache.nodes": na("the Valkey StatefulSet runs one primary (no operator, no failover); use a managed cache for replicas"),
+  "cache.nodes": na(
+    "the Valkey StatefulSet runs one primary (no operator, no failover); use a managed cache for replicas",
+  ),
   "cache.highAvailability": na(
     "the Valkey StatefulSet runs one primary (no operator, no failover); its data survives pod restarts on the PVC",
   ),
-  "cache.snapshotRetentionDays": na("Valkey persists to an append-only file on its volume; there are no snapshots to keep"),
+  "cache.snapshotRetentionDays": na(
+    "Valkey persists to an append-only file on its volume; there are no snapshots to keep",
+  ),
 };
 
 export const APPLICABILITY = { aws: AWS, kubernetes: KUBERNETES } satisfies Record<

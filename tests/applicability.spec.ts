@@ -78,7 +78,10 @@ function withOverride(profile: Record<string, unknown>, key: string, value: unkn
   const out = structuredClone(profile);
   const parts = key.split(".");
   let node = out;
-  for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
+  for (const p of parts.slice(0, -1)) {
+    node[p] = node[p] ?? {};
+    node = node[p] as Record<string, unknown>;
+  }
   node[parts[parts.length - 1] as string] = value;
   return out;
 }
@@ -93,7 +96,13 @@ async function planJson(cloud: string, profile: Record<string, unknown>): Promis
   }
   config["loom:cloud"] = cloud;
   config["loom:profile"] = JSON.stringify(profile);
-  const run = await runProgram({ project: "loom", stack: "prod", config, secretKeys, program: path.join(ROOT, "index.ts") });
+  const run = await runProgram({
+    project: "loom",
+    stack: "prod",
+    config,
+    secretKeys,
+    program: path.join(ROOT, "index.ts"),
+  });
   const json = toJson({ project: "loom", stack: "prod", cloud, resources: run.resources, outputs: run.outputs }) as {
     resources: unknown[];
   };
@@ -125,7 +134,10 @@ describe("applicability: profile key × cloud", () => {
       ["loom:profile.cache.nodes", "loom:profile.cache.highAvailability", "loom:profile.cache.snapshotRetentionDays"],
     );
     assert.deepEqual(applicabilityWarnings("aws", ["web.cpu", "database", "waf"]), []);
-    assert.match(applicabilityWarnings("aws", ["loadBalancer"])[0] ?? "", /^loom:profile\.loadBalancer does not apply on aws: ECS Fargate/);
+    assert.match(
+      applicabilityWarnings("aws", ["loadBalancer"])[0] ?? "",
+      /^loom:profile\.loadBalancer does not apply on aws: ECS Fargate/,
+    );
   });
 
   it("is documented: docs/applicability.md is the table as rendered", () => {

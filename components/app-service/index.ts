@@ -93,10 +93,10 @@ export interface AppServiceArgs extends BaseArgs {
 
 export type ResolvedAppServiceArgs = Required<Omit<AppServiceArgs, "app" | "web" | "worker" | keyof BaseArgs>> &
   ResolvedBase & {
-  app: AppContract;
-  web: Required<WebArgs>;
-  worker: Required<WorkerArgs>;
-};
+    app: AppContract;
+    web: Required<WebArgs>;
+    worker: Required<WorkerArgs>;
+  };
 
 export interface AppServiceOutputs {
   /** https://<domain> */

@@ -4,8 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformHandle } from "../platform";
-import type { ImplementedCloud } from "../targets";
 import { baseTags, mergeTags, type TagContext, type Tags } from "../tags";
+import type { ImplementedCloud } from "../targets";
 
 export interface BaseArgs {
   /**
@@ -59,7 +59,10 @@ export const TYPE_PREFIX = "loom:components";
  * (a static `resolve`) in the `super(...)` call and declare their output fields with `declare readonly`, so
  * nothing re-initialises them after this constructor has assigned them.
  */
-export abstract class LoomComponent<Args extends ResolvedBase, Outputs extends object> extends pulumi.ComponentResource {
+export abstract class LoomComponent<
+  Args extends ResolvedBase,
+  Outputs extends object,
+> extends pulumi.ComponentResource {
   protected constructor(
     loaders: Loaders<Args, Outputs>,
     type: string,

@@ -31,11 +31,13 @@ export interface ObservabilityTargets {
   cache: CacheMonitoring;
 }
 
-export type ResolvedObservabilityArgs = Required<Omit<ObservabilityArgs, "alertEmail" | "thresholds" | keyof BaseArgs>> &
+export type ResolvedObservabilityArgs = Required<
+  Omit<ObservabilityArgs, "alertEmail" | "thresholds" | keyof BaseArgs>
+> &
   ResolvedBase & {
-  alertEmail?: string;
-  thresholds: AlertThresholds;
-};
+    alertEmail?: string;
+    thresholds: AlertThresholds;
+  };
 
 export interface ObservabilityOutputs {
   /** Where alarms send notifications (AWS: SNS topic ARNs); empty when alerting is off. */

@@ -11,8 +11,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { invalid, TYPE_PREFIX } from "../lib/component";
-import type { ImplementedCloud, Target } from "../targets";
 import type { TagContext } from "../tags";
+import type { ImplementedCloud, Target } from "../targets";
 import type { AwsPlatform } from "./aws";
 import type { KubernetesPlatform } from "./kubernetes";
 
@@ -39,7 +39,11 @@ export interface ResolvedPlatformArgs<C extends ImplementedCloud = ImplementedCl
 
 type PlatformLoaders = {
   [C in ImplementedCloud]: () => {
-    create(parent: pulumi.ComponentResource, name: string, args: ResolvedPlatformArgs<C>): Extract<PlatformHandle, { cloud: C }>;
+    create(
+      parent: pulumi.ComponentResource,
+      name: string,
+      args: ResolvedPlatformArgs<C>,
+    ): Extract<PlatformHandle, { cloud: C }>;
   };
 };
 

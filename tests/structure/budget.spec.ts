@@ -9,8 +9,8 @@ import * as path from "node:path";
 import ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-export const MAX_FILE_LINES = 400;
-export const MAX_FUNCTION_LINES = 80;
+const MAX_FILE_LINES = 400;
+const MAX_FUNCTION_LINES = 80;
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -20,14 +20,14 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-export interface LongFunction {
+interface LongFunction {
   name: string;
   line: number;
   lines: number;
 }
 
 /** Every function-like node in `text` longer than `max` lines. */
-export function longFunctions(fileName: string, text: string, max = MAX_FUNCTION_LINES): LongFunction[] {
+function longFunctions(fileName: string, text: string, max = MAX_FUNCTION_LINES): LongFunction[] {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true);
   const found: LongFunction[] = [];
   const visit = (node: ts.Node): void => {
