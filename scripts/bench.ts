@@ -23,6 +23,7 @@ const { values } = parseArgs({
     stack: { type: "string", default: "prod" },
     cloud: { type: "string", default: IMPLEMENTED_CLOUDS.join(",") },
     "ts-node": { type: "boolean", default: false },
+    "no-drill": { type: "boolean", default: false },
   },
 });
 const runs = Number(values.runs);
@@ -109,4 +110,16 @@ if (fs.existsSync(policyBench)) {
     stdio: "inherit",
   });
   process.exitCode = r.status ?? 1;
+}
+
+// The backup drill's figures (issue 10): our dump + encrypt + sha256 + verify + restore against raw
+// `pg_dump -Fc | pg_restore` of the same database, measured in the same run. Skipped with `--no-drill`.
+if (!values["no-drill"]) {
+  console.log("\nbackup drill (dump+encrypt+sha256, verify, restore vs raw pg_dump -Fc | pg_restore):");
+  const drill = spawnSync(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "backup", "drill.ts")],
+    { cwd: ROOT, stdio: "inherit" },
+  );
+  if (drill.status !== 0) process.exitCode = drill.status ?? 1;
 }
