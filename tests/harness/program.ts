@@ -3,7 +3,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { TagContext } from "../../components/tags";
 import { type PlannedResource, type ProgramRun, runProgram } from "../../scripts/lib/mock-engine";
 
@@ -51,22 +51,4 @@ export function context(environment: "dev" | "staging" | "prod"): TagContext {
 /** Stack config file as the plan tool reads it. */
 export function stackFile(stack: string): string {
   return fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
-}
-
-/** An AWS NetworkOutputs with fixed ids, for testing a component without building a network. */
-export function fakeNetwork(): import("../../components/network").NetworkOutputs {
-  const o = pulumi.output;
-  return {
-    networkId: o("vpc-0mock"),
-    cidr: o("10.40.0.0/16"),
-    zones: ["eu-west-1a", "eu-west-1b"],
-    placement: {
-      cloud: "aws",
-      vpcId: o("vpc-0mock"),
-      publicSubnetIds: o(["subnet-public-a", "subnet-public-b"]),
-      privateSubnetIds: o(["subnet-private-a", "subnet-private-b"]),
-      dataSubnetIds: o(["subnet-data-a", "subnet-data-b"]),
-    },
-    tiers: { edge: o("sg-edge"), app: o("sg-app"), database: o("sg-database"), cache: o("sg-cache") },
-  };
 }
