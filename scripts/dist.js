@@ -7,7 +7,7 @@
  *   node scripts/dist.js                 build what changed (a no-op in a few ms when nothing did)
  *   node scripts/dist.js --check         exit 1 and name the stale files instead of building
  *   node scripts/dist.js run <file.ts> … build what changed, then run dist/<file>.js in this process
- *   require("./dist").requireBuilt("index.ts")   the same from code (scripts/program.js, Pulumi.yaml's main)
+ *   require("./dist").requireBuilt("index.ts")   the same from code (pulumi-main.js, Pulumi.yaml's main)
  *
  * Never stale: every call compares each source's size and mtime with dist/.manifest.json, and re-hashes the
  * content when they differ; a changed file is re-transpiled, a deleted one loses its output, a new esbuild version

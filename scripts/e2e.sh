@@ -75,7 +75,7 @@ setup_engine() {
   mkdir -p "$out" .pulumi-state # the file backend does not create its directory
 }
 
-# Pulumi.yaml's main (scripts/program.js) runs dist/index.js and would build it itself; building here keeps that
+# Pulumi.yaml's main (pulumi-main.js) runs dist/index.js and would build it itself; building here keeps that
 # cost and any transpile error out of step 1. A no-op in milliseconds when nothing changed.
 build_dist() {
   run build node scripts/dist.js || {

@@ -1,7 +1,7 @@
 /**
  * Plan-only trims of two stack traces @pulumi/pulumi formats for every resource and every promise, which the mock
  * engine never reads. Measured on a prod AWS plan they were a fifth of its CPU (issue 8, item 7). The real engine
- * (scripts/program.js, `pulumi up`) does not load this file: there, the source position is shown by the CLI.
+ * (pulumi-main.js, `pulumi up`) does not load this file: there, the source position is shown by the CLI.
  *
  * - `Resource.callsites()` takes an unbounded `new Error().stack` per resource to send the engine its source
  *   position; the mock monitor drops it. In the plan it returns no frames.
