@@ -17,6 +17,7 @@ import {
 } from "../components/applicability";
 import { IMPLEMENTED_CLOUDS } from "../components/cloud";
 import { PROFILES } from "../components/profiles";
+import { leanRuntimeForPlan } from "../scripts/lib/lean-runtime";
 import { runProgram } from "../scripts/lib/mock-engine";
 import { loadStackConfig, ROOT, toJson } from "../scripts/lib/plan";
 
@@ -88,6 +89,7 @@ function withOverride(profile: Record<string, unknown>, key: string, value: unkn
 
 /** The prod stack on `cloud` with `loom:profile` replaced, as plan JSON (secrets redacted, so generated values agree). */
 async function planJson(cloud: string, profile: Record<string, unknown>): Promise<string> {
+  leanRuntimeForPlan(); // as `npm run plan` does: no per-resource stack traces (nobody reads them here)
   const { config, secretKeys } = loadStackConfig("prod");
   // The prod stack file is written for AWS: keep only the selected cloud's keys, as `npm run plan --cloud` does.
   for (const key of Object.keys(config)) {
