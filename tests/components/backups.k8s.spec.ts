@@ -5,7 +5,7 @@ import { clusterSpec, drReplicaSpec } from "../../components/database/cnpg";
 import type { KubernetesDatabaseBackupTargets } from "../../components/database/kubernetes";
 import type { ProgramRun } from "../../scripts/lib/mock-engine";
 import { ofType, one, runComponents } from "../harness/program";
-import { at, base } from "./k8s-fixtures";
+import { at, base, PROD_CLUSTER_INPUTS } from "./k8s-fixtures";
 
 const SCHEDULED = "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup";
 const STORE_TYPE = "kubernetes:barmancloud.cnpg.io/v1:ObjectStore";
@@ -22,20 +22,7 @@ function targets(objectStore: string | undefined): KubernetesDatabaseBackupTarge
     cluster: pulumi.output("loom-db"),
     objectStore,
     objectStoreUrl: objectStore ? "s3://acme-loom-backups/loom-prod" : undefined,
-    clusterInputs: {
-      name: "loom",
-      engineVersion: "16",
-      tier: "large",
-      storageGiB: 100,
-      highAvailability: true,
-      readReplica: true,
-      slowQueryMs: 250,
-      performanceInsights: true,
-      databaseName: "loom",
-      inheritedLabels: { "loom/tier": "database" },
-      caSecret: "loom-internal-ca",
-      objectStore,
-    },
+    clusterInputs: { ...PROD_CLUSTER_INPUTS, objectStore },
   };
 }
 

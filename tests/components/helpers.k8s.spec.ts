@@ -47,7 +47,7 @@ import { networkPolicies } from "../../components/network/network-policies";
 import { alertmanagerConfigSpec } from "../../components/observability/alertmanager";
 import { ALERT_CATALOG, DEFAULT_THRESHOLDS } from "../../components/observability/alerts";
 import { alertExpression, alertName, prometheusRuleSpec } from "../../components/observability/prometheus";
-import { at, IMAGE } from "./k8s-fixtures";
+import { at, IMAGE, PROD_CLUSTER_INPUTS } from "./k8s-fixtures";
 
 describe("kubernetes helpers", () => {
   describe("labels", () => {
@@ -200,19 +200,7 @@ describe("kubernetes helpers", () => {
   });
 
   describe("CloudNativePG", () => {
-    const inputs = {
-      name: "loom",
-      engineVersion: "16",
-      tier: "large" as const,
-      storageGiB: 100,
-      highAvailability: true,
-      readReplica: true,
-      slowQueryMs: 250,
-      performanceInsights: true,
-      databaseName: "loom",
-      inheritedLabels: { "loom/tier": "database" },
-      caSecret: "loom-internal-ca",
-    };
+    const inputs = PROD_CLUSTER_INPUTS;
 
     it("runs 1 + highAvailability + readReplica instances, whatever the environment", () => {
       assert.equal(instancesFor(false, false), 1);

@@ -82,6 +82,21 @@ export function base(env: Environment, kubernetes: Record<string, unknown> = {},
 }
 
 /** The NetworkOutputs Network's kubernetes.ts returns, without building it. */
+/** clusterSpec inputs of a prod-sized CloudNativePG cluster (HA + replica: three instances), without an object store. */
+export const PROD_CLUSTER_INPUTS = {
+  name: "loom",
+  engineVersion: "16",
+  tier: "large" as const,
+  storageGiB: 100,
+  highAvailability: true,
+  readReplica: true,
+  slowQueryMs: 250,
+  performanceInsights: true,
+  databaseName: "loom",
+  inheritedLabels: { "loom/tier": "database" },
+  caSecret: "loom-internal-ca",
+};
+
 export function k8sNetwork(namespace = "loom-prod"): NetworkOutputs {
   const o = pulumi.output;
   return {
