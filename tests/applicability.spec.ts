@@ -17,9 +17,7 @@ import {
 } from "../components/applicability";
 import { IMPLEMENTED_CLOUDS } from "../components/cloud";
 import { PROFILES } from "../components/profiles";
-import { leanRuntimeForPlan } from "../scripts/lib/lean-runtime";
-import { runProgram } from "../scripts/lib/mock-engine";
-import { loadStackConfig, ROOT, toJson } from "../scripts/lib/plan";
+import { loadStackConfig, planStack, ROOT, toJson } from "../scripts/lib/plan";
 
 /** Dotted paths of every leaf of a profile. */
 function leafPaths(o: object, at = ""): string[] {
@@ -89,26 +87,13 @@ function withOverride(profile: Record<string, unknown>, key: string, value: unkn
 
 /** The prod stack on `cloud` with `loom:profile` replaced, as plan JSON (secrets redacted, so generated values agree). */
 async function planJson(cloud: string, profile: Record<string, unknown>): Promise<string> {
-  leanRuntimeForPlan(); // as `npm run plan` does: no per-resource stack traces (nobody reads them here)
-  const { config, secretKeys } = loadStackConfig("prod");
-  // The prod stack file is written for AWS: keep only the selected cloud's keys, as `npm run plan --cloud` does.
-  for (const key of Object.keys(config)) {
-    const owner = key.startsWith("loom:") ? key.slice(5) : key.split(":")[0];
-    if (IMPLEMENTED_CLOUDS.some((c) => c === owner && c !== cloud)) delete config[key];
-  }
-  config["loom:cloud"] = cloud;
-  config["loom:profile"] = JSON.stringify(profile);
-  const run = await runProgram({
-    project: "loom",
+  const plan = await planStack({
     stack: "prod",
-    config,
-    secretKeys,
-    program: path.join(ROOT, "index.ts"),
+    cloud,
+    policy: false,
+    configOverrides: { "loom:profile": JSON.stringify(profile) },
   });
-  const json = toJson({ project: "loom", stack: "prod", cloud, resources: run.resources, outputs: run.outputs }) as {
-    resources: unknown[];
-  };
-  return JSON.stringify(json.resources);
+  return JSON.stringify((toJson(plan) as { resources: unknown[] }).resources);
 }
 
 describe("applicability: profile key × cloud", () => {

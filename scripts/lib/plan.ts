@@ -171,6 +171,8 @@ export interface PlanOptions {
   /** Pack config; @default policy/config/<environment>.json when it exists. */
   packConfig?: PackConfig;
   root?: string;
+  /** Config values set over the stack file's, by full key (e.g. `loom:profile` as JSON), as `pulumi config set` would. */
+  configOverrides?: Record<string, string>;
 }
 
 export interface PlanResult {
@@ -219,6 +221,7 @@ export async function planStack(opts: PlanOptions): Promise<PlanResult> {
     }
     config[`${PROJECT}:cloud`] = opts.cloud;
   }
+  Object.assign(config, opts.configOverrides);
   // Validate first, outside the engine: a bad config fails before any resource is registered, with the
   // settings' own message (index.ts would throw the same error at its first line).
   validateConfig(opts.stack, config);
