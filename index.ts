@@ -11,13 +11,14 @@ import { Database } from "./components/database";
 import { Network } from "./components/network";
 import { Observability } from "./components/observability";
 import { Platform } from "./components/platform";
-import { loadSettings } from "./components/settings";
+import { loadAlertSecrets, loadSettings } from "./components/settings-config";
 
 // Fails here, before any resource is registered, when the stack config is invalid.
 const settings = loadSettings();
 const { profile } = settings;
 // No setting without effect: a profile key the stack set that does nothing on this cloud says so, by name.
 for (const warning of applicabilityWarnings(settings.cloud, settings.profileOverrides)) pulumi.log.warn(warning);
+for (const warning of settings.warnings) pulumi.log.warn(warning);
 
 const context = {
   project: settings.project,
@@ -99,12 +100,19 @@ const app = new AppService("loom", {
   rateLimitPer5Min: profile.rateLimitPer5Min,
   ingressCidrs: settings.ingressCidrs,
   deletionProtection: profile.deletionProtection,
+  traceSampleRatio: profile.traceSampleRatio,
 });
 
 const observability = new Observability("loom", {
   ...base,
   alerting: profile.alerting,
-  alertEmail: settings.alertEmail,
+  channels: settings.alerting,
+  channelSecrets: loadAlertSecrets(settings),
+  slo: profile.slo,
+  runbookBaseUrl: settings.observability.runbookBaseUrl,
+  redaction: settings.observability.redaction,
+  logRetentionDays: profile.logRetentionDays,
+  traceSampleRatio: profile.traceSampleRatio,
   targets: { app: app.monitoring, database: database.monitoring, cache: cache.monitoring },
 });
 
@@ -127,5 +135,6 @@ export const cacheEndpoint = cache.endpoint;
 export const alarmTargets = observability.alarmTargets;
 export const alerts = observability.alertNames;
 export const dashboard = observability.dashboard;
+export const dashboards = observability.dashboards;
 export const backupStore = backups.store;
 export const drBackupStore = backups.drStore;

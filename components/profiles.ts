@@ -115,6 +115,10 @@ export interface Profile {
   backupRetentionDays: number;
   /** Requests per 5 minutes per client IP before the WAF blocks it. */
   rateLimitPer5Min: number;
+  /** Service level objectives the burn-rate alerts defend (observability/catalog/slo.ts). */
+  slo: { availability: number; latency: number };
+  /** Share of traces kept (head sampling, parent-based), 0..1. */
+  traceSampleRatio: number;
   web: WebProfile;
   worker: WorkerProfile;
   database: DatabaseProfile;
@@ -135,6 +139,8 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
     logRetentionDays: 7,
     backupRetentionDays: 1,
     rateLimitPer5Min: 2000,
+    slo: { availability: 0.995, latency: 0.99 },
+    traceSampleRatio: 1,
     web: {
       cpu: 0.25,
       memoryMiB: 512,
@@ -179,6 +185,8 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
     logRetentionDays: 30,
     backupRetentionDays: 7,
     rateLimitPer5Min: 2000,
+    slo: { availability: 0.995, latency: 0.99 },
+    traceSampleRatio: 0.25,
     web: {
       cpu: 0.5,
       memoryMiB: 1024,
@@ -223,6 +231,8 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
     logRetentionDays: 90,
     backupRetentionDays: 14,
     rateLimitPer5Min: 2000,
+    slo: { availability: 0.999, latency: 0.995 },
+    traceSampleRatio: 0.05,
     web: {
       cpu: 1,
       memoryMiB: 2048,
@@ -299,6 +309,9 @@ const logRetentionDays = z.preprocess(
   }),
 );
 
+/** An objective: strictly between 0 and 1 (1 leaves no error budget, so every burn-rate alert would always fire). */
+const ratio = () => z.preprocess(coerceNumber, z.number().gt(0).lt(1));
+
 const workload = {
   cpu,
   memoryMiB: int(128, 122_880),
@@ -321,6 +334,8 @@ export const profileOverrideSchema = z
     logRetentionDays,
     backupRetentionDays: int(1, 35),
     rateLimitPer5Min: int(100, 2_000_000_000),
+    slo: z.object({ availability: ratio(), latency: ratio() }).partial().strict(),
+    traceSampleRatio: z.preprocess(coerceNumber, z.number().min(0).max(1)),
     web: z
       .object({
         ...workload,
@@ -367,6 +382,7 @@ export function applyOverrides(base: Profile, o: ProfileOverride): Profile {
     worker: { ...base.worker, ...o.worker },
     database: { ...base.database, ...o.database },
     cache: { ...base.cache, ...o.cache },
+    slo: { ...base.slo, ...o.slo },
   } as Profile;
 }
 

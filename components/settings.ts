@@ -1,6 +1,4 @@
 /**
- * The only reader of `pulumi.Config` in the program.
- *
  * Stack config (`loom:<key>`) → validated, typed `Settings`: the environment's profile (profiles.ts) merged with
  * every override the stack sets, plus the selected cloud's target (targets/<cloud>.ts). Invalid config throws
  * `SettingsError` before any resource is registered; each message names the key as the stack wrote it, the value
@@ -9,15 +7,22 @@
  *
  * Nothing here is per cloud: each cloud's keys, defaults and rules live in its target file, and this module loops
  * over the registry (targets/index.ts). `parseSettings` is pure (plain objects in, Settings out) so the rules are
- * unit-tested without Pulumi; `loadSettings` gathers the raw values from Pulumi config and calls it.
+ * unit-tested without Pulumi; `loadSettings` (settings-config.ts, the only reader of Pulumi config) gathers the raw
+ * values and calls it.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CLOUDS, IMPLEMENTED_CLOUDS, isImplemented } from "./cloud";
 import { APP_DEFAULTS, type AppContract, appContractSchema, PROGRAM_ENV_NAMES } from "./lib/app-contract";
 import { cidrProblem, networkSizeProblem } from "./lib/cidr";
 import { imageRefProblem } from "./lib/image-ref";
 import { isSensitiveEnvName } from "./lib/sensitive";
+import { ALERTING_SCHEMA } from "./observability/channels";
+import {
+  firstEmail,
+  OBSERVABILITY_SCHEMA,
+  type ObservabilitySettings,
+  resolveObservabilitySettings,
+} from "./observability/settings";
 import {
   applyOverrides,
   ENVIRONMENTS,
@@ -31,7 +36,7 @@ import { baseTags } from "./tags";
 import { type ImplementedCloud, TARGETS, type Target } from "./targets";
 import { describeIssue } from "./targets/issues";
 import type { TargetContext } from "./targets/spec";
-import { checked, cidr, email, uniqueList } from "./targets/values";
+import { checked, cidr, show, uniqueList } from "./targets/values";
 
 export const PROJECT = "loom";
 
@@ -82,7 +87,10 @@ export const SCHEMA = z
     domain: z.string().regex(HOSTNAME, "must be a lower-case DNS name such as loom.example.com"),
     image: checked(imageRefProblem),
     ingressCidrs: uniqueList(cidr, "must list at least one CIDR (0.0.0.0/0 for a public service)"),
-    alertEmail: email(),
+    alerting: ALERTING_SCHEMA,
+    // Validated by resolveAlerting, whose messages never show a value: every entry is a credential.
+    alertSecrets: z.unknown(),
+    observability: OBSERVABILITY_SCHEMA,
     tags: z.record(tagKey, z.string().max(256)),
     appEnv: z.record(envName(), z.string()),
     appSecrets: uniqueList(envName()),
@@ -100,21 +108,11 @@ export const SCHEMA = z
 export type RawSettings = z.input<typeof SCHEMA>;
 type Parsed = z.output<typeof SCHEMA>;
 
-/** How each top-level key is read from Pulumi config (Pulumi keeps scalars as strings, objects as JSON). */
-const KEY_KINDS: Readonly<Record<string, "string" | "json">> = {
-  ...Object.fromEntries(Object.keys(SCHEMA.shape).map((k) => [k, "json"])),
-  cloud: "string",
-  environment: "string",
-  domain: "string",
-  image: "string",
-  alertEmail: "string",
-};
-
 /**
  * Keys whose Pulumi.yaml default is the empty string, meaning "not set" (Pulumi applies a declared key's default
  * to every stack, so a key without a fixed default declares "" and the program reads it as absent).
  */
-const EMPTY_MEANS_UNSET = ["environment", "alertEmail"] as const;
+const EMPTY_MEANS_UNSET = ["environment"] as const;
 
 /** Moved keys (dotted, relative to `loom:`), from every target's `movedKeys`. */
 const MOVED: Readonly<Record<string, string>> = Object.fromEntries(
@@ -127,7 +125,7 @@ const MOVED: Readonly<Record<string, string>> = Object.fromEntries(
 // The result
 // ---------------------------------------------------------------------------------------------------------------
 
-export interface Settings {
+export interface Settings extends ObservabilitySettings {
   project: string;
   stack: string;
   cloud: ImplementedCloud;
@@ -135,7 +133,8 @@ export interface Settings {
   domain: string;
   image: string;
   ingressCidrs: string[];
-  alertEmail?: string;
+  /** Settings that do not apply to this cloud or profile, by key: logged as warnings by the program. */
+  warnings: string[];
   /** Tags/labels for every resource: component defaults < these < per-resource. */
   tags: Record<string, string>;
   /** Non-secret environment variables for the app (validated: no credential names, by the pack's rule). */
@@ -166,11 +165,21 @@ export interface ParseContext {
   stack: string;
   /** Config of other namespaces, by full key (e.g. `{"aws:region": "eu-west-1"}`); every target's providerKeys. */
   providerConfig?: Readonly<Record<string, string | undefined>>;
+  /** Full config keys stored as secrets (`loom:alertSecrets`); the runtime's secret keys. */
+  secretKeys?: readonly string[];
 }
 
 /** The raw config with "" defaults dropped and the environment taken from the stack name when it is one. */
-function normalize(raw: Record<string, unknown>, stack: string): Record<string, unknown> {
+function normalize(raw: Record<string, unknown>, stack: string, problems: string[]): Record<string, unknown> {
   const input = { ...raw };
+  if (input.alertEmail !== undefined) {
+    if (input.alertEmail !== "") {
+      problems.push(
+        `${PROJECT}:alertEmail has moved to ${PROJECT}:alerting.channels; set ${PROJECT}:alerting: {"channels": [{"kind": "email", "to": ${show(input.alertEmail)}}]} instead`,
+      );
+    }
+    delete input.alertEmail;
+  }
   for (const key of EMPTY_MEANS_UNSET) if (input[key] === "") delete input[key];
   if (input.environment === undefined && (ENVIRONMENTS as readonly string[]).includes(stack)) input.environment = stack;
   return input;
@@ -228,13 +237,8 @@ function profileProblems(profile: Profile, environment: Environment): string[] {
 }
 
 /** Rules between the app keys, alerting and tags. */
-function appProblems(cfg: Parsed, profile: Profile, environment: Environment): string[] {
+function appProblems(cfg: Parsed): string[] {
   const problems: string[] = [];
-  if (profile.alerting && cfg.alertEmail === undefined) {
-    problems.push(
-      `${PROJECT}:alertEmail is required when alerting is on (the ${environment} profile, or ${PROJECT}:profile.alerting: true)`,
-    );
-  }
   const secrets = new Set(cfg.appSecrets ?? []);
   const programSets = "is set by the program itself (database, cache and app-contract variables); remove it";
   (cfg.appSecrets ?? []).forEach((name, i) => {
@@ -289,28 +293,38 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     if (!k.includes(":"))
       throw new Error(`parseSettings: providerConfig keys are full config keys such as aws:region, got ${k}`);
   }
-  const input = normalize(raw, ctx.stack);
+  const early: string[] = [];
+  const input = normalize(raw, ctx.stack, early);
   const parsed = SCHEMA.safeParse(input);
   if (!parsed.success) {
     const issueCtx = { project: PROJECT, raw: input, schema: SCHEMA, moved: MOVED };
-    throw new SettingsError(parsed.error.issues.flatMap((issue) => describeIssue(issue, issueCtx)));
+    throw new SettingsError([...early, ...parsed.error.issues.flatMap((issue) => describeIssue(issue, issueCtx))]);
   }
   const cfg = parsed.data;
-  const problems = requiredProblems(cfg, ctx.stack);
+  const problems = [...early, ...requiredProblems(cfg, ctx.stack)];
   const { cloud, environment } = cfg;
   if (problems.length > 0 || cloud === undefined || !isImplemented(cloud) || environment === undefined) {
     throw new SettingsError(problems);
   }
   const profile = applyOverrides(PROFILES[environment], cfg.profile ?? {});
-  problems.push(...profileProblems(profile, environment), ...appProblems(cfg, profile, environment));
+  problems.push(...profileProblems(profile, environment), ...appProblems(cfg));
   problems.push(...otherCloudProblems(cfg, cloud));
+  const warnings: string[] = [];
+  const obs = resolveObservabilitySettings(cfg, {
+    project: PROJECT,
+    cloud,
+    alerting: profile.alerting,
+    secretKeys: ctx.secretKeys ?? [],
+    problems,
+    warnings,
+  });
   const domain = cfg.domain as string;
   const target = resolveTarget(cloud, cfg, {
     project: PROJECT,
     stack: ctx.stack,
     environment,
     domain,
-    alertEmail: cfg.alertEmail,
+    alertEmail: firstEmail(obs.alerting),
     profile,
     providerConfig: ctx.providerConfig ?? {},
     problems,
@@ -324,7 +338,8 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     domain,
     image: cfg.image as string,
     ingressCidrs: cfg.ingressCidrs ?? ["0.0.0.0/0"],
-    alertEmail: cfg.alertEmail,
+    ...obs,
+    warnings,
     tags: cfg.tags ?? {},
     appEnv: cfg.appEnv ?? {},
     appSecrets: cfg.appSecrets ?? ["LLM_API_KEY"],
@@ -335,39 +350,4 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     target,
     profileOverrides: overriddenKeys(cfg.profile ?? {}),
   };
-}
-
-/**
- * Read every `loom:` key from Pulumi config: objects and lists are JSON, scalars strings. A value that does not
- * parse is passed through unchanged so the schema's message shows it. (Numeric and boolean strings inside objects,
- * as `pulumi config set --path` writes them, are coerced by the schema itself: targets/values.ts.)
- */
-export function readRawConfig(all: Record<string, string>): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
-  for (const [fullKey, text] of Object.entries(all)) {
-    if (!fullKey.startsWith(`${PROJECT}:`)) continue;
-    const key = fullKey.slice(PROJECT.length + 1);
-    raw[key] = KEY_KINDS[key] === "json" ? parseJson(text) : text;
-  }
-  return raw;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** The other namespaces' keys every target reads (`aws:region`, …), from Pulumi config. */
-function providerConfigOf(all: Record<string, string>): Record<string, string | undefined> {
-  const keys = Object.values(TARGETS).flatMap((t) => t.providerKeys as readonly string[]);
-  return Object.fromEntries(keys.map((k) => [k, all[k]]));
-}
-
-/** Settings for the running stack. Call once, before any resource is created. */
-export function loadSettings(): Settings {
-  const all = pulumi.runtime.allConfig();
-  return parseSettings(readRawConfig(all), { stack: pulumi.getStack(), providerConfig: providerConfigOf(all) });
 }

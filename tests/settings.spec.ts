@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ENVIRONMENTS, PROFILES } from "../components/profiles";
-import { parseSettings, readRawConfig, SettingsError } from "../components/settings";
+import { parseSettings, SettingsError } from "../components/settings";
+import { readRawConfig } from "../components/settings-config";
 
 const AWS: Record<string, string> = { "aws:region": "eu-west-1" };
 const valid = {

@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { CLOUDS, IMPLEMENTED_CLOUDS } from "../components/cloud";
-import { parseSettings, readRawConfig, SCHEMA, SettingsError } from "../components/settings";
+import { readRawConfig } from "../components/settings-config";
+import { parseSettings, SCHEMA, SettingsError } from "../components/settings";
 import { AWS_DR_REGIONS, AWS_ZONES, type AwsTarget, TARGETS } from "../components/targets";
 
 const ROOT = join(__dirname, "..");

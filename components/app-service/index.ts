@@ -89,6 +89,11 @@ export interface AppServiceArgs extends BaseArgs {
   ingressCidrs?: string[];
   /** Refuse deletion of the load balancer at the cloud API. @default false */
   deletionProtection?: boolean;
+  /**
+   * Share of traces the app keeps (OTEL_TRACES_SAMPLER_ARG; lib/telemetry.ts sets the OTEL_* contract and each
+   * cloud file the collector endpoint). @default 1
+   */
+  traceSampleRatio?: number;
 }
 
 export type ResolvedAppServiceArgs = Required<Omit<AppServiceArgs, "app" | "web" | "worker" | keyof BaseArgs>> &
@@ -179,6 +184,7 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
       rateLimitPer5Min: args.rateLimitPer5Min ?? 2000,
       ingressCidrs: args.ingressCidrs ?? ["0.0.0.0/0"],
       deletionProtection: args.deletionProtection ?? false,
+      traceSampleRatio: args.traceSampleRatio ?? 1,
     };
   }
 }

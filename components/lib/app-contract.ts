@@ -3,8 +3,10 @@
  * `loom:app` overrides it key for key; components take `Partial<AppContract>` and fill `APP_DEFAULTS`.
  * Pure: zod only, no Pulumi.
  */
+
 import { z } from "zod";
 import { int } from "../targets/values";
+import { OTEL_ENV_NAMES } from "./telemetry";
 
 export interface AppContract {
   port: number;
@@ -59,4 +61,5 @@ export const PROGRAM_ENV_NAMES: readonly string[] = [
   "REDIS_PASSWORD",
   "PGSSLROOTCERT",
   "REDIS_CA_FILE",
+  ...OTEL_ENV_NAMES,
 ];

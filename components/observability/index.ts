@@ -1,26 +1,46 @@
 /**
- * Observability: logs are configured by each component; this component owns alerting (the catalog in alerts.ts,
- * rendered per cloud), the alert channel, and dashboards.
+ * Observability: one catalog (catalog/: SIGNALS, ALERTS, DASHBOARDS, SLOs) rendered per cloud, the alert channels
+ * (channels.ts, `loom:alerting`), and the telemetry pipeline (logs, traces). Each component configures its own log
+ * sink's retention; this component owns alerting, dashboards, and on Kubernetes the collector.
  *
  * | cloud | what it builds |
  * |---|---|
- * | kubernetes | ServiceMonitor (web), PodMonitor (worker), PrometheusRule from the alert catalog, Grafana dashboard ConfigMap |
- * | aws | KMS-encrypted SNS topic + e-mail subscription, CloudWatch alarms from the alert catalog, a dashboard |
+ * | kubernetes | ServiceMonitor (web), PodMonitor (worker); PrometheusRule (recording + alerting rules from the catalog); AlertmanagerConfig with every channel, routing and inhibition; the seven dashboards as Grafana-sidecar ConfigMaps; an OpenTelemetry Collector (OTLP traces/logs, PII redaction) with Jaeger as the trace backend option |
+ * | aws | CloudWatch alarms per catalog alert (composite alarms for the SLO burn rates); an SNS topic per severity (KMS) with e-mail, PagerDuty and webhook subscriptions and AWS Chatbot for Slack; the seven dashboards as CloudWatch dashboards |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppMonitoring } from "../app-service";
 import type { CacheMonitoring } from "../cache";
 import type { DatabaseMonitoring } from "../database";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
-import { type AlertThresholds, DEFAULT_THRESHOLDS, thresholdProblems } from "./alerts";
+import { DEFAULT_THRESHOLDS, type Thresholds, thresholdProblems } from "./catalog/alerts";
+import { DEFAULT_RUNBOOK_BASE_URL } from "./catalog/rules";
+import { DEFAULT_SLO, type SloTargets, sloProblems } from "./catalog/slo";
+import { type AlertChannel, type AlertingSettings, SEVERITIES, type Severity } from "./channels";
+import { DEFAULT_REDACTION, type Redaction } from "./redaction";
 
 export interface ObservabilityArgs extends BaseArgs {
-  /** Create alerts and the alert channel (off in dev). @default false */
+  /** Create alerts and route them to the channels (off in dev). @default false */
   alerting?: boolean;
-  /** Where alerts go; required when alerting is on. @default - none */
-  alertEmail?: string;
-  /** Alert thresholds. @default - DEFAULT_THRESHOLDS in alerts.ts */
-  thresholds?: Partial<AlertThresholds>;
+  /** Channels and per-severity routes (settings: `loom:alerting`); at least one channel when alerting is on. */
+  channels?: AlertingSettings;
+  /**
+   * Each credentialed channel's secret, by the config key the channel names (`channel.secret`), as secret Outputs.
+   * Only the keys the selected cloud uses are present (settings: `secretKeysOf`).
+   */
+  channelSecrets?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Alert thresholds. @default - DEFAULT_THRESHOLDS in catalog/alerts.ts */
+  thresholds?: Partial<Thresholds>;
+  /** Service level objectives (the profile's `slo`). @default - DEFAULT_SLO.prod */
+  slo?: SloTargets;
+  /** Absolute base URL that runbook paths (docs/runbooks/alerts.md#id) are appended to. @default - the repository on GitHub */
+  runbookBaseUrl?: string;
+  /** Retention of every log sink this component creates (collector, Loki streams, metric log groups). */
+  logRetentionDays: number;
+  /** Share of traces kept (the profile's `traceSampleRatio`), 0..1. @default 1 */
+  traceSampleRatio?: number;
+  /** What the log/trace collector redacts. @default - DEFAULT_REDACTION (emails, tokens, IP addresses) */
+  redaction?: Redaction;
   /** Monitoring handles from the other components of the same cloud (`app.monitoring`, …). */
   targets: ObservabilityTargets;
 }
@@ -31,21 +51,28 @@ export interface ObservabilityTargets {
   cache: CacheMonitoring;
 }
 
-export type ResolvedObservabilityArgs = Required<
-  Omit<ObservabilityArgs, "alertEmail" | "thresholds" | keyof BaseArgs>
-> &
-  ResolvedBase & {
-    alertEmail?: string;
-    thresholds: AlertThresholds;
-  };
+export interface ResolvedObservabilityArgs extends ResolvedBase {
+  alerting: boolean;
+  channels: AlertingSettings;
+  channelSecrets: Readonly<Record<string, pulumi.Input<string>>>;
+  thresholds: Thresholds;
+  slo: SloTargets;
+  runbookBaseUrl: string;
+  logRetentionDays: number;
+  traceSampleRatio: number;
+  redaction: Redaction;
+  targets: ObservabilityTargets;
+}
 
 export interface ObservabilityOutputs {
-  /** Where alarms send notifications (AWS: SNS topic ARNs); empty when alerting is off. */
+  /** Where alerts are sent (AWS: SNS topic ARNs; Kubernetes: the AlertmanagerConfig); empty when alerting is off. */
   alarmTargets: pulumi.Output<string[]>;
-  /** Names of the alerts created; empty when alerting is off. */
+  /** Names of the alerts created (AWS alarm names; Prometheus alert names); empty when alerting is off. */
   alertNames: pulumi.Output<string[]>;
-  /** The dashboard's name. */
+  /** The overview dashboard's name. */
   dashboard: pulumi.Output<string>;
+  /** Every dashboard's name, by catalog id (overview, review-performance, …). */
+  dashboards: pulumi.Output<Record<string, string>>;
 }
 
 const LOADERS = {
@@ -60,6 +87,7 @@ export class Observability
   declare readonly alarmTargets: pulumi.Output<string[]>;
   declare readonly alertNames: pulumi.Output<string[]>;
   declare readonly dashboard: pulumi.Output<string>;
+  declare readonly dashboards: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOADERS, "Observability", name, Observability.resolve(args), opts);
@@ -67,11 +95,23 @@ export class Observability
 
   static resolve(args: ObservabilityArgs): ResolvedObservabilityArgs {
     const alerting = args.alerting ?? false;
-    if (alerting && !args.alertEmail) invalid("alertEmail", "is required when alerting is on");
+    const channels = args.channels ?? { channels: [], routes: { critical: [], warning: [] } };
+    const channelSecrets = args.channelSecrets ?? {};
+    if (alerting) checkChannels(channels, channelSecrets);
     const thresholds = { ...DEFAULT_THRESHOLDS, ...args.thresholds };
     // Checked even with alerting off, so a bad value fails in dev before it reaches staging.
     const [problem] = thresholdProblems(thresholds);
     if (problem) invalid(`thresholds.${problem.key}`, problem.reason);
+    const slo = args.slo ?? DEFAULT_SLO.prod;
+    const [sloProblem] = sloProblems(slo);
+    if (sloProblem) invalid("slo", sloProblem);
+    const traceSampleRatio = args.traceSampleRatio ?? 1;
+    if (!(traceSampleRatio >= 0 && traceSampleRatio <= 1)) {
+      invalid("traceSampleRatio", `must be between 0 and 1, got ${traceSampleRatio}`);
+    }
+    const runbookBaseUrl = args.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL;
+    if (!/^https:\/\/[^\s]+$/.test(runbookBaseUrl))
+      invalid("runbookBaseUrl", `must be an https:// URL, got ${runbookBaseUrl}`);
     for (const key of ["app", "database", "cache"] as const) {
       const handle = args.targets[key];
       if (handle?.cloud !== args.platform.cloud) {
@@ -81,9 +121,43 @@ export class Observability
     return {
       ...resolveBase(args),
       alerting,
-      alertEmail: args.alertEmail,
+      channels,
+      channelSecrets,
       thresholds,
+      slo,
+      runbookBaseUrl,
+      logRetentionDays: args.logRetentionDays,
+      traceSampleRatio,
+      redaction: args.redaction ?? DEFAULT_REDACTION,
       targets: args.targets,
     };
   }
 }
+
+/** Alerting on: at least one channel, every severity routed to a configured channel, every credential present. */
+function checkChannels(a: AlertingSettings, secrets: Readonly<Record<string, unknown>>): void {
+  if (a.channels.length === 0) invalid("channels", "needs at least one channel when alerting is on");
+  const names = new Set(a.channels.map((c) => c.name));
+  for (const severity of SEVERITIES) {
+    const routed = a.routes[severity];
+    if (routed.length === 0) invalid(`channels.routes.${severity}`, "reaches no channel");
+    for (const n of routed) if (!names.has(n)) invalid(`channels.routes.${severity}`, `names unknown channel ${n}`);
+  }
+}
+
+/** The channels a severity reaches. */
+export function channelsFor(a: AlertingSettings, severity: Severity): AlertChannel[] {
+  return a.channels.filter((c) => a.routes[severity].includes(c.name));
+}
+
+/** The secret of a credentialed channel; a missing one is a program bug (settings checked the config key). */
+export function channelSecret(
+  args: Pick<ResolvedObservabilityArgs, "channelSecrets">,
+  channel: Exclude<AlertChannel, { kind: "email" }>,
+): pulumi.Input<string> {
+  const value = args.channelSecrets[channel.secret];
+  if (value === undefined) invalid(`channelSecrets.${channel.secret}`, `is missing for channel ${channel.name}`);
+  return value as pulumi.Input<string>;
+}
+
+export type { AlertChannel, AlertingSettings, Severity };

@@ -1,7 +1,8 @@
 /** The `loom:kubernetes` settings: every default, and how they follow the profile. */
 import * as assert from "node:assert/strict";
 import type { Environment } from "../../components/profiles";
-import { parseSettings, readRawConfig, type Settings, SettingsError } from "../../components/settings";
+import { parseSettings, type Settings, SettingsError } from "../../components/settings";
+import { readRawConfig } from "../../components/settings-config";
 import { K8S_CLUSTER_CIDRS_DEFAULT, type KubernetesTarget } from "../../components/targets";
 
 const IMAGE = "ghcr.io/example/loom@sha256:1111111111111111111111111111111111111111111111111111111111111111";

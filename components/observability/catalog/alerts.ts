@@ -235,3 +235,37 @@ export function sloOf(a: AlertDef): SloId | undefined {
 }
 
 export type { SloTargets };
+
+/** A threshold that cannot work, named by its key in {@link Thresholds}. */
+export interface ThresholdProblem {
+  key: keyof Thresholds;
+  reason: string;
+}
+
+const RATIO_KEYS = [
+  "errorRatio",
+  "llmFailureRatio",
+  "databaseCpuRatio",
+  "databaseFreeStorageRatio",
+  "volumeFreeRatio",
+  "cacheMemoryRatio",
+  "memoryWorkingSetRatio",
+] as const satisfies readonly (keyof Thresholds)[];
+
+/**
+ * Check a thresholds table before any backend renders it: ratios strictly between 0 and 1 (an alert at 0 fires
+ * always, one at 1 never), the others positive finite numbers. Returns every problem; empty when usable.
+ */
+export function thresholdProblems(t: Thresholds): ThresholdProblem[] {
+  const problems: ThresholdProblem[] = [];
+  for (const key of Object.keys(t) as (keyof Thresholds)[]) {
+    const v = t[key];
+    const ratio = (RATIO_KEYS as readonly string[]).includes(key);
+    if (ratio && !(Number.isFinite(v) && v > 0 && v < 1)) {
+      problems.push({ key, reason: `must be a ratio greater than 0 and less than 1, got ${v}` });
+    } else if (!ratio && !(Number.isFinite(v) && v > 0)) {
+      problems.push({ key, reason: `must be a number greater than 0, got ${v}` });
+    }
+  }
+  return problems;
+}

@@ -6,6 +6,7 @@
  * window burn faster than `factor`: the long window proves it matters, the short one that it is still happening (so
  * the alert resets quickly once fixed).
  */
+import { type Environment, PROFILES } from "../../profiles";
 import type { Window } from "./signals";
 
 export type SloId = "availability" | "latency";
@@ -23,11 +24,11 @@ export interface SloTargets {
  */
 export const LATENCY_SLO_SECONDS = 1;
 
-/** Defaults per environment, to be carried by the profile table (components/profiles.ts) when it is wired. */
-export const DEFAULT_SLO: Readonly<Record<"dev" | "staging" | "prod", SloTargets>> = {
-  dev: { availability: 0.995, latency: 0.99 },
-  staging: { availability: 0.995, latency: 0.99 },
-  prod: { availability: 0.999, latency: 0.995 },
+/** Defaults per environment: the profile table's `slo` (components/profiles.ts is their one home). */
+export const DEFAULT_SLO: Readonly<Record<Environment, SloTargets>> = {
+  dev: PROFILES.dev.slo,
+  staging: PROFILES.staging.slo,
+  prod: PROFILES.prod.slo,
 };
 
 export interface BurnRatePair {
