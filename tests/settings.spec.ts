@@ -8,7 +8,7 @@ const valid = {
   cloud: "aws",
   domain: "loom.example.com",
   image: "ghcr.io/example/loom:1.4.2",
-  alertEmail: "oncall@example.com",
+  alerting: { channels: [{ kind: "email", to: "oncall@example.com" }] },
   aws: { hostedZoneId: "Z0EXAMPLE" },
 };
 
@@ -64,7 +64,16 @@ describe("settings", () => {
       ],
       ["not a CIDR", { ...valid, ingressCidrs: ["office"] }, 'loom:ingressCidrs[0]: "office" must be an IPv4 CIDR'],
       ["empty CIDR list", { ...valid, ingressCidrs: [] }, "loom:ingressCidrs: [] is too small; needs at least 1"],
-      ["bad e-mail", { ...valid, alertEmail: "oncall" }, 'loom:alertEmail: "oncall" must be an e-mail address'],
+      [
+        "bad e-mail",
+        { ...valid, alerting: { channels: [{ kind: "email", to: "oncall" }] } },
+        'loom:alerting.channels[0].to: "oncall" must be an e-mail address',
+      ],
+      [
+        "the old alertEmail key",
+        { ...valid, alertEmail: "oncall@example.com" },
+        'loom:alertEmail has moved to loom:alerting.channels; set loom:alerting: {"channels": [{"kind": "email", "to": "oncall@example.com"}]} instead',
+      ],
       [
         "typo in a profile key",
         { ...valid, profile: { backupRetentionDay: 30 } },
@@ -113,8 +122,8 @@ describe("settings", () => {
       ],
       [
         "alerting without a recipient",
-        { ...valid, alertEmail: undefined },
-        "loom:alertEmail is required when alerting is on (the prod profile",
+        { ...valid, alerting: undefined },
+        "loom:alerting.channels: alerting is on (the profile's alerting) but no channel is configured",
       ],
       [
         "credential in plain env",
@@ -327,10 +336,10 @@ describe("settings", () => {
       assert.match(problemsOf({ ...valid, tags: raw.tags }).join(), /loom:tags: "not json" must be an object \(map\)/);
     });
 
-    it('treats "" (the Pulumi.yaml default) as unset for environment and alertEmail', () => {
+    it('treats "" (the Pulumi.yaml default) as unset for environment, and the retired alertEmail "" as absent', () => {
       const s = parseSettings({ ...valid, environment: "", alertEmail: "" }, { stack: "dev", providerConfig: AWS });
       assert.equal(s.environment, "dev");
-      assert.equal(s.alertEmail, undefined);
+      assert.deepEqual(s.alerting.channels, [{ kind: "email", name: "email", to: "oncall@example.com" }]);
     });
   });
 

@@ -14,7 +14,7 @@ const valid = {
   cloud: "aws",
   domain: "loom.example.com",
   image: "ghcr.io/example/loom:1.4.2",
-  alertEmail: "oncall@example.com",
+  alerting: { channels: [{ kind: "email", to: "oncall@example.com" }] },
   aws: { hostedZoneId: "Z0EXAMPLE" },
 };
 

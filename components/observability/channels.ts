@@ -49,27 +49,31 @@ const secretKey = z
   .string()
   .regex(/^[a-z][A-Za-z0-9_-]{0,62}$/, `must name an entry of loom:${"alertSecrets"} such as pagerduty`);
 
-const CHANNEL_SCHEMA = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("email"), name: name.optional(), to: email() }).strict(),
-  z
-    .object({
-      kind: z.literal("slack"),
-      name: name.optional(),
-      channel: z.string().regex(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "must be a Slack channel such as #loom-alerts"),
-      secret: secretKey.optional(),
-      workspaceId: z
-        .string()
-        .regex(/^T[A-Z0-9]{8,}$/, "must be a Slack workspace (team) id such as T0123ABCD")
-        .optional(),
-      channelId: z
-        .string()
-        .regex(/^[CG][A-Z0-9]{8,}$/, "must be a Slack channel id such as C0123ABCD")
-        .optional(),
-    })
-    .strict(),
-  z.object({ kind: z.literal("pagerduty"), name: name.optional(), secret: secretKey.optional() }).strict(),
-  z.object({ kind: z.literal("webhook"), name: name.optional(), secret: secretKey.optional() }).strict(),
-]);
+const CHANNEL_SCHEMA = z.discriminatedUnion(
+  "kind",
+  [
+    z.object({ kind: z.literal("email"), name: name.optional(), to: email() }).strict(),
+    z
+      .object({
+        kind: z.literal("slack"),
+        name: name.optional(),
+        channel: z.string().regex(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "must be a Slack channel such as #loom-alerts"),
+        secret: secretKey.optional(),
+        workspaceId: z
+          .string()
+          .regex(/^T[A-Z0-9]{8,}$/, "must be a Slack workspace (team) id such as T0123ABCD")
+          .optional(),
+        channelId: z
+          .string()
+          .regex(/^[CG][A-Z0-9]{8,}$/, "must be a Slack channel id such as C0123ABCD")
+          .optional(),
+      })
+      .strict(),
+    z.object({ kind: z.literal("pagerduty"), name: name.optional(), secret: secretKey.optional() }).strict(),
+    z.object({ kind: z.literal("webhook"), name: name.optional(), secret: secretKey.optional() }).strict(),
+  ],
+  { error: `must be one of ${CHANNEL_KINDS.join(", ")}` },
+);
 
 const kinds = z.array(z.enum(CHANNEL_KINDS));
 

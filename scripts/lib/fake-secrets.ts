@@ -24,6 +24,8 @@ users:
 
 /** [config path pattern, fake value]: `loom:alertEmail`, `loom:kubernetes.kubeconfig`, `loom:kubernetes.acmeEmail`… */
 export const FAKE_SECRETS: readonly (readonly [RegExp, (path: string) => string])[] = [
+  // Alert channel credentials (URLs for Slack/webhooks, a routing key for PagerDuty): an https URL passes every kind.
+  [/^loom:alertSecrets\./, (path) => `https://secret.example.com/fake-${path.slice("loom:alertSecrets.".length)}`],
   [/(^|[.:])[A-Za-z]*[Ee]mail$/, () => "secret@example.com"],
   [/(^|[.:])kubeconfig$/, () => KUBECONFIG],
   [/(^|[.:])domain$/, () => "secret.example.com"],

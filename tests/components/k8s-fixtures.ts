@@ -26,7 +26,7 @@ export function k8sSettings(
       cloud: "kubernetes",
       domain: `${env}.loom.example.com`,
       image: IMAGE,
-      alertEmail: "oncall@example.com",
+      alerting: { channels: [{ kind: "email", to: "oncall@example.com" }] },
       kubernetes,
       ...extra,
     },

@@ -59,7 +59,11 @@ function prodStack(): Record<string, unknown> {
   new Observability("loom", {
     ...base,
     alerting: true,
-    alertEmail: "oncall@example.com",
+    channels: {
+      channels: [{ kind: "email", name: "email", to: "oncall@example.com" }],
+      routes: { critical: ["email"], warning: ["email"] },
+    },
+    logRetentionDays: 30,
     targets: { app: app.monitoring, database: database.monitoring, cache: cache.monitoring },
   });
   const backups = new Backups("loom", {

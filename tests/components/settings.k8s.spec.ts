@@ -13,7 +13,7 @@ function k8sSettings(stack: string, kubernetes: Record<string, unknown> = {}, ex
       cloud: "kubernetes",
       domain: "loom.example.com",
       image: IMAGE,
-      alertEmail: "oncall@example.com",
+      alerting: { channels: [{ kind: "email", to: "oncall@example.com" }] },
       kubernetes,
       ...extra,
     },
