@@ -121,10 +121,7 @@ describe("plan: stack-file keys the program could not read are errors", () => {
   });
 
   it("an unknown namespace is an error; every namespace the program knows is accepted", () => {
-    usage(
-      () => loadStackConfig("t", stackDir(`${AWS_DEV}  lom:alertEmail: a@example.com\n`)),
-      /unknown namespace "lom"/,
-    );
+    usage(() => loadStackConfig("t", stackDir(`${AWS_DEV}  lom:domain: a.example.com\n`)), /unknown namespace "lom"/);
     for (const key of ["loom:x", "aws:region", "kubernetes:context", "gcp:project", "azure-native:location"]) {
       assert.equal(keyProblem(key), undefined, key);
     }
@@ -180,15 +177,20 @@ describe("plan: YAML shape errors name what is wrong", () => {
 describe("plan: fake secrets satisfy the key's type, so secure values plan like plain ones", () => {
   const secure = "{ secure: v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBB }";
 
-  it("loom:alertEmail stored with --secret validates (prod requires an alert e-mail)", () => {
+  it("loom:alertSecrets entries stored with --path --secret validate (prod alerts to PagerDuty and a webhook)", () => {
     const text = AWS_DEV.replace(
       "loom:cloud: aws",
-      `loom:cloud: aws\n  loom:environment: prod\n  loom:alertEmail: ${secure}`,
+      `loom:cloud: aws\n  loom:environment: prod\n  loom:alerting:\n    channels:\n      - kind: pagerduty\n      - kind: webhook\n  loom:alertSecrets:\n    pagerduty: ${secure}\n    webhook: ${secure}`,
     );
     const { config, secretKeys } = loadStackConfig("t", stackDir(text));
-    assert.deepEqual(secretKeys, ["loom:alertEmail"]);
-    assert.equal(config["loom:alertEmail"], "secret@example.com");
-    validateConfig("t", config);
+    assert.deepEqual(secretKeys, ["loom:alertSecrets"]);
+    assert.deepEqual(JSON.parse(config["loom:alertSecrets"] as string), {
+      pagerduty: "https://secret.example.com/fake-pagerduty",
+      webhook: "https://secret.example.com/fake-webhook",
+    });
+    validateConfig("t", config, secretKeys);
+    // The same values in plain text are refused: credentials only as secrets.
+    assert.throws(() => validateConfig("t", config, []), /loom:alertSecrets is stored in plain text/);
   });
 
   it("loom:kubernetes.kubeconfig stored with --path --secret (nested) is a well-formed kubeconfig", () => {
@@ -230,7 +232,7 @@ describe("plan: fake secrets satisfy the key's type, so secure values plan like 
   it("the table is data: first match wins and the catch-all is last", () => {
     const last = FAKE_SECRETS[FAKE_SECRETS.length - 1];
     assert.ok(last?.[0].test("anything"));
-    assert.equal(fakeSecret("loom:alertEmail"), "secret@example.com");
+    assert.equal(fakeSecret("loom:kubernetes.acmeEmail"), "secret@example.com");
     assert.equal(fakeSecret("loom:kubernetes.kubeconfig"), FAKE_KUBECONFIG);
   });
 });

@@ -206,9 +206,13 @@ export function packConfigFor(environment: string, root = ROOT): PackConfig {
  * The settings' own validation of a stack's config (index.ts runs the same at its first line), outside the engine:
  * a bad config fails before any resource is registered. Provider keys (`aws:region`…) are passed by full key.
  */
-export function validateConfig(stack: string, config: Record<string, string>): void {
+export function validateConfig(
+  stack: string,
+  config: Record<string, string>,
+  secretKeys: readonly string[] = [],
+): void {
   const providerConfig = Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith(`${PROJECT}:`)));
-  parseSettings(readRawConfig(config), { stack, providerConfig });
+  parseSettings(readRawConfig(config), { stack, providerConfig, secretKeys });
 }
 
 export async function planStack(opts: PlanOptions): Promise<PlanResult> {
@@ -225,7 +229,7 @@ export async function planStack(opts: PlanOptions): Promise<PlanResult> {
   Object.assign(config, opts.configOverrides);
   // Validate first, outside the engine: a bad config fails before any resource is registered, with the
   // settings' own message (index.ts would throw the same error at its first line).
-  validateConfig(opts.stack, config);
+  validateConfig(opts.stack, config, secretKeys);
   // The program is loaded here rather than by path so its exports can be asked which of them are secret (the mock
   // engine hands back the outputs unwrapped).
   leanRuntimeForPlan();
