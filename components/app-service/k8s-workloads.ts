@@ -9,8 +9,9 @@ import { Job } from "@pulumi/kubernetes/batch/v1/job";
 import { ServiceAccount } from "@pulumi/kubernetes/core/v1/serviceAccount";
 import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkovSkips, shortHash } from "../lib/k8s";
+import { CA_FILE, checkovSkips, shortHash } from "../lib/k8s";
 import type { SecretRef } from "../lib/secrets";
+import { k8sCollectorEndpoint, type OtelEnv, otelEnv } from "../lib/telemetry";
 import type { AppScope } from "./k8s-scope";
 import { hpaSpec, pdbSpec, podTemplate, scaledObjectSpec, type Tier } from "./pod-spec";
 import { secretsFor, type Workload } from "./workload-secrets";
@@ -40,6 +41,25 @@ export function workloadSecretRefs(s: AppScope, workload: Workload, appSecretsNa
   return refs;
 }
 
+/**
+ * The OTEL_* contract of a tier (lib/telemetry.ts): OTLP/HTTP over TLS to the stack's collector, verified with the
+ * namespace CA every pod mounts; head sampling at the profile's ratio. Traces only: logs go to stdout (collected
+ * from the nodes) and metrics are scraped from /metrics, so the SDK's OTLP logs and metrics exporters are off. With
+ * `loom:kubernetes.tracing.backend: none` there is no collector and the SDK exports nothing.
+ */
+export function tierOtelEnv(s: AppScope, tier: Tier): OtelEnv {
+  return otelEnv({
+    endpoint: k8sCollectorEndpoint(s.nsName),
+    service: s.tierName(tier),
+    environment: s.args.context.environment,
+    sampleRatio: s.args.traceSampleRatio,
+    exporter: s.target.tracing.backend === "none" ? "none" : "otlp",
+    metricsExporter: "none",
+    logsExporter: "none",
+    certificate: CA_FILE,
+  });
+}
+
 function serviceAccount(s: AppScope, tier: Tier): ServiceAccount {
   return new ServiceAccount(
     `${s.name}-${tier}`,
@@ -66,6 +86,7 @@ function template(
     serviceAccountName: serviceAccount(s, tier).metadata.name,
     configMapName: sources.configMapName,
     secrets: workloadSecretRefs(s, tier, sources.appSecretsName),
+    env: tierOtelEnv(s, tier) as Record<string, string>,
     labels: s.podLabels(tier),
     selector: s.selector(tier),
     mesh: s.target.mesh,

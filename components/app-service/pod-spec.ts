@@ -55,6 +55,8 @@ export interface PodInputs {
   configMapName: pulumi.Input<string>;
   /** Environment variables read from Secrets (`secretKeyRef`). */
   secrets: Record<string, SecretRef>;
+  /** Plain variables of this tier only (the OTEL_* contract: the service name differs per tier). */
+  env?: Record<string, string>;
   /** Pod labels (must include the selector labels and the tier label). */
   labels: Record<string, string>;
   /** The workload's selector (topology spread counts these pods). */
@@ -138,10 +140,13 @@ export function podTemplate(p: PodInputs) {
           command: p.command,
           ...(p.tier === "migrate" ? {} : { ports: [{ name: "http", containerPort: p.app.port, protocol: "TCP" }] }),
           envFrom: [{ configMapRef: { name: p.configMapName } }],
-          env: Object.entries(p.secrets).map(([name, ref]) => ({
-            name,
-            valueFrom: { secretKeyRef: { name: ref.id, key: ref.key ?? name, optional: false } },
-          })),
+          env: [
+            ...Object.entries(p.env ?? {}).map(([name, value]) => ({ name, value })),
+            ...Object.entries(p.secrets).map(([name, ref]) => ({
+              name,
+              valueFrom: { secretKeyRef: { name: ref.id, key: ref.key ?? name, optional: false } },
+            })),
+          ],
           resources: resourcesFor(p.cpu, p.memoryMiB, p.ephemeralStorageMiB),
           securityContext: restrictedContainerSecurity(p.app.runAsUser),
           ...probes(p.tier, p.app),

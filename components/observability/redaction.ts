@@ -48,6 +48,13 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
     replacement: "[REDACTED_IP]",
   },
   { class: "ips", pattern: "\\b(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}\\b", replacement: "[REDACTED_IP]" },
+  // Compressed IPv6 (2001:db8::1, fe80::1ff:fe23:4567:890a): a leading group is required, so Rust/C++ paths
+  // (loom::worker) and a bare loopback `::1` stay as they are.
+  {
+    class: "ips",
+    pattern: "\\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?",
+    replacement: "[REDACTED_IP]",
+  },
 ];
 
 /** The rules a redaction setting turns on. */

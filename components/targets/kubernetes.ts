@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { fit as fitName } from "../naming";
 import type { TargetContext, TargetSpec } from "./spec";
-import { bool, cidr, DNS_LABEL, dnsLabel, dnsSubdomain, email, show } from "./values";
+import { bool, cidr, DNS_LABEL, dnsLabel, dnsSubdomain, email, int, show } from "./values";
 
 /** The ranges of a typical cluster (pods, services, nodes, CGNAT pod ranges, link-local metadata endpoints). */
 export const K8S_CLUSTER_CIDRS_DEFAULT: readonly string[] = [
@@ -38,6 +38,20 @@ export interface KubernetesBackupSettings {
    */
   defaulted: boolean;
 }
+
+/** Traces kept by the in-namespace Jaeger (in memory) unless `loom:kubernetes.tracing.maxTraces` says otherwise. */
+export const DEFAULT_JAEGER_MAX_TRACES = 10_000;
+
+/**
+ * Where the stack's OpenTelemetry Collector sends traces (docs/observability.md#traces-on-kubernetes): `jaeger` =
+ * a Jaeger all-in-one in the namespace (in-memory, bounded by `maxTraces`); `otlp` = an existing OTLP/HTTP endpoint
+ * (Tempo, Jaeger with durable storage, a vendor), with an optional `authorization` header from a Secret; `none` =
+ * no collector, and the app exports no traces.
+ */
+export type KubernetesTracing =
+  | { backend: "jaeger"; maxTraces: number }
+  | { backend: "otlp"; endpoint: string; authSecret?: string }
+  | { backend: "none" };
 
 /** The Kubernetes target, every default applied (docs/kubernetes.md). */
 export interface KubernetesTarget {
@@ -76,6 +90,7 @@ export interface KubernetesTarget {
    * the profile has disaster recovery and backups and the stack sets none; undefined when either is off.
    */
   drBackup?: KubernetesBackupSettings;
+  tracing: KubernetesTracing;
 }
 
 const backupSchema = z
@@ -88,6 +103,21 @@ const backupSchema = z
     region: z.string().regex(/^[a-z0-9-]{2,32}$/, "must be a region name such as eu-west-1"),
     credentialsSecret: dnsSubdomain(),
     encryption: z.enum(["AES256", "aws:kms", "none"]),
+  })
+  .partial()
+  .strict();
+
+const tracingSchema = z
+  .object({
+    backend: z.enum(["jaeger", "otlp", "none"]),
+    endpoint: z
+      .string()
+      .regex(
+        /^https?:\/\/[^\s/:]+(:\d{1,5})?(\/[^\s]*)?$/,
+        "must be an OTLP/HTTP base URL such as https://otlp.example.com",
+      ),
+    authSecret: dnsSubdomain(),
+    maxTraces: int(1_000, 1_000_000),
   })
   .partial()
   .strict();
@@ -122,6 +152,7 @@ const schema = z
     prometheusRelease: dnsLabel(),
     backup: backupSchema,
     drBackup: backupSchema,
+    tracing: tracingSchema,
   })
   .partial()
   .strict();
@@ -220,6 +251,32 @@ function stores(k: Config, namespace: string, ctx: TargetContext) {
   return { backup, drBackup };
 }
 
+/** The trace backend: jaeger by default; each key only with the backend it configures. */
+function tracingOf(t: z.output<typeof tracingSchema> | undefined, problems: string[]): KubernetesTracing {
+  const backend = t?.backend ?? "jaeger";
+  const only = (name: "endpoint" | "authSecret" | "maxTraces", wanted: KubernetesTracing["backend"]) => {
+    if (t?.[name] !== undefined && backend !== wanted) {
+      problems.push(
+        `${key(`tracing.${name}`)} only applies to ${key("tracing.backend")} "${wanted}" (it is "${backend}"); remove it`,
+      );
+    }
+  };
+  only("endpoint", "otlp");
+  only("authSecret", "otlp");
+  only("maxTraces", "jaeger");
+  if (backend === "none") return { backend };
+  if (backend === "jaeger") return { backend, maxTraces: t?.maxTraces ?? DEFAULT_JAEGER_MAX_TRACES };
+  const endpoint = t?.endpoint;
+  if (endpoint === undefined) {
+    problems.push(`${key("tracing.endpoint")} is required when ${key("tracing.backend")} is "otlp"`);
+  } else if (endpoint.startsWith("http://") && !/^http:\/\/[^/:]+\.svc(\.cluster\.local)?(:|\/|$)/.test(endpoint)) {
+    problems.push(
+      `${key("tracing.endpoint")}: ${show(endpoint)} sends traces in clear text; use https:// (http:// only for an in-cluster Service, <name>.<namespace>.svc)`,
+    );
+  }
+  return { backend, endpoint: endpoint ?? "", ...(t?.authSecret ? { authSecret: t.authSecret } : {}) };
+}
+
 function namespaceOf(k: Config, ctx: TargetContext): string {
   if (k.namespace !== undefined) return k.namespace;
   const namespace = `${ctx.project}-${ctx.stack}`;
@@ -267,6 +324,7 @@ export const kubernetesTarget = {
       prometheusRelease: k.prometheusRelease ?? "kube-prometheus-stack",
       prometheusUrl: k.prometheusUrl ?? `http://kube-prometheus-stack-prometheus.${monitoring}.svc:9090`,
       ...stores(k, namespace, ctx),
+      tracing: tracingOf(k.tracing, ctx.problems),
     };
   },
 } satisfies TargetSpec<"kubernetes", typeof schema, KubernetesTarget>;

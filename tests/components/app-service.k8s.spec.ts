@@ -51,6 +51,12 @@ async function build(a: AppServiceArgs): Promise<ProgramRun> {
 }
 
 const deployment = (run: ProgramRun, tier: string) => one(run, DEPLOYMENT, `loom-${tier}`);
+/** The container variables read from Secrets (the plain OTEL_* ones have a `value`). */
+// biome-ignore lint/suspicious/noExplicitAny: recorded inputs are untyped JSON; tests read them by path
+const secretEnv = (env: any[]): any[] => env.filter((e) => e.valueFrom !== undefined);
+/** The plain variables of a container, by name. */
+const plainEnv = (env: { name: string; value?: string }[]) =>
+  Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
 
 describe("app service on kubernetes", () => {
   it("dev: fixed replicas from the profile, no autoscalers", async () => {
@@ -103,7 +109,7 @@ describe("app service on kubernetes", () => {
     assert.equal(appSecrets.inputs.data, undefined);
     const env = at(deployment(run, "web").inputs, "spec", "template", "spec", "containers", 0, "env");
     assert.deepEqual(
-      env.map((e: { name: string; valueFrom: { secretKeyRef: { name: string } } }) => [
+      secretEnv(env).map((e: { name: string; valueFrom: { secretKeyRef: { name: string } } }) => [
         e.name,
         e.valueFrom.secretKeyRef.name,
       ]),
@@ -130,7 +136,7 @@ describe("app service on kubernetes", () => {
     const pod = at(one(a, JOB).inputs, "spec", "template", "spec");
     assert.equal(pod.restartPolicy, "Never");
     assert.deepEqual(
-      pod.containers[0].env.map((e: { name: string }) => e.name),
+      secretEnv(pod.containers[0].env).map((e: { name: string }) => e.name),
       ["DATABASE_PASSWORD"],
       "no cache password and no app (LLM) keys: workload-secrets.ts",
     );
@@ -250,5 +256,52 @@ describe("app service on kubernetes", () => {
       workerDeployment: "loom-worker",
       metricsPath: "/metrics",
     });
+  });
+
+  it("gives every container the OTEL contract: TLS to the stack's collector, its tier's service name, the profile's sampling", async () => {
+    const run = await build(args("staging", {}, { traceSampleRatio: 0.25 }));
+    const expected = (service: string) => ({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "https://loom-otel-collector.loom-staging.svc.cluster.local:4318",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+      OTEL_EXPORTER_OTLP_CERTIFICATE: "/etc/loom/ca/ca.crt",
+      OTEL_SERVICE_NAME: service,
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: "0.25",
+      OTEL_PROPAGATORS: "tracecontext,baggage",
+      OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=staging,service.namespace=loom",
+      OTEL_TRACES_EXPORTER: "otlp",
+      OTEL_METRICS_EXPORTER: "none",
+      OTEL_LOGS_EXPORTER: "none",
+    });
+    const container = (r: { inputs: Record<string, unknown> }) =>
+      at(r.inputs, "spec", "template", "spec", "containers", 0);
+    assert.deepEqual(plainEnv(container(deployment(run, "web")).env), expected("loom-web"));
+    assert.deepEqual(plainEnv(container(deployment(run, "worker")).env), expected("loom-worker"));
+    assert.deepEqual(plainEnv(container(one(run, JOB)).env), expected("loom-migrate"));
+    // The CA file the SDK verifies the collector with is the one every pod mounts.
+    assert.ok(
+      container(deployment(run, "web")).volumeMounts.some(
+        (m: { name: string; mountPath: string }) => m.name === "internal-ca" && m.mountPath === "/etc/loom/ca",
+      ),
+    );
+  });
+
+  it("tracing backend none: the SDK exports nothing and is given no endpoint", async () => {
+    const run = await build(args("dev", { tracing: { backend: "none" } }));
+    const env = plainEnv(at(deployment(run, "web").inputs, "spec", "template", "spec", "containers", 0, "env"));
+    assert.equal(env.OTEL_TRACES_EXPORTER, "none");
+    assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, undefined);
+    assert.equal(env.OTEL_EXPORTER_OTLP_CERTIFICATE, undefined);
+    assert.equal(env.OTEL_TRACES_SAMPLER_ARG, "1");
+    assert.equal(env.OTEL_PROPAGATORS, "tracecontext,baggage");
+  });
+
+  it("keeps the per-tier OTEL variables out of the ConfigMap every tier shares", async () => {
+    const run = await build(args("dev"));
+    const data = one(run, CONFIG).inputs.data as Record<string, string>;
+    assert.deepEqual(
+      Object.keys(data).filter((k) => k.startsWith("OTEL_")),
+      [],
+    );
   });
 });

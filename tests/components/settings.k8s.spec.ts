@@ -66,7 +66,47 @@ describe("kubernetes settings", () => {
       prometheusUrl: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090",
       backup: undefined,
       drBackup: undefined,
+      tracing: { backend: "jaeger", maxTraces: 10_000 },
     });
+  });
+
+  it("tracing: jaeger by default in every environment; an OTLP endpoint with its auth Secret; none", () => {
+    for (const env of ["dev", "staging", "prod"]) {
+      assert.deepEqual(k8sTarget(env).tracing, { backend: "jaeger", maxTraces: 10_000 });
+    }
+    assert.deepEqual(k8sTarget("prod", { tracing: { maxTraces: "50000" } }).tracing, {
+      backend: "jaeger",
+      maxTraces: 50_000,
+    });
+    assert.deepEqual(
+      k8sTarget("prod", {
+        tracing: { backend: "otlp", endpoint: "https://otlp.example.com", authSecret: "loom-otlp-auth" },
+      }).tracing,
+      { backend: "otlp", endpoint: "https://otlp.example.com", authSecret: "loom-otlp-auth" },
+    );
+    assert.deepEqual(
+      k8sTarget("prod", { tracing: { backend: "otlp", endpoint: "http://tempo-distributor.tracing.svc:4318" } })
+        .tracing,
+      { backend: "otlp", endpoint: "http://tempo-distributor.tracing.svc:4318" },
+    );
+    assert.deepEqual(k8sTarget("dev", { tracing: { backend: "none" } }).tracing, { backend: "none" });
+  });
+
+  it("tracing: rejects a missing endpoint, clear text outside the cluster, and keys of another backend", () => {
+    assert.deepEqual(problemsOf("prod", { tracing: { backend: "otlp" } }), [
+      'loom:kubernetes.tracing.endpoint is required when loom:kubernetes.tracing.backend is "otlp"',
+    ]);
+    assert.deepEqual(problemsOf("prod", { tracing: { backend: "otlp", endpoint: "http://otlp.example.com:4318" } }), [
+      'loom:kubernetes.tracing.endpoint: "http://otlp.example.com:4318" sends traces in clear text; use https:// (http:// only for an in-cluster Service, <name>.<namespace>.svc)',
+    ]);
+    assert.deepEqual(problemsOf("dev", { tracing: { backend: "none", maxTraces: 5000 } }), [
+      'loom:kubernetes.tracing.maxTraces only applies to loom:kubernetes.tracing.backend "jaeger" (it is "none"); remove it',
+    ]);
+    assert.deepEqual(problemsOf("dev", { tracing: { endpoint: "https://otlp.example.com" } }), [
+      'loom:kubernetes.tracing.endpoint only applies to loom:kubernetes.tracing.backend "otlp" (it is "jaeger"); remove it',
+    ]);
+    assert.equal(problemsOf("dev", { tracing: { maxTraces: 10 } }).length, 1);
+    assert.equal(problemsOf("dev", { tracing: { backend: "zipkin" } }).length, 1);
   });
 
   it("derives the namespace from the stack, not the environment (two prod-profile stacks never share one)", () => {
