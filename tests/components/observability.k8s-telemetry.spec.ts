@@ -3,6 +3,8 @@
  * mock engine records them, for the three trace backends of `loom:kubernetes.tracing`.
  */
 import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { imageRefProblem } from "../../components/lib/image-ref";
@@ -19,7 +21,8 @@ import { ottlSpanStatements } from "../../components/observability/redaction";
 import type { Environment } from "../../components/profiles";
 import { K8S_CLUSTER_CIDRS_DEFAULT as K8S_CLUSTER_CIDRS } from "../../components/targets";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
-import { ofType, one, runComponents } from "../harness/program";
+import { check, policies } from "../harness/policy-check";
+import { ofType, one, ROOT, runComponents } from "../harness/program";
 import { at, base } from "./k8s-fixtures";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -419,4 +422,14 @@ describe("traces on kubernetes", () => {
       [],
     );
   });
+
+  for (const env of ["dev", "staging", "prod"] as const) {
+    it(`${env}: the policy pack (policy/config/${env}.json) reports nothing on the collector and Jaeger`, async () => {
+      const config = JSON.parse(readFileSync(join(ROOT, "policy", "config", `${env}.json`), "utf8"));
+      for (const kubernetes of [{}, { tracing: { backend: "otlp", endpoint: "https://otlp.example.com" } }]) {
+        const run = await build(env, kubernetes);
+        assert.deepEqual(await check(policies, run.resources, config), []);
+      }
+    });
+  }
 });
