@@ -1,7 +1,8 @@
 /**
- * The app's OpenTelemetry contract (docs/observability.md#traces): the environment every workload gets, so the
- * SDK exports OTLP to the stack's collector, samples by the profile and propagates W3C trace context. One home for
- * the collector's name and ports, used by the app (endpoint) and by the collector itself (Service, policies).
+ * The app's OpenTelemetry contract (docs/observability.md#the-otel-environment-every-cloud): the environment every
+ * workload gets, so the SDK exports OTLP to the stack's collector, samples by the profile and propagates W3C trace
+ * context. One home for the collector's name and ports, used by the app (endpoint) and by the collector itself
+ * (Service, policies).
  */
 
 /** OTLP ports (the OpenTelemetry defaults). */

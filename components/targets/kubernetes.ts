@@ -3,9 +3,10 @@
  *
  * Rules: render mode (`renderDir`) excludes `kubeconfig`/`context`; an existing `clusterIssuer` excludes the ACME
  * keys; the DNS-01 solver needs its token Secret; `clusterCidrs` may not hold /0; a configured `backup` or
- * `drBackup` store needs `bucket` and `credentialsSecret`. Defaults: namespace `loom-<stack>`; where the profile
- * has backups and the stack sets no store, a default one (`defaulted: true`); likewise `drBackup` where the
- * profile also has disaster recovery.
+ * `drBackup` store needs `bucket` and `credentialsSecret`; each `tracing` key only with its backend, an `otlp`
+ * endpoint required and https:// unless it is an in-cluster Service. Defaults: namespace `loom-<stack>`, tracing
+ * `jaeger`; where the profile has backups and the stack sets no store, a default one (`defaulted: true`); likewise
+ * `drBackup` where the profile also has disaster recovery.
  */
 import { z } from "zod";
 import { fit as fitName } from "../naming";
