@@ -11,12 +11,24 @@
  * the plan stay encrypted with the database's own key (components/database/aws.ts), which is protected too; their
  * cross-region copies are encrypted with the DR vault's key.
  *
+ * Vault lock (both vaults): recovery points cannot be deleted or their retention shortened below `retentionDays`.
+ * In protected (prod) stacks it is COMPLIANCE mode (`changeableForDays` set): after a 3-day grace period the lock
+ * becomes IRREVERSIBLE — no one, not the account root, not AWS Support, can remove it, shorten the retention or
+ * delete the vault before every recovery point in it has aged out. Elsewhere it is GOVERNANCE mode (no
+ * `changeableForDays`): principals allowed `backup:DeleteBackupVaultLockConfiguration` can remove it, so a test stack
+ * can still be torn down. Within the grace period a mistaken compliance lock can still be deleted.
+ *
+ * Logical backups (aws-bucket.ts, aws-job.ts): a locked, KMS-encrypted bucket, with disaster recovery replicated to
+ * `drRegion`; with `job` a daily Fargate task writes to it. With `alertTopicArn`, failed jobs go to SNS
+ * (aws-alerts.ts). `recovery` (recovery.ts) derives RPO/RTO from the same args.
+ *
  * Logical names are identity: renaming a vault's would replace it (and it refuses deletion while it holds
  * recovery points) — a rename needs `aliases`.
  */
 import { Plan } from "@pulumi/aws/backup/plan";
 import { Selection } from "@pulumi/aws/backup/selection";
 import { Vault } from "@pulumi/aws/backup/vault";
+import { VaultLockConfiguration } from "@pulumi/aws/backup/vaultLockConfiguration";
 import { Role } from "@pulumi/aws/iam/role";
 import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
 import type { Provider } from "@pulumi/aws/provider";
@@ -25,6 +37,10 @@ import { type AwsScope, awsScope, kmsKey } from "../lib/aws";
 import { handleFor, invalid } from "../lib/component";
 import { fit as fitName } from "../naming";
 import type { BackupsOutputs, ResolvedBackupsArgs } from ".";
+import { backupAlerts } from "./aws-alerts";
+import { type BackupBucket, backupBucket, replication } from "./aws-bucket";
+import { backupJob } from "./aws-job";
+import { type Recovery, recoveryObjectives } from "./recovery";
 
 /** Minutes AWS Backup may wait to start a job, and to finish it, before it counts as failed. */
 export const START_WINDOW_MINUTES = 60;
@@ -38,6 +54,23 @@ export const BACKUP_MANAGED_POLICIES = [
   "service-role/AWSBackupServiceRolePolicyForRestores",
 ] as const;
 
+/** Days a COMPLIANCE vault lock stays removable after it is applied (AWS's minimum: a 72-hour cooling-off). */
+export const COMPLIANCE_GRACE_DAYS = 3;
+/**
+ * The longest retention a locked vault accepts: a cap, so a mistaken lifecycle of years cannot lock data (and its
+ * cost) away for that long in compliance mode. Raised to `retentionDays` when that is longer.
+ */
+export const MAX_LOCKED_RETENTION_DAYS = 365;
+
+/** The vault lock's arguments: governance (removable) unless `compliance`. */
+export function vaultLockArgs(retentionDays: number, compliance: boolean) {
+  return {
+    minRetentionDays: retentionDays,
+    maxRetentionDays: Math.max(MAX_LOCKED_RETENTION_DAYS, retentionDays),
+    ...(compliance ? { changeableForDays: COMPLIANCE_GRACE_DAYS } : {}),
+  };
+}
+
 /** The AWS Backup schedule expression of a daily run at `hourUtc` (0–23). */
 export function dailySchedule(hourUtc: number): string {
   return `cron(0 ${hourUtc} * * ? *)`;
@@ -45,32 +78,76 @@ export function dailySchedule(hourUtc: number): string {
 
 export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedBackupsArgs): BackupsOutputs {
   const targets = handleFor("targets", args.targets, "aws");
+  const s = awsScope(parent, name, args, "backups");
+  const drRegion = args.enabled && args.disasterRecovery ? s.platform.target.drRegion : undefined;
+  const recovery = pulumi.output<Recovery>(
+    recoveryObjectives({
+      cloud: "aws",
+      retentionDays: args.retentionDays,
+      storageGiB: args.databaseSizeGiB,
+      walArchive: true,
+      logicalJob: args.enabled && args.job !== undefined,
+      drTarget: drRegion,
+    }),
+  );
   if (!args.enabled) {
     // Only the database's own automated backups (retention and PITR set by Database) exist.
-    return { store: pulumi.output(""), drStore: pulumi.output(""), retentionDays: pulumi.output(0) };
+    return { store: pulumi.output(""), drStore: pulumi.output(""), retentionDays: pulumi.output(0), recovery };
   }
-  const s = awsScope(parent, name, args, "backups");
   const drProvider = s.platform.drProvider;
   if (args.disasterRecovery && !drProvider) {
     invalid("platform", "has no disaster-recovery provider: construct the Platform with disasterRecovery: true");
   }
-  const vault = backupVault(s, `${name}-backup`, { alias: `${s.prefix}-backup`, vaultName: `${s.prefix}-vault` });
+  const vault = backupVault(
+    s,
+    `${name}-backup`,
+    { alias: `${s.prefix}-backup`, vaultName: `${s.prefix}-vault` },
+    args.retentionDays,
+  );
   const drVault =
     args.disasterRecovery && drProvider
       ? backupVault(
           s,
           `${name}-backup-dr`,
           { alias: `${s.prefix}-backup-dr`, vaultName: `${s.prefix}-vault-dr` },
+          args.retentionDays,
           { provider: drProvider, region: s.platform.target.drRegion },
         )
       : undefined;
   const plan = dailyPlan(s, args, vault, drVault);
   selection(s, plan, targets.resourceArns);
+  const buckets = logicalBuckets(s, args);
+  const job = args.job ? backupJob(s, args, args.job, buckets.primary) : undefined;
+  if (!args.job) {
+    pulumi.log.warn(
+      "backups are on in this profile but no logical backup image is set: there is no daily pg_dump to the " +
+        "logical-backup bucket (set the backup image, docs/runbooks/backup-restore.md#the-scheduled-job)",
+      parent,
+    );
+  }
+  if (args.alertTopicArn !== undefined) backupAlerts(s, args.alertTopicArn, job?.cluster.arn);
   return {
     store: vault.name,
     drStore: drVault ? drVault.name : pulumi.output(""),
     retentionDays: pulumi.output(args.retentionDays),
+    recovery,
   };
+}
+
+/** The logical-backup bucket and, with disaster recovery, its replica in the DR region. */
+function logicalBuckets(s: AwsScope, args: ResolvedBackupsArgs): { primary: BackupBucket; replica?: BackupBucket } {
+  const retentionDays = args.retentionDays;
+  const primary = backupBucket(s, { stem: `${s.name}-logical-backups`, region: s.region, retentionDays });
+  const drProvider = s.platform.drProvider;
+  if (!args.disasterRecovery || !drProvider) return { primary };
+  const replica = backupBucket(s, {
+    stem: `${s.name}-logical-backups-dr`,
+    region: s.platform.target.drRegion,
+    retentionDays,
+    provider: drProvider,
+  });
+  replication(s, primary, replica);
+  return { primary, replica };
 }
 
 /** A vault encrypted with its own key; both stateful. `dr` puts them in the disaster-recovery region. */
@@ -78,6 +155,7 @@ function backupVault(
   s: AwsScope,
   logical: string,
   names: { alias: string; vaultName: string },
+  retentionDays: number,
   dr?: { provider: Provider; region: string },
 ): Vault {
   const provider = dr ? { provider: dr.provider } : {};
@@ -89,7 +167,7 @@ function backupVault(
     protect: s.protect,
     ...provider,
   });
-  return new Vault(
+  const vault = new Vault(
     `${logical}-vault`,
     {
       name: fitName(names.vaultName, 50),
@@ -100,6 +178,13 @@ function backupVault(
     },
     s.opts(true, provider),
   );
+  // COMPLIANCE in protected stacks: irreversible 3 days after the first apply (see the header).
+  new VaultLockConfiguration(
+    `${logical}-vault-lock`,
+    { backupVaultName: vault.name, ...vaultLockArgs(retentionDays, s.protect) },
+    s.opts(true, provider),
+  );
+  return vault;
 }
 
 function dailyPlan(s: AwsScope, args: ResolvedBackupsArgs, vault: Vault, drVault?: Vault): Plan {

@@ -5,12 +5,37 @@
  *
  * | cloud | what it builds |
  * |---|---|
- * | kubernetes | CloudNativePG `ScheduledBackup` (daily, Barman Cloud plugin) to the object store the database archives WAL to; with disasterRecovery a second object store (see kubernetes.ts) |
- * | aws | KMS key, AWS Backup vault, daily plan with retention, selection of the database instances, IAM role; with disasterRecovery a vault + KMS key in `loom:aws.drRegion` and a copy action to it |
+ * | kubernetes | CloudNativePG `ScheduledBackup` (daily, Barman Cloud plugin) to the object store the database archives WAL to; with disasterRecovery a second object store (see kubernetes.ts); with `job` a daily logical-backup CronJob (k8s-job.ts) into both stores |
+ * | aws | KMS key, AWS Backup vault (vault lock: compliance when protected), daily plan with retention, selection of the database instances, IAM role; a logical-backup bucket (KMS, versioned, Object Lock); with disasterRecovery a vault + KMS key and a replica bucket in `loom:aws.drRegion`; with `job` a daily ECS task (EventBridge Scheduler); with `alertTopicArn` failed-job events to SNS |
+ *
+ * Every cloud also returns `recovery` (recovery.ts): RPO, RTO estimate and PITR window derived from these args.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { DatabaseBackupTargets } from "../database";
+import type { DatabaseBackupTargets, DatabaseOutputs } from "../database";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
+import { imageRefProblem } from "../lib/image-ref";
+import type { NetworkOutputs } from "../network";
+import type { Recovery } from "./recovery";
+
+/** The scheduled logical backup (scripts/backup: pg_dump -Fc → encrypt → manifest → bucket). */
+export interface BackupJobArgs {
+  /** The backup image built from scripts/backup/Dockerfile, pinned by tag or digest (lib/image-ref.ts). */
+  image: string;
+  /** The database to dump: the same cloud's Database outputs (host, port, name, credential references). */
+  database: Pick<DatabaseOutputs, "endpoint" | "port" | "databaseName" | "credentials">;
+  /** AWS: the network the task runs in (the app's private subnets and the app tier's security group). */
+  network?: NetworkOutputs;
+  /** vCPU of the job (a Fargate size on AWS). @default 0.5 */
+  cpu?: number;
+  /** Memory in MiB (a Fargate size for `cpu` on AWS). @default 1024 */
+  memoryMiB?: number;
+  /** Numeric uid the image runs as (the Dockerfile's `loom` user). @default 10001 */
+  runAsUser?: number;
+  /** Days to keep the job's logs (AWS log group). @default 30 */
+  logRetentionDays?: number;
+}
+
+export type ResolvedBackupJobArgs = Required<Omit<BackupJobArgs, "network">> & Pick<BackupJobArgs, "network">;
 
 export interface BackupsArgs extends BaseArgs {
   /** Build the vault and plan; when false only the database's own automated backups exist. @default false */
@@ -26,9 +51,19 @@ export interface BackupsArgs extends BaseArgs {
    * @default false
    */
   disasterRecovery?: boolean;
+  /** Allocated database storage (GiB): sizes the job's /tmp and the RTO estimate. @default 20 */
+  databaseSizeGiB?: number;
+  /** The daily logical backup job; undefined = none (a warning when `enabled`). */
+  job?: BackupJobArgs;
+  /**
+   * AWS: an SNS topic (observability's critical topic) for failed/aborted/expired AWS Backup and copy jobs and
+   * failed logical-backup tasks, via EventBridge. Its policy must let events.amazonaws.com publish (docs/dr-plan.md).
+   */
+  alertTopicArn?: pulumi.Input<string>;
 }
 
-export type ResolvedBackupsArgs = Required<Omit<BackupsArgs, keyof BaseArgs>> & ResolvedBase;
+export type ResolvedBackupsArgs = Required<Omit<BackupsArgs, keyof BaseArgs | "job" | "alertTopicArn">> &
+  ResolvedBase & { job?: ResolvedBackupJobArgs; alertTopicArn?: pulumi.Input<string> };
 
 export interface BackupsOutputs {
   /** Where the independent backups live (AWS: Backup vault name; Kubernetes: object store URL); "" when disabled. */
@@ -37,6 +72,8 @@ export interface BackupsOutputs {
   drStore: pulumi.Output<string>;
   /** Days a vault backup is kept; 0 when disabled. */
   retentionDays: pulumi.Output<number>;
+  /** RPO, RTO estimate, PITR window and the DR copy, derived from configuration (recovery.ts). */
+  recovery: pulumi.Output<Recovery>;
 }
 
 const LOADERS = {
@@ -48,6 +85,7 @@ export class Backups extends LoomComponent<ResolvedBackupsArgs, BackupsOutputs> 
   declare readonly store: pulumi.Output<string>;
   declare readonly drStore: pulumi.Output<string>;
   declare readonly retentionDays: pulumi.Output<number>;
+  declare readonly recovery: pulumi.Output<Recovery>;
 
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOADERS, "Backups", name, Backups.resolve(args), opts);
@@ -68,6 +106,35 @@ export class Backups extends LoomComponent<ResolvedBackupsArgs, BackupsOutputs> 
     if (args.targets?.cloud !== args.platform.cloud) {
       invalid("targets", `must be the backupTargets of a ${args.platform.cloud} Database`);
     }
-    return { ...resolveBase(args), enabled, targets: args.targets, retentionDays, dailyHourUtc, disasterRecovery };
+    const databaseSizeGiB = args.databaseSizeGiB ?? 20;
+    if (!(databaseSizeGiB > 0)) invalid("databaseSizeGiB", `must be a positive number of GiB, got ${databaseSizeGiB}`);
+    return {
+      ...resolveBase(args),
+      enabled,
+      targets: args.targets,
+      retentionDays,
+      dailyHourUtc,
+      disasterRecovery,
+      databaseSizeGiB,
+      ...(args.job ? { job: Backups.resolveJob(args.job) } : {}),
+      ...(args.alertTopicArn !== undefined ? { alertTopicArn: args.alertTopicArn } : {}),
+    };
+  }
+
+  static resolveJob(job: BackupJobArgs): ResolvedBackupJobArgs {
+    const imageProblem = imageRefProblem(job.image ?? "");
+    if (imageProblem) invalid("job.image", imageProblem);
+    if (!job.database) invalid("job.database", "is required (the Database to dump)");
+    const runAsUser = job.runAsUser ?? 10001;
+    if (!Number.isInteger(runAsUser) || runAsUser <= 0) invalid("job.runAsUser", `must be a uid > 0, got ${runAsUser}`);
+    return {
+      image: job.image,
+      database: job.database,
+      ...(job.network ? { network: job.network } : {}),
+      cpu: job.cpu ?? 0.5,
+      memoryMiB: job.memoryMiB ?? 1024,
+      runAsUser,
+      logRetentionDays: job.logRetentionDays ?? 30,
+    };
   }
 }

@@ -8,6 +8,10 @@
  * (cnpg.ts `drReplicaSpec`: the plugin writes one cluster to exactly one store), and a daily base backup of that
  * replica cluster into it. Losing the primary store, its region or this Kubernetes cluster leaves a restorable copy.
  *
+ * Logical backups (`job`, k8s-job.ts): a daily CronJob dumps the database, encrypts it client-side and uploads it
+ * under `logical/` in the backup store (and the DR store). `recovery` (recovery.ts) derives RPO/RTO from the same
+ * configuration: archive_timeout (5 min, CloudNativePG's default) and the retention policy of the ObjectStores.
+ *
  * On Kubernetes the object store is the switch: with one configured, base backups are scheduled in every environment
  * (WAL without a base backup restores nothing); without one there are no backups at all, so a profile that asks for
  * backups gets a warning on every run (docs/kubernetes.md#backups).
@@ -28,6 +32,8 @@ import { k8sOptions, k8sPlatform } from "../lib/k8s-provider";
 import type { KubernetesBackupSettings } from "../targets";
 import type { BackupsOutputs, ResolvedBackupsArgs } from ".";
 import { dailyCnpgSchedule, drHourUtc } from "./cnpg-schedule";
+import { logicalBackupJob } from "./k8s-job";
+import { type Recovery, recoveryObjectives } from "./recovery";
 
 type Opts = (stateful?: boolean, extra?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
 
@@ -35,6 +41,17 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const target = k8sPlatform(args).target;
   const db = handleFor("targets", args.targets, "kubernetes");
   const none = pulumi.output("");
+  const recovery = (drTarget?: string, logicalJob = false) =>
+    pulumi.output<Recovery>(
+      recoveryObjectives({
+        cloud: "kubernetes",
+        retentionDays: args.retentionDays,
+        storageGiB: args.databaseSizeGiB,
+        walArchive: db.objectStore !== undefined && target.backup !== undefined,
+        logicalJob,
+        drTarget,
+      }),
+    );
   if (!db.objectStore || !target.backup) {
     if (args.enabled) {
       pulumi.log.warn(
@@ -43,16 +60,18 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
         parent,
       );
     }
-    return { store: none, drStore: none, retentionDays: pulumi.output(0) };
+    return { store: none, drStore: none, retentionDays: pulumi.output(0), recovery: recovery() };
   }
   const labels = labelsFor(args, "backups");
   const opts: Opts = (stateful = false, extra = {}) => k8sOptions(parent, args, stateful, extra);
   scheduledBackup(`${name}-daily-backup`, `${name}-daily`, db.cluster, args.dailyHourUtc, db, labels, opts);
 
   let drStore = none;
+  let drUrl: string | undefined;
   if (args.disasterRecovery) {
     if (target.drBackup) {
-      drStore = pulumi.output(disasterRecovery(parent, name, db, db.objectStore, target.drBackup, args, labels, opts));
+      drUrl = disasterRecovery(parent, name, db, db.objectStore, target.drBackup, args, labels, opts);
+      drStore = pulumi.output(drUrl);
     } else {
       pulumi.log.warn(
         "disasterRecovery is on but loom:kubernetes.drBackup resolved to no store: there is no copy outside the primary object store",
@@ -60,7 +79,32 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       );
     }
   }
-  return { store: pulumi.output(storeUrl(target.backup)), drStore, retentionDays: pulumi.output(args.retentionDays) };
+  if (args.job) {
+    const drBackup = drUrl !== undefined ? target.drBackup : undefined;
+    logicalBackupJob({
+      name,
+      args,
+      job: args.job,
+      db,
+      namespace: target.namespace,
+      store: target.backup,
+      ...(drBackup ? { drStore: drBackup } : {}),
+      labels,
+      opts,
+    });
+  } else if (args.enabled) {
+    pulumi.log.warn(
+      "backups are on in this profile but no logical backup image is set: there is no daily pg_dump to the object " +
+        "store (set the backup image, docs/runbooks/backup-restore.md#the-scheduled-job)",
+      parent,
+    );
+  }
+  return {
+    store: pulumi.output(storeUrl(target.backup)),
+    drStore,
+    retentionDays: pulumi.output(args.retentionDays),
+    recovery: recovery(drUrl, args.job !== undefined),
+  };
 }
 
 /** A daily plugin base backup of `cluster` (into the store its WAL archiver writes to), the first one right away. */

@@ -135,7 +135,9 @@ describe("Backups on AWS", () => {
       { Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
     assert.deepEqual(
-      ofType(prod, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => inputs(a)),
+      ofType(prod, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        .filter((a) => a.name.startsWith("loom-backup-"))
+        .map((a) => inputs(a)),
       [
         {
           role: "loom-prod-backup",
@@ -147,7 +149,11 @@ describe("Backups on AWS", () => {
         },
       ],
     );
-    assert.equal(ofType(prod, "aws:iam/rolePolicy:RolePolicy").length, 0);
+    // The AWS Backup role holds only the managed policies; the one inline policy is the S3 replication role's.
+    assert.deepEqual(
+      ofType(prod, "aws:iam/rolePolicy:RolePolicy").map((p) => inputs(p).role),
+      ["loom-prod-backup-replication"],
+    );
   });
 
   describe("disaster recovery (prod)", () => {
@@ -195,8 +201,19 @@ describe("Backups on AWS", () => {
         .sort();
       assert.deepEqual(viaDr, [
         "aws:backup/vault:Vault::loom-backup-dr-vault",
+        "aws:backup/vaultLockConfiguration:VaultLockConfiguration::loom-backup-dr-vault-lock",
         "aws:kms/alias:Alias::loom-backup-dr-key",
+        "aws:kms/alias:Alias::loom-logical-backups-dr-key",
         "aws:kms/key:Key::loom-backup-dr-key",
+        "aws:kms/key:Key::loom-logical-backups-dr-key",
+        "aws:s3/bucket:Bucket::loom-logical-backups-dr",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::loom-logical-backups-dr",
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration::loom-logical-backups-dr",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls::loom-logical-backups-dr",
+        "aws:s3/bucketPolicy:BucketPolicy::loom-logical-backups-dr",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::loom-logical-backups-dr",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::loom-logical-backups-dr",
+        "aws:s3/bucketVersioning:BucketVersioning::loom-logical-backups-dr",
       ]);
       assert.equal(prodProviders.has("aws:backup/vault:Vault::loom-backup-vault"), true);
       assert.equal(prodProviders.get("aws:backup/vault:Vault::loom-backup-vault"), undefined);
