@@ -42,6 +42,8 @@ export interface AwsAppMonitoring {
   targetGroupArnSuffix: pulumi.Output<string>;
   /** The `Environment` dimension of the app's own metrics. */
   environment: string;
+  /** The ACM certificate the HTTPS listener serves: the `CertificateArn` dimension of ACM's DaysToExpiry. */
+  certificateArn: pulumi.Output<string>;
 }
 
 export function create(
@@ -94,6 +96,8 @@ export function create(
       loadBalancerArnSuffix: front.alb.arnSuffix,
       targetGroupArnSuffix: front.targetGroup.arnSuffix,
       environment: args.context.environment,
+      // The HTTPS listener always has a certificate (certificateSource requires one).
+      certificateArn: front.https.certificateArn as pulumi.Output<string>,
     },
     migrateCommand: migrateCommand(s, cluster, tasks.migrate),
   };

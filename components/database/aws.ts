@@ -32,6 +32,7 @@ import {
   CA_CERT_IDENTIFIER,
   databaseNameProblem,
   instanceClassFor,
+  instanceMemoryGiB,
   LOG_EXPORTS,
   MAINTENANCE_WINDOW,
   MONITORING_INTERVAL_SECONDS,
@@ -48,6 +49,8 @@ export interface AwsDatabaseMonitoring {
   cloud: "aws";
   instanceId: pulumi.Output<string>;
   allocatedStorageGiB: number;
+  /** Memory of the instance class (the base of the database's memory-pressure ratio). */
+  memoryGiB: number;
   /** Only with a read replica. */
   replicaInstanceId?: pulumi.Output<string>;
 }
@@ -102,6 +105,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       cloud: "aws",
       instanceId: primary.identifier,
       allocatedStorageGiB: args.storageGiB,
+      memoryGiB: instanceMemoryGiB(args.tier),
       ...(replica ? { replicaInstanceId: replica.identifier } : {}),
     },
   };

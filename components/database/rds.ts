@@ -23,6 +23,15 @@ export function instanceClassFor(tier: Tier): string {
   return cls;
 }
 
+/** Memory of each tier's instance class, in GiB (AWS's instance class table; FreeableMemory is measured against it). */
+export const INSTANCE_MEMORY_GIB: Readonly<Record<Tier, number>> = { small: 2, medium: 8, large: 8 };
+
+export function instanceMemoryGiB(tier: Tier): number {
+  const gib = INSTANCE_MEMORY_GIB[tier];
+  if (!gib) throw new Error(`tier "${tier}" is not one of ${Object.keys(INSTANCE_MEMORY_GIB).join(", ")}`);
+  return gib;
+}
+
 /** PostgreSQL major version of "16" or "16.4". */
 export function majorVersion(engineVersion: string): number {
   const major = Number(engineVersion.split(".")[0]);

@@ -1,49 +1,57 @@
 /**
- * Observability on AWS: a CloudWatch dashboard in every environment; with alerting on, a customer-managed KMS key,
- * a KMS-encrypted SNS topic that only this account's CloudWatch alarms may publish to (over TLS), an e-mail
- * subscription, and one CloudWatch alarm per alert-catalog entry (per service for tasks-below-desired), each sending
- * ALARM and OK notifications to the topic. The alarm and dashboard definitions are pure data from cloudwatch.ts.
+ * Observability on AWS, rendered from the catalog: the seven dashboards as CloudWatch dashboards in every
+ * environment; with alerting on, every catalog alert as CloudWatch alarms (aws-alarms.ts: metric alarms, composite
+ * alarms for the SLO burn rates), each alert-carrying alarm sending ALARM and OK to the KMS-encrypted SNS topic of its
+ * severity, and the topics delivered to the routed channels (aws-notify.ts: e-mail, PagerDuty, webhook, AWS Chatbot).
  *
  * Targets are the typed AWS handles of the other components (AwsAppMonitoring, AwsDatabaseMonitoring,
  * AwsCacheMonitoring): a missing identifier is a type error, and a handle of another cloud fails by name.
  */
+import { CompositeAlarm } from "@pulumi/aws/cloudwatch/compositeAlarm";
 import { Dashboard } from "@pulumi/aws/cloudwatch/dashboard";
-import { MetricAlarm, type MetricAlarmArgs } from "@pulumi/aws/cloudwatch/metricAlarm";
-import { Topic } from "@pulumi/aws/sns/topic";
-import { TopicPolicy } from "@pulumi/aws/sns/topicPolicy";
-import { TopicSubscription } from "@pulumi/aws/sns/topicSubscription";
+import { MetricAlarm } from "@pulumi/aws/cloudwatch/metricAlarm";
 import * as pulumi from "@pulumi/pulumi";
-import { type AwsScope, awsScope, scopedKey } from "../lib/aws";
-import { handleFor, invalid } from "../lib/component";
+import { type AwsScope, awsScope } from "../lib/aws";
+import { handleFor } from "../lib/component";
 import {
-  type AlarmSpec,
-  type AlarmThreshold,
-  type AwsMonitoringIds,
-  alarmMetricArgs,
+  type AlertRendering,
+  type AwsRefs,
+  alarmSourceArgs,
+  BYTES_PER_GIB,
   cacheClusterIdOf,
-  dashboardBody,
-  renderAlarms,
-  storageThresholdBytes,
-} from "./cloudwatch";
+  notifyingNames,
+  renderAlerts,
+} from "./aws-alarms";
+import { DASHBOARDS, dashboardBody, dashboardName } from "./aws-dashboards";
+import { type AlertTopic, notifications } from "./aws-notify";
+import { routingOf } from "./aws-routing";
+import { ALERTS } from "./catalog/alerts";
 import type { ObservabilityOutputs, ResolvedObservabilityArgs } from "./index";
 
-/** The service principals that use the alert key: CloudWatch encrypts when it publishes, SNS when it stores. */
-export const ALERT_KEY_PRINCIPALS = ["cloudwatch.amazonaws.com", "sns.amazonaws.com"];
+export { ALERT_KEY_PRINCIPALS } from "./aws-notify";
 
 type Targets = ResolvedObservabilityArgs["targets"];
 
-/** The identifiers the alarms and the dashboard need, read from the typed AWS handles. */
-export function monitoringIds(targets: Targets): AwsMonitoringIds<pulumi.Input<string>> {
+/** The catalog's `{token}`s, from the typed AWS handles (dimension values stay Outputs: no apply per alarm). */
+export function awsRefs(targets: Targets): AwsRefs<pulumi.Input<string>> {
   const app = handleFor("targets.app", targets.app, "aws");
   const database = handleFor("targets.database", targets.database, "aws");
   const cache = handleFor("targets.cache", targets.cache, "aws");
   return {
-    loadBalancer: app.loadBalancerArnSuffix,
-    clusterName: app.clusterName,
-    webServiceName: app.webServiceName,
-    workerServiceName: app.workerServiceName,
-    dbInstanceId: database.instanceId,
-    cacheClusterId: pulumi.output(cache.replicationGroupId).apply(cacheClusterIdOf),
+    dimensions: {
+      environment: app.environment,
+      loadBalancer: app.loadBalancerArnSuffix,
+      clusterName: app.clusterName,
+      webService: app.webServiceName,
+      workerService: app.workerServiceName,
+      certificateArn: app.certificateArn,
+      dbInstance: database.instanceId,
+      cacheCluster: pulumi.output(cache.replicationGroupId).apply(cacheClusterIdOf),
+    },
+    numbers: {
+      dbAllocatedBytes: database.allocatedStorageGiB * BYTES_PER_GIB,
+      dbMemoryBytes: database.memoryGiB * BYTES_PER_GIB,
+    },
   };
 }
 
@@ -53,159 +61,108 @@ export function create(
   args: ResolvedObservabilityArgs,
 ): ObservabilityOutputs {
   const s = awsScope(parent, name, args, "observability");
-  const ids = monitoringIds(args.targets);
-  const allocatedStorageGiB = handleFor("targets.database", args.targets.database, "aws").allocatedStorageGiB;
-  const environment = args.context.environment;
-
-  let alarms: MetricAlarm[] = [];
+  const refs = awsRefs(args.targets);
+  let alertNames: string[] = [];
   let alarmTargets: pulumi.Output<string[]> = pulumi.output([]);
   if (args.alerting) {
-    if (!args.alertEmail) invalid("alertEmail", "is required when alerting is on");
-    // The thresholds were checked by Observability.resolve (thresholdProblems), naming the key.
-    const specs = renderAlarms({ prefix: s.prefix, environment, ids, thresholds: args.thresholds });
-    const topic = alertTopic(s, args.alertEmail);
-    alarms = specs.map(
-      (spec) =>
-        new MetricAlarm(
-          `${name}-${spec.key}`,
-          alarmArgs(spec, topic.topic.arn, thresholdOf(spec.threshold, allocatedStorageGiB), {
-            ...s.tags(),
-            alert: spec.alert.id,
-            severity: spec.alert.severity,
-          }),
-          // The topic policy first: an alarm that fires at creation must be allowed to publish.
-          s.opts(false, { dependsOn: [topic.policy] }),
-        ),
-    );
-    alarmTargets = topic.topic.arn.apply((arn) => [arn]);
+    const renderings = renderAlerts({
+      prefix: s.prefix,
+      thresholds: args.thresholds,
+      slo: args.slo,
+      runbookBaseUrl: args.runbookBaseUrl,
+      refs,
+    });
+    const routing = routingOf(args.channels, ALERTS);
+    const topics = notifications(s, args, routing);
+    for (const r of renderings) alarms(s, r, topics[r.alert.severity]);
+    alertNames = renderings.flatMap(notifyingNames);
+    alarmTargets = pulumi.all(routing.severities.map((sev) => (topics[sev] as AlertTopic).topic.arn));
   }
-
-  const dashboard = new Dashboard(
-    `${name}-dashboard`,
-    {
-      dashboardName: s.prefix,
-      dashboardBody: pulumi
-        .output({ ids, alarmArns: alarms.map((a) => a.arn) })
-        .apply(({ ids: plain, alarmArns }) =>
-          JSON.stringify(dashboardBody({ region: s.region, environment, ids: plain, alarmArns })),
-        ),
-    },
-    s.opts(),
-  );
-
+  const dashboards = createDashboards(s, refs, alertNames);
   return {
     alarmTargets,
-    alertNames: pulumi.all(alarms.map((a) => a.name)),
-    dashboard: dashboard.dashboardName,
+    alertNames: pulumi.output(alertNames),
+    dashboard: dashboards.overview as pulumi.Output<string>,
+    dashboards: pulumi.all(dashboards),
   };
-}
-
-/** The KMS-encrypted alert topic, its publish policy and the e-mail subscription. */
-function alertTopic(s: AwsScope, alertEmail: string): { topic: Topic; policy: TopicPolicy } {
-  const { name, prefix, account, region } = s;
-  const key = scopedKey(s, `${name}-alerts-key`, {
-    description: `Encrypts the ${prefix} alert topic (CloudWatch alarms publish, SNS stores)`,
-    alias: `${prefix}-alerts`,
-    servicePrincipals: ALERT_KEY_PRINCIPALS,
-  });
-  const topic = new Topic(
-    `${name}-alerts`,
-    {
-      name: `${prefix}-alerts`,
-      displayName: `${prefix} alerts`,
-      kmsMasterKeyId: key.arn,
-      // SHA256 message signatures (version 1 is SHA1).
-      signatureVersion: 2,
-      tags: s.tags(),
-    },
-    s.opts(),
-  );
-  const policy = new TopicPolicy(
-    `${name}-alerts-policy`,
-    {
-      arn: topic.arn,
-      policy: pulumi
-        .all([topic.arn, account.accountId, account.partition])
-        .apply(([topicArn, accountId, partition]) =>
-          JSON.stringify(alertTopicPolicy({ topicArn, accountId, partition, region, prefix })),
-        ),
-    },
-    s.opts(),
-  );
-  new TopicSubscription(
-    `${name}-alerts-email`,
-    { topic: topic.arn, protocol: "email", endpoint: alertEmail },
-    s.opts(),
-  );
-  return { topic, policy };
-}
-
-/** The MetricAlarm args for a spec: notifications on ALARM and OK to `topicArn`. */
-function alarmArgs(
-  spec: AlarmSpec<pulumi.Input<string>>,
-  topicArn: pulumi.Input<string>,
-  threshold: pulumi.Input<number>,
-  tags: Record<string, string>,
-): MetricAlarmArgs {
-  return {
-    name: spec.name,
-    alarmDescription: spec.description,
-    comparisonOperator: spec.comparisonOperator,
-    threshold,
-    evaluationPeriods: spec.evaluationPeriods,
-    datapointsToAlarm: spec.datapointsToAlarm,
-    treatMissingData: spec.treatMissingData,
-    ...(spec.evaluateLowSampleCountPercentiles
-      ? { evaluateLowSampleCountPercentiles: spec.evaluateLowSampleCountPercentiles }
-      : {}),
-    ...(alarmMetricArgs(spec.metric) as Partial<MetricAlarmArgs>),
-    actionsEnabled: true,
-    alarmActions: [topicArn],
-    okActions: [topicArn],
-    tags,
-  };
-}
-
-function thresholdOf(threshold: AlarmThreshold, allocatedStorageGiB: number): number {
-  if ("value" in threshold) return threshold.value;
-  return storageThresholdBytes(allocatedStorageGiB, threshold.percentOfAllocatedStorage);
-}
-
-export interface AlertTopicPolicyArgs {
-  topicArn: string;
-  accountId: string;
-  partition: string;
-  region: string;
-  prefix: string;
 }
 
 /**
- * The alert topic's resource policy: only CloudWatch alarms of this account whose names start with `<prefix>-` may
- * publish, and any request without TLS is denied. (The account's own principals manage the topic through IAM.)
+ * One alert's alarms. The alert-carrying ones notify its severity's topic on ALARM and OK; a severity with no
+ * routed channel has no topic, and an alert of it cannot exist then (Observability.resolve requires every severity
+ * to reach a channel), so a missing topic is a program bug.
  */
-export function alertTopicPolicy(a: AlertTopicPolicyArgs): Record<string, unknown> {
-  return {
-    Version: "2012-10-17",
-    Statement: [
+function alarms(s: AwsScope, r: AlertRendering<pulumi.Input<string>>, topic: AlertTopic | undefined): void {
+  const { alert } = r;
+  if (!topic) throw new Error(`alert "${alert.id}" has no ${alert.severity} topic to notify`);
+  const tags = s.tags({ alert: alert.id, severity: alert.severity });
+  const actions = (notify: boolean) =>
+    notify ? { alarmActions: [topic.topic.arn], okActions: [topic.topic.arn] } : {};
+  const created = new Map<string, pulumi.Resource>();
+  for (const a of r.metricAlarms) {
+    const alarm = new MetricAlarm(
+      `${s.name}-${a.key}`,
       {
-        Sid: "CloudWatchAlarmsPublish",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: "sns:Publish",
-        Resource: a.topicArn,
-        Condition: {
-          StringEquals: { "aws:SourceAccount": a.accountId },
-          ArnLike: { "aws:SourceArn": `arn:${a.partition}:cloudwatch:${a.region}:${a.accountId}:alarm:${a.prefix}-*` },
-        },
+        name: a.name,
+        alarmDescription: a.description,
+        comparisonOperator: a.comparisonOperator,
+        threshold: a.threshold,
+        evaluationPeriods: a.evaluationPeriods,
+        datapointsToAlarm: a.datapointsToAlarm,
+        treatMissingData: a.treatMissingData,
+        ...alarmSourceArgs(a.source),
+        ...actions(a.notify),
+        tags,
       },
+      s.opts(false, a.notify ? { dependsOn: [topic.policy] } : {}),
+    );
+    created.set(a.key, alarm);
+  }
+  // In order: each composite's children are metric alarms or composites listed before it.
+  for (const c of r.composites) {
+    const children = c.children.map((k) => created.get(k) as pulumi.Resource);
+    const alarm = new CompositeAlarm(
+      `${s.name}-${c.key}`,
       {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "sns:Publish",
-        Resource: a.topicArn,
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
+        alarmName: c.name,
+        alarmDescription: c.description,
+        alarmRule: c.rule,
+        ...actions(c.notify),
+        tags,
       },
-    ],
-  };
+      // The rule names its children by name: they must exist before the composite.
+      s.opts(false, { dependsOn: c.notify ? [...children, topic.policy] : children }),
+    );
+    created.set(c.key, alarm);
+  }
+}
+
+/** The seven dashboards; one body Output each from the shared identifiers (and the alarm ARNs for the overview). */
+function createDashboards(
+  s: AwsScope,
+  refs: AwsRefs<pulumi.Input<string>>,
+  alertNames: string[],
+): Record<string, pulumi.Output<string>> {
+  const plain = pulumi.all([pulumi.output(refs.dimensions), s.account.accountId, s.account.partition]);
+  const out: Record<string, pulumi.Output<string>> = {};
+  for (const d of DASHBOARDS) {
+    const dashboard = new Dashboard(
+      `${s.name}-${d.id}`,
+      {
+        dashboardName: dashboardName(s.prefix, d.id),
+        dashboardBody: plain.apply(([dimensions, accountId, partition]) => {
+          const arn = (n: string) => `arn:${partition}:cloudwatch:${s.region}:${accountId}:alarm:${n}`;
+          const body = dashboardBody(d, {
+            region: s.region,
+            refs: { dimensions, numbers: refs.numbers },
+            alarmArns: alertNames.map(arn),
+          });
+          return JSON.stringify(body);
+        }),
+      },
+      s.opts(),
+    );
+    out[d.id] = dashboard.dashboardName;
+  }
+  return out;
 }

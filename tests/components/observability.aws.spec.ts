@@ -1,18 +1,49 @@
 /**
- * Observability on AWS under the mock engine: what is created with alerting on (staging-like) and off (dev-like),
- * with the exact inputs that carry the guarantees (encrypted topic, publish policy, e-mail, alarm wiring).
+ * Observability on AWS under the mock engine: a prod stack with alerting on and all four channels (every catalog
+ * alert rendered and routed, secrets never in clear, burn-rate composites exact), and dev (alerting off: no alarm,
+ * no topic, the seven dashboards).
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { Observability, type ObservabilityArgs } from "../../components/observability";
-import { ALERT_CATALOG } from "../../components/observability/alerts";
-import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
+import { ALERTS } from "../../components/observability/catalog/alerts";
+import { DASHBOARDS } from "../../components/observability/catalog/dashboards";
+import type { AlertingSettings } from "../../components/observability/channels";
+import { PROFILES } from "../../components/profiles";
+import { type PlannedResource, type ProgramRun, redact } from "../../scripts/lib/mock-engine";
 import { context, ofType, one, runComponents } from "../harness/program";
-import { awsPlatform, staticAwsPlatform } from "./aws-fixtures";
+import { awsPlatform } from "./aws-fixtures";
 
-const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const METRIC = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";
 const TOPIC = "aws:sns/topic:Topic";
+const SUB = "aws:sns/topicSubscription:TopicSubscription";
+const CHATBOT = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration";
+const DASHBOARD = "aws:cloudwatch/dashboard:Dashboard";
 const KEY = "aws:kms/key:Key";
+
+const REGION = "eu-west-1";
+const ACCOUNT = "111122223333";
+const PD_KEY = "0123456789abcdef0123456789abcdef";
+const WEBHOOK = "https://hooks.example.com/loom?token=w3bh00k-t0ken";
+const topicArn = (env: string, sev: string) => `arn:aws:sns:${REGION}:${ACCOUNT}:loom-${env}-alerts-${sev}`;
+
+const ALL_CHANNELS: AlertingSettings = {
+  channels: [
+    { kind: "email", name: "email", to: "oncall@example.com" },
+    {
+      kind: "slack",
+      name: "slack",
+      channel: "#loom-alerts",
+      secret: "slack",
+      workspaceId: "T0EXAMPLE1",
+      channelId: "C0EXAMPLE1",
+    },
+    { kind: "pagerduty", name: "pagerduty", secret: "pagerduty" },
+    { kind: "webhook", name: "webhook", secret: "webhook" },
+  ],
+  routes: { critical: ["pagerduty", "slack", "webhook"], warning: ["slack", "email", "webhook"] },
+};
 
 /** Monitoring handles as the other AWS components hand them over: typed, with Outputs for the identifiers. */
 function targets(env: string): ObservabilityArgs["targets"] {
@@ -26,8 +57,9 @@ function targets(env: string): ObservabilityArgs["targets"] {
       workerServiceName: o(`loom-${env}-worker`),
       targetGroupArnSuffix: o(`targetgroup/loom-${env}-web/73e2d6bc24d8a067`),
       environment: env,
+      certificateArn: o(`arn:aws:acm:${REGION}:${ACCOUNT}:certificate/loom-${env}`),
     },
-    database: { cloud: "aws", instanceId: o(`loom-${env}-db`), allocatedStorageGiB: 50 },
+    database: { cloud: "aws", instanceId: o(`loom-${env}-db`), allocatedStorageGiB: 50, memoryGiB: 8 },
     cache: { cloud: "aws", replicationGroupId: o(`loom-${env}-cache`) },
   };
 }
@@ -39,326 +71,351 @@ async function plan(env: "dev" | "staging" | "prod", extra: Partial<Observabilit
       context: context(env),
       protect: env === "prod",
       alerting: env !== "dev",
-      alertEmail: env === "dev" ? undefined : "oncall@example.com",
+      channels: ALL_CHANNELS,
+      // Fakes of settings' loadAlertSecrets: secret Outputs.
+      channelSecrets: { pagerduty: pulumi.secret(PD_KEY), webhook: pulumi.secret(WEBHOOK) },
+      slo: PROFILES[env].slo,
+      logRetentionDays: 30,
       targets: targets(env),
       ...extra,
     });
-    return { alarmTargets: obs.alarmTargets, alertNames: obs.alertNames, dashboard: obs.dashboard };
+    return {
+      alarmTargets: obs.alarmTargets,
+      alertNames: obs.alertNames,
+      dashboard: obs.dashboard,
+      dashboards: obs.dashboards,
+    };
   });
 }
 
-const REGION = "eu-west-1";
-const ACCOUNT = "111122223333";
-const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/loom-alerts-key`;
-const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:topic/loom-alerts`;
+/** A dashboard widget as the body JSON holds it. */
+interface Widget {
+  type: string;
+  properties: {
+    region?: string;
+    view?: string;
+    metrics?: unknown[];
+    period?: unknown;
+    stat?: string;
+    alarms?: string[];
+  };
+}
+
+const tagsOf = (r: PlannedResource) => r.inputs.tags as Record<string, string>;
+const nameOf = (r: PlannedResource) => String(r.inputs.name ?? r.inputs.alarmName);
+const alarms = (run: ProgramRun) => [...ofType(run, METRIC), ...ofType(run, COMPOSITE)];
+const carrying = (run: ProgramRun) => alarms(run).filter((a) => Array.isArray(a.inputs.alarmActions));
 
 function alarm(run: ProgramRun, name: string): Record<string, unknown> {
-  const found = ofType(run, ALARM).filter((r) => r.inputs.name === name);
+  const found = alarms(run).filter((r) => nameOf(r) === name);
   assert.equal(found.length, 1, `expected one alarm named ${name}`);
   return (found[0] as PlannedResource).inputs;
 }
 
-/** The inputs every alarm shares for an alert held `minutes` minutes. */
-const window = (minutes: number) => ({ period: 60, evaluationPeriods: minutes, datapointsToAlarm: minutes });
-
-const q = (id: string, namespace: string, metricName: string, dimensions: Record<string, string>, stat: string) => ({
+const q = (
+  id: string,
+  namespace: string,
+  metricName: string,
+  dimensions: Record<string, string>,
+  stat: string,
+  period = 60,
+) => ({
   id,
   returnData: false,
-  metric: { namespace, metricName, dimensions, period: 60, stat },
+  metric: { namespace, metricName, dimensions, period, stat },
 });
 
-describe("Observability on AWS, alerting on (staging)", () => {
+describe("Observability on AWS, prod with alerting on and all four channels", () => {
   let run: ProgramRun;
   before(async () => {
-    run = await plan("staging");
+    run = await plan("prod");
   });
 
-  it("encrypts alerts with a customer-managed key CloudWatch and SNS may use", () => {
-    const key = one(run, KEY).inputs;
-    assert.equal(key.enableKeyRotation, true);
-    const statements = JSON.parse(String(key.policy)).Statement as Record<string, unknown>[];
-    const services = statements.flatMap((s) => {
-      const p = s.Principal as { Service?: string };
-      return p.Service ? [p.Service] : [];
-    });
-    assert.deepEqual(services, ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]);
-    for (const s of statements.filter((x) => (x.Principal as { Service?: string }).Service)) {
-      assert.ok((s.Action as string[]).includes("kms:GenerateDataKey*"));
-      assert.ok((s.Action as string[]).includes("kms:Decrypt*"));
+  it("renders every catalog alert with ALARM and OK actions to its severity's topic", () => {
+    for (const a of ALERTS) {
+      const own = carrying(run).filter((r) => tagsOf(r).alert === a.id);
+      assert.ok(own.length > 0, `${a.id} has no alert-carrying alarm`);
+      for (const r of own) {
+        assert.deepEqual(r.inputs.alarmActions, [topicArn("prod", a.severity)], r.name);
+        assert.deepEqual(r.inputs.okActions, [topicArn("prod", a.severity)], r.name);
+        assert.equal(tagsOf(r).severity, a.severity, r.name);
+        assert.ok(String(r.inputs.alarmDescription).includes(`Runbook: https://`), r.name);
+      }
     }
-    assert.equal(one(run, "aws:kms/alias:Alias").inputs.name, "alias/loom-staging-alerts");
-    assert.equal(one(run, KEY).protect, false);
+    assert.deepEqual([...new Set(alarms(run).map((r) => tagsOf(r).alert))].sort(), ALERTS.map((a) => a.id).sort());
   });
 
-  it("creates the alert topic encrypted with that key", () => {
-    const topic = one(run, TOPIC).inputs;
-    assert.equal(topic.name, "loom-staging-alerts");
-    assert.equal(topic.kmsMasterKeyId, KEY_ARN);
-    assert.equal(topic.signatureVersion, 2);
-    assert.deepEqual(topic.tags, {
-      project: "loom",
-      environment: "staging",
-      stack: "staging",
-      component: "observability",
-      "managed-by": "pulumi",
-      team: "platform",
-    });
-  });
-
-  it("lets only this account's CloudWatch alarms publish, and only over TLS", () => {
-    const policy = one(run, "aws:sns/topicPolicy:TopicPolicy").inputs;
-    assert.equal(policy.arn, TOPIC_ARN);
-    assert.deepEqual(JSON.parse(String(policy.policy)), {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "CloudWatchAlarmsPublish",
-          Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
-          Action: "sns:Publish",
-          Resource: TOPIC_ARN,
-          Condition: {
-            StringEquals: { "aws:SourceAccount": ACCOUNT },
-            ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:loom-staging-*` },
-          },
-        },
-        {
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: "*",
-          Action: "sns:Publish",
-          Resource: TOPIC_ARN,
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-      ],
-    });
-  });
-
-  it("subscribes the alert e-mail address", () => {
-    const sub = one(run, "aws:sns/topicSubscription:TopicSubscription").inputs;
+  it("names one alert-carrying alarm per alert (per member for sets) and outputs exactly those", () => {
+    const names = carrying(run).map(nameOf).sort();
+    assert.deepEqual([...(run.outputs.alertNames as string[])].sort(), names);
     assert.deepEqual(
-      { topic: sub.topic, protocol: sub.protocol, endpoint: sub.endpoint },
-      { topic: TOPIC_ARN, protocol: "email", endpoint: "oncall@example.com" },
-    );
-  });
-
-  it("renders every catalog entry as an alarm (web and worker separately)", () => {
-    const alarms = ofType(run, ALARM);
-    assert.deepEqual(
-      alarms.map((a) => a.inputs.name),
+      names.filter((n) => n.startsWith("loom-prod-memory-pressure") || n.startsWith("loom-prod-replicas")),
       [
-        "loom-staging-high-error-rate",
-        "loom-staging-slow-responses",
-        "loom-staging-database-cpu-high",
-        "loom-staging-database-storage-low",
-        "loom-staging-tasks-below-desired-web",
-        "loom-staging-tasks-below-desired-worker",
-        "loom-staging-queue-backlog",
-        "loom-staging-cache-memory-high",
+        "loom-prod-memory-pressure-cache",
+        "loom-prod-memory-pressure-database",
+        "loom-prod-memory-pressure-web",
+        "loom-prod-memory-pressure-worker",
+        "loom-prod-replicas-below-desired-web",
+        "loom-prod-replicas-below-desired-worker",
       ],
     );
-    const rendered = new Set(alarms.map((a) => (a.inputs.tags as Record<string, string>).alert));
-    assert.deepEqual([...rendered].sort(), ALERT_CATALOG.map((a) => a.id).sort());
+    assert.equal(names.length, 20);
+    assert.equal(ofType(run, METRIC).length, 16 + 4 * 4);
+    assert.equal(ofType(run, COMPOSITE).length, 4 * 3);
   });
 
-  it("sends ALARM and OK of every alarm to the topic, with summary and runbook in the description", () => {
-    for (const a of ofType(run, ALARM)) {
-      const id = (a.inputs.tags as Record<string, string>).alert;
-      const entry = ALERT_CATALOG.find((x) => x.id === id);
-      assert.ok(entry, `${a.name}: unknown alert tag ${id}`);
-      assert.deepEqual(a.inputs.alarmActions, [TOPIC_ARN], a.name);
-      assert.deepEqual(a.inputs.okActions, [TOPIC_ARN], a.name);
-      assert.equal(a.inputs.actionsEnabled, true, a.name);
-      assert.equal(a.inputs.insufficientDataActions, undefined, a.name);
-      const description = String(a.inputs.alarmDescription);
-      assert.ok(description.startsWith(entry.summary), a.name);
-      assert.ok(description.includes(`Runbook: ${entry.runbook}`), a.name);
-      assert.equal((a.inputs.tags as Record<string, string>).severity, entry.severity, a.name);
-      assert.equal(a.parent, one(run, "loom:components:Observability").urn);
+  it("creates one KMS-encrypted topic per severity, and every topic reaches someone", () => {
+    const topics = ofType(run, TOPIC);
+    assert.deepEqual(
+      topics.map((t) => t.inputs.name),
+      ["loom-prod-alerts-critical", "loom-prod-alerts-warning"],
+    );
+    for (const t of topics) {
+      assert.equal(t.inputs.kmsMasterKeyId, `arn:aws:kms:${REGION}:${ACCOUNT}:key/loom-alerts-key`);
+      assert.equal(t.inputs.signatureVersion, 2);
+    }
+    assert.equal(one(run, KEY).protect, true);
+    const targets = new Set(carrying(run).flatMap((r) => r.inputs.alarmActions as string[]));
+    for (const arn of targets) {
+      const subs = ofType(run, SUB).filter((s) => s.inputs.topic === arn);
+      const bots = ofType(run, CHATBOT).filter((c) => (c.inputs.snsTopicArns as string[]).includes(arn));
+      assert.ok(subs.length + bots.length > 0, `${arn} reaches nobody`);
+    }
+    assert.deepEqual(run.outputs.alarmTargets, [topicArn("prod", "critical"), topicArn("prod", "warning")]);
+  });
+
+  it("subscribes each routed channel to its severities: e-mail, PagerDuty and webhook over HTTPS", () => {
+    const subs = ofType(run, SUB).map((s) => [
+      s.name,
+      s.inputs.topic,
+      s.inputs.protocol,
+      s.inputs.endpointAutoConfirms,
+    ]);
+    assert.deepEqual(subs, [
+      ["loom-alerts-critical-pagerduty", topicArn("prod", "critical"), "https", true],
+      ["loom-alerts-critical-webhook", topicArn("prod", "critical"), "https", false],
+      ["loom-alerts-warning-email", topicArn("prod", "warning"), "email", undefined],
+      ["loom-alerts-warning-webhook", topicArn("prod", "warning"), "https", false],
+    ]);
+    const pd = one(run, SUB, "loom-alerts-critical-pagerduty");
+    assert.equal(pd.inputs.endpoint, `https://events.pagerduty.com/integration/${PD_KEY}/enqueue`);
+    assert.equal(one(run, SUB, "loom-alerts-warning-email").inputs.endpoint, "oncall@example.com");
+  });
+
+  it("keeps the PagerDuty key and the webhook URL secret: never in clear in any input", () => {
+    for (const s of ofType(run, SUB).filter((x) => x.inputs.protocol === "https")) {
+      assert.deepEqual(s.secretPaths, ["endpoint"], s.name);
+    }
+    for (const r of run.resources) {
+      const shown = JSON.stringify(redact(r.inputs, r.secretPaths));
+      for (const secret of [PD_KEY, WEBHOOK]) assert.ok(!shown.includes(secret), `${r.name} shows a credential`);
     }
   });
 
-  it("high-error-rate: 5xx share of ALB requests above 5 %", () => {
-    const lb = { LoadBalancer: "app/loom-staging/50dc6c495c0c9188" };
-    const a = alarm(run, "loom-staging-high-error-rate");
+  it("lets only this account's alarms with the stack prefix publish, only over TLS", () => {
+    const policies = ofType(run, "aws:sns/topicPolicy:TopicPolicy");
+    assert.equal(policies.length, 2);
+    for (const p of policies) {
+      const doc = JSON.parse(String(p.inputs.policy));
+      assert.deepEqual(doc.Statement[0].Condition, {
+        StringEquals: { "aws:SourceAccount": ACCOUNT },
+        ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:loom-prod-*` },
+      });
+      assert.equal(doc.Statement[0].Resource, p.inputs.arn);
+      assert.deepEqual(doc.Statement[1], {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "sns:Publish",
+        Resource: p.inputs.arn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      });
+    }
+  });
+
+  it("reaches Slack through AWS Chatbot with both topics, a read-only role and guardrail", () => {
+    const bot = one(run, CHATBOT).inputs;
     assert.deepEqual(
       {
-        comparisonOperator: a.comparisonOperator,
-        threshold: a.threshold,
-        treatMissingData: a.treatMissingData,
-        evaluationPeriods: a.evaluationPeriods,
-        datapointsToAlarm: a.datapointsToAlarm,
-        metricQueries: a.metricQueries,
-        metricName: a.metricName,
-        namespace: a.namespace,
+        configurationName: bot.configurationName,
+        slackTeamId: bot.slackTeamId,
+        slackChannelId: bot.slackChannelId,
+        snsTopicArns: bot.snsTopicArns,
+        guardrailPolicyArns: bot.guardrailPolicyArns,
+        loggingLevel: bot.loggingLevel,
+        iamRoleArn: bot.iamRoleArn,
       },
       {
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: 5,
-        treatMissingData: "notBreaching",
-        evaluationPeriods: 5,
-        datapointsToAlarm: 5,
-        metricQueries: [
-          q("target5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb, "Sum"),
-          q("elb5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb, "Sum"),
-          q("requests", "AWS/ApplicationELB", "RequestCount", lb, "Sum"),
+        configurationName: "loom-prod-slack",
+        slackTeamId: "T0EXAMPLE1",
+        slackChannelId: "C0EXAMPLE1",
+        snsTopicArns: [topicArn("prod", "critical"), topicArn("prod", "warning")],
+        guardrailPolicyArns: ["arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess"],
+        loggingLevel: "ERROR",
+        iamRoleArn: `arn:aws:iam:${REGION}:${ACCOUNT}:role/loom-chatbot-slack`,
+      },
+    );
+    const role = one(run, "aws:iam/role:Role").inputs;
+    assert.deepEqual(JSON.parse(String(role.assumeRolePolicy)).Statement, [
+      {
+        Effect: "Allow",
+        Principal: { Service: "chatbot.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+      },
+    ]);
+    const policy = JSON.parse(String(one(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy));
+    assert.deepEqual(policy.Statement[0].Action, ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"]);
+  });
+
+  it("burn rates: window alarms without actions, pair composites AND, the alert composite ORs the pairs", () => {
+    const base = "loom-prod-slo-availability-fast-burn";
+    assert.equal(alarm(run, base).alarmRule, `ALARM("${base}-1h-5m") OR ALARM("${base}-6h-30m")`);
+    assert.equal(alarm(run, `${base}-1h-5m`).alarmRule, `ALARM("${base}-1h") AND ALARM("${base}-5m")`);
+    assert.equal(alarm(run, `${base}-6h-30m`).alarmRule, `ALARM("${base}-6h") AND ALARM("${base}-30m")`);
+    assert.equal(alarm(run, `${base}-1h-5m`).alarmActions, undefined);
+    const slow = "loom-prod-slo-latency-slow-burn";
+    assert.equal(alarm(run, slow).alarmRule, `ALARM("${slow}-1d-2h") OR ALARM("${slow}-3d-6h")`);
+    // Thresholds from the prod SLO: budget 0.001 (availability) / 0.005 (latency) × factor.
+    const thresholds = (id: string, windows: string[]) =>
+      windows.map((w) => [
+        w,
+        alarm(run, `loom-prod-${id}-${w}`).threshold,
+        alarm(run, `loom-prod-${id}-${w}`).alarmActions,
+      ]);
+    assert.deepEqual(thresholds("slo-availability-fast-burn", ["1h", "5m", "6h", "30m"]), [
+      ["1h", 0.0144, undefined],
+      ["5m", 0.0144, undefined],
+      ["6h", 0.006, undefined],
+      ["30m", 0.006, undefined],
+    ]);
+    assert.deepEqual(thresholds("slo-latency-slow-burn", ["1d", "2h", "3d", "6h"]), [
+      ["1d", 0.015, undefined],
+      ["2h", 0.015, undefined],
+      ["3d", 0.005, undefined],
+      ["6h", 0.005, undefined],
+    ]);
+  });
+
+  it("a burn window is one data point over the whole window (3 d = 259200 s)", () => {
+    const a = alarm(run, "loom-prod-slo-latency-slow-burn-3d");
+    const lb = { LoadBalancer: "app/loom-prod/50dc6c495c0c9188" };
+    assert.deepEqual(
+      [a.evaluationPeriods, a.datapointsToAlarm, a.treatMissingData, a.comparisonOperator, a.metricQueries],
+      [
+        1,
+        1,
+        "notBreaching",
+        "GreaterThanThreshold",
+        [
+          q("fast", "AWS/ApplicationELB", "TargetResponseTime", lb, "PR(:1)", 259200),
           {
             id: "result",
-            expression: "100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests",
-            label: "5xx responses (% of requests)",
+            expression: "1 - fast / 100",
+            label: "Share of requests slower than the latency SLO over 3d",
             returnData: true,
           },
         ],
-        metricName: undefined,
-        namespace: undefined,
-      },
+      ],
     );
   });
 
-  /** Single-metric alarms: the exact metric, statistic, comparison and threshold. */
-  const single: [string, Record<string, unknown>][] = [
-    [
-      "loom-staging-slow-responses",
-      {
-        namespace: "AWS/ApplicationELB",
-        metricName: "TargetResponseTime",
-        dimensions: { LoadBalancer: "app/loom-staging/50dc6c495c0c9188" },
-        extendedStatistic: "p95",
-        statistic: undefined,
-        evaluateLowSampleCountPercentiles: "ignore",
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: 2,
-        treatMissingData: "notBreaching",
-        ...window(10),
-      },
-    ],
-    [
-      "loom-staging-database-cpu-high",
-      {
-        namespace: "AWS/RDS",
-        metricName: "CPUUtilization",
-        dimensions: { DBInstanceIdentifier: "loom-staging-db" },
-        extendedStatistic: undefined,
-        statistic: "Average",
-        evaluateLowSampleCountPercentiles: undefined,
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: 80,
-        treatMissingData: "missing",
-        ...window(15),
-      },
-    ],
-    [
-      "loom-staging-database-storage-low",
-      {
-        namespace: "AWS/RDS",
-        metricName: "FreeStorageSpace",
-        dimensions: { DBInstanceIdentifier: "loom-staging-db" },
-        extendedStatistic: undefined,
-        statistic: "Minimum",
-        evaluateLowSampleCountPercentiles: undefined,
-        comparisonOperator: "LessThanThreshold",
-        // 10 % of the 50 GiB the database allocated, in bytes.
-        threshold: 5368709120,
-        treatMissingData: "missing",
-        ...window(5),
-      },
-    ],
-    [
-      "loom-staging-queue-backlog",
-      {
-        namespace: "Loom",
-        metricName: "QueueDepth",
-        dimensions: { Environment: "staging" },
-        extendedStatistic: undefined,
-        statistic: "Average",
-        evaluateLowSampleCountPercentiles: undefined,
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: 500,
-        treatMissingData: "breaching",
-        ...window(15),
-      },
-    ],
-    [
-      "loom-staging-cache-memory-high",
-      {
-        namespace: "AWS/ElastiCache",
-        metricName: "DatabaseMemoryUsagePercentage",
-        dimensions: { CacheClusterId: "loom-staging-cache-001" },
-        extendedStatistic: undefined,
-        statistic: "Maximum",
-        evaluateLowSampleCountPercentiles: undefined,
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: 80,
-        treatMissingData: "missing",
-        ...window(15),
-      },
-    ],
-  ];
-  for (const [name, expected] of single) {
-    it(`${name.replace("loom-staging-", "")}: ${expected.namespace}/${expected.metricName}`, () => {
-      const a = alarm(run, name);
-      const got = Object.fromEntries(Object.keys(expected).map((k) => [k, a[k]]));
-      assert.deepEqual(got, expected);
-      assert.equal(a.metricQueries, undefined);
-    });
-  }
-
-  for (const service of ["web", "worker"]) {
-    it(`tasks-below-desired-${service}: Container Insights desired − running ≥ 1 for 10 min`, () => {
-      const a = alarm(run, `loom-staging-tasks-below-desired-${service}`);
-      const dims = { ClusterName: "loom-staging", ServiceName: `loom-staging-${service}` };
-      assert.deepEqual(
-        {
-          comparisonOperator: a.comparisonOperator,
-          threshold: a.threshold,
-          treatMissingData: a.treatMissingData,
-          evaluationPeriods: a.evaluationPeriods,
-          datapointsToAlarm: a.datapointsToAlarm,
-          metricQueries: a.metricQueries,
-        },
-        {
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          threshold: 1,
-          treatMissingData: "breaching",
-          evaluationPeriods: 10,
-          datapointsToAlarm: 10,
-          metricQueries: [
-            q("running", "ECS/ContainerInsights", "RunningTaskCount", dims, "Average"),
-            q("desired", "ECS/ContainerInsights", "DesiredTaskCount", dims, "Average"),
-            {
-              id: "result",
-              expression: "desired - running",
-              label: `${service} tasks missing (desired - running)`,
-              returnData: true,
-            },
-          ],
-        },
-      );
-    });
-  }
-
-  it("builds the dashboard with an alarm-status widget", () => {
-    const d = one(run, "aws:cloudwatch/dashboard:Dashboard").inputs;
-    assert.equal(d.dashboardName, "loom-staging");
-    const widgets = JSON.parse(String(d.dashboardBody)).widgets as {
-      type: string;
-      properties: Record<string, unknown>;
-    }[];
-    const alarms = widgets.filter((w) => w.type === "alarm");
-    assert.equal(alarms.length, 1);
+  it("high-error-rate: 5xx share of ALB requests over 5-minute points above 0.05", () => {
+    const a = alarm(run, "loom-prod-high-error-rate");
+    const lb = { LoadBalancer: "app/loom-prod/50dc6c495c0c9188" };
     assert.deepEqual(
-      alarms[0]?.properties.alarms,
-      ofType(run, ALARM).map((a) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:metricalarm/${a.name}`),
+      [a.threshold, a.comparisonOperator, a.evaluationPeriods, a.treatMissingData, a.metricQueries],
+      [
+        0.05,
+        "GreaterThanThreshold",
+        1,
+        "notBreaching",
+        [
+          q("target5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb, "Sum", 300),
+          q("elb5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb, "Sum", 300),
+          q("requests", "AWS/ApplicationELB", "RequestCount", lb, "Sum", 300),
+          {
+            id: "result",
+            expression: "(FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests",
+            label: "5xx share of requests",
+            returnData: true,
+          },
+        ],
+      ],
     );
-    for (const w of widgets.filter((x) => x.type === "metric")) assert.equal(w.properties.region, REGION);
   });
 
-  it("outputs the topic, the alarm names and the dashboard", () => {
-    assert.deepEqual(run.outputs, {
-      alarmTargets: [TOPIC_ARN],
-      alertNames: ofType(run, ALARM).map((a) => a.inputs.name),
-      dashboard: "loom-staging",
-    });
+  it("threshold alarms: `for` as one-minute points, missing data as the catalog says", () => {
+    const pick = (n: string) => {
+      const a = alarm(run, n);
+      return [
+        a.threshold,
+        a.comparisonOperator,
+        a.period,
+        a.evaluationPeriods,
+        a.datapointsToAlarm,
+        a.treatMissingData,
+      ];
+    };
+    assert.deepEqual(pick("loom-prod-queue-backlog"), [500, "GreaterThanThreshold", 60, 15, 15, "breaching"]);
+    assert.deepEqual(pick("loom-prod-slow-responses"), [2, "GreaterThanThreshold", 60, 10, 10, "notBreaching"]);
+    assert.equal(alarm(run, "loom-prod-slow-responses").extendedStatistic, "p95");
+    assert.equal(alarm(run, "loom-prod-slow-responses").evaluateLowSampleCountPercentiles, "ignore");
+    const down = alarm(run, "loom-prod-database-down");
+    assert.deepEqual(
+      [down.threshold, down.comparisonOperator, down.evaluationPeriods, down.treatMissingData],
+      [1, "LessThanThreshold", 1, "breaching"],
+    );
+    // ACM publishes DaysToExpiry daily: one-day points.
+    const cert = alarm(run, "loom-prod-certificate-expiry");
+    assert.deepEqual(cert.metricQueries, [
+      q(
+        "days",
+        "AWS/CertificateManager",
+        "DaysToExpiry",
+        { CertificateArn: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/loom-prod` },
+        "Minimum",
+        86400,
+      ),
+      { id: "result", expression: "days * 86400", label: "Time to certificate expiry", returnData: true },
+    ]);
+    assert.deepEqual([cert.threshold, cert.evaluationPeriods, cert.treatMissingData], [14 * 86400, 1, "missing"]);
+  });
+
+  it("fills the volume and memory sizes into the expressions (50 GiB volume, 8 GiB instance)", () => {
+    const exprOf = (n: string) => (alarm(run, n).metricQueries as { expression?: string }[]).at(-1)?.expression;
+    assert.equal(exprOf("loom-prod-disk-space-low-database"), "free / 53687091200");
+    assert.equal(exprOf("loom-prod-database-storage-low"), "free / 53687091200");
+    assert.equal(exprOf("loom-prod-memory-pressure-database"), "1 - freeable / 8589934592");
+    const cache = alarm(run, "loom-prod-cache-memory-high").metricQueries as { metric?: { dimensions: unknown } }[];
+    assert.deepEqual(cache[0]?.metric?.dimensions, { CacheClusterId: "loom-prod-cache-001" });
+  });
+
+  it("draws the seven dashboards; the overview shows the state of every alert", () => {
+    const boards = ofType(run, DASHBOARD);
+    assert.deepEqual(
+      boards.map((d) => d.inputs.dashboardName),
+      DASHBOARDS.map((d) => `loom-prod-${d.id}`),
+    );
+    assert.deepEqual(run.outputs.dashboards, Object.fromEntries(DASHBOARDS.map((d) => [d.id, `loom-prod-${d.id}`])));
+    assert.equal(run.outputs.dashboard, "loom-prod-overview");
+    const overview = JSON.parse(String(boards[0]?.inputs.dashboardBody)).widgets as Widget[];
+    const alarmWidget = overview.filter((w) => w.type === "alarm");
+    assert.equal(alarmWidget.length, 1);
+    assert.deepEqual(
+      alarmWidget[0]?.properties.alarms,
+      (run.outputs.alertNames as string[]).map((n) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${n}`),
+    );
+    for (const b of boards) {
+      const widgets = JSON.parse(String(b.inputs.dashboardBody)).widgets as Widget[];
+      for (const w of widgets.filter((x) => x.type === "metric")) {
+        assert.equal(w.properties.region, REGION);
+        assert.ok(["timeSeries", "singleValue", "gauge", "bar"].includes(String(w.properties.view)));
+        assert.ok(Array.isArray(w.properties.metrics) && w.properties.metrics.length > 0);
+        assert.equal(typeof w.properties.period, "number");
+        assert.equal(w.properties.stat, "Average");
+      }
+    }
   });
 });
 
@@ -368,15 +425,8 @@ describe("Observability on AWS, alerting off (dev)", () => {
     run = await plan("dev");
   });
 
-  it("creates no key, topic, subscription or alarm", () => {
-    for (const type of [
-      KEY,
-      "aws:kms/alias:Alias",
-      TOPIC,
-      "aws:sns/topicPolicy:TopicPolicy",
-      "aws:sns/topicSubscription:TopicSubscription",
-      ALARM,
-    ]) {
+  it("creates no key, topic, subscription, Chatbot configuration or alarm", () => {
+    for (const type of [KEY, TOPIC, SUB, CHATBOT, METRIC, COMPOSITE, "aws:iam/role:Role"]) {
       assert.deepEqual(
         ofType(run, type).map((r) => r.name),
         [],
@@ -385,101 +435,42 @@ describe("Observability on AWS, alerting off (dev)", () => {
     }
   });
 
-  it("still builds the dashboard (monitoring is on everywhere), without an alarm widget", () => {
-    const d = one(run, "aws:cloudwatch/dashboard:Dashboard").inputs;
-    assert.equal(d.dashboardName, "loom-dev");
-    const widgets = JSON.parse(String(d.dashboardBody)).widgets as {
-      type: string;
-      properties: Record<string, unknown>;
-    }[];
-    assert.equal(widgets.filter((w) => w.type === "alarm").length, 0);
-    assert.equal(widgets.length, 9);
-    const queue = widgets.find((w) => w.properties.title === "Review queue depth and running workers");
-    assert.ok(queue, "no queue depth widget");
-    assert.deepEqual((queue.properties.metrics as unknown[])[0], [
-      "Loom",
-      "QueueDepth",
-      "Environment",
-      "dev",
-      { stat: "Average", label: "Jobs waiting" },
-    ]);
-  });
-
-  it("outputs no alarm targets and no alert names", () => {
-    assert.deepEqual(run.outputs, { alarmTargets: [], alertNames: [], dashboard: "loom-dev" });
+  it("still draws the seven dashboards, without an alarm widget", () => {
+    const boards = ofType(run, DASHBOARD);
+    assert.equal(boards.length, 7);
+    for (const b of boards) {
+      const widgets = JSON.parse(String(b.inputs.dashboardBody)).widgets as { type: string }[];
+      assert.equal(widgets.filter((w) => w.type === "alarm").length, 0);
+    }
+    assert.deepEqual(run.outputs.alarmTargets, []);
+    assert.deepEqual(run.outputs.alertNames, []);
+    assert.equal(run.outputs.dashboard, "loom-dev-overview");
   });
 });
 
-describe("Observability on AWS, options and errors", () => {
-  it("protects the alert key in prod (deleting it would orphan the encrypted topic)", async () => {
-    const run = await plan("prod");
-    assert.equal(one(run, KEY).protect, true);
-    assert.equal(ofType(run, ALARM).length, 8);
-  });
-
-  it("applies threshold overrides", async () => {
-    const run = await plan("staging", { thresholds: { errorRatePercent: 2, databaseFreeStoragePercent: 20 } });
-    assert.equal(alarm(run, "loom-staging-high-error-rate").threshold, 2);
-    assert.equal(alarm(run, "loom-staging-database-storage-low").threshold, 10737418240);
-    assert.equal(alarm(run, "loom-staging-slow-responses").threshold, 2);
-  });
-
-  /** Pulumi's InputPropertyError: the property path and the reason. */
-  const inputError = (path: string, reason: RegExp) => (e: unknown) => {
-    const err = e as { propertyPath?: string; reason?: string };
-    assert.equal(err.propertyPath, path);
-    assert.match(err.reason ?? "", reason);
-    return true;
-  };
-
-  it("refuses an unusable threshold, naming it", async () => {
-    await assert.rejects(
-      plan("staging", { thresholds: { queueDepth: 0 } }),
-      inputError("thresholds.queueDepth", /^must be a number greater than 0, got 0$/),
-    );
-  });
-
-  it("refuses a monitoring handle of another cloud, naming the target", () => {
-    const t = targets("staging");
-    const k8sCache = { cloud: "kubernetes" } as unknown as ObservabilityArgs["targets"]["cache"];
-    assert.throws(
-      () =>
-        Observability.resolve({
-          platform: staticAwsPlatform(),
-          context: context("staging"),
-          alerting: true,
-          alertEmail: "oncall@example.com",
-          targets: { ...t, cache: k8sCache },
-        }),
-      inputError("targets.cache", /^must be the cache monitoring handle of a aws component$/),
-    );
-  });
-
-  it("wires each typed handle field to its alarm dimension and the storage base to the free-storage threshold", async () => {
+describe("Observability on AWS, options", () => {
+  it("routes only e-mail: no Chatbot, no HTTPS subscription, both topics by e-mail", async () => {
     const run = await plan("staging", {
-      targets: {
-        ...targets("staging"),
-        database: { cloud: "aws", instanceId: pulumi.output("other-db"), allocatedStorageGiB: 200 },
-        cache: { cloud: "aws", replicationGroupId: pulumi.output("other-cache") },
+      channels: {
+        channels: [{ kind: "email", name: "email", to: "oncall@example.com" }],
+        routes: { critical: ["email"], warning: ["email"] },
       },
+      channelSecrets: {},
     });
-    const storage = alarm(run, "loom-staging-database-storage-low");
-    assert.deepEqual(storage.dimensions, { DBInstanceIdentifier: "other-db" });
-    // 10 % (the default) of 200 GiB, in bytes.
-    assert.equal(storage.threshold, 21474836480);
-    assert.deepEqual(alarm(run, "loom-staging-cache-memory-high").dimensions, { CacheClusterId: "other-cache-001" });
-    // biome-ignore lint/suspicious/noExplicitAny: engine inputs are untyped data
-    const queries = alarm(run, "loom-staging-tasks-below-desired-web").metricQueries as any[];
-    assert.deepEqual(queries[0].metric.dimensions, {
-      ClusterName: "loom-staging",
-      ServiceName: "loom-staging-web",
-    });
+    assert.deepEqual(ofType(run, CHATBOT).length, 0);
+    assert.deepEqual(
+      ofType(run, SUB).map((s) => [s.inputs.topic, s.inputs.protocol]),
+      [
+        [topicArn("staging", "critical"), "email"],
+        [topicArn("staging", "warning"), "email"],
+      ],
+    );
   });
 
-  it("requires an alert e-mail when alerting is on", async () => {
-    await assert.rejects(
-      plan("staging", { alertEmail: undefined }),
-      inputError("alertEmail", /^is required when alerting is on$/),
-    );
+  it("applies threshold overrides and the SLO of the stack", async () => {
+    const run = await plan("staging", { thresholds: { errorRatio: 0.02 } });
+    assert.equal(alarm(run, "loom-staging-high-error-rate").threshold, 0.02);
+    // staging availability 0.995: budget 0.005 × 14.4.
+    assert.equal(alarm(run, "loom-staging-slo-availability-fast-burn-1h").threshold, 0.072);
   });
 });

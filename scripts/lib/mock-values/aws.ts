@@ -77,6 +77,22 @@ export const aws: CloudMocks = {
         state.primaryEndpointAddress = `master.${name}.abcdef.${region}.cache.amazonaws.com`;
         state.readerEndpointAddress = `replica.${name}.abcdef.${region}.cache.amazonaws.com`;
         break;
+      // CloudWatch alarm ARNs (metric and composite alike) end in `alarm:<name>`; SNS topics in `<region>:<acct>:<name>`.
+      case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      case "aws:cloudwatch/compositeAlarm:CompositeAlarm":
+        state.arn = `arn:aws:cloudwatch:${region}:${FAKE_ACCOUNT}:alarm:${inputs.name ?? inputs.alarmName ?? name}`;
+        break;
+      case "aws:sns/topic:Topic":
+        state.arn = `arn:aws:sns:${region}:${FAKE_ACCOUNT}:${inputs.name ?? name}`;
+        break;
+      case "aws:sns/topicSubscription:TopicSubscription":
+        // The topic's ARN and a UUID.
+        state.arn = `${inputs.topic}:${name}-0000-1111-2222-333344445555`;
+        break;
+      case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration":
+        state.chatConfigurationArn = `arn:aws:chatbot::${FAKE_ACCOUNT}:chat-configuration/slack-channel/${inputs.configurationName}`;
+        state.arn = state.chatConfigurationArn;
+        break;
       case "aws:kms/key:Key":
         state.keyId = `${name}-0000-1111-2222-333344445555`;
         break;
