@@ -1,0 +1,291 @@
+/**
+ * The logical-backup CronJob on Kubernetes: Pod Security "restricted", requests = limits, the schedule and run
+ * limits, secrets by reference (the CloudNativePG app Secret, the store credentials, the empty key Secret), the
+ * destinations (primary store and, with disaster recovery, the DR store), the NetworkPolicies, `recovery`, the
+ * ObjectStore retention, and the policy pack.
+ */
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { Backups } from "../../components/backups";
+import { jobNetworkPolicies } from "../../components/backups/k8s-job";
+import type { KubernetesDatabaseBackupTargets } from "../../components/database/kubernetes";
+import type { ProgramRun } from "../../scripts/lib/mock-engine";
+import { check, policies } from "../harness/policy-check";
+import { ofType, one, ROOT, runComponents } from "../harness/program";
+import { at, base, IMAGE, PROD_CLUSTER_INPUTS } from "./k8s-fixtures";
+
+const CRON = "kubernetes:batch/v1:CronJob";
+const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const SECRET = "kubernetes:core/v1:Secret";
+const STORE = { bucket: "acme-loom-backups", credentialsSecret: "loom-s3" };
+const DR_STORE = { bucket: "acme-loom-dr", credentialsSecret: "loom-s3-dr", region: "eu-central-1" };
+
+function targets(): KubernetesDatabaseBackupTargets {
+  return {
+    cloud: "kubernetes",
+    namespace: pulumi.output("loom-prod"),
+    cluster: pulumi.output("loom-db"),
+    objectStore: "loom-db-backups",
+    objectStoreUrl: "s3://acme-loom-backups/loom-prod",
+    clusterInputs: { ...PROD_CLUSTER_INPUTS, objectStore: "loom-db-backups" },
+  };
+}
+
+async function build(o: { job: boolean; dr: boolean; env?: "staging" | "prod" }): Promise<ProgramRun> {
+  const env = o.env ?? "prod";
+  return runComponents(() => {
+    const b = new Backups("loom", {
+      ...base(env, { backup: STORE, ...(o.dr ? { drBackup: DR_STORE } : {}) }),
+      enabled: true,
+      disasterRecovery: o.dr,
+      targets: targets(),
+      retentionDays: 14,
+      databaseSizeGiB: 100,
+      ...(o.job
+        ? {
+            job: {
+              image: IMAGE,
+              database: {
+                endpoint: pulumi.output("loom-db-pooler-rw.loom-prod.svc"),
+                port: pulumi.output(5432),
+                databaseName: pulumi.output("loom"),
+                credentials: {
+                  username: { id: "loom-db-app", key: "username" },
+                  password: { id: "loom-db-app", key: "password" },
+                },
+              },
+            },
+          }
+        : {}),
+    });
+    return { recovery: b.recovery, store: b.store };
+  });
+}
+
+const pod = (run: ProgramRun) => at(one(run, CRON).inputs, "spec", "jobTemplate", "spec", "template", "spec");
+
+describe("backups on kubernetes: the logical-backup CronJob", () => {
+  let prod: ProgramRun;
+  let noDr: ProgramRun;
+  let noJob: ProgramRun;
+  before(async () => {
+    prod = await build({ job: true, dr: true });
+    noDr = await build({ job: true, dr: false, env: "staging" });
+    noJob = await build({ job: false, dr: true });
+  });
+
+  it("runs daily at 05:00 UTC, one at a time, with deadlines, retries and history limits", () => {
+    const spec = at(one(prod, CRON).inputs, "spec");
+    assert.deepEqual(
+      {
+        schedule: spec.schedule,
+        timeZone: spec.timeZone,
+        concurrencyPolicy: spec.concurrencyPolicy,
+        startingDeadlineSeconds: spec.startingDeadlineSeconds,
+        successfulJobsHistoryLimit: spec.successfulJobsHistoryLimit,
+        failedJobsHistoryLimit: spec.failedJobsHistoryLimit,
+        backoffLimit: spec.jobTemplate.spec.backoffLimit,
+        activeDeadlineSeconds: spec.jobTemplate.spec.activeDeadlineSeconds,
+      },
+      {
+        schedule: "0 5 * * *",
+        timeZone: "Etc/UTC",
+        concurrencyPolicy: "Forbid",
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        backoffLimit: 2,
+        activeDeadlineSeconds: 14400,
+      },
+    );
+    assert.equal(at(one(prod, CRON).inputs, "metadata", "namespace"), "loom-prod");
+  });
+
+  it("is Pod Security restricted: non-root, read-only root, no capabilities, seccomp, no token; requests = limits", () => {
+    const p = pod(prod);
+    const c = p.containers[0];
+    assert.deepEqual(
+      {
+        restartPolicy: p.restartPolicy,
+        automountServiceAccountToken: p.automountServiceAccountToken,
+        securityContext: p.securityContext,
+        containerSecurity: c.securityContext,
+        resources: c.resources,
+        volumes: p.volumes,
+        mounts: c.volumeMounts,
+      },
+      {
+        restartPolicy: "Never",
+        automountServiceAccountToken: false,
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: 10001,
+          runAsGroup: 10001,
+          fsGroup: 10001,
+          fsGroupChangePolicy: "OnRootMismatch",
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        containerSecurity: {
+          runAsNonRoot: true,
+          runAsUser: 10001,
+          runAsGroup: 10001,
+          privileged: false,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        resources: {
+          requests: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "102Gi" },
+          limits: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "102Gi" },
+        },
+        volumes: [
+          { name: "tmp", emptyDir: { sizeLimit: "101Gi" } },
+          {
+            name: "internal-ca",
+            secret: { secretName: "loom-internal-ca", items: [{ key: "ca.crt", path: "ca.crt" }] },
+          },
+        ],
+        mounts: [
+          { name: "tmp", mountPath: "/tmp" },
+          { name: "internal-ca", mountPath: "/etc/loom/ca", readOnly: true },
+        ],
+      },
+    );
+    assert.equal(c.image, IMAGE);
+    assert.deepEqual(
+      at(one(prod, CRON).inputs, "spec", "jobTemplate", "spec", "template", "metadata", "labels")["loom/tier"],
+      "backup",
+    );
+  });
+
+  it("dumps the primary (-rw, verify-full) with every credential from a Secret", () => {
+    const env = pod(prod).containers[0].env;
+    const ref = (name: string, key: string) => ({ secretKeyRef: { name, key } });
+    assert.deepEqual(env, [
+      { name: "HOME", value: "/tmp" },
+      { name: "PGHOST", value: "loom-db-rw.loom-prod.svc" },
+      { name: "PGPORT", value: "5432" },
+      { name: "PGDATABASE", value: "loom" },
+      { name: "PGSSLMODE", value: "verify-full" },
+      { name: "PGSSLROOTCERT", value: "/etc/loom/ca/ca.crt" },
+      { name: "PGUSER", valueFrom: ref("loom-db-app", "username") },
+      { name: "PGPASSWORD", valueFrom: ref("loom-db-app", "password") },
+      { name: "LOOM_BACKUP_KEY", valueFrom: ref("loom-backup-key", "LOOM_BACKUP_KEY") },
+      { name: "AWS_ACCESS_KEY_ID", valueFrom: ref("loom-s3", "ACCESS_KEY_ID") },
+      { name: "AWS_SECRET_ACCESS_KEY", valueFrom: ref("loom-s3", "ACCESS_SECRET_KEY") },
+      { name: "DR_AWS_ACCESS_KEY_ID", valueFrom: ref("loom-s3-dr", "ACCESS_KEY_ID") },
+      { name: "DR_AWS_SECRET_ACCESS_KEY", valueFrom: ref("loom-s3-dr", "ACCESS_SECRET_KEY") },
+    ]);
+    assert.equal(
+      pod(noDr).containers[0].env.some((e: { name: string }) => e.name.startsWith("DR_")),
+      false,
+    );
+  });
+
+  it("uploads under logical/ to the backup store and, with disaster recovery, to the DR store", () => {
+    const script: string = pod(prod).containers[0].command[2];
+    assert.deepEqual(pod(prod).containers[0].command.slice(0, 2), ["/bin/sh", "-ec"]);
+    const uploads = script.split("\n").filter((l) => l.includes("aws s3 cp"));
+    assert.deepEqual(
+      uploads.map((l) => l.match(/'s3:\/\/[^']+'/)?.[0]),
+      [
+        "'s3://acme-loom-backups/loom-prod/logical/'",
+        "'s3://acme-loom-backups/loom-prod/logical/'",
+        "'s3://acme-loom-dr/loom-prod/logical/'",
+        "'s3://acme-loom-dr/loom-prod/logical/'",
+      ],
+    );
+    assert.match(uploads[2] as string, /^env AWS_ACCESS_KEY_ID="\$DR_AWS_ACCESS_KEY_ID"/);
+    assert.match(
+      uploads[2] as string,
+      /--endpoint-url 'https:\/\/s3\.eu-central-1\.amazonaws\.com' --region 'eu-central-1' --sse 'AES256'/,
+    );
+    assert.equal(script.includes("cloudwatch"), false);
+    assert.equal(
+      pod(noDr)
+        .containers[0].command[2].split("\n")
+        .filter((l: string) => l.includes("aws s3 cp")).length,
+      2,
+    );
+  });
+
+  it("creates the key Secret empty, annotated, never overwritten, protected in prod", () => {
+    const secret = one(prod, SECRET, "loom-logical-backup-key");
+    assert.deepEqual(at(secret.inputs, "metadata", "annotations", "loom/expected-keys"), "LOOM_BACKUP_KEY");
+    assert.equal(secret.inputs.data, undefined);
+    assert.equal(secret.inputs.stringData, undefined);
+    assert.equal(secret.protect, true);
+  });
+
+  it("lets the job reach the database on 5432 and HTTPS, and the database accept it", () => {
+    const nps = ofType(prod, NP).map((r) => [at(r.inputs, "metadata", "name"), at(r.inputs, "spec")]);
+    assert.deepEqual(nps, [
+      [
+        "logical-backup-egress",
+        {
+          podSelector: { matchLabels: { "loom/tier": "backup" } },
+          policyTypes: ["Egress"],
+          egress: [
+            {
+              to: [{ podSelector: { matchLabels: { "loom/tier": "database" } } }],
+              ports: [{ protocol: "TCP", port: 5432 }],
+            },
+            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },
+          ],
+        },
+      ],
+      [
+        "database-from-logical-backup",
+        {
+          podSelector: { matchLabels: { "loom/tier": "database" } },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: [{ podSelector: { matchLabels: { "loom/tier": "backup" } } }],
+              ports: [{ protocol: "TCP", port: 5432 }],
+            },
+          ],
+        },
+      ],
+    ]);
+    assert.deepEqual(
+      jobNetworkPolicies().map((p) => p.name),
+      ["logical-backup-egress", "database-from-logical-backup"],
+    );
+  });
+
+  it("keeps base backups and WAL for retentionDays in both ObjectStores", () => {
+    // The primary ObjectStore belongs to Database (backupRetentionDays, the same profile number); the DR one to Backups.
+    const dr = one(prod, "kubernetes:barmancloud.cnpg.io/v1:ObjectStore");
+    assert.equal(at(dr.inputs, "spec", "retentionPolicy"), "14d");
+  });
+
+  it("outputs the recovery objectives (archive_timeout 5 min, replica-cluster DR)", () => {
+    assert.deepEqual(prod.outputs.recovery, {
+      pitrWindowDays: 14,
+      rpoMinutes: 5,
+      drRpoMinutes: 10,
+      rtoMinutesEstimate: 96,
+      logicalBackupEveryHours: 24,
+      drCopy: true,
+      drRegionOrStore: "s3://acme-loom-dr/loom-prod",
+    });
+    assert.equal(noJob.outputs.recovery.logicalBackupEveryHours, 0);
+  });
+
+  it("creates no CronJob, key Secret or NetworkPolicy without a job", () => {
+    for (const type of [CRON, NP]) assert.equal(ofType(noJob, type).length, 0, type);
+    assert.equal(
+      ofType(noJob, SECRET).some((s) => s.name === "loom-logical-backup-key"),
+      false,
+    );
+  });
+
+  it("passes the policy pack (policy/config/prod.json)", async () => {
+    const config = JSON.parse(readFileSync(join(ROOT, "policy", "config", "prod.json"), "utf8"));
+    assert.deepEqual(await check(policies, prod.resources, config), []);
+  });
+});
