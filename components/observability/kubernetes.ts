@@ -1,27 +1,37 @@
 /**
- * Observability on Kubernetes (kube-prometheus-stack, docs/kubernetes.md):
+ * Observability on Kubernetes (kube-prometheus-stack, docs/kubernetes.md#observability), rendered from the catalog:
  *
- * - ServiceMonitor for web (through its Service) and PodMonitor for the worker, scraping the app's metrics path;
- *   monitoring exists in every environment.
- * - With alerting on: a PrometheusRule holding every entry of the alert catalog (prometheus.ts) and an
- *   AlertmanagerConfig routing this namespace's alerts to `alertEmail` (alertmanager.ts; the SMTP relay is the
- *   cluster's). Off: neither exists, and nobody is paged.
- * - A Grafana dashboard ConfigMap (label `grafana_dashboard`).
+ * - ServiceMonitor for web (through its Service) and PodMonitor for the worker, on the app's metrics path.
+ * - A PrometheusRule `<name>-rules` (k8s-rules.ts): the recording rules in every environment (the dashboards read
+ *   only recorded series), plus every `Loom<CamelCaseId>` alerting rule of ALERTS with alerting on.
+ * - With alerting on: an AlertmanagerConfig (k8s-alertmanager.ts) with one receiver per routed channel, routes per
+ *   severity and the inhibit rules, and — when a channel carries a credential — ONE Secret `<name>-alert-channels`
+ *   holding those credentials (secret Outputs; the AlertmanagerConfig only names its keys).
+ * - The seven dashboards of DASHBOARDS as ConfigMaps `<name>-dashboard-<id>` for Grafana's sidecar
+ *   (label `grafana_dashboard: "1"`, folder annotation `grafana_folder: Loom`), scoped to this namespace.
  *
  * Every name comes from the other components' typed monitoring handles (no guessed names).
  */
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { ConfigMap } from "@pulumi/kubernetes/core/v1/configMap";
+import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import * as pulumi from "@pulumi/pulumi";
 import { handleFor } from "../lib/component";
 import { labelsFor, selectorFor } from "../lib/k8s";
 import { k8sOptions, k8sPlatform } from "../lib/k8s-provider";
-import type { ObservabilityOutputs, ResolvedObservabilityArgs } from ".";
-import { ALERTMANAGER_CONFIG_API, alertmanagerConfigSpec } from "./alertmanager";
-import { ALERT_CATALOG } from "./alerts";
-import { alertName, dashboardJson, type PromContext, prometheusRuleSpec } from "./prometheus";
+import { channelSecret, type ObservabilityOutputs, type ResolvedObservabilityArgs } from ".";
+import { ALERTS } from "./catalog/alerts";
+import { DASHBOARDS } from "./catalog/dashboards";
+import { dashboardJson } from "./catalog/grafana";
+import { alertName } from "./catalog/rules";
+import { ALERTMANAGER_CONFIG_API, alertmanagerConfigSpec, credentialedChannels } from "./k8s-alertmanager";
+import { prometheusRuleSpec, type StackNames } from "./k8s-rules";
 
 export const SCRAPE_INTERVAL = "30s";
+/** The Grafana folder of Loom's dashboards (the sidecar's `folderAnnotation`). */
+export const GRAFANA_FOLDER = "Loom";
+
+type Opts = () => pulumi.CustomResourceOptions;
 
 export function create(
   parent: pulumi.ComponentResource,
@@ -29,16 +39,15 @@ export function create(
   args: ResolvedObservabilityArgs,
 ): ObservabilityOutputs {
   const target = k8sPlatform(args).target;
-  const ns = target.namespace;
   const app = handleFor("targets.app", args.targets.app, "kubernetes");
   const database = handleFor("targets.database", args.targets.database, "kubernetes");
   const cache = handleFor("targets.cache", args.targets.cache, "kubernetes");
   // The namespace as an output of the Namespace resource (through AppService), so these are created after it.
   const inNamespace = app.namespace;
-  const opts = () => k8sOptions(parent, args);
+  const opts: Opts = () => k8sOptions(parent, args);
   const labels = { ...labelsFor(args, "observability"), release: target.prometheusRelease };
 
-  const context: pulumi.Output<PromContext> = pulumi
+  const names: pulumi.Output<StackNames> = pulumi
     .all([
       app.webDeployment,
       app.workerDeployment,
@@ -48,7 +57,7 @@ export function create(
       cache.container,
     ])
     .apply(([webDeployment, workerDeployment, databasePods, databaseContainer, cacheStatefulSet, cacheContainer]) => ({
-      namespace: ns,
+      namespace: target.namespace,
       webDeployment,
       workerDeployment,
       databasePods,
@@ -58,48 +67,91 @@ export function create(
     }));
   scrapes(name, args, app, inNamespace, labels, opts);
 
-  let rules: CustomResource | undefined;
-  if (args.alerting) {
-    rules = new CustomResource(
-      `${name}-alerts`,
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PrometheusRule",
-        metadata: { name: `${name}-alerts`, namespace: inNamespace, labels },
-        spec: context.apply((c) => prometheusRuleSpec(args.thresholds, c)),
-      },
-      opts(),
-    );
-    // resolve() requires alertEmail whenever alerting is on.
-    new CustomResource(
-      `${name}-alert-route`,
-      {
-        apiVersion: ALERTMANAGER_CONFIG_API,
-        kind: "AlertmanagerConfig",
-        metadata: { name: `${name}-alerts`, namespace: inNamespace, labels },
-        spec: alertmanagerConfigSpec(args.alertEmail as string),
-      },
-      opts(),
-    );
-  }
-
-  const dashboardName = `${name}-dashboard`;
-  const dashboard = new ConfigMap(
-    `${name}-dashboard`,
+  new CustomResource(
+    `${name}-rules`,
     {
-      metadata: { name: dashboardName, namespace: inNamespace, labels: { ...labels, grafana_dashboard: "1" } },
-      data: { "loom.json": context.apply((c) => dashboardJson(`Loom ${ns}`, c)) },
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PrometheusRule",
+      metadata: { name: `${name}-rules`, namespace: inNamespace, labels },
+      spec: names.apply((n) => prometheusRuleSpec(n, args)),
     },
     opts(),
   );
+  if (args.alerting) alertRouting(name, args, inNamespace, labels, opts);
+  const dashboards = grafanaDashboards(name, target.namespace, inNamespace, labels, opts);
 
   return {
-    alarmTargets: rules
-      ? pulumi.output([`alertmanager:${target.operatorNamespaces.monitoring}`])
-      : pulumi.output([] as string[]),
-    alertNames: pulumi.output(args.alerting ? ALERT_CATALOG.map((a) => alertName(a.id)) : []),
-    dashboard: dashboard.metadata.apply((m) => m?.name ?? dashboardName),
+    alarmTargets: pulumi.output(args.alerting ? [`alertmanager:${target.operatorNamespaces.monitoring}`] : []),
+    alertNames: pulumi.output(args.alerting ? ALERTS.map((a) => alertName(a.id)) : []),
+    dashboard: dashboards.apply((d) => d.overview),
+    dashboards,
   };
+}
+
+/** The channel Secret (only when a routed channel carries a credential) and the AlertmanagerConfig reading it. */
+function alertRouting(
+  name: string,
+  args: ResolvedObservabilityArgs,
+  inNamespace: pulumi.Output<string>,
+  labels: Record<string, string>,
+  opts: Opts,
+): void {
+  const secretName = `${name}-alert-channels`;
+  const credentialed = credentialedChannels(args.channels);
+  let secretRef: pulumi.Output<string> = pulumi.output(secretName);
+  if (credentialed.length > 0) {
+    const stringData: Record<string, pulumi.Output<string>> = {};
+    for (const c of credentialed) stringData[c.secret] = pulumi.secret(channelSecret(args, c));
+    const secret = new Secret(
+      `${name}-alert-channels`,
+      {
+        metadata: { name: secretName, namespace: inNamespace, labels },
+        type: "Opaque",
+        stringData,
+      },
+      opts(),
+    );
+    // Through the Secret's output, so the AlertmanagerConfig is created after the keys it names exist.
+    secretRef = secret.metadata.apply((m) => m?.name ?? secretName);
+  }
+  new CustomResource(
+    `${name}-alert-route`,
+    {
+      apiVersion: ALERTMANAGER_CONFIG_API,
+      kind: "AlertmanagerConfig",
+      metadata: { name: `${name}-alerts`, namespace: inNamespace, labels },
+      spec: secretRef.apply((s) => alertmanagerConfigSpec(args.channels, s)),
+    },
+    opts(),
+  );
+}
+
+/** One ConfigMap per dashboard; the namespace variable defaults to this stack's. Returns id → ConfigMap name. */
+function grafanaDashboards(
+  name: string,
+  namespace: string,
+  inNamespace: pulumi.Output<string>,
+  labels: Record<string, string>,
+  opts: Opts,
+): pulumi.Output<Record<string, string>> {
+  const entries = DASHBOARDS.map((d) => {
+    const configMapName = `${name}-dashboard-${d.id}`;
+    const map = new ConfigMap(
+      configMapName,
+      {
+        metadata: {
+          name: configMapName,
+          namespace: inNamespace,
+          labels: { ...labels, grafana_dashboard: "1" },
+          annotations: { grafana_folder: GRAFANA_FOLDER },
+        },
+        data: { [`${d.id}.json`]: JSON.stringify(dashboardJson(d, { namespace })) },
+      },
+      opts(),
+    );
+    return [d.id, map.metadata.apply((m) => m?.name ?? configMapName)] as const;
+  });
+  return pulumi.all(Object.fromEntries(entries)) as pulumi.Output<Record<string, string>>;
 }
 
 /** ServiceMonitor for web, PodMonitor for the worker, both on the app's metrics path. */
@@ -109,7 +161,7 @@ function scrapes(
   app: { instance: pulumi.Output<string>; metricsPath: pulumi.Output<string> },
   inNamespace: pulumi.Output<string>,
   labels: Record<string, string>,
-  opts: () => pulumi.CustomResourceOptions,
+  opts: Opts,
 ): void {
   const ns = k8sPlatform(args).target.namespace;
   const selector = (tier: string) => app.instance.apply((instance) => selectorFor(instance, tier));

@@ -16,7 +16,7 @@ import {
   sensitiveNames,
 } from "../../components/app-service/pod-spec";
 import { dailyCnpgSchedule, drHourUtc } from "../../components/backups/cnpg-schedule";
-import { maxMemoryMb, VALKEY_IMAGE, valkeyConf } from "../../components/cache/valkey";
+import { MAXMEMORY_SHARE, maxMemoryMb, VALKEY_IMAGE, valkeyConf } from "../../components/cache/valkey";
 import {
   clusterSpec,
   drReplicaSpec,
@@ -44,9 +44,11 @@ import {
   shortHash,
 } from "../../components/lib/k8s";
 import { networkPolicies } from "../../components/network/network-policies";
-import { alertmanagerConfigSpec } from "../../components/observability/alertmanager";
-import { ALERT_CATALOG, DEFAULT_THRESHOLDS } from "../../components/observability/alerts";
-import { alertExpression, alertName, prometheusRuleSpec } from "../../components/observability/prometheus";
+import { ALERTS, DEFAULT_THRESHOLDS } from "../../components/observability/catalog/alerts";
+import { recordingGroups } from "../../components/observability/catalog/rules";
+import { DEFAULT_SLO } from "../../components/observability/catalog/slo";
+import { alertmanagerConfigSpec, channelSecretKeys } from "../../components/observability/k8s-alertmanager";
+import { prometheusRuleSpec, stackScope } from "../../components/observability/k8s-rules";
 import { at, IMAGE, PROD_CLUSTER_INPUTS } from "./k8s-fixtures";
 
 describe("kubernetes helpers", () => {
@@ -496,8 +498,8 @@ describe("kubernetes helpers", () => {
     });
   });
 
-  describe("Prometheus alerts", () => {
-    const ctx = {
+  describe("Prometheus rules of one stack", () => {
+    const names = {
       namespace: "loom-prod",
       webDeployment: "loom-web",
       workerDeployment: "loom-worker",
@@ -506,32 +508,40 @@ describe("kubernetes helpers", () => {
       cacheStatefulSet: "loom-cache",
       cacheContainer: "valkey",
     };
+    const options = {
+      alerting: true,
+      thresholds: DEFAULT_THRESHOLDS,
+      slo: DEFAULT_SLO.prod,
+      runbookBaseUrl: "https://docs.example.com/loom",
+    };
 
-    it("renders every catalog entry, with its threshold, duration and runbook", () => {
-      const rules = prometheusRuleSpec(DEFAULT_THRESHOLDS, ctx).groups[0]?.rules ?? [];
-      assert.deepEqual(
-        rules.map((r) => r.labels.loom_alert),
-        ALERT_CATALOG.map((a) => a.id),
-      );
-      for (const def of ALERT_CATALOG) {
-        const r = rules.find((x) => x.alert === alertName(def.id));
-        assert.ok(r, `${def.id} not rendered`);
-        assert.equal(r.for, `${def.forMinutes}m`);
-        assert.equal(r.annotations.runbook_url, def.runbook);
-        assert.equal(r.labels.severity, def.severity === "page" ? "critical" : "warning");
-        assert.ok(r.expr.includes('namespace="loom-prod"'), `${def.id} is not scoped to the namespace`);
-        assert.ok(r.expr.includes(String(def.threshold(DEFAULT_THRESHOLDS))), `${def.id} lacks its threshold`);
-      }
+    it("scopes every query to the namespace and the handles' names", () => {
+      assert.deepEqual(stackScope(names), {
+        namespace: 'namespace="loom-prod"',
+        deployments: "loom-web|loom-worker",
+        containers: { web: "web", worker: "worker", database: "postgres", cache: "valkey" },
+        databasePods: "loom-db-[0-9]+",
+        cachePvcs: ".+-loom-cache-[0-9]+",
+        cacheMaxmemoryShare: MAXMEMORY_SHARE,
+      });
+      assert.equal(stackScope({ ...names, webDeployment: "a.web" }).deployments, "a\\\\.web|loom-worker");
     });
 
-    it("uses the app's metric names from docs/metrics.md", () => {
-      assert.equal(
-        alertExpression("high-error-rate", 5, ctx),
-        '100 * sum(rate(loom_http_requests_total{namespace="loom-prod",status=~"5.."}[5m])) / sum(rate(loom_http_requests_total{namespace="loom-prod"}[5m])) > 5',
+    it("keeps the recording rules without alerting, and adds every alert with it, at the stack's namespace", () => {
+      const off = prometheusRuleSpec(names, { ...options, alerting: false });
+      assert.deepEqual(off.groups, recordingGroups(stackScope(names)));
+      const on = prometheusRuleSpec(names, options).groups.at(-1)?.rules ?? [];
+      assert.deepEqual(
+        on.map((r) => ("alert" in r ? r.labels.loom_alert : "")),
+        ALERTS.map((a) => a.id),
       );
-      assert.match(alertExpression("queue-backlog", 500, ctx), /loom_queue_depth.*> 500 or absent\(loom_queue_depth/);
-      assert.match(alertExpression("slow-responses", 2, ctx), /loom_http_request_duration_seconds_bucket/);
-      assert.equal(alertName("tasks-below-desired"), "LoomTasksBelowDesired");
+      const errors = on.find((r) => "alert" in r && r.alert === "LoomHighErrorRate");
+      assert.ok(errors && "alert" in errors);
+      assert.equal(errors.labels.namespace, "loom-prod");
+      assert.equal(
+        errors.annotations.runbook_url,
+        "https://docs.example.com/loom/docs/runbooks/alerts.md#high-error-rate",
+      );
     });
   });
 
@@ -554,10 +564,31 @@ describe("kubernetes helpers", () => {
     assert.deepEqual([3, 23].map(drHourUtc), [4, 0]);
   });
 
-  it("routes alerts to one email receiver, resolutions included", () => {
-    assert.deepEqual(at(alertmanagerConfigSpec("oncall@example.com"), "receivers"), [
-      { name: "loom-email", emailConfigs: [{ to: "oncall@example.com", sendResolved: true }] },
-    ]);
-    assert.equal(at(alertmanagerConfigSpec("a@b.example"), "route", "receiver"), "loom-email");
+  it("routes alerts through an AlertmanagerConfig whose credentials are keys of one Secret", () => {
+    const settings = {
+      channels: [
+        { kind: "email" as const, name: "email", to: "oncall@example.com" },
+        { kind: "pagerduty" as const, name: "pagerduty", secret: "pd" },
+        { kind: "webhook" as const, name: "hook", secret: "pd" },
+      ],
+      routes: { critical: ["pagerduty"], warning: ["email", "hook"] },
+    };
+    assert.deepEqual(channelSecretKeys(settings), ["pd"]);
+    const spec = alertmanagerConfigSpec(settings, "loom-alert-channels");
+    assert.deepEqual(at(spec, "receivers", 1), {
+      name: "pagerduty",
+      pagerdutyConfigs: [
+        {
+          routingKey: { name: "loom-alert-channels", key: "pd" },
+          sendResolved: true,
+          description: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.namespace }})",
+        },
+      ],
+    });
+    assert.deepEqual(
+      at(spec, "route", "routes").map((r: { receiver: string }) => r.receiver),
+      ["pagerduty", "email", "hook"],
+    );
+    assert.equal(at(spec, "route", "receiver"), "email");
   });
 });

@@ -94,7 +94,10 @@ describe("observability export", () => {
     });
 
     it("refuses an empty channel list", () => {
-      assert.throws(() => alertmanagerConfig([]), /at least one channel/);
+      assert.throws(
+        () => alertmanagerConfig({ channels: [], routes: { critical: [], warning: [] } }),
+        /at least one channel/,
+      );
     });
   });
 });

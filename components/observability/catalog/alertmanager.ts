@@ -1,84 +1,164 @@
 /**
- * Alert channels as a list (DESIGN §11) and the Alertmanager configuration they render to. Pure. Secrets are never
- * values here: every credential is a file path (`*_file` fields) the deployment mounts from a Secret.
+ * Alertmanager routing of the alert channels (`loom:alerting`, channels.ts), shared by every Alertmanager rendering:
+ * {@link routingPlan} decides receivers, routes, grouping and inhibition once; {@link alertmanagerConfig} writes it as
+ * a plain alertmanager.yml (the exported observability/alertmanager/alertmanager.yml, checked by `amtool
+ * check-config`: secrets as `*_file` paths), and k8s-alertmanager.ts as a prometheus-operator AlertmanagerConfig
+ * (secrets as SecretKeySelectors). The two differ only in how a secret is referenced and in key casing. Pure.
  *
- * Routing: every alert also goes to the webhook (for an incident tool); critical → PagerDuty + Slack;
- * warning → Slack + e-mail. Grouped by `namespace` and `loom_alert`. Inhibition: a critical alert silences the
- * warning of the same alert (same `loom_alert`), and a fast SLO burn silences the slow burn of the same SLO.
+ * Routing: one child route per (severity, routed channel), all with `continue: true`, so a severity reaches every
+ * channel `routes[severity]` names (an alert that matched a child never falls back to the root receiver).
+ * Grouped by `namespace` and `loom_alert`. Inhibition: a critical alert silences the warning of the same
+ * `loom_alert`, and a fast SLO burn (critical) silences the slow burn (warning) of the same `loom_slo`, both within
+ * one namespace.
  */
-import type { Severity } from "./alerts";
+import { type AlertChannel, type AlertingSettings, DEFAULT_ROUTING, SEVERITIES, type Severity } from "../channels";
 
-export type Channel =
-  | { kind: "email"; name: string; to: string; from: string; smarthost: string; authPasswordFile?: string }
-  | { kind: "slack"; name: string; channel: string; apiUrlFile: string }
-  | { kind: "pagerduty"; name: string; routingKeyFile: string }
-  /** The URL is not a secret (Alertmanager 0.25 has no `url_file`); the bearer token is, so it is a file. */
-  | { kind: "webhook"; name: string; url: string; credentialsFile: string };
+export interface LabelMatcher {
+  name: string;
+  op: "=" | "=~";
+  value: string;
+}
 
-export type Routing = Readonly<Record<Severity, readonly Channel["kind"][]>>;
+export interface ChildRoute {
+  receiver: string;
+  matchers: LabelMatcher[];
+  continue: true;
+}
 
-export const DEFAULT_ROUTING: Routing = {
-  critical: ["pagerduty", "slack"],
-  warning: ["slack", "email"],
-};
+export interface InhibitRule {
+  source: LabelMatcher[];
+  target: LabelMatcher[];
+  equal: string[];
+}
 
-/** The example channels of the exported file: placeholder addresses and mounted secret files. */
-export const EXAMPLE_CHANNELS: readonly Channel[] = [
+export interface RoutingPlan {
+  /** The root route's receiver: only an alert of no known severity reaches it (the first warning channel). */
+  receiver: string;
+  groupBy: string[];
+  groupWait: string;
+  groupInterval: string;
+  repeatInterval: string;
+  routes: ChildRoute[];
+  inhibit: InhibitRule[];
+  /** The channels some route names, in configuration order (an unrouted channel gets no receiver). */
+  receivers: AlertChannel[];
+}
+
+const eq = (name: string, value: string): LabelMatcher => ({ name, op: "=", value });
+const present = (name: string): LabelMatcher => ({ name, op: "=~", value: ".+" });
+
+export const INHIBIT_RULES: readonly InhibitRule[] = [
+  { source: [eq("severity", "critical")], target: [eq("severity", "warning")], equal: ["namespace", "loom_alert"] },
   {
-    kind: "email",
-    name: "email",
-    to: "oncall@example.com",
-    from: "alertmanager@example.com",
-    smarthost: "smtp.example.com:587",
-    authPasswordFile: "/etc/alertmanager/secrets/smtp-password",
-  },
-  { kind: "slack", name: "slack", channel: "#loom-alerts", apiUrlFile: "/etc/alertmanager/secrets/slack-webhook-url" },
-  { kind: "pagerduty", name: "pagerduty", routingKeyFile: "/etc/alertmanager/secrets/pagerduty-routing-key" },
-  {
-    kind: "webhook",
-    name: "webhook",
-    url: "https://hooks.example.com/loom/alerts",
-    credentialsFile: "/etc/alertmanager/secrets/webhook-token",
+    source: [eq("severity", "critical"), present("loom_slo")],
+    target: [eq("severity", "warning"), present("loom_slo")],
+    equal: ["namespace", "loom_slo"],
   },
 ];
 
-const TITLE = "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.namespace }})";
-const TEXT =
+/** Receivers, routes, grouping and inhibition of a channel configuration; every severity must reach a channel. */
+export function routingPlan(a: AlertingSettings): RoutingPlan {
+  if (a.channels.length === 0) throw new Error("alerting needs at least one channel");
+  const byName = new Map(a.channels.map((c) => [c.name, c]));
+  for (const severity of SEVERITIES) {
+    if (a.routes[severity].length === 0) throw new Error(`severity ${severity} reaches no channel`);
+    for (const n of a.routes[severity]) if (!byName.has(n)) throw new Error(`${severity} routes to unknown ${n}`);
+  }
+  const routes = SEVERITIES.flatMap((severity) =>
+    a.routes[severity].map(
+      (receiver): ChildRoute => ({ receiver, matchers: [eq("severity", severity)], continue: true }),
+    ),
+  );
+  const routed = new Set(routes.map((r) => r.receiver));
+  return {
+    receiver: a.routes.warning[0],
+    groupBy: ["namespace", "loom_alert"],
+    groupWait: "30s",
+    groupInterval: "5m",
+    repeatInterval: "4h",
+    routes,
+    inhibit: [...INHIBIT_RULES],
+    receivers: a.channels.filter((c) => routed.has(c.name)),
+  };
+}
+
+/** The default routing (channels.ts DEFAULT_ROUTING) of a channel list, by channel name. */
+export function defaultRoutes(channels: readonly AlertChannel[]): Record<Severity, string[]> {
+  const of = (s: Severity) => channels.filter((c) => DEFAULT_ROUTING[s].includes(c.kind)).map((c) => c.name);
+  return { critical: of("critical"), warning: of("warning") };
+}
+
+/** The example configuration of the exported file: one channel of each kind, the default routing. */
+export const EXAMPLE_CHANNELS: readonly AlertChannel[] = [
+  { kind: "email", name: "email", to: "oncall@example.com" },
+  { kind: "slack", name: "slack", channel: "#loom-alerts", secret: "slack" },
+  { kind: "pagerduty", name: "pagerduty", secret: "pagerduty" },
+  { kind: "webhook", name: "webhook", secret: "webhook" },
+];
+export const EXAMPLE_SETTINGS: AlertingSettings = {
+  channels: [...EXAMPLE_CHANNELS],
+  routes: defaultRoutes(EXAMPLE_CHANNELS),
+};
+
+/** How the plain file references what a stack keeps in `loom:alertSecrets` and in the cluster Alertmanager. */
+export interface FileSecrets {
+  /** The SMTP relay (`global.smtp_*`): the same settings the cluster Alertmanager holds on Kubernetes. */
+  smtp: { from: string; smarthost: string; username: string; passwordFile: string };
+  /**
+   * The mounted file holding a `loom:alertSecrets` entry: with `<dir>/<entry>`, the channel Secret of a Kubernetes
+   * stack mounted at `<dir>` provides exactly these files (except the webhook's `<entry>-token`, see below).
+   */
+  file: (entry: string) => string;
+  /**
+   * A webhook channel's URL. Alertmanager 0.25 (Debian bookworm's, which CI checks with) has no `url_file`, so the
+   * file carries the URL and the token goes as a bearer credentials file (`<entry>-token`); the AlertmanagerConfig reads the whole URL
+   * from its Secret instead.
+   */
+  webhookUrl: (channel: string) => string;
+}
+
+const SECRETS_DIR = "/etc/alertmanager/secrets";
+export const EXAMPLE_FILE_SECRETS: FileSecrets = {
+  smtp: {
+    from: "alertmanager@example.com",
+    smarthost: "smtp.example.com:587",
+    username: "alertmanager@example.com",
+    passwordFile: `${SECRETS_DIR}/smtp-password`,
+  },
+  file: (entry) => `${SECRETS_DIR}/${entry}`,
+  webhookUrl: (channel) => `https://hooks.example.com/loom/${channel}`,
+};
+
+/** Notification texts: the alert, its namespace, and each alert's summary, description and runbook link. */
+export const TITLE = "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.namespace }})";
+export const TEXT =
   "{{ range .Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}";
 
-function receiver(c: Channel): Record<string, unknown> {
+function fileReceiver(c: AlertChannel, s: FileSecrets): Record<string, unknown> {
   switch (c.kind) {
     case "email":
-      return {
-        name: c.name,
-        email_configs: [
-          {
-            to: c.to,
-            from: c.from,
-            smarthost: c.smarthost,
-            ...(c.authPasswordFile ? { auth_username: c.from, auth_password_file: c.authPasswordFile } : {}),
-            send_resolved: true,
-            headers: { Subject: TITLE },
-          },
-        ],
-      };
+      return { name: c.name, email_configs: [{ to: c.to, send_resolved: true, headers: { Subject: TITLE } }] };
     case "slack":
       return {
         name: c.name,
         slack_configs: [
-          { api_url_file: c.apiUrlFile, channel: c.channel, send_resolved: true, title: TITLE, text: TEXT },
+          { api_url_file: s.file(c.secret), channel: c.channel, send_resolved: true, title: TITLE, text: TEXT },
         ],
       };
     case "pagerduty":
       return {
         name: c.name,
-        pagerduty_configs: [{ routing_key_file: c.routingKeyFile, send_resolved: true, description: TITLE }],
+        pagerduty_configs: [{ routing_key_file: s.file(c.secret), send_resolved: true, description: TITLE }],
       };
     case "webhook":
       return {
         name: c.name,
         webhook_configs: [
-          { url: c.url, send_resolved: true, http_config: { authorization: { credentials_file: c.credentialsFile } } },
+          {
+            url: s.webhookUrl(c.name),
+            send_resolved: true,
+            http_config: { authorization: { credentials_file: s.file(`${c.secret}-token`) } },
+          },
         ],
       };
     default: {
@@ -88,46 +168,39 @@ function receiver(c: Channel): Record<string, unknown> {
   }
 }
 
-function routesFor(severity: Severity, kinds: readonly Channel["kind"][], channels: readonly Channel[]) {
-  return channels
-    .filter((c) => kinds.includes(c.kind))
-    .map((c) => ({ receiver: c.name, matchers: [`severity="${severity}"`], continue: true }));
-}
+/** A matcher in Alertmanager's string syntax: `severity="critical"`. */
+export const matcherText = (m: LabelMatcher) => `${m.name}${m.op}${JSON.stringify(m.value)}`;
 
-/** The Alertmanager configuration; the last matching route does not continue, so nothing falls to the default. */
+/** The plain Alertmanager configuration (alertmanager.yml) of a channel configuration. */
 export function alertmanagerConfig(
-  channels: readonly Channel[] = EXAMPLE_CHANNELS,
-  routing: Routing = DEFAULT_ROUTING,
+  settings: AlertingSettings = EXAMPLE_SETTINGS,
+  secrets: FileSecrets = EXAMPLE_FILE_SECRETS,
 ): Record<string, unknown> {
-  if (channels.length === 0) throw new Error("alerting needs at least one channel");
-  const webhooks = channels.filter((c) => c.kind === "webhook").map((c) => ({ receiver: c.name, continue: true }));
-  const routes = [
-    ...webhooks,
-    ...routesFor("critical", routing.critical, channels),
-    ...routesFor("warning", routing.warning, channels),
-  ];
-  const fallback = channels.find((c) => c.kind === "email") ?? channels[0];
+  const plan = routingPlan(settings);
+  const smtp = plan.receivers.some((c) => c.kind === "email")
+    ? {
+        smtp_from: secrets.smtp.from,
+        smtp_smarthost: secrets.smtp.smarthost,
+        smtp_auth_username: secrets.smtp.username,
+        smtp_auth_password_file: secrets.smtp.passwordFile,
+        smtp_require_tls: true,
+      }
+    : {};
   return {
+    global: { resolve_timeout: "5m", ...smtp },
     route: {
-      receiver: fallback.name,
-      group_by: ["namespace", "loom_alert"],
-      group_wait: "30s",
-      group_interval: "5m",
-      repeat_interval: "4h",
-      routes,
+      receiver: plan.receiver,
+      group_by: plan.groupBy,
+      group_wait: plan.groupWait,
+      group_interval: plan.groupInterval,
+      repeat_interval: plan.repeatInterval,
+      routes: plan.routes.map((r) => ({ receiver: r.receiver, matchers: r.matchers.map(matcherText), continue: true })),
     },
-    inhibit_rules: [
-      {
-        source_matchers: ['severity="critical"'],
-        target_matchers: ['severity="warning"'],
-        equal: ["namespace", "loom_alert"],
-      },
-      {
-        source_matchers: ['severity="critical"', 'loom_slo=~".+"'],
-        target_matchers: ['severity="warning"', 'loom_slo=~".+"'],
-        equal: ["namespace", "loom_slo"],
-      },
-    ],
-    receivers: channels.map(receiver),
+    inhibit_rules: plan.inhibit.map((r) => ({
+      source_matchers: r.source.map(matcherText),
+      target_matchers: r.target.map(matcherText),
+      equal: r.equal,
+    })),
+    receivers: plan.receivers.map((c) => fileReceiver(c, secrets)),
   };
 }

@@ -1,9 +1,11 @@
 /**
  * The DASHBOARDS catalog rendered as Grafana (≥ 10) dashboard JSON over the Prometheus recording rules: a
  * `datasource` variable, a `namespace` variable, a stable uid, schemaVersion, the built-in annotation plus Loom's
- * firing alerts as annotations. Pure; the export script writes observability/grafana/<id>.json and the Kubernetes
- * file will ship the same JSON as ConfigMaps for the Grafana sidecar.
+ * firing alerts as annotations. Pure; the export script writes observability/grafana/<id>.json (every namespace) and
+ * the Kubernetes file ships one stack's copy (`{ namespace }`: its own uid and title, the namespace variable
+ * defaulting to the stack's) as ConfigMaps for the Grafana sidecar.
  */
+import { createHash } from "node:crypto";
 import { DASHBOARDS, type DashboardDef, type PanelDef, type Visualization } from "./dashboards";
 import { recordName } from "./prometheus";
 import { SIGNALS, type Unit } from "./signals";
@@ -116,36 +118,50 @@ const ANNOTATIONS = {
   ],
 };
 
-const TEMPLATING = {
-  list: [
-    {
-      name: "datasource",
-      label: "Data source",
-      type: "datasource",
-      query: "prometheus",
-      current: { text: "default", value: "default" },
-      hide: 0,
-    },
-    {
-      name: "namespace",
-      label: "Namespace",
-      type: "query",
-      datasource: DATASOURCE,
-      query: { query: "label_values(loom:http_requests:rate5m, namespace)", refId: "namespace" },
-      definition: "label_values(loom:http_requests:rate5m, namespace)",
-      refresh: 2,
-      includeAll: true,
-      multi: true,
-      current: { text: "All", value: "$__all" },
-      hide: 0,
-    },
-  ],
-};
-
-export function dashboardJson(d: DashboardDef): Record<string, unknown> {
+/** The `namespace` variable: every Loom namespace (All) in the exported files, one stack's by default on a stack. */
+function templating(namespace?: string) {
   return {
-    uid: `loom-${d.id}`,
-    title: d.title,
+    list: [
+      {
+        name: "datasource",
+        label: "Data source",
+        type: "datasource",
+        query: "prometheus",
+        current: { text: "default", value: "default" },
+        hide: 0,
+      },
+      {
+        name: "namespace",
+        label: "Namespace",
+        type: "query",
+        datasource: DATASOURCE,
+        query: { query: "label_values(loom:http_requests:rate5m, namespace)", refId: "namespace" },
+        definition: "label_values(loom:http_requests:rate5m, namespace)",
+        refresh: 2,
+        includeAll: true,
+        multi: true,
+        current: namespace ? { text: namespace, value: namespace } : { text: "All", value: "$__all" },
+        hide: 0,
+      },
+    ],
+  };
+}
+
+/** One stack's dashboards in a shared Grafana: Grafana uids are at most 40 characters, so the namespace is hashed. */
+export function stackUid(id: string, namespace: string): string {
+  return `loom-${id}-${createHash("sha256").update(namespace).digest("hex").slice(0, 8)}`;
+}
+
+export interface DashboardScope {
+  /** One stack's namespace; omitted: every namespace (the exported files). */
+  namespace?: string;
+}
+
+export function dashboardJson(d: DashboardDef, scope: DashboardScope = {}): Record<string, unknown> {
+  const ns = scope.namespace;
+  return {
+    uid: ns ? stackUid(d.id, ns) : `loom-${d.id}`,
+    title: ns ? `${d.title} (${ns})` : d.title,
     description: d.description,
     tags: ["loom"],
     editable: true,
@@ -157,7 +173,7 @@ export function dashboardJson(d: DashboardDef): Record<string, unknown> {
     timepicker: {},
     timezone: "browser",
     annotations: ANNOTATIONS,
-    templating: TEMPLATING,
+    templating: templating(ns),
     links: [],
     panels: d.panels.map(panelJson),
   };
