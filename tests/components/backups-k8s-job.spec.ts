@@ -268,7 +268,7 @@ describe("backups on kubernetes: the logical-backup CronJob", () => {
       pitrWindowDays: 14,
       rpoMinutes: 5,
       drRpoMinutes: 10,
-      rtoMinutesEstimate: 96,
+      rtoMinutesEstimate: 124,
       logicalBackupEveryHours: 24,
       drCopy: true,
       drRegionOrStore: "s3://acme-loom-dr/loom-prod",

@@ -23,7 +23,7 @@ describe("backups: recovery objectives (pure)", () => {
       pitrWindowDays: 1,
       rpoMinutes: 5,
       drRpoMinutes: null,
-      rtoMinutesEstimate: 48,
+      rtoMinutesEstimate: 53,
       logicalBackupEveryHours: 0,
       drCopy: false,
       drRegionOrStore: "",
@@ -32,7 +32,7 @@ describe("backups: recovery objectives (pure)", () => {
       pitrWindowDays: 7,
       rpoMinutes: 5,
       drRpoMinutes: null,
-      rtoMinutesEstimate: 73,
+      rtoMinutesEstimate: 87,
       logicalBackupEveryHours: 24,
       drCopy: false,
       drRegionOrStore: "",
@@ -41,7 +41,7 @@ describe("backups: recovery objectives (pure)", () => {
       pitrWindowDays: 14,
       rpoMinutes: 5,
       drRpoMinutes: 1440,
-      rtoMinutesEstimate: 116,
+      rtoMinutesEstimate: 144,
       logicalBackupEveryHours: 24,
       drCopy: true,
       drRegionOrStore: "eu-central-1",
@@ -53,7 +53,7 @@ describe("backups: recovery objectives (pure)", () => {
       pitrWindowDays: 14,
       rpoMinutes: 5,
       drRpoMinutes: 10,
-      rtoMinutesEstimate: 96,
+      rtoMinutesEstimate: 124,
       logicalBackupEveryHours: 24,
       drCopy: true,
       drRegionOrStore: "s3://acme-loom-dr/loom-prod",
@@ -63,7 +63,7 @@ describe("backups: recovery objectives (pure)", () => {
       pitrWindowDays: 0,
       rpoMinutes: null,
       drRpoMinutes: null,
-      rtoMinutesEstimate: 28,
+      rtoMinutesEstimate: 33,
       logicalBackupEveryHours: 0,
       drCopy: false,
       drRegionOrStore: "",
@@ -72,10 +72,10 @@ describe("backups: recovery objectives (pure)", () => {
     assert.equal(recoveryObjectives({ ...inputsFor("dev", "kubernetes", false), logicalJob: true }).rpoMinutes, 1440);
   });
 
-  it("estimates RTO from the drill's throughput, halved, plus provisioning; refuses a size that is not one", () => {
-    assert.equal(RESTORE_MB_PER_SECOND, 20);
-    assert.equal(rtoMinutes("aws", 100), 30 + Math.ceil((100 * 1024) / 20 / 60));
-    assert.equal(rtoMinutes("kubernetes", 1), 11);
+  it("estimates RTO from the drill's throughput, slowest run, plus provisioning; refuses a size that is not one", () => {
+    assert.equal(RESTORE_MB_PER_SECOND, 15);
+    assert.equal(rtoMinutes("aws", 100), 30 + Math.ceil((100 * 1024) / 15 / 60));
+    assert.equal(rtoMinutes("kubernetes", 1), 12);
     for (const bad of [0, -1, Number.NaN]) {
       assert.throws(() => rtoMinutes("aws", bad), { message: `storageGiB must be a positive number, got ${bad}` });
     }
