@@ -27,6 +27,7 @@ import { cloudRunIngressViaLb } from "./rules/tls/cloud-run-ingress-via-lb";
 import { datastoreTlsRequired } from "./rules/tls/datastore-tls-required";
 import { httpsOnlyEndpoints } from "./rules/tls/https-only-endpoints";
 import { minTlsVersion } from "./rules/tls/min-tls-version";
+import { notificationEndpointsTls } from "./rules/tls/notification-endpoints-tls";
 import { containerHardening } from "./rules/workload/container-hardening";
 
 export const policies: LoomPolicy[] = [
@@ -35,6 +36,7 @@ export const policies: LoomPolicy[] = [
   minTlsVersion,
   datastoreTlsRequired,
   cloudRunIngressViaLb,
+  notificationEndpointsTls,
   // Encryption at rest
   datastoreEncryptedAtRest,
   volumeEncryptedAtRest,

@@ -1,0 +1,44 @@
+/**
+ * Alert notifications leave the cloud only over TLS: SNS subscriptions use email, email-json, https, sqs or lambda
+ * (never http, whose POST carries the alarm and often a token in the URL in plaintext), and Pub/Sub push
+ * subscriptions push to https:// endpoints.
+ */
+import type { TopicSubscriptionArgs } from "@pulumi/aws/sns/topicSubscription";
+import type { SubscriptionArgs } from "@pulumi/gcp/pubsub/subscription";
+import { checks, rule } from "../../lib/rule";
+
+const on = checks<Record<string, never>>();
+
+/** SNS protocols that deliver over TLS or stay inside AWS. */
+export const SNS_PROTOCOLS = ["email", "email-json", "https", "sqs", "lambda"] as const;
+
+export const notificationEndpointsTls = rule({
+  name: "notification-endpoints-tls",
+  concern: "tls",
+  description:
+    "Notification subscriptions deliver over TLS: SNS subscriptions use only email, email-json, https, sqs or lambda (never http); Pub/Sub push endpoints are https://.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    'SNS: subscribe with protocol "https" to an https:// endpoint (PagerDuty, a webhook receiver), or "sqs"/"lambda" for a relay inside AWS. Pub/Sub: set pushConfig.pushEndpoint to an https:// URL.',
+  checks: [
+    on<TopicSubscriptionArgs>("aws:sns/topicSubscription:TopicSubscription", (sub, ctx) => {
+      const protocol = String(sub.protocol ?? "");
+      if (protocol === "http") {
+        ctx.report(
+          'SNS subscription uses protocol "http": notifications (and any token in the endpoint URL) travel in plaintext; use protocol "https" with an https:// endpoint',
+        );
+      } else if (!(SNS_PROTOCOLS as readonly string[]).includes(protocol)) {
+        ctx.report(`SNS subscription uses protocol "${protocol}"; use one of ${SNS_PROTOCOLS.join(", ")}`);
+      }
+    }),
+    on<SubscriptionArgs>("gcp:pubsub/subscription:Subscription", (sub, ctx) => {
+      const endpoint = sub.pushConfig?.pushEndpoint;
+      if (typeof endpoint === "string" && !endpoint.startsWith("https://")) {
+        ctx.report(
+          "Pub/Sub push subscription pushes to a non-https endpoint; set pushConfig.pushEndpoint to an https:// URL",
+        );
+      }
+    }),
+  ],
+});
