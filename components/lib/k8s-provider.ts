@@ -81,9 +81,55 @@ export const OPERATOR_CHARTS = {
   },
 } as const;
 
+/** A chart pinned by name, version and repository. */
+export interface PinnedChart {
+  chart: string;
+  version: string;
+  repo: string;
+}
+
+/**
+ * The cluster log pipeline, installed with the operators (`installOperators`) but by Observability
+ * (components/observability/k8s-logging.ts), which has the profile's log retention and the redaction settings.
+ * Loki's OSS chart moved from grafana/helm-charts to grafana-community/helm-charts in March 2026 (the old one is
+ * for Grafana Enterprise Logs only).
+ */
+export const LOG_PIPELINE_CHARTS = {
+  loki: { chart: "loki", version: "18.11.0", repo: "https://grafana-community.github.io/helm-charts" },
+  logAgent: {
+    chart: "opentelemetry-collector",
+    version: "0.170.0",
+    repo: "https://open-telemetry.github.io/opentelemetry-helm-charts",
+  },
+} as const satisfies Record<string, PinnedChart>;
+
+/** A pinned chart rendered by `helm.v4.Chart` as release `release` in `namespace` (the charts above). */
+export function pinnedChart(
+  name: string,
+  pinned: PinnedChart,
+  release: string,
+  namespace: pulumi.Input<string>,
+  values: Record<string, unknown>,
+  opts: pulumi.ComponentResourceOptions,
+): Chart {
+  return new Chart(
+    name,
+    {
+      chart: pinned.chart,
+      version: pinned.version,
+      repositoryOpts: { repo: pinned.repo },
+      name: release,
+      namespace,
+      values,
+    },
+    opts,
+  );
+}
+
 /**
  * Pod Security level of each operator namespace: the lowest its chart runs under. The monitoring stack's
- * node-exporter needs host namespaces (privileged); ingress-nginx binds low ports (baseline); the rest are restricted.
+ * node-exporter needs host namespaces and the node log agent hostPath (privileged); ingress-nginx binds low ports
+ * (baseline); the rest are restricted.
  */
 export const OPERATOR_POD_SECURITY = {
   certManager: "restricted",

@@ -54,6 +54,21 @@ export type KubernetesTracing =
   | { backend: "otlp"; endpoint: string; authSecret?: string }
   | { backend: "none" };
 
+/** Loki's volume when `loom:kubernetes.logs.storageGiB` is not set. */
+export const DEFAULT_LOKI_STORAGE_GIB = 50;
+
+/**
+ * The cluster log pipeline that `installOperators` adds (Loki + a node agent, docs/logging.md#kubernetes). Loki's
+ * retention is cluster-wide: the installing stack's profile `logRetentionDays` is the default for every stream and
+ * its own namespace's; `namespaceRetentionDays` sets it for the other stacks' namespaces sharing the cluster.
+ */
+export interface KubernetesLogs {
+  /** Size of Loki's volume (GiB, the `storageClass`). */
+  storageGiB: number;
+  /** Retention (days) of other namespaces' logs, by namespace. */
+  namespaceRetentionDays: Readonly<Record<string, number>>;
+}
+
 /** The Kubernetes target, every default applied (docs/kubernetes.md). */
 export interface KubernetesTarget {
   cloud: "kubernetes";
@@ -64,7 +79,10 @@ export interface KubernetesTarget {
   renderDir?: string;
   /** The stack's namespace (default `loom-<stack>`). */
   namespace: string;
-  /** Install cert-manager, CloudNativePG (+ Barman Cloud plugin), KEDA, ingress-nginx, kube-prometheus-stack. */
+  /**
+   * Install cert-manager, CloudNativePG (+ Barman Cloud plugin), KEDA, ingress-nginx, kube-prometheus-stack, and
+   * the log pipeline (Loki + the node log agent, created by Observability: it needs the profile's retention).
+   */
   installOperators: boolean;
   ingressClass: string;
   /** undefined = the cluster's default StorageClass. */
@@ -92,6 +110,7 @@ export interface KubernetesTarget {
    */
   drBackup?: KubernetesBackupSettings;
   tracing: KubernetesTracing;
+  logs: KubernetesLogs;
 }
 
 const backupSchema = z
@@ -119,6 +138,15 @@ const tracingSchema = z
       ),
     authSecret: dnsSubdomain(),
     maxTraces: int(1_000, 1_000_000),
+  })
+  .partial()
+  .strict();
+
+const logsSchema = z
+  .object({
+    storageGiB: int(5, 10_000),
+    // Loki's compactor applies retention of at least 24 h.
+    namespaceRetentionDays: z.record(dnsLabel(), int(1, 3650)),
   })
   .partial()
   .strict();
@@ -154,6 +182,7 @@ const schema = z
     backup: backupSchema,
     drBackup: backupSchema,
     tracing: tracingSchema,
+    logs: logsSchema,
   })
   .partial()
   .strict();
@@ -278,6 +307,23 @@ function tracingOf(t: z.output<typeof tracingSchema> | undefined, problems: stri
   return { backend, endpoint: endpoint ?? "", ...(t?.authSecret ? { authSecret: t.authSecret } : {}) };
 }
 
+/** The log pipeline's settings: only with `installOperators` (nothing else installs it), never for the own namespace. */
+function logsOf(k: Config, namespace: string, problems: string[]): KubernetesLogs {
+  const l = k.logs ?? {};
+  if (k.logs !== undefined && k.installOperators !== true) {
+    problems.push(
+      `${key("logs")} configures the log pipeline that ${key("installOperators")} installs, which is off; remove it or turn installOperators on`,
+    );
+  }
+  const retention = l.namespaceRetentionDays ?? {};
+  if (namespace in retention) {
+    problems.push(
+      `${key(`logs.namespaceRetentionDays.${namespace}`)}: this stack's own namespace keeps its logs for loom:profile.logRetentionDays; remove it`,
+    );
+  }
+  return { storageGiB: l.storageGiB ?? DEFAULT_LOKI_STORAGE_GIB, namespaceRetentionDays: retention };
+}
+
 function namespaceOf(k: Config, ctx: TargetContext): string {
   if (k.namespace !== undefined) return k.namespace;
   const namespace = `${ctx.project}-${ctx.stack}`;
@@ -326,6 +372,7 @@ export const kubernetesTarget = {
       prometheusUrl: k.prometheusUrl ?? `http://kube-prometheus-stack-prometheus.${monitoring}.svc:9090`,
       ...stores(k, namespace, ctx),
       tracing: tracingOf(k.tracing, ctx.problems),
+      logs: logsOf(k, namespace, ctx.problems),
     };
   },
 } satisfies TargetSpec<"kubernetes", typeof schema, KubernetesTarget>;

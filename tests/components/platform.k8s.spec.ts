@@ -8,7 +8,7 @@ import { AppService } from "../../components/app-service";
 import { Cache } from "../../components/cache";
 import { Database } from "../../components/database";
 import { handleFor } from "../../components/lib/component";
-import { k8sOptions, OPERATOR_CHARTS } from "../../components/lib/k8s-provider";
+import { k8sOptions, LOG_PIPELINE_CHARTS, OPERATOR_CHARTS } from "../../components/lib/k8s-provider";
 import { Network } from "../../components/network";
 import { Platform } from "../../components/platform";
 import { type Environment, PROFILES } from "../../components/profiles";
@@ -103,6 +103,13 @@ describe("platform on kubernetes", () => {
       ["loom-dev", "restricted"],
     ]);
     assert.equal(run.outputs.waitsForOperators, charts.length, "every child depends on the six charts");
+  });
+
+  it("leaves the log pipeline to Observability (it needs the profile's retention); children never wait for Loki", async () => {
+    const run = await build("dev", { installOperators: true });
+    const charts = ofType(run, CHART).map((c) => c.inputs.chart);
+    for (const c of Object.values(LOG_PIPELINE_CHARTS)) assert.ok(!charts.includes(c.chart), `${c.chart} not here`);
+    assert.equal(run.outputs.waitsForOperators, Object.keys(OPERATOR_CHARTS).length);
   });
 
   it("narrows to the kubernetes variant, and refuses it where another cloud's is expected", () => {

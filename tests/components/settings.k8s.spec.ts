@@ -67,7 +67,37 @@ describe("kubernetes settings", () => {
       backup: undefined,
       drBackup: undefined,
       tracing: { backend: "jaeger", maxTraces: 10_000 },
+      logs: { storageGiB: 50, namespaceRetentionDays: {} },
     });
+  });
+
+  it("logs: Loki's volume and other namespaces' retention, only with installOperators, never the own namespace", () => {
+    assert.deepEqual(
+      k8sTarget("prod", {
+        installOperators: "true",
+        logs: { storageGiB: "200", namespaceRetentionDays: { "loom-staging": "30", "loom-dev": 7 } },
+      }).logs,
+      { storageGiB: 200, namespaceRetentionDays: { "loom-staging": 30, "loom-dev": 7 } },
+    );
+    assert.deepEqual(problemsOf("prod", { logs: { storageGiB: 100 } }), [
+      "loom:kubernetes.logs configures the log pipeline that loom:kubernetes.installOperators installs, which is off; remove it or turn installOperators on",
+    ]);
+    assert.deepEqual(
+      problemsOf("prod", { installOperators: true, logs: { namespaceRetentionDays: { "loom-prod": 7 } } }),
+      [
+        "loom:kubernetes.logs.namespaceRetentionDays.loom-prod: this stack's own namespace keeps its logs for loom:profile.logRetentionDays; remove it",
+      ],
+    );
+    assert.equal(
+      problemsOf("prod", { installOperators: true, logs: { namespaceRetentionDays: { "loom-dev": 0 } } }).length,
+      1,
+    );
+    assert.equal(
+      problemsOf("prod", { installOperators: true, logs: { namespaceRetentionDays: { Loom_Dev: 7 } } }).length,
+      1,
+    );
+    assert.equal(problemsOf("prod", { installOperators: true, logs: { storageGiB: 1 } }).length, 1);
+    assert.equal(problemsOf("prod", { installOperators: true, logs: { retentionDays: 7 } }).length, 1);
   });
 
   it("tracing: jaeger by default in every environment; an OTLP endpoint with its auth Secret; none", () => {
