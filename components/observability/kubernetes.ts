@@ -77,7 +77,7 @@ export function create(
     },
     opts(),
   );
-  if (args.alerting) alertRouting(name, args, inNamespace, labels, opts);
+  if (args.alerting) alertRouting(parent, name, args, inNamespace, labels, opts);
   const dashboards = grafanaDashboards(name, target.namespace, inNamespace, labels, opts);
 
   return {
@@ -90,6 +90,7 @@ export function create(
 
 /** The channel Secret (only when a routed channel carries a credential) and the AlertmanagerConfig reading it. */
 function alertRouting(
+  parent: pulumi.ComponentResource,
   name: string,
   args: ResolvedObservabilityArgs,
   inNamespace: pulumi.Output<string>,
@@ -109,7 +110,8 @@ function alertRouting(
         type: "Opaque",
         stringData,
       },
-      opts(),
+      // Stateful like every Secret of the stack (protected in prod); its keys are rewritten from config on update.
+      k8sOptions(parent, args, true),
     );
     // Through the Secret's output, so the AlertmanagerConfig is created after the keys it names exist.
     secretRef = secret.metadata.apply((m) => m?.name ?? secretName);
