@@ -1,7 +1,7 @@
 /**
  * Identity of the AWS AppService: the app's own secrets (created empty, values put out of band —
  * docs/runbooks/deploy.md), the task execution role (pull images, write logs, read exactly these secrets) and the
- * task role (Loom's own identity: publish metrics to its namespace only).
+ * task role (Loom's own identity and its telemetry sidecar's: X-Ray segments, EMF metrics into one log group).
  */
 import { Role } from "@pulumi/aws/iam/role";
 import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
@@ -52,8 +52,11 @@ export interface Roles {
   grants: pulumi.Resource[];
 }
 
-/** The execution role reads `secrets` (every secret any task references); the task role only publishes metrics. */
-export function roles(s: AppScope, secrets: SecretRef[]): Roles {
+/**
+ * The execution role reads `secrets` (every secret any task references); the task role only sends telemetry (traces
+ * to X-Ray, EMF into `emfLogGroup`).
+ */
+export function roles(s: AppScope, secrets: SecretRef[], emfLogGroup: string): Roles {
   const { name, prefix, parent } = s;
   const trustPolicy = s.policyContext.apply((ctx) => JSON.stringify(ecsTasksTrustPolicy(ctx)));
   const executionRole = new Role(
@@ -95,7 +98,7 @@ export function roles(s: AppScope, secrets: SecretRef[]): Roles {
     `${name}-app-task`,
     {
       name: naming.fit(`${prefix}-ecs-task`, 64),
-      description: `Loom's own identity in ${prefix}: publishes metrics to the ${METRICS_NAMESPACE} namespace only`,
+      description: `Loom's own identity in ${prefix}: X-Ray trace segments and ${METRICS_NAMESPACE} metrics (EMF) only`,
       assumeRolePolicy: trustPolicy,
       tags: s.tags(),
     },
@@ -103,8 +106,11 @@ export function roles(s: AppScope, secrets: SecretRef[]): Roles {
   );
   grants.push(
     new RolePolicy(
-      `${name}-app-task-metrics`,
-      { role: taskRole.name, policy: JSON.stringify(taskRolePolicy()) },
+      `${name}-app-task-telemetry`,
+      {
+        role: taskRole.name,
+        policy: s.policyContext.apply((ctx) => JSON.stringify(taskRolePolicy(ctx, emfLogGroup))),
+      },
       { parent },
     ),
   );

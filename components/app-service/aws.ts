@@ -6,13 +6,17 @@
  * Secrets per workload follow workload-secrets.ts: web and worker get every credential, migrate only the
  * database's. `loadBalancer` has no effect here (Fargate has no built-in HTTPS endpoint; see aws-edge.ts).
  *
+ * Every task carries an OpenTelemetry Collector sidecar (aws-telemetry.ts): traces to X-Ray, the app's metrics to
+ * CloudWatch namespace `Loom` (EMF).
+ *
  * Pure pieces live next to this file: fargate.ts (sizes), containers.ts (container definitions), policies.ts
- * (IAM and bucket policies), waf.ts (rules).
+ * (IAM and bucket policies), waf.ts (rules), aws-telemetry-config.ts (the collector's configuration).
  */
 import { Cluster } from "@pulumi/aws/ecs/cluster";
 import { ClusterCapacityProviders } from "@pulumi/aws/ecs/clusterCapacityProviders";
 import { Service } from "@pulumi/aws/ecs/service";
 import { TaskDefinition } from "@pulumi/aws/ecs/taskDefinition";
+import type { Key } from "@pulumi/aws/kms/key";
 import type { ecs } from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { encryptedLogGroup, scopedKey } from "../lib/aws";
@@ -23,6 +27,7 @@ import { type Edge, edge } from "./aws-edge";
 import { appSecrets, type Roles, roles } from "./aws-identity";
 import { autoscaling } from "./aws-scaling";
 import { type AppScope, appScope, certificateSource } from "./aws-scope";
+import { emfLogGroupName, type TelemetryFor, telemetry } from "./aws-telemetry";
 import { type ContainerSpec, containerDefinition, TMP_VOLUME, WORKER_HEALTH_CHECK, webHealthCheck } from "./containers";
 import { type FargateSize, fargateSize } from "./fargate";
 import { allowList, checkRateLimit } from "./waf";
@@ -64,7 +69,7 @@ export function create(
     Record<string, SecretRef>
   >;
   // The execution role reads every secret any task references (web's set holds them all).
-  const identity = roles(s, Object.values(secrets.web));
+  const identity = roles(s, Object.values(secrets.web), emfLogGroupName(s));
   const cluster = new Cluster(
     `${name}-app`,
     { name: s.prefix, settings: [{ name: "containerInsights", value: "enabled" }], tags: s.tags() },
@@ -79,7 +84,12 @@ export function create(
     },
     { parent },
   );
-  const tasks = taskDefinitions(s, sizes, secrets, identity);
+  const logsKey = scopedKey(s, `${name}-app-logs`, {
+    description: `Loom app logs ${s.prefix}`,
+    alias: `${s.prefix}-app-logs`,
+    logs: true,
+  });
+  const tasks = taskDefinitions(s, sizes, secrets, identity, logsKey, telemetry(s, logsKey));
   const front = edge(s, cert, allowed);
   const services = fargateServices(s, cluster, tasks, front, [capacity, ...identity.grants]);
   if (args.autoscaling)
@@ -132,19 +142,16 @@ function workloadSecrets(
 
 type TaskSpec = Pick<ContainerSpec, "command" | "port" | "healthCheck">;
 
-/** One encrypted log group and one task definition per workload. */
+/** One encrypted log group and one task definition (the app and its telemetry sidecar) per workload. */
 function taskDefinitions(
   s: AppScope,
   sizes: Record<Workload, FargateSize>,
   secrets: Record<Workload, Record<string, SecretRef>>,
   identity: Roles,
+  logsKey: Key,
+  telemetryFor: TelemetryFor,
 ): Record<Workload, TaskDefinition> {
   const { name, prefix, args } = s;
-  const logsKey = scopedKey(s, `${name}-app-logs`, {
-    description: `Loom app logs ${prefix}`,
-    alias: `${prefix}-app-logs`,
-    logs: true,
-  });
   const specs: Record<Workload, TaskSpec> = {
     web: {
       command: args.web.command,
@@ -162,15 +169,18 @@ function taskDefinitions(
       kmsKeyArn: logsKey.arn,
       tags: s.tags(),
     });
+    const t = telemetryFor(tier, sizes[tier]);
     const definition = containerDefinition({
       ...specs[tier],
       name: tier,
       image: args.image,
       runAsUser: args.app.runAsUser,
-      environment: args.env,
+      environment: t.environment,
       secrets: secrets[tier],
       logGroupName: logGroup.name,
       region: s.region,
+      limits: t.appLimits,
+      startAfter: t.startAfter,
     });
     return new TaskDefinition(
       `${name}-${tier}`,
@@ -184,7 +194,7 @@ function taskDefinitions(
         executionRoleArn: identity.executionRole.arn,
         taskRoleArn: identity.taskRole.arn,
         volumes: [{ name: TMP_VOLUME }],
-        containerDefinitions: pulumi.all([leaked, pulumi.output([definition])]).apply(([names, defs]) => {
+        containerDefinitions: pulumi.all([leaked, pulumi.output([definition, t.sidecar])]).apply(([names, defs]) => {
           if (names.length > 0) {
             throw new Error(
               `AppService env ${names.join(", ")}: secret values would be stored in plain text in the task definition; pass them in \`secrets\``,

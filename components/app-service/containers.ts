@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { invalid } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import { isSensitiveEnvName } from "../lib/sensitive";
+import { COLLECTOR_CONTAINER } from "./aws-telemetry-config";
 
 /** Seconds ECS waits after SIGTERM before SIGKILL; 120 is the Fargate maximum, room to finish a review job. */
 export const STOP_TIMEOUT_SECONDS = 120;
@@ -43,6 +44,10 @@ export interface ContainerSpec {
   secrets: Record<string, SecretRef>;
   logGroupName: pulumi.Input<string>;
   region: string;
+  /** The app's share of the task (CPU units, hard memory limit in MiB) when a sidecar takes the rest. */
+  limits?: { cpu: number; memory: number };
+  /** Containers that must have started first (the telemetry sidecar). */
+  startAfter?: string[];
 }
 
 /**
@@ -70,6 +75,10 @@ export function containerDefinition(spec: ContainerSpec): Record<string, unknown
     image: spec.image,
     essential: true,
     command: spec.command,
+    ...(spec.limits ? { cpu: spec.limits.cpu, memory: spec.limits.memory } : {}),
+    ...(spec.startAfter?.length
+      ? { dependsOn: spec.startAfter.map((containerName) => ({ containerName, condition: "START" })) }
+      : {}),
     user: `${spec.runAsUser}:${spec.runAsUser}`,
     readonlyRootFilesystem: true,
     privileged: false,
@@ -86,16 +95,70 @@ export function containerDefinition(spec: ContainerSpec): Record<string, unknown
     secrets: Object.entries(spec.secrets)
       .sort(byName)
       .map(([name, ref]) => ({ name, valueFrom: secretValueFrom(ref) })),
-    logConfiguration: {
-      logDriver: "awslogs",
-      options: {
-        "awslogs-group": spec.logGroupName,
-        "awslogs-region": spec.region,
-        "awslogs-stream-prefix": spec.name,
-        // A slow log backend must not block the app's stdout; the buffer absorbs bursts.
-        mode: "non-blocking",
-        "max-buffer-size": "25m",
-      },
+    logConfiguration: awslogs(spec.logGroupName, spec.region, spec.name),
+  };
+}
+
+function awslogs(group: pulumi.Input<string>, region: string, streamPrefix: string): Record<string, unknown> {
+  return {
+    logDriver: "awslogs",
+    options: {
+      "awslogs-group": group,
+      "awslogs-region": region,
+      "awslogs-stream-prefix": streamPrefix,
+      // A slow log backend must not block the container's stdout; the buffer absorbs bursts.
+      mode: "non-blocking",
+      "max-buffer-size": "25m",
     },
+  };
+}
+
+/** Seconds the collector gets after SIGTERM to flush its batches (it stops after the app, dependsOn order). */
+export const COLLECTOR_STOP_TIMEOUT_SECONDS = 30;
+
+export interface CollectorSpec {
+  /** The workload it serves: its log streams are `<workload>/otel-collector/<task id>`. */
+  workload: string;
+  image: string;
+  uid: number;
+  /** `--config=env:<configEnv>`; the YAML is the variable's value. */
+  configEnv: string;
+  config: string;
+  cpu: number;
+  memoryMiB: number;
+  logGroupName: pulumi.Input<string>;
+  region: string;
+}
+
+/**
+ * The telemetry sidecar: the app containers' hardening (non-root, read-only root, unprivileged, no capabilities,
+ * init, /tmp), a hard share of the task, and `essential: false` — a collector that dies must not take the web or
+ * worker down with it (ECS stops the whole task when an essential container exits); the restart policy brings it
+ * back in place instead, and telemetry is lost only while it is down. No health check: the image is built FROM
+ * scratch (no shell, no probe binary), and ECS acts on a non-essential container's health only by reporting it.
+ */
+export function collectorContainerDefinition(spec: CollectorSpec): Record<string, unknown> {
+  return {
+    name: COLLECTOR_CONTAINER,
+    image: spec.image,
+    essential: false,
+    command: [`--config=env:${spec.configEnv}`],
+    user: `${spec.uid}:${spec.uid}`,
+    readonlyRootFilesystem: true,
+    privileged: false,
+    linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
+    mountPoints: [{ sourceVolume: TMP_VOLUME, containerPath: "/tmp", readOnly: false }],
+    portMappings: [],
+    cpu: spec.cpu,
+    memory: spec.memoryMiB,
+    restartPolicy: { enabled: true, restartAttemptPeriod: 60 },
+    stopTimeout: COLLECTOR_STOP_TIMEOUT_SECONDS,
+    environment: [
+      // The Go runtime collects before the container limit; memory_limiter (80 %) refuses data before that.
+      { name: "GOMEMLIMIT", value: `${Math.floor(spec.memoryMiB * 0.9)}MiB` },
+      { name: spec.configEnv, value: spec.config },
+    ],
+    secrets: [],
+    logConfiguration: awslogs(spec.logGroupName, spec.region, spec.workload),
   };
 }

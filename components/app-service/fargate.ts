@@ -61,6 +61,37 @@ export function fargateSize(workload: string, cpu: number, memoryMiB: number): F
   return { cpu: String(Math.round(cpu * 1024)), memory: String(memoryMiB) };
 }
 
+/** What the telemetry sidecar takes out of a task, in task-definition units (CPU units, MiB). */
+export interface SidecarShare {
+  cpu: number;
+  memory: number;
+}
+
+/** The least the app container keeps after the sidecar's share (the smallest Fargate task leaves it 384 MiB). */
+export const APP_MIN_MEMORY_MIB = 256;
+
+/**
+ * The collector sidecar's share of a task: an eighth of its CPU (at least 64 units) and of its memory (128–512 MiB).
+ * It is reserved from the workload's size rather than added to it: `loom:profile.<workload>.*` stays the task size
+ * Fargate bills (adding 0.125 vCPU to 0.5 vCPU would round the task up to the next size, 1 vCPU / 2 GiB). The app
+ * container gets the rest as its hard limit; a task too small to keep APP_MIN_MEMORY_MIB fails naming the workload.
+ */
+export function sidecarShare(workload: string, size: FargateSize): SidecarShare {
+  const cpu = Number(size.cpu);
+  const memory = Number(size.memory);
+  const share = {
+    cpu: Math.max(64, Math.floor(cpu / 8)),
+    memory: Math.min(512, Math.max(128, Math.floor(memory / 8 / 64) * 64)),
+  };
+  if (memory - share.memory < APP_MIN_MEMORY_MIB) {
+    invalid(
+      `loom:profile.${workload}.memoryMiB`,
+      `${memory} MiB leaves the app ${memory - share.memory} MiB after the telemetry sidecar's ${share.memory} MiB; at least ${APP_MIN_MEMORY_MIB} MiB must remain`,
+    );
+  }
+  return share;
+}
+
 function range(from: number, to: number, step: number): number[] {
   const out: number[] = [];
   for (let v = from; v <= to; v += step) out.push(v);

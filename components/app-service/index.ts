@@ -13,6 +13,7 @@ import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase,
 import type { SecretRef } from "../lib/secrets";
 import { isSensitiveEnvName } from "../lib/sensitive";
 import type { NetworkOutputs } from "../network";
+import { DEFAULT_REDACTION, type Redaction } from "../observability/redaction";
 import type { AwsAppMonitoring } from "./aws";
 import type { KubernetesAppMonitoring } from "./kubernetes";
 
@@ -94,6 +95,11 @@ export interface AppServiceArgs extends BaseArgs {
    * cloud file the collector endpoint). @default 1
    */
   traceSampleRatio?: number;
+  /**
+   * PII classes the telemetry collector masks in span attributes where the app's collector runs beside it (AWS
+   * sidecar; components/observability/redaction.ts). @default - DEFAULT_REDACTION (all on)
+   */
+  redaction?: Redaction;
 }
 
 export type ResolvedAppServiceArgs = Required<Omit<AppServiceArgs, "app" | "web" | "worker" | keyof BaseArgs>> &
@@ -185,6 +191,7 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
       ingressCidrs: args.ingressCidrs ?? ["0.0.0.0/0"],
       deletionProtection: args.deletionProtection ?? false,
       traceSampleRatio: args.traceSampleRatio ?? 1,
+      redaction: args.redaction ?? { ...DEFAULT_REDACTION },
     };
   }
 }

@@ -2,8 +2,6 @@
  * IAM and bucket policy documents for the AWS AppService, as pure functions of plain strings (aws.ts calls them
  * inside `apply`), so the least-privilege shape is tested without mocks.
  */
-import { METRICS_NAMESPACE } from "../lib/metrics";
-
 export interface PolicyContext {
   accountId: string;
   partition: string;
@@ -61,17 +59,24 @@ export function executionSecretsPolicy(ctx: PolicyContext, secretArns: string[])
   };
 }
 
-/** The task role: the app may publish metrics to its own namespace and nothing else. */
-export function taskRolePolicy(): PolicyDocument {
+/**
+ * The task role — the identity of the app and of its telemetry sidecar: send trace segments to X-Ray, and write EMF
+ * log events into the one pre-created metrics log group (CloudWatch extracts the `Loom` metrics from them). Nothing
+ * else: no `logs:CreateLogGroup` (the group exists), no X-Ray sampling-rule reads (sampling is the SDK's head ratio
+ * from the profile, not X-Ray remote sampling), no `cloudwatch:PutMetricData` (the sidecar is the only publisher of
+ * `Loom`, docs/metrics.md §3). X-Ray's write actions take no resource-level scope.
+ */
+export function taskRolePolicy(ctx: PolicyContext, emfLogGroup: string): PolicyDocument {
+  const group = `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:${emfLogGroup}`;
   return {
     Version: "2012-10-17",
     Statement: [
+      { Sid: "SendTraceSegments", Effect: "Allow", Action: "xray:PutTraceSegments", Resource: "*" },
       {
-        Sid: "PublishLoomMetrics",
+        Sid: "WriteEmfMetricLogs",
         Effect: "Allow",
-        Action: "cloudwatch:PutMetricData",
-        Resource: "*",
-        Condition: { StringEquals: { "cloudwatch:namespace": METRICS_NAMESPACE } },
+        Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+        Resource: [group, `${group}:log-stream:*`],
       },
     ],
   };

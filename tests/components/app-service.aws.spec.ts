@@ -128,10 +128,14 @@ interface Container {
   secrets: { name: string; valueFrom: string }[];
   [key: string]: unknown;
 }
-/** The task definition's one container. */
+/** The task definition's app container (the first; the telemetry sidecar is the second: aws-telemetry spec). */
 function container(run: ProgramRun, name: string): Container {
   const all: Container[] = JSON.parse(String(one(run, T.task, name).inputs.containerDefinitions));
-  assert.equal(all.length, 1, `${name} has one container`);
+  assert.deepEqual(
+    all.map((c) => c.name),
+    [name.replace(/^loom-/, ""), "otel-collector"],
+    `${name}: the app and its sidecar`,
+  );
   return all[0] as Container;
 }
 const policyOf = (r: PlannedResource) => JSON.parse(String(r.inputs.policy));
@@ -155,7 +159,9 @@ describe("AppService on aws", () => {
     it("writes each tier's logs to a KMS-encrypted group with the configured retention", () => {
       const groups = ofType(run("staging"), T.logGroup);
       assert.deepEqual(groups.map((g) => g.inputs.name).sort(), [
+        "/loom/staging/metrics",
         "/loom/staging/migrate",
+        "/loom/staging/otel-collector",
         "/loom/staging/web",
         "/loom/staging/worker",
       ]);
@@ -191,23 +197,25 @@ describe("AppService on aws", () => {
       assert.equal(policyOf(inline).Statement.length, 2);
     });
 
-    it("trusts only ECS tasks of this account and lets the app publish only Loom metrics", () => {
+    it("trusts only ECS tasks of this account; the task role only sends X-Ray segments and EMF metric logs", () => {
       for (const role of ofType(run("staging"), T.role)) {
         const trust = JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0];
         assert.deepEqual(trust.Principal, { Service: "ecs-tasks.amazonaws.com" });
         assert.deepEqual(trust.Condition.StringEquals, { "aws:SourceAccount": "111122223333" });
       }
-      const metrics = policyOf(one(run("staging"), T.rolePolicy, "loom-app-task-metrics")).Statement;
-      assert.deepEqual(metrics, [
+      const policy = one(run("staging"), T.rolePolicy, "loom-app-task-telemetry");
+      const group = "arn:aws:logs:eu-west-1:111122223333:log-group:/loom/staging/metrics";
+      assert.deepEqual(policyOf(policy).Statement, [
+        { Sid: "SendTraceSegments", Effect: "Allow", Action: "xray:PutTraceSegments", Resource: "*" },
         {
-          Sid: "PublishLoomMetrics",
+          Sid: "WriteEmfMetricLogs",
           Effect: "Allow",
-          Action: "cloudwatch:PutMetricData",
-          Resource: "*",
-          Condition: { StringEquals: { "cloudwatch:namespace": "Loom" } },
+          Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+          Resource: [group, `${group}:log-stream:*`],
         },
       ]);
-      assert.equal(one(run("staging"), T.rolePolicy, "loom-app-task-metrics").inputs.role, "loom-staging-ecs-task");
+      assert.equal(policy.inputs.role, "loom-staging-ecs-task");
+      assert.equal(ofType(run("staging"), T.rolePolicy).length, 2, "execution secrets + task telemetry");
     });
 
     it("creates one empty KMS-encrypted secret per app secret name, protected in prod", () => {
@@ -313,7 +321,8 @@ describe("AppService on aws", () => {
     it("passes every credential in `secrets` and none in `environment`; migrate gets only the database's", () => {
       for (const tier of ["web", "worker", "migrate"]) {
         const c = container(run("staging"), `loom-${tier}`);
-        assert.deepEqual(c.environment, [
+        const app = c.environment.filter((e) => !e.name.startsWith("OTEL_"));
+        assert.deepEqual(app, [
           { name: "DATABASE_HOST", value: "loom.proxy-abc.eu-west-1.rds.amazonaws.com" },
           { name: "LOOM_ENVIRONMENT", value: "staging" },
           { name: "PORT", value: "8080" },
@@ -709,6 +718,7 @@ describe("AppService on aws", () => {
         edgeHostname: "loom-alb-1234567890.eu-west-1.elb.amazonaws.com",
         monitoring: {
           cloud: "aws",
+          certificateArn: "arn:aws:acm:eu-west-1:111122223333:certificate/loom-web",
           clusterName: "loom-staging",
           webServiceName: "loom-staging-web",
           workerServiceName: "loom-staging-worker",

@@ -151,14 +151,15 @@ describe("AppService policy documents", () => {
     assert.throws(() => executionSecretsPolicy(ctx, []), /at least one secret ARN/);
   });
 
-  it("lets the app publish metrics to the Loom namespace only", () => {
-    assert.deepEqual(taskRolePolicy().Statement, [
+  it("lets the task send X-Ray segments and write EMF only into the metrics log group", () => {
+    const group = "arn:aws:logs:eu-west-1:111122223333:log-group:/loom/prod/metrics";
+    assert.deepEqual(taskRolePolicy(ctx, "/loom/prod/metrics").Statement, [
+      { Sid: "SendTraceSegments", Effect: "Allow", Action: "xray:PutTraceSegments", Resource: "*" },
       {
-        Sid: "PublishLoomMetrics",
+        Sid: "WriteEmfMetricLogs",
         Effect: "Allow",
-        Action: "cloudwatch:PutMetricData",
-        Resource: "*",
-        Condition: { StringEquals: { "cloudwatch:namespace": "Loom" } },
+        Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+        Resource: [group, `${group}:log-stream:*`],
       },
     ]);
   });

@@ -1,5 +1,11 @@
 import * as assert from "node:assert/strict";
-import { FARGATE_MEMORY_MIB, fargateSize, fargateSizeProblem } from "../../components/app-service/fargate";
+import {
+  APP_MIN_MEMORY_MIB,
+  FARGATE_MEMORY_MIB,
+  fargateSize,
+  fargateSizeProblem,
+  sidecarShare,
+} from "../../components/app-service/fargate";
 import { ENVIRONMENTS, PROFILES } from "../../components/profiles";
 
 describe("fargateSize", () => {
@@ -102,6 +108,36 @@ describe("fargateSize", () => {
     assert.deepEqual(fargateSizeProblem(0.25, 4096), {
       key: "memoryMiB",
       reason: "4096 MiB is not a Fargate memory size for 0.25 vCPU; allowed: 512, 1024, 2048 MiB",
+    });
+  });
+});
+
+describe("sidecarShare", () => {
+  it("reserves an eighth of the task for the collector: ≥ 64 CPU units, 128–512 MiB", () => {
+    const share = (cpu: number, mem: number) => sidecarShare("web", fargateSize("web", cpu, mem));
+    assert.deepEqual(share(0.25, 512), { cpu: 64, memory: 128 });
+    assert.deepEqual(share(0.5, 1024), { cpu: 64, memory: 128 });
+    assert.deepEqual(share(1, 2048), { cpu: 128, memory: 256 });
+    assert.deepEqual(share(1, 3072), { cpu: 128, memory: 384 });
+    assert.deepEqual(share(2, 4096), { cpu: 256, memory: 512 });
+    assert.deepEqual(share(16, 122880), { cpu: 2048, memory: 512 });
+  });
+
+  it("leaves every profile's app at least APP_MIN_MEMORY_MIB", () => {
+    for (const env of ENVIRONMENTS) {
+      for (const tier of ["web", "worker"] as const) {
+        const { cpu, memoryMiB } = PROFILES[env][tier];
+        const share = sidecarShare(tier, fargateSize(tier, cpu, memoryMiB));
+        assert.ok(memoryMiB - share.memory >= APP_MIN_MEMORY_MIB, `${env} ${tier}`);
+        assert.ok(cpu * 1024 - share.cpu > 0, `${env} ${tier}`);
+      }
+    }
+  });
+
+  it("fails naming the workload when the app would keep too little", () => {
+    assert.throws(() => sidecarShare("worker", { cpu: "256", memory: "256" }), {
+      propertyPath: "loom:profile.worker.memoryMiB",
+      message: "256 MiB leaves the app 128 MiB after the telemetry sidecar's 128 MiB; at least 256 MiB must remain",
     });
   });
 });
