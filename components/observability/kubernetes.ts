@@ -147,7 +147,8 @@ function grafanaDashboards(
           labels: { ...labels, grafana_dashboard: "1" },
           annotations: { grafana_folder: GRAFANA_FOLDER },
         },
-        data: { [`${d.id}.json`]: JSON.stringify(dashboardJson(d, { namespace })) },
+        // The sidecar writes every key as a file into one folder: the namespace keeps two stacks' files apart.
+        data: { [`${namespace}-${d.id}.json`]: JSON.stringify(dashboardJson(d, { namespace })) },
       },
       opts(),
     );

@@ -258,7 +258,8 @@ describe("observability on kubernetes", () => {
       assert.equal(at(map.inputs, "metadata", "namespace"), "loom-dev");
       assert.equal(at(map.inputs, "metadata", "labels", "grafana_dashboard"), "1");
       assert.deepEqual(at(map.inputs, "metadata", "annotations"), { grafana_folder: "Loom" });
-      const json = JSON.parse(at(map.inputs, "data", `${d.id}.json`));
+      assert.deepEqual(Object.keys(at(map.inputs, "data")), [`loom-dev-${d.id}.json`]);
+      const json = JSON.parse(at(map.inputs, "data", `loom-dev-${d.id}.json`));
       assert.equal(json.uid, stackUid(d.id, "loom-dev"));
       assert.equal(json.title, `${d.title} (loom-dev)`);
       const ns = json.templating.list.find((v: { name: string }) => v.name === "namespace");

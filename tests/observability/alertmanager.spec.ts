@@ -3,6 +3,10 @@
  * AlertmanagerConfig (secrets as SecretKeySelectors) route, group and inhibit identically. Pure, no mocks.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import {
   alertmanagerConfig,
   defaultRoutes,
@@ -13,6 +17,9 @@ import {
 } from "../../components/observability/catalog/alertmanager";
 import type { AlertingSettings } from "../../components/observability/channels";
 import { alertmanagerConfigSpec, channelSecretKeys } from "../../components/observability/k8s-alertmanager";
+
+const AMTOOL = path.join(process.env.LOOM_OBS_CACHE ?? path.join(os.homedir(), ".cache", "loom-obs"), "bin", "amtool");
+const EXPORTED = path.resolve(__dirname, "../../observability/alertmanager/alertmanager.yml");
 
 type CrdMatcher = { name: string; value: string; matchType: "=" | "=~" };
 const text = (m: CrdMatcher) => matcherText({ name: m.name, op: m.matchType, value: m.value });
@@ -81,5 +88,20 @@ describe("alertmanager routing", () => {
       () => routingPlan({ channels: email, routes: { critical: ["pager"], warning: ["email"] } }),
       /unknown pager/,
     );
+  });
+
+  it("amtool routes each severity of the exported file to its channels (when scripts/observability-check.sh cached amtool)", function () {
+    if (!fs.existsSync(AMTOOL)) this.skip();
+    const routed = (labels: string[]) =>
+      execFileSync(AMTOOL, ["config", "routes", "test", "--config.file", EXPORTED, ...labels], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim();
+    for (const severity of ["critical", "warning"] as const) {
+      assert.equal(
+        routed([`severity=${severity}`, "loom_alert=high-error-rate", "namespace=loom-prod"]),
+        EXAMPLE_SETTINGS.routes[severity].join(","),
+      );
+    }
   });
 });
