@@ -1,8 +1,8 @@
 /**
  * Prometheus rules rendered from the catalogs: recording rules for every signal (and every burn-rate window), and
  * one `Loom<CamelCaseId>` alerting rule per ALERTS entry that reads only recorded series. Pure; the export script
- * writes them to observability/prometheus/rules.yml and the Kubernetes file will put the same groups in a
- * PrometheusRule.
+ * writes them to observability/prometheus/rules.yml (every `loom-*` namespace) and k8s-rules.ts puts the same groups,
+ * scoped to one stack, in its PrometheusRule.
  */
 import { ALERTS, type AlertDef, type AlertId, DEFAULT_THRESHOLDS, sloOf, type Thresholds } from "./alerts";
 import { EXPORT_SCOPE, PROMETHEUS, type PromScope, recordName } from "./prometheus";
