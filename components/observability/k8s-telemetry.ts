@@ -21,7 +21,7 @@ import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy";
 import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { internalServerCertSpec, labelsFor, selectorFor, serviceDnsNames, serviceHost } from "../lib/k8s";
+import { checkovSkips, internalServerCertSpec, labelsFor, selectorFor, serviceDnsNames, serviceHost } from "../lib/k8s";
 import { k8sPlatform } from "../lib/k8s-provider";
 import { K8S_COLLECTOR_NAME, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../lib/telemetry";
 import { TIERS } from "../network/network-policies";
@@ -47,6 +47,16 @@ import {
 /** Server certificates of the collector and Jaeger: 90 days, renewed 30 days ahead (both re-read them hourly). */
 export const TELEMETRY_CERT_DURATION = "2160h";
 export const TELEMETRY_CERT_RENEW_BEFORE = "720h";
+/**
+ * checkov findings on both Deployments that are deliberate (npm run e2e runs checkov on the rendered manifests), as
+ * for the Valkey image: the upstream images are pinned to release tags, not digests.
+ */
+export const TELEMETRY_CHECKOV_SKIPS = checkovSkips({
+  CKV_K8S_43:
+    "the upstream collector and Jaeger images are pinned to release tags; clusters that need digests mirror them and pin the digest there",
+  CKV_K8S_15:
+    "IfNotPresent with a release-pinned tag (as for the app image); Always would make every pod start depend on the registry",
+});
 /** Jaeger's CPU (requests = limits); its memory follows `maxTraces` (jaegerMemoryMiB). */
 export const JAEGER_CPU = 0.5;
 
@@ -150,7 +160,7 @@ function workload(
   new Deployment(
     id,
     {
-      metadata: meta,
+      metadata: { ...meta, annotations: TELEMETRY_CHECKOV_SKIPS },
       spec: {
         replicas: w.replicas,
         revisionHistoryLimit: 5,
