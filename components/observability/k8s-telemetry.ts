@@ -71,7 +71,10 @@ interface Scope {
   opts: Opts;
 }
 
-/** The collector (and Jaeger) of the stack (children are parented through `opts`); returns the collector's Service name and where traces end up. */
+/**
+ * The collector (and Jaeger) of the stack; children are parented through `opts`. Returns the collector's Service
+ * name ("" with backend `none`) and where traces end up (a stack output).
+ */
 export function createTelemetry(
   _parent: pulumi.ComponentResource,
   name: string,

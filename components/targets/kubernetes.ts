@@ -133,8 +133,8 @@ const tracingSchema = z
     endpoint: z
       .string()
       .regex(
-        /^https?:\/\/[^\s/:]+(:\d{1,5})?(\/[^\s]*)?$/,
-        "must be an OTLP/HTTP base URL such as https://otlp.example.com",
+        /^https?:\/\/[^\s/:@]+(:\d{1,5})?(\/[^\s]*)?$/,
+        "must be an OTLP/HTTP base URL such as https://otlp.example.com (no credentials in it: use authSecret)",
       ),
     authSecret: dnsSubdomain(),
     maxTraces: int(1_000, 1_000_000),

@@ -135,6 +135,9 @@ describe("kubernetes settings", () => {
     assert.deepEqual(problemsOf("dev", { tracing: { endpoint: "https://otlp.example.com" } }), [
       'loom:kubernetes.tracing.endpoint only applies to loom:kubernetes.tracing.backend "otlp" (it is "jaeger"); remove it',
     ]);
+    assert.deepEqual(problemsOf("prod", { tracing: { backend: "otlp", endpoint: "https://key@otlp.example.com" } }), [
+      'loom:kubernetes.tracing.endpoint: "https://key@otlp.example.com" must be an OTLP/HTTP base URL such as https://otlp.example.com (no credentials in it: use authSecret)',
+    ]);
     assert.equal(problemsOf("dev", { tracing: { maxTraces: 10 } }).length, 1);
     assert.equal(problemsOf("dev", { tracing: { backend: "zipkin" } }).length, 1);
   });
