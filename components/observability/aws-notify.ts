@@ -18,6 +18,7 @@ import {
   CHATBOT_GUARDRAIL_POLICY,
   CHATBOT_ROLE_POLICY,
   chatbotTrustPolicy,
+  HTTPS_DELIVERY_POLICY,
   pagerdutyUrl,
   type Routing,
   type SlackChannel,
@@ -115,6 +116,7 @@ function subscribe(
       endpointAutoConfirms: channel.kind === "pagerduty",
       // Both expect the SNS envelope with the CloudWatch alarm JSON in Message.
       rawMessageDelivery: false,
+      deliveryPolicy: JSON.stringify(HTTPS_DELIVERY_POLICY),
     },
     s.opts(),
   );

@@ -200,6 +200,16 @@ describe("Observability on AWS, prod with alerting on and all four channels", ()
     const pd = one(run, SUB, "loom-alerts-critical-pagerduty");
     assert.equal(pd.inputs.endpoint, `https://events.pagerduty.com/integration/${PD_KEY}/enqueue`);
     assert.equal(one(run, SUB, "loom-alerts-warning-email").inputs.endpoint, "oncall@example.com");
+    // HTTPS deliveries retry with backoff for ~15 min instead of SNS's default 3 × 20 s.
+    assert.deepEqual(JSON.parse(String(pd.inputs.deliveryPolicy)).healthyRetryPolicy, {
+      numRetries: 12,
+      numNoDelayRetries: 0,
+      minDelayTarget: 5,
+      maxDelayTarget: 300,
+      numMinDelayRetries: 1,
+      numMaxDelayRetries: 0,
+      backoffFunction: "exponential",
+    });
   });
 
   it("keeps the PagerDuty key and the webhook URL secret: never in clear in any input", () => {
