@@ -79,7 +79,8 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       );
     }
   }
-  if (args.job) {
+  // Like AWS: the logical job follows `enabled` (base backups follow the store, see the header).
+  if (args.enabled && args.job) {
     const drBackup = drUrl !== undefined ? target.drBackup : undefined;
     logicalBackupJob({
       name,
@@ -103,7 +104,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     store: pulumi.output(storeUrl(target.backup)),
     drStore,
     retentionDays: pulumi.output(args.retentionDays),
-    recovery: recovery(drUrl, args.job !== undefined),
+    recovery: recovery(drUrl, args.enabled && args.job !== undefined),
   };
 }
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Backups, type BackupsArgs } from "../../components/backups";
 import { vaultLockArgs } from "../../components/backups/aws";
+import type { Recovery } from "../../components/backups/recovery";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { check, policies } from "../harness/policy-check";
@@ -519,7 +520,7 @@ describe("Backups on AWS: vault lock, logical-backup bucket, scheduled job", () 
         assert.equal(ofType(prodBare, type).length, 0, type);
       }
       assert.equal(ofType(prodBare, "aws:s3/bucket:Bucket").length, 2);
-      assert.equal(prodBare.outputs.recovery.logicalBackupEveryHours, 0);
+      assert.equal((prodBare.outputs.recovery as Recovery).logicalBackupEveryHours, 0);
     });
 
     it("dev (backups off): nothing but the recovery objectives of RDS's own automated backups", () => {
@@ -549,7 +550,7 @@ describe("Backups on AWS: vault lock, logical-backup bucket, scheduled job", () 
       drCopy: true,
       drRegionOrStore: "eu-central-1",
     });
-    assert.equal(runs.staging.outputs.recovery.drCopy, false);
+    assert.equal((runs.staging.outputs.recovery as Recovery).drCopy, false);
   });
 
   for (const env of ["staging", "prod"] as const) {

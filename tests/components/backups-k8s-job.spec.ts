@@ -10,6 +10,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Backups } from "../../components/backups";
 import { jobNetworkPolicies } from "../../components/backups/k8s-job";
+import type { Recovery } from "../../components/backups/recovery";
 import type { KubernetesDatabaseBackupTargets } from "../../components/database/kubernetes";
 import type { ProgramRun } from "../../scripts/lib/mock-engine";
 import { check, policies } from "../harness/policy-check";
@@ -33,12 +34,17 @@ function targets(): KubernetesDatabaseBackupTargets {
   };
 }
 
-async function build(o: { job: boolean; dr: boolean; env?: "staging" | "prod" }): Promise<ProgramRun> {
+async function build(o: {
+  job: boolean;
+  dr: boolean;
+  env?: "staging" | "prod";
+  enabled?: boolean;
+}): Promise<ProgramRun> {
   const env = o.env ?? "prod";
   return runComponents(() => {
     const b = new Backups("loom", {
       ...base(env, { backup: STORE, ...(o.dr ? { drBackup: DR_STORE } : {}) }),
-      enabled: true,
+      enabled: o.enabled ?? true,
       disasterRecovery: o.dr,
       targets: targets(),
       retentionDays: 14,
@@ -273,7 +279,7 @@ describe("backups on kubernetes: the logical-backup CronJob", () => {
       drCopy: true,
       drRegionOrStore: "s3://acme-loom-dr/loom-prod",
     });
-    assert.equal(noJob.outputs.recovery.logicalBackupEveryHours, 0);
+    assert.equal((noJob.outputs.recovery as Recovery).logicalBackupEveryHours, 0);
   });
 
   it("creates no CronJob, key Secret or NetworkPolicy without a job", () => {
@@ -282,6 +288,12 @@ describe("backups on kubernetes: the logical-backup CronJob", () => {
       ofType(noJob, SECRET).some((s) => s.name === "loom-logical-backup-key"),
       false,
     );
+  });
+
+  it("follows enabled like AWS: a store and an image but backups off build no CronJob", async () => {
+    const off = await build({ job: true, dr: false, env: "staging", enabled: false });
+    assert.equal(ofType(off, CRON).length, 0);
+    assert.equal((off.outputs.recovery as Recovery).logicalBackupEveryHours, 0);
   });
 
   it("passes the policy pack (policy/config/prod.json)", async () => {
