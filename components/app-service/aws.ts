@@ -12,6 +12,7 @@
  * Pure pieces live next to this file: fargate.ts (sizes), containers.ts (container definitions), policies.ts
  * (IAM and bucket policies), waf.ts (rules), aws-telemetry-config.ts (the collector's configuration).
  */
+import { LogDataProtectionPolicy } from "@pulumi/aws/cloudwatch/logDataProtectionPolicy";
 import { Cluster } from "@pulumi/aws/ecs/cluster";
 import { ClusterCapacityProviders } from "@pulumi/aws/ecs/clusterCapacityProviders";
 import { Service } from "@pulumi/aws/ecs/service";
@@ -30,6 +31,7 @@ import { type AppScope, appScope, certificateSource } from "./aws-scope";
 import { emfLogGroupName, type TelemetryFor, telemetry } from "./aws-telemetry";
 import { type ContainerSpec, containerDefinition, TMP_VOLUME, WORKER_HEALTH_CHECK, webHealthCheck } from "./containers";
 import { type FargateSize, fargateSize } from "./fargate";
+import { logDataProtectionPolicy } from "./policies";
 import { allowList, checkRateLimit } from "./waf";
 import { secretsFor, WORKLOADS, type Workload } from "./workload-secrets";
 
@@ -169,6 +171,16 @@ function taskDefinitions(
       kmsKeyArn: logsKey.arn,
       tags: s.tags(),
     });
+    if (Object.values(args.redaction).some(Boolean)) {
+      const policyDocument = s.policyContext.apply((ctx) =>
+        JSON.stringify(logDataProtectionPolicy(ctx.partition, `${prefix}-${tier}-logs`, args.redaction)),
+      );
+      new LogDataProtectionPolicy(
+        `${name}-${tier}-logs-protection`,
+        { logGroupName: logGroup.name, policyDocument },
+        { parent: s.parent },
+      );
+    }
     const t = telemetryFor(tier, sizes[tier]);
     const definition = containerDefinition({
       ...specs[tier],

@@ -2,6 +2,7 @@
  * IAM and bucket policy documents for the AWS AppService, as pure functions of plain strings (aws.ts calls them
  * inside `apply`), so the least-privilege shape is tested without mocks.
  */
+import type { Redaction } from "../observability/redaction";
 export interface PolicyContext {
   accountId: string;
   partition: string;
@@ -78,6 +79,35 @@ export function taskRolePolicy(ctx: PolicyContext, emfLogGroup: string): PolicyD
         Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
         Resource: [group, `${group}:log-stream:*`],
       },
+    ],
+  };
+}
+
+/** CloudWatch Logs managed data identifiers per redaction class (no custom regex: the managed ones are exact). */
+const DATA_IDENTIFIERS: Readonly<Record<keyof Redaction, readonly string[]>> = {
+  emails: ["EmailAddress"],
+  tokens: ["AwsSecretKey", "OpenSshPrivateKey", "PgpPrivateKey", "PkcsPrivateKey", "PuttyPrivateKey"],
+  ips: ["IpAddress"],
+};
+
+/**
+ * The data protection policy of an app log group: CloudWatch Logs finds the redaction classes that are on in every
+ * event as it is ingested and masks them for anyone without `logs:Unmask` (the container's stdout does not pass
+ * through the collector on AWS, so this is where logs are redacted). Audit findings go nowhere (the findings
+ * metrics only). Undefined when every class is off.
+ */
+export function logDataProtectionPolicy(partition: string, name: string, r: Redaction): object | undefined {
+  const ids = (Object.keys(DATA_IDENTIFIERS) as (keyof Redaction)[])
+    .filter((c) => r[c])
+    .flatMap((c) => DATA_IDENTIFIERS[c].map((id) => `arn:${partition}:dataprotection::aws:data-identifier/${id}`));
+  if (ids.length === 0) return undefined;
+  return {
+    Name: name,
+    Description: "Mask personal data and credentials in Loom's logs (loom:observability.redaction)",
+    Version: "2021-06-01",
+    Statement: [
+      { Sid: "Audit", DataIdentifier: ids, Operation: { Audit: { FindingsDestination: {} } } },
+      { Sid: "Redact", DataIdentifier: ids, Operation: { Deidentify: { MaskConfig: {} } } },
     ],
   };
 }

@@ -17,6 +17,8 @@ import { fakeAwsNetwork, staticAwsPlatform, withPlatform } from "./aws-fixtures"
 
 const TASK = "aws:ecs/taskDefinition:TaskDefinition";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+const PROTECTION = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy";
+const ids = (...names: string[]) => names.map((n) => `arn:aws:dataprotection::aws:data-identifier/${n}`);
 
 type Env = "staging" | "prod" | "dev";
 function args(env: Env, over: Partial<AppServiceArgs> = {}): AppServiceArgs {
@@ -154,6 +156,39 @@ describe("AppService on aws: telemetry", () => {
       assert.equal(g.inputs.retentionInDays, 90);
       assert.equal(g.inputs.kmsKeyId, "arn:aws:kms:eu-west-1:111122223333:key/loom-app-logs");
     }
+  });
+
+  it("masks personal data and credentials in the app log groups (CloudWatch Logs data protection)", () => {
+    const policies = ofType(staging, PROTECTION);
+    assert.deepEqual(policies.map((p) => p.inputs.logGroupName).sort(), [
+      "/loom/staging/migrate",
+      "/loom/staging/web",
+      "/loom/staging/worker",
+    ]);
+    const all = ids("EmailAddress", "AwsSecretKey", "OpenSshPrivateKey", "PgpPrivateKey", "PkcsPrivateKey");
+    all.push(...ids("PuttyPrivateKey", "IpAddress"));
+    const web = policies.find((p) => p.inputs.logGroupName === "/loom/staging/web");
+    assert.deepEqual(JSON.parse(String(web?.inputs.policyDocument)), {
+      Name: "loom-staging-web-logs",
+      Description: "Mask personal data and credentials in Loom's logs (loom:observability.redaction)",
+      Version: "2021-06-01",
+      Statement: [
+        { Sid: "Audit", DataIdentifier: all, Operation: { Audit: { FindingsDestination: {} } } },
+        { Sid: "Redact", DataIdentifier: all, Operation: { Deidentify: { MaskConfig: {} } } },
+      ],
+    });
+  });
+
+  it("masks only the redaction classes that are on, and adds no policy when all are off", async () => {
+    const emails = await build("dev", { redaction: { emails: true, tokens: false, ips: false } });
+    for (const p of ofType(emails, PROTECTION)) {
+      const doc = JSON.parse(String(p.inputs.policyDocument));
+      assert.deepEqual(doc.Statement[0].DataIdentifier, ids("EmailAddress"));
+      assert.deepEqual(doc.Statement[1].DataIdentifier, ids("EmailAddress"));
+    }
+    assert.equal(ofType(emails, PROTECTION).length, 3);
+    const none = await build("dev", { redaction: { emails: false, tokens: false, ips: false } });
+    assert.equal(ofType(none, PROTECTION).length, 0);
   });
 
   it("configures web's collector: OTLP and the scrape on localhost, X-Ray, EMF into Loom", () => {
