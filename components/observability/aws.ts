@@ -28,8 +28,6 @@ import { routingOf } from "./aws-routing";
 import { ALERTS } from "./catalog/alerts";
 import type { ObservabilityOutputs, ResolvedObservabilityArgs } from "./index";
 
-export { ALERT_KEY_PRINCIPALS } from "./aws-notify";
-
 type Targets = ResolvedObservabilityArgs["targets"];
 
 /** The catalog's `{token}`s, from the typed AWS handles (dimension values stay Outputs: no apply per alarm). */

@@ -174,7 +174,13 @@ describe("Observability on AWS, prod with alerting on and all four channels", ()
       assert.equal(t.inputs.kmsMasterKeyId, `arn:aws:kms:${REGION}:${ACCOUNT}:key/loom-alerts-key`);
       assert.equal(t.inputs.signatureVersion, 2);
     }
-    assert.equal(one(run, KEY).protect, true);
+    const key = one(run, KEY);
+    assert.equal(key.protect, true);
+    assert.equal(key.inputs.enableKeyRotation, true);
+    const services = (JSON.parse(String(key.inputs.policy)).Statement as { Principal: { Service?: string } }[])
+      .flatMap((st) => (st.Principal.Service ? [st.Principal.Service] : []))
+      .sort();
+    assert.deepEqual(services, ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]);
     const targets = new Set(carrying(run).flatMap((r) => r.inputs.alarmActions as string[]));
     for (const arn of targets) {
       const subs = ofType(run, SUB).filter((s) => s.inputs.topic === arn);
