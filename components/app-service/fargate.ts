@@ -67,11 +67,13 @@ export interface SidecarShare {
   memory: number;
 }
 
-/** The least the app container keeps after the sidecar's share (the smallest Fargate task leaves it 384 MiB). */
+/** The least the app container keeps after the sidecar's share (the smallest Fargate task leaves it 320 MiB). */
 export const APP_MIN_MEMORY_MIB = 256;
 
 /**
- * The collector sidecar's share of a task: an eighth of its CPU (at least 64 units) and of its memory (128–512 MiB).
+ * The collector sidecar's share of a task: an eighth of its CPU (at least 64 units) and a quarter of its memory
+ * (192–512 MiB: the contrib collector idles at roughly 60–100 MiB resident, and its batches and the scrape need the
+ * headroom).
  * It is reserved from the workload's size rather than added to it: `loom:profile.<workload>.*` stays the task size
  * Fargate bills (adding 0.125 vCPU to 0.5 vCPU would round the task up to the next size, 1 vCPU / 2 GiB). The app
  * container gets the rest as its hard limit; a task too small to keep APP_MIN_MEMORY_MIB fails naming the workload.
@@ -81,7 +83,7 @@ export function sidecarShare(workload: string, size: FargateSize): SidecarShare 
   const memory = Number(size.memory);
   const share = {
     cpu: Math.max(64, Math.floor(cpu / 8)),
-    memory: Math.min(512, Math.max(128, Math.floor(memory / 8 / 64) * 64)),
+    memory: Math.min(512, Math.max(192, Math.floor(memory / 4 / 64) * 64)),
   };
   if (memory - share.memory < APP_MIN_MEMORY_MIB) {
     invalid(

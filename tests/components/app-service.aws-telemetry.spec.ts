@@ -94,9 +94,9 @@ describe("AppService on aws: telemetry", () => {
   it("starts each app after its sidecar and reserves the sidecar's share from the task size", () => {
     const shares: Record<string, [number, number, number, number]> = {
       // app cpu, app MiB, collector cpu, collector MiB (task: web/migrate 512/1024, worker 1024/2048)
-      web: [448, 896, 64, 128],
-      migrate: [448, 896, 64, 128],
-      worker: [896, 1792, 128, 256],
+      web: [448, 768, 64, 256],
+      migrate: [448, 768, 64, 256],
+      worker: [896, 1536, 128, 512],
     };
     for (const [tier, [appCpu, appMem, cpu, mem]] of Object.entries(shares)) {
       const [app, sidecar] = defs(staging, tier) as [Def, Def];
@@ -111,7 +111,7 @@ describe("AppService on aws: telemetry", () => {
   it("hardens the sidecar like the app, non-essential and restarted in place, logging to its own group", () => {
     for (const tier of ["web", "worker", "migrate"]) {
       const { environment, ...sidecar } = defs(staging, tier)[1] as Def;
-      const memory = tier === "worker" ? 256 : 128;
+      const memory = tier === "worker" ? 512 : 256;
       assert.deepEqual(sidecar, {
         name: "otel-collector",
         image: COLLECTOR_IMAGE,
@@ -143,7 +143,7 @@ describe("AppService on aws: telemetry", () => {
         environment.map((e) => e.name),
         ["GOMEMLIMIT", "LOOM_COLLECTOR_CONFIG"],
       );
-      assert.equal(envOf({ name: "", environment }).GOMEMLIMIT, tier === "worker" ? "230MiB" : "115MiB");
+      assert.equal(envOf({ name: "", environment }).GOMEMLIMIT, tier === "worker" ? "460MiB" : "230MiB");
     }
     assert.equal(imageRefProblem(COLLECTOR_IMAGE), undefined);
     assert.match(COLLECTOR_IMAGE, /:\d+\.\d+\.\d+$/, "an exact version tag");
@@ -212,7 +212,7 @@ describe("AppService on aws: telemetry", () => {
     assert.equal(emf.log_group_name, "/loom/staging/metrics");
     assert.equal(emf.dimension_rollup_option, "NoDimensionRollup");
     assert.deepEqual(emf.resource_to_telemetry_conversion, { enabled: false });
-    assert.deepEqual(c.processors.memory_limiter, { check_interval: "1s", limit_mib: 102, spike_limit_mib: 25 });
+    assert.deepEqual(c.processors.memory_limiter, { check_interval: "1s", limit_mib: 204, spike_limit_mib: 51 });
     assert.deepEqual(c.processors.resourcedetection, { detectors: ["env", "ecs"], timeout: "2s", override: false });
     assert.deepEqual(c.service.pipelines, {
       traces: {

@@ -113,12 +113,12 @@ describe("fargateSize", () => {
 });
 
 describe("sidecarShare", () => {
-  it("reserves an eighth of the task for the collector: ≥ 64 CPU units, 128–512 MiB", () => {
+  it("reserves an eighth of the CPU (≥ 64 units) and a quarter of the memory (192–512 MiB) for the collector", () => {
     const share = (cpu: number, mem: number) => sidecarShare("web", fargateSize("web", cpu, mem));
-    assert.deepEqual(share(0.25, 512), { cpu: 64, memory: 128 });
-    assert.deepEqual(share(0.5, 1024), { cpu: 64, memory: 128 });
-    assert.deepEqual(share(1, 2048), { cpu: 128, memory: 256 });
-    assert.deepEqual(share(1, 3072), { cpu: 128, memory: 384 });
+    assert.deepEqual(share(0.25, 512), { cpu: 64, memory: 192 });
+    assert.deepEqual(share(0.5, 1024), { cpu: 64, memory: 256 });
+    assert.deepEqual(share(1, 2048), { cpu: 128, memory: 512 });
+    assert.deepEqual(share(1, 3072), { cpu: 128, memory: 512 });
     assert.deepEqual(share(2, 4096), { cpu: 256, memory: 512 });
     assert.deepEqual(share(16, 122880), { cpu: 2048, memory: 512 });
   });
@@ -137,7 +137,7 @@ describe("sidecarShare", () => {
   it("fails naming the workload when the app would keep too little", () => {
     assert.throws(() => sidecarShare("worker", { cpu: "256", memory: "256" }), {
       propertyPath: "loom:profile.worker.memoryMiB",
-      message: "256 MiB leaves the app 128 MiB after the telemetry sidecar's 128 MiB; at least 256 MiB must remain",
+      message: "256 MiB leaves the app 64 MiB after the telemetry sidecar's 192 MiB; at least 256 MiB must remain",
     });
   });
 });
