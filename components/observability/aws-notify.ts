@@ -27,8 +27,11 @@ import {
 import type { AlertChannel, Severity } from "./channels";
 import { channelSecret, type ResolvedObservabilityArgs } from "./index";
 
-/** The service principals that use the alert key: CloudWatch encrypts when it publishes, SNS when it stores. */
-export const ALERT_KEY_PRINCIPALS = ["cloudwatch.amazonaws.com", "sns.amazonaws.com"];
+/**
+ * The service principals that use the alert key: CloudWatch and EventBridge (the backups' job-failure rules) encrypt
+ * when they publish, SNS when it stores.
+ */
+export const ALERT_KEY_PRINCIPALS = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "sns.amazonaws.com"];
 
 export interface AlertTopic {
   topic: Topic;

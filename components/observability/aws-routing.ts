@@ -78,8 +78,8 @@ export interface AlertTopicPolicyArgs {
 }
 
 /**
- * An alert topic's resource policy: only CloudWatch alarms (metric and composite) of this account whose names start
- * with `<prefix>-` may publish, and any request without TLS is denied. The account's own principals (the deployer,
+ * An alert topic's resource policy: only CloudWatch alarms (metric and composite) and EventBridge rules of this
+ * account whose names start with `<prefix>-` may publish, and any request without TLS is denied. The account's own principals (the deployer,
  * which also creates the Chatbot subscription) manage and subscribe through IAM.
  */
 export function alertTopicPolicy(a: AlertTopicPolicyArgs): Record<string, unknown> {
@@ -95,6 +95,18 @@ export function alertTopicPolicy(a: AlertTopicPolicyArgs): Record<string, unknow
         Condition: {
           StringEquals: { "aws:SourceAccount": a.accountId },
           ArnLike: { "aws:SourceArn": `arn:${a.partition}:cloudwatch:${a.region}:${a.accountId}:alarm:${a.prefix}-*` },
+        },
+      },
+      {
+        // Backups' EventBridge rules (failed backup and DR copy jobs, failed logical backups) page through here too.
+        Sid: "StackEventRulesPublish",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: a.topicArn,
+        Condition: {
+          StringEquals: { "aws:SourceAccount": a.accountId },
+          ArnLike: { "aws:SourceArn": `arn:${a.partition}:events:${a.region}:${a.accountId}:rule/${a.prefix}-*` },
         },
       },
       {

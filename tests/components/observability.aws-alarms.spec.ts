@@ -292,6 +292,10 @@ describe("AWS alert routing", () => {
       StringEquals: { "aws:SourceAccount": "1" },
       ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:r:1:alarm:loom-prod-*" },
     });
-    assert.deepEqual(s[1]?.Condition, { Bool: { "aws:SecureTransport": "false" } });
+    assert.deepEqual(s[1]?.Condition, {
+      StringEquals: { "aws:SourceAccount": "1" },
+      ArnLike: { "aws:SourceArn": "arn:aws:events:r:1:rule/loom-prod-*" },
+    });
+    assert.deepEqual(s[2]?.Condition, { Bool: { "aws:SecureTransport": "false" } });
   });
 });

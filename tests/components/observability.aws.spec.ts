@@ -180,7 +180,7 @@ describe("Observability on AWS, prod with alerting on and all four channels", ()
     const services = (JSON.parse(String(key.inputs.policy)).Statement as { Principal: { Service?: string } }[])
       .flatMap((st) => (st.Principal.Service ? [st.Principal.Service] : []))
       .sort();
-    assert.deepEqual(services, ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]);
+    assert.deepEqual(services, ["cloudwatch.amazonaws.com", "events.amazonaws.com", "sns.amazonaws.com"]);
     const targets = new Set(carrying(run).flatMap((r) => r.inputs.alarmActions as string[]));
     for (const arn of targets) {
       const subs = ofType(run, SUB).filter((s) => s.inputs.topic === arn);
@@ -228,7 +228,7 @@ describe("Observability on AWS, prod with alerting on and all four channels", ()
     }
   });
 
-  it("lets only this account's alarms with the stack prefix publish, only over TLS", () => {
+  it("lets only this account's alarms and event rules with the stack prefix publish, only over TLS", () => {
     const policies = ofType(run, "aws:sns/topicPolicy:TopicPolicy");
     assert.equal(policies.length, 2);
     for (const p of policies) {
@@ -238,7 +238,12 @@ describe("Observability on AWS, prod with alerting on and all four channels", ()
         ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:loom-prod-*` },
       });
       assert.equal(doc.Statement[0].Resource, p.inputs.arn);
-      assert.deepEqual(doc.Statement[1], {
+      assert.deepEqual(doc.Statement[1].Principal, { Service: "events.amazonaws.com" });
+      assert.deepEqual(doc.Statement[1].Condition, {
+        StringEquals: { "aws:SourceAccount": ACCOUNT },
+        ArnLike: { "aws:SourceArn": `arn:aws:events:${REGION}:${ACCOUNT}:rule/loom-prod-*` },
+      });
+      assert.deepEqual(doc.Statement[2], {
         Sid: "DenyInsecureTransport",
         Effect: "Deny",
         Principal: "*",
