@@ -122,6 +122,11 @@ const backups = new Backups("loom", {
   disasterRecovery,
   targets: database.backupTargets,
   retentionDays: profile.backupRetentionDays,
+  databaseSizeGiB: profile.database.storageGiB,
+  // Settings require the image whenever the profile has backups.
+  ...(settings.backup.image ? { job: { image: settings.backup.image, database, network } } : {}),
+  // Failed AWS Backup / copy / logical-backup jobs page like a critical alert (undefined: no such topic here).
+  ...(observability.alertSink ? { alertTopicArn: observability.alertSink } : {}),
 });
 
 export const cloud = settings.cloud;
@@ -136,5 +141,7 @@ export const alarmTargets = observability.alarmTargets;
 export const alerts = observability.alertNames;
 export const dashboard = observability.dashboard;
 export const dashboards = observability.dashboards;
+export const telemetry = observability.telemetry;
 export const backupStore = backups.store;
 export const drBackupStore = backups.drStore;
+export const recovery = backups.recovery;

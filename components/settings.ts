@@ -91,6 +91,7 @@ export const SCHEMA = z
     // Validated by resolveAlerting, whose messages never show a value: every entry is a credential.
     alertSecrets: z.unknown(),
     observability: OBSERVABILITY_SCHEMA,
+    backup: z.object({ image: checked(imageRefProblem) }).partial().strict(),
     tags: z.record(tagKey, z.string().max(256)),
     appEnv: z.record(envName(), z.string()),
     appSecrets: uniqueList(envName()),
@@ -133,6 +134,8 @@ export interface Settings extends ObservabilitySettings {
   domain: string;
   image: string;
   ingressCidrs: string[];
+  /** `loom:backup`: the logical-backup job's image (scripts/backup/Dockerfile); required when the profile has backups. */
+  backup: { image?: string };
   /** Settings that do not apply to this cloud or profile, by key: logged as warnings by the program. */
   warnings: string[];
   /** Tags/labels for every resource: component defaults < these < per-resource. */
@@ -310,6 +313,13 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
   problems.push(...profileProblems(profile, environment), ...appProblems(cfg));
   problems.push(...otherCloudProblems(cfg, cloud));
   const warnings: string[] = [];
+  if (profile.backups && cfg.backup?.image === undefined) {
+    problems.push(
+      `${PROJECT}:backup.image is required when the profile has backups (the daily logical backup job runs it): the image built from scripts/backup/Dockerfile, pinned, e.g. ghcr.io/acme/loom-backup:1.0.0`,
+    );
+  } else if (!profile.backups && cfg.backup?.image !== undefined) {
+    warnings.push(`${PROJECT}:backup.image is set but the profile's backups are off: no backup job is created`);
+  }
   const obs = resolveObservabilitySettings(cfg, {
     project: PROJECT,
     cloud,
@@ -339,6 +349,7 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     image: cfg.image as string,
     ingressCidrs: cfg.ingressCidrs ?? ["0.0.0.0/0"],
     ...obs,
+    backup: { image: cfg.backup?.image },
     warnings,
     tags: cfg.tags ?? {},
     appEnv: cfg.appEnv ?? {},

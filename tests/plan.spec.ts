@@ -180,7 +180,7 @@ describe("plan: fake secrets satisfy the key's type, so secure values plan like 
   it("loom:alertSecrets entries stored with --path --secret validate (prod alerts to PagerDuty and a webhook)", () => {
     const text = AWS_DEV.replace(
       "loom:cloud: aws",
-      `loom:cloud: aws\n  loom:environment: prod\n  loom:alerting:\n    channels:\n      - kind: pagerduty\n      - kind: webhook\n  loom:alertSecrets:\n    pagerduty: ${secure}\n    webhook: ${secure}`,
+      `loom:cloud: aws\n  loom:environment: prod\n  loom:backup:\n    image: ghcr.io/example/loom-backup:0.1.0\n  loom:alerting:\n    channels:\n      - kind: pagerduty\n      - kind: webhook\n  loom:alertSecrets:\n    pagerduty: ${secure}\n    webhook: ${secure}`,
     );
     const { config, secretKeys } = loadStackConfig("t", stackDir(text));
     assert.deepEqual(secretKeys, ["loom:alertSecrets"]);

@@ -15,6 +15,7 @@ const valid = {
   domain: "loom.example.com",
   image: "ghcr.io/example/loom:1.4.2",
   alerting: { channels: [{ kind: "email", to: "oncall@example.com" }] },
+  backup: { image: "ghcr.io/example/loom-backup:0.1.0" },
   aws: { hostedZoneId: "Z0EXAMPLE" },
 };
 

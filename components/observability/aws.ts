@@ -62,6 +62,7 @@ export function create(
   const refs = awsRefs(args.targets);
   let alertNames: string[] = [];
   let alarmTargets: pulumi.Output<string[]> = pulumi.output([]);
+  let alertSink: pulumi.Output<string> | undefined;
   if (args.alerting) {
     const renderings = renderAlerts({
       prefix: s.prefix,
@@ -75,6 +76,8 @@ export function create(
     for (const r of renderings) alarms(s, r, topics[r.alert.severity]);
     alertNames = renderings.flatMap(notifyingNames);
     alarmTargets = pulumi.all(routing.severities.map((sev) => (topics[sev] as AlertTopic).topic.arn));
+    // EventBridge rules of other components (failed backup jobs) publish here; the topic policy allows them.
+    alertSink = topics.critical?.topic.arn;
   }
   const dashboards = createDashboards(s, refs, alertNames);
   return {
@@ -82,6 +85,13 @@ export function create(
     alertNames: pulumi.output(alertNames),
     dashboard: dashboards.overview as pulumi.Output<string>,
     dashboards: pulumi.all(dashboards),
+    // The ADOT sidecar of every task (app-service/aws-telemetry.ts) sends traces to X-Ray; container logs go to the
+    // tiers' KMS log groups with the profile's retention.
+    telemetry: pulumi.output({
+      traces: `AWS X-Ray in ${s.region}`,
+      logs: `CloudWatch Logs ${s.logPath("*")} (${args.logRetentionDays} days)`,
+    }),
+    ...(alertSink ? { alertSink } : {}),
   };
 }
 

@@ -73,6 +73,13 @@ export interface ObservabilityOutputs {
   dashboard: pulumi.Output<string>;
   /** Every dashboard's name, by catalog id (overview, review-performance, …). */
   dashboards: pulumi.Output<Record<string, string>>;
+  /** Where traces and logs go (AWS: X-Ray and CloudWatch Logs; Kubernetes: the collector's backend and Loki). */
+  telemetry: pulumi.Output<{ traces: string; logs: string }>;
+  /**
+   * Where other components send failure events that must page (AWS: the critical SNS topic's ARN, which lets
+   * EventBridge publish); undefined when there is no such sink (alerting off; Kubernetes alerts through Prometheus).
+   */
+  alertSink?: pulumi.Output<string>;
 }
 
 const LOADERS = {
@@ -88,6 +95,8 @@ export class Observability
   declare readonly alertNames: pulumi.Output<string[]>;
   declare readonly dashboard: pulumi.Output<string>;
   declare readonly dashboards: pulumi.Output<Record<string, string>>;
+  declare readonly telemetry: pulumi.Output<{ traces: string; logs: string }>;
+  declare readonly alertSink?: pulumi.Output<string>;
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOADERS, "Observability", name, Observability.resolve(args), opts);

@@ -9,6 +9,8 @@
  *   holding those credentials (secret Outputs; the AlertmanagerConfig only names its keys).
  * - The seven dashboards of DASHBOARDS as ConfigMaps `<name>-dashboard-<id>` for Grafana's sidecar
  *   (label `grafana_dashboard: "1"`, folder annotation `grafana_folder: Loom`), scoped to this namespace.
+ * - Traces: the stack's OpenTelemetry Collector and Jaeger (k8s-telemetry.ts); logs: with installOperators, Loki
+ *   and the node log agent (k8s-logging.ts).
  *
  * Every name comes from the other components' typed monitoring handles (no guessed names).
  */
@@ -25,7 +27,9 @@ import { DASHBOARDS } from "./catalog/dashboards";
 import { dashboardJson } from "./catalog/grafana";
 import { alertName } from "./catalog/rules";
 import { ALERTMANAGER_CONFIG_API, alertmanagerConfigSpec, credentialedChannels } from "./k8s-alertmanager";
+import { createLogging } from "./k8s-logging";
 import { prometheusRuleSpec, type StackNames } from "./k8s-rules";
+import { createTelemetry } from "./k8s-telemetry";
 
 export const SCRAPE_INTERVAL = "30s";
 /** The Grafana folder of Loom's dashboards (the sidecar's `folderAnnotation`). */
@@ -79,8 +83,14 @@ export function create(
   );
   if (args.alerting) alertRouting(parent, name, args, inNamespace, labels, opts);
   const dashboards = grafanaDashboards(name, target.namespace, inNamespace, labels, opts);
+  const traces = createTelemetry(parent, name, args, inNamespace, opts).traces;
+  const logs = createLogging(parent, name, args, inNamespace, opts).logStore;
 
   return {
+    telemetry: pulumi.all([traces, logs]).apply(([t, l]) => ({
+      traces: t,
+      logs: l || "the cluster's own log pipeline (loom:kubernetes.installOperators is off)",
+    })),
     alarmTargets: pulumi.output(args.alerting ? [`alertmanager:${target.operatorNamespaces.monitoring}`] : []),
     alertNames: pulumi.output(args.alerting ? ALERTS.map((a) => alertName(a.id)) : []),
     dashboard: dashboards.apply((d) => d.overview),

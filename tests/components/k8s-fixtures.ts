@@ -27,6 +27,7 @@ export function k8sSettings(
       domain: `${env}.loom.example.com`,
       image: IMAGE,
       alerting: { channels: [{ kind: "email", to: "oncall@example.com" }] },
+      backup: { image: "ghcr.io/example/loom-backup:0.1.0" },
       kubernetes,
       ...extra,
     },

@@ -14,6 +14,7 @@ function k8sSettings(stack: string, kubernetes: Record<string, unknown> = {}, ex
       domain: "loom.example.com",
       image: IMAGE,
       alerting: { channels: [{ kind: "email", to: "oncall@example.com" }] },
+      backup: { image: "ghcr.io/example/loom-backup:0.1.0" },
       kubernetes,
       ...extra,
     },

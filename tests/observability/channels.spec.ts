@@ -8,6 +8,7 @@ const base = {
   domain: "loom.example.com",
   image: "ghcr.io/example/loom:1.4.2",
   aws: { hostedZoneId: "Z0EXAMPLE" },
+  backup: { image: "ghcr.io/example/loom-backup:0.1.0" },
 };
 const FAKE = {
   slack: "https://hooks.slack.example.com/services/fake",
