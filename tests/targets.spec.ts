@@ -4,9 +4,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { CLOUDS, IMPLEMENTED_CLOUDS } from "../components/cloud";
-import { readRawConfig } from "../components/settings-config";
 import { parseSettings, SCHEMA, SettingsError } from "../components/settings";
+import { readRawConfig } from "../components/settings-config";
 import { AWS_DR_REGIONS, AWS_ZONES, type AwsTarget, TARGETS } from "../components/targets";
+import { loadStackConfig } from "../scripts/lib/plan";
 
 const ROOT = join(__dirname, "..");
 const REGION = { "aws:region": "eu-west-1" };
@@ -182,21 +183,13 @@ describe("targets", () => {
 });
 
 describe("the stack files", () => {
-  /** What `pulumi.runtime.allConfig()` returns for a stack: Pulumi.yaml defaults, then the stack file, as strings. */
-  function allConfig(stack: string): Record<string, string> {
-    const read = (f: string) => parse(readFileSync(join(ROOT, f), "utf8")) as { config: Record<string, unknown> };
-    const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
-    const all: Record<string, string> = {};
-    for (const [k, decl] of Object.entries(read("Pulumi.yaml").config)) {
-      const d = (decl as { default?: unknown }).default;
-      if (d !== undefined) all[`loom:${k}`] = text(d);
-    }
-    for (const [k, v] of Object.entries(read(`Pulumi.${stack}.yaml`).config)) all[k] = text(v);
-    return all;
-  }
+  /**
+   * The stack's config as the engine hands it to the program: Pulumi.yaml defaults, then the stack file, as strings,
+   * `secure:` values decrypted (the plan's fakes) and listed as secret keys.
+   */
   const settingsOf = (stack: string) => {
-    const all = allConfig(stack);
-    return parseSettings(readRawConfig(all), { stack, providerConfig: all });
+    const { config, secretKeys } = loadStackConfig(stack, ROOT);
+    return parseSettings(readRawConfig(config), { stack, providerConfig: config, secretKeys });
   };
 
   for (const stack of ["dev", "staging", "prod", "local"]) {

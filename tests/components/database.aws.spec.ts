@@ -289,11 +289,17 @@ describe("Database on AWS", () => {
           cloud: "aws",
           instanceId: "loom-prod-db",
           allocatedStorageGiB: 100,
+          memoryGiB: 8,
           replicaInstanceId: "loom-prod-db-replica",
         },
       },
     );
-    assert.deepEqual(dev.outputs.monitoring, { cloud: "aws", instanceId: "loom-dev-db", allocatedStorageGiB: 20 });
+    assert.deepEqual(dev.outputs.monitoring, {
+      cloud: "aws",
+      instanceId: "loom-dev-db",
+      allocatedStorageGiB: 20,
+      memoryGiB: 2,
+    });
   });
 
   describe("invalid args", () => {

@@ -186,7 +186,7 @@ describe("alert channels (loom:alerting)", () => {
   });
 
   it("dev (alerting off) ignores missing secrets and warns that listed channels notify nobody", () => {
-    const s = settings("aws", { alerting: { channels: [{ kind: "pagerduty" }] } }, [], "dev");
+    const s = settings("aws", { alerting: { channels: [{ kind: "pagerduty" }] }, backup: undefined }, [], "dev");
     assert.deepEqual(s.alertSecretEntries, []);
     assert.deepEqual(s.warnings, [
       "loom:alerting.channels is set but the profile's alerting is off: no alert is created, nobody is notified",

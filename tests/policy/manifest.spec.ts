@@ -18,6 +18,7 @@ const MANIFEST: [name: string, level: string, severity: string, concern: string]
   ["min-tls-version", "mandatory", "high", "tls"],
   ["datastore-tls-required", "mandatory", "high", "tls"],
   ["cloud-run-ingress-via-lb", "advisory", "medium", "tls"],
+  ["notification-endpoints-tls", "mandatory", "high", "tls"],
   ["datastore-encrypted-at-rest", "mandatory", "high", "encryption"],
   ["volume-encrypted-at-rest", "mandatory", "high", "encryption"],
   ["object-storage-encrypted", "mandatory", "high", "encryption"],
