@@ -13,7 +13,7 @@
  *   and app metrics (silent when there is no traffic) are `notBreaching`, platform metrics `missing` (a gap is a
  *   stopped or replaced instance, not evidence either way; the alarm keeps its state).
  * - Burn-rate conditions (SRE workbook): per pair a long-window and a short-window `MetricAlarm` without actions, a
- *   `CompositeAlarm` `ALARM(long) AND ALARM(short)`, and one `CompositeAlarm` per alert OR-ing its pairs, which alone
+ *   conjunction `(ALARM(long) AND ALARM(short))` in one `CompositeAlarm` per alert OR-ing its pairs, which alone
  *   carries the actions. Each window is ONE data point whose period is the window (1 h … 3 d) on a sliding window:
  *   CloudWatch allows period × evaluationPeriods up to 7 days for periods of an hour or more, and up to 1 day below
  *   an hour (PutMetricAlarm `Period`), so 5m/30m/1h/2h/6h/1d/3d all fit with evaluationPeriods 1 — and a single
@@ -188,7 +188,7 @@ function burnRateAlarms<V>(alert: AlertDef, c: BurnRateCondition, args: RenderAr
   if (query.kind === "set") throw new Error(`burn-rate alert "${alert.id}" needs a single-series signal`);
   const objective = args.slo[c.slo];
   const metricAlarms: MetricAlarmSpec<V>[] = [];
-  const composites: CompositeAlarmSpec[] = [];
+  const terms: string[] = [];
   const name = (key: string) => `${args.prefix}-${key}`;
   for (const pair of c.pairs) {
     const threshold = burnThreshold(objective, pair.factor);
@@ -213,26 +213,21 @@ function burnRateAlarms<V>(alert: AlertDef, c: BurnRateCondition, args: RenderAr
       };
     });
     metricAlarms.push(...windows);
-    const key = `${alert.id}-${pair.long}-${pair.short}`;
-    composites.push({
-      key,
-      name: name(key),
-      description: `${alert.summary}: ${pair.factor}× burn over both ${pair.long} and ${pair.short}; part of ${name(alert.id)}`,
-      rule: windows.map((w) => `ALARM("${w.name}")`).join(" AND "),
-      children: windows.map((w) => w.key),
-      notify: false,
-    });
+    terms.push(`(${windows.map((w) => `ALARM("${w.name}")`).join(" AND ")})`);
   }
-  const pairs = [...composites];
   const condition = c.pairs.map((p) => `${p.long}/${p.short} > ${burnThreshold(objective, p.factor)}`).join(" or ");
-  composites.push({
-    key: alert.id,
-    name: name(alert.id),
-    description: describe(alert, `the ${c.slo} SLI (objective ${objective}) burns ${condition}`, args.runbookBaseUrl),
-    rule: pairs.map((p) => `ALARM("${p.name}")`).join(" OR "),
-    children: pairs.map((p) => p.key),
-    notify: true,
-  });
+  // One composite per alert: the pairs' conjunctions OR-ed in its own rule (a composite per pair would add a
+  // resource per pair for the same logic; plan time is per resource).
+  const composites: CompositeAlarmSpec[] = [
+    {
+      key: alert.id,
+      name: name(alert.id),
+      description: describe(alert, `the ${c.slo} SLI (objective ${objective}) burns ${condition}`, args.runbookBaseUrl),
+      rule: terms.join(" OR "),
+      children: metricAlarms.map((a) => a.key),
+      notify: true,
+    },
+  ];
   return { alert, metricAlarms, composites };
 }
 

@@ -90,18 +90,8 @@ describe("AWS alarm specs from the catalog", () => {
       r.composites.map((c) => [c.name, c.rule, c.notify]),
       [
         [
-          "loom-prod-slo-availability-fast-burn-1h-5m",
-          'ALARM("loom-prod-slo-availability-fast-burn-1h") AND ALARM("loom-prod-slo-availability-fast-burn-5m")',
-          false,
-        ],
-        [
-          "loom-prod-slo-availability-fast-burn-6h-30m",
-          'ALARM("loom-prod-slo-availability-fast-burn-6h") AND ALARM("loom-prod-slo-availability-fast-burn-30m")',
-          false,
-        ],
-        [
           "loom-prod-slo-availability-fast-burn",
-          'ALARM("loom-prod-slo-availability-fast-burn-1h-5m") OR ALARM("loom-prod-slo-availability-fast-burn-6h-30m")',
+          '(ALARM("loom-prod-slo-availability-fast-burn-1h") AND ALARM("loom-prod-slo-availability-fast-burn-5m")) OR (ALARM("loom-prod-slo-availability-fast-burn-6h") AND ALARM("loom-prod-slo-availability-fast-burn-30m"))',
           true,
         ],
       ],

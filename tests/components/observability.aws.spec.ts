@@ -161,7 +161,7 @@ describe("Observability on AWS, prod with alerting on and all four channels", ()
     );
     assert.equal(names.length, 20);
     assert.equal(ofType(run, METRIC).length, 16 + 4 * 4);
-    assert.equal(ofType(run, COMPOSITE).length, 4 * 3);
+    assert.equal(ofType(run, COMPOSITE).length, 4);
   });
 
   it("creates one KMS-encrypted topic per severity, and every topic reaches someone", () => {
@@ -289,14 +289,14 @@ describe("Observability on AWS, prod with alerting on and all four channels", ()
     assert.deepEqual(policy.Statement[0].Action, ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"]);
   });
 
-  it("burn rates: window alarms without actions, pair composites AND, the alert composite ORs the pairs", () => {
+  it("burn rates: window alarms without actions, one composite per alert ORs each pair's AND", () => {
     const base = "loom-prod-slo-availability-fast-burn";
-    assert.equal(alarm(run, base).alarmRule, `ALARM("${base}-1h-5m") OR ALARM("${base}-6h-30m")`);
-    assert.equal(alarm(run, `${base}-1h-5m`).alarmRule, `ALARM("${base}-1h") AND ALARM("${base}-5m")`);
-    assert.equal(alarm(run, `${base}-6h-30m`).alarmRule, `ALARM("${base}-6h") AND ALARM("${base}-30m")`);
-    assert.equal(alarm(run, `${base}-1h-5m`).alarmActions, undefined);
+    const pair = (id: string, long: string, short: string) => `(ALARM("${id}-${long}") AND ALARM("${id}-${short}"))`;
+    assert.equal(alarm(run, base).alarmRule, `${pair(base, "1h", "5m")} OR ${pair(base, "6h", "30m")}`);
     const slow = "loom-prod-slo-latency-slow-burn";
-    assert.equal(alarm(run, slow).alarmRule, `ALARM("${slow}-1d-2h") OR ALARM("${slow}-3d-6h")`);
+    assert.equal(alarm(run, slow).alarmRule, `${pair(slow, "1d", "2h")} OR ${pair(slow, "3d", "6h")}`);
+    // No composite per pair: four alert composites in all, one per burn-rate alert.
+    assert.equal(ofType(run, "aws:cloudwatch/compositeAlarm:CompositeAlarm").length, 4);
     // Thresholds from the prod SLO: budget 0.001 (availability) / 0.005 (latency) × factor.
     const thresholds = (id: string, windows: string[]) =>
       windows.map((w) => [

@@ -244,8 +244,20 @@ describe("observability on kubernetes", () => {
     assert.deepEqual(run.outputs.alertNames, []);
     assert.deepEqual(run.outputs.alarmTargets, []);
     assert.equal(ofType(run, SERVICE_MONITOR).length, 1);
-    assert.equal(ofType(run, POD_MONITOR).length, 1);
-    assert.equal(ofType(run, CONFIG).length, DASHBOARDS.length);
+    // The app's worker, and the stack's OpenTelemetry Collector (its own metrics; k8s-telemetry.ts).
+    assert.deepEqual(
+      ofType(run, POD_MONITOR)
+        .map((r) => r.name)
+        .sort(),
+      ["loom-otel-collector-podmonitor", "loom-worker-podmonitor"],
+    );
+    assert.deepEqual(
+      ofType(run, CONFIG)
+        .map((r) => r.name)
+        .filter((n) => n.startsWith("loom-dashboard-"))
+        .sort(),
+      DASHBOARDS.map((d) => `loom-dashboard-${d.id}`).sort(),
+    );
   });
 
   it("provisions the seven dashboards for Grafana's sidecar, in the Loom folder, defaulting to this namespace", async () => {
@@ -304,7 +316,7 @@ describe("observability on kubernetes", () => {
       matchLabels: { "app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "loom-staging" },
     });
     assert.deepEqual(sm.endpoints, [{ port: "http", path: "/metrics", interval: "30s", scheme: "http" }]);
-    const pm = at(one(run, POD_MONITOR).inputs, "spec");
+    const pm = at(one(run, POD_MONITOR, "loom-worker-podmonitor").inputs, "spec");
     assert.deepEqual(pm.selector, {
       matchLabels: { "app.kubernetes.io/name": "worker", "app.kubernetes.io/instance": "loom-staging" },
     });

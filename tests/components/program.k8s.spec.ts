@@ -3,12 +3,14 @@
  * kubernetes, as `npm run plan` runs it): the guarantees a reviewer of a Helm chart or a kube-score/Polaris run looks
  * for, checked on every workload the program creates.
  */
+
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { pdbProblem } from "../../components/app-service/pod-spec";
 import { labelProblems } from "../../components/lib/k8s";
 import { isSensitiveEnvName } from "../../components/lib/sensitive";
+import { ALERTS, ALERTS, ALERTS, ALERTS, ALERTS, ALERTS, ALERTS, ALERTS, ALERTS, ALERTS } from "../../components/observability/catalog/alerts";
 import { PROFILES } from "../../components/profiles";
 import { type PlannedResource, runProgram } from "../../scripts/lib/mock-engine";
 import {
@@ -53,7 +55,10 @@ for (const env of ENVS) {
 
     it("runs every pod under Pod Security restricted with its own token-less ServiceAccount", () => {
       const workloads = plan.resources.filter((r) => WORKLOADS.includes(r.type));
-      assert.equal(workloads.length, 4, "web, worker, migrate, cache");
+      assert.deepEqual(
+        workloads.map((w) => w.name).sort(),
+        ["loom-cache", "loom-jaeger", "loom-migrate", "loom-otel-collector", "loom-web", "loom-worker"],
+      );
       for (const w of workloads) {
         const spec = at(w.inputs, "spec", "template", "spec");
         const name = `${w.type} ${w.name}`;
@@ -275,9 +280,14 @@ for (const env of ENVS) {
       assert.equal(ports[0].name, at(pm.inputs, "spec", "podMetricsEndpoints", 0, "port"));
     });
 
-    it(`${profile.alerting ? "renders the whole alert catalog" : "creates no alert rules"}`, () => {
+    it(`${profile.alerting ? "renders the whole alert catalog" : "creates recording rules but no alert rules"}`, () => {
       const rules = ofType(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
-      assert.equal(rules.length, profile.alerting ? 1 : 0);
+      // Recording rules in every environment (the dashboards read them); alerting rules only with alerting.
+      assert.equal(rules.length, 1);
+      const alerting = at(rules[0]?.inputs, "spec", "groups").flatMap((g: { rules: { alert?: string }[] }) =>
+        g.rules.filter((r) => r.alert !== undefined),
+      );
+      assert.equal(alerting.length, profile.alerting ? ALERTS.length : 0);
       const routes = ofType(plan, "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig");
       assert.equal(routes.length, profile.alerting ? 1 : 0);
       if (profile.alerting) {
