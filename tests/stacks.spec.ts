@@ -48,14 +48,24 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "aws:s3/bucket:Bucket",
       "aws:secretsmanager/secret:Secret",
     ],
-    resources: { dev: 96, staging: 131, prod: 150 },
-    protected: { dev: 0, staging: 0, prod: 16 },
+    resources: { dev: 107, staging: 202, prod: 235 },
+    protected: { dev: 0, staging: 0, prod: 24 },
     byType: {
       "aws:ec2/natGateway:NatGateway": { dev: 1, staging: 1, prod: 3 },
       "aws:rds/instance:Instance": { dev: 1, staging: 1, prod: 2 },
       "aws:rds/proxy:Proxy": { dev: 0, staging: 1, prod: 1 },
       "aws:wafv2/webAcl:WebAcl": { dev: 0, staging: 1, prod: 1 },
-      "aws:cloudwatch/metricAlarm:MetricAlarm": { dev: 0, staging: 8, prod: 8 },
+      // The alert catalog: 12 threshold alerts (sets per workload/volume) + 4 burn-rate alerts × 4 windows.
+      "aws:cloudwatch/metricAlarm:MetricAlarm": { dev: 0, staging: 32, prod: 32 },
+      // One per burn-rate alert (its pairs' ANDs OR-ed in one rule).
+      "aws:cloudwatch/compositeAlarm:CompositeAlarm": { dev: 0, staging: 4, prod: 4 },
+      // One topic per severity; the seven catalog dashboards in every environment.
+      "aws:sns/topic:Topic": { dev: 0, staging: 2, prod: 2 },
+      "aws:cloudwatch/dashboard:Dashboard": { dev: 7, staging: 7, prod: 7 },
+      // The daily logical backup job and the vault locks (prod: the DR vault too), the replicated backup bucket.
+      "aws:scheduler/schedule:Schedule": { dev: 0, staging: 1, prod: 1 },
+      "aws:backup/vaultLockConfiguration:VaultLockConfiguration": { dev: 0, staging: 1, prod: 2 },
+      "aws:s3/bucketReplicationConfig:BucketReplicationConfig": { dev: 0, staging: 0, prod: 1 },
       "aws:backup/plan:Plan": { dev: 0, staging: 1, prod: 1 },
       // prod: the primary vault and the disaster-recovery vault in loom:aws.drRegion.
       "aws:backup/vault:Vault": { dev: 0, staging: 1, prod: 2 },
@@ -70,13 +80,19 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "kubernetes:apps/v1:StatefulSet",
       "kubernetes:core/v1:Secret",
     ],
-    resources: { dev: 50, staging: 59, prod: 63 },
-    protected: { dev: 0, staging: 0, prod: 9 },
+    resources: { dev: 72, staging: 84, prod: 89 },
+    protected: { dev: 0, staging: 0, prod: 10 },
     byType: {
       "kubernetes:postgresql.cnpg.io/v1:Pooler": { dev: 0, staging: 1, prod: 1 },
       "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": { dev: 0, staging: 1, prod: 1 },
       "kubernetes:keda.sh/v1alpha1:ScaledObject": { dev: 0, staging: 1, prod: 1 },
-      "kubernetes:monitoring.coreos.com/v1:PrometheusRule": { dev: 0, staging: 1, prod: 1 },
+      // Recording rules in every environment (the dashboards read them); alerting rules inside it with alerting.
+      "kubernetes:monitoring.coreos.com/v1:PrometheusRule": { dev: 1, staging: 1, prod: 1 },
+      // web, worker, the OpenTelemetry Collector and Jaeger (the default trace backend).
+      "kubernetes:apps/v1:Deployment": { dev: 4, staging: 4, prod: 4 },
+      // The seven dashboards, the collector's and Jaeger's config, the namespace CA bundle.
+      "kubernetes:core/v1:ConfigMap": { dev: 11, staging: 11, prod: 11 },
+      "kubernetes:batch/v1:CronJob": { dev: 0, staging: 1, prod: 1 },
       // prod: the primary's and the disaster-recovery replica cluster's (its own object store).
       "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup": { dev: 0, staging: 1, prod: 2 },
       "kubernetes:barmancloud.cnpg.io/v1:ObjectStore": { dev: 0, staging: 1, prod: 2 },

@@ -1,4 +1,5 @@
 /** The pure value rules settings and the targets share: image references, sensitive names, CIDRs, names. */
+
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import { APP_DEFAULTS, PROGRAM_ENV_NAMES } from "../components/lib/app-contract"
 import { cidrProblem, formatCidr, networkSizeProblem, parseCidr } from "../components/lib/cidr";
 import { imageRefProblem } from "../components/lib/image-ref";
 import { isSensitiveEnvName, SENSITIVE_NAME_DEFAULTS, sensitiveEnvPattern } from "../components/lib/sensitive";
+import { otelEnv } from "../components/lib/telemetry";
 import { fit as fitName, prefix, stableHash } from "../components/naming";
 import { describeIssue } from "../components/targets/issues";
 import { sensitiveName, sensitiveNameConfig } from "../policy/lib/sensitive";
@@ -168,9 +170,21 @@ describe("value rules", () => {
     const root = join(__dirname, "..");
     const index = readFileSync(join(root, "index.ts"), "utf8");
     const pods = readFileSync(join(root, "components/app-service/kubernetes.ts"), "utf8");
+    // The OpenTelemetry contract, with every optional variable it can set (lib/telemetry.ts).
+    const otel = otelEnv({
+      endpoint: "https://collector.example.com:4318",
+      service: "loom-web",
+      environment: "prod",
+      sampleRatio: 0.1,
+      exporter: "otlp",
+      metricsExporter: "none",
+      logsExporter: "none",
+      certificate: "/etc/loom/ca.crt",
+    });
     const names = new Set([
       ...[...index.matchAll(/^\s+([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]),
       ...[...pods.matchAll(/\b(PGSSLROOTCERT|REDIS_CA_FILE)\b/g)].map((m) => m[1]),
+      ...Object.keys(otel),
     ]);
     assert.deepEqual([...names].sort(), [...PROGRAM_ENV_NAMES].sort());
   });

@@ -68,12 +68,17 @@ function ports(kind: TelemetryPodInputs["kind"]) {
     : [port("otlp-grpc", OTLP_GRPC_PORT), port("ui", JAEGER_UI_PORT), port("health", HEALTH_PORT)];
 }
 
-/** Liveness and readiness on the health extension (the collector's `health_check`: `/`; Jaeger's v2: `/status`). */
+/**
+ * Startup, readiness and liveness on the health extension (the collector's `health_check`: `/`; Jaeger's v2:
+ * `/status`). The startup probe gives a slow start (a cold node pulling the image, a large config) a minute before
+ * liveness may restart the pod; after it passes, liveness needs no initial delay.
+ */
 function probes(kind: TelemetryPodInputs["kind"]) {
   const httpGet = { path: kind === "collector" ? "/" : "/status", port: "health", scheme: "HTTP" };
   return {
+    startupProbe: { httpGet, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 12 },
     readinessProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-    livenessProbe: { httpGet, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
+    livenessProbe: { httpGet, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
   };
 }
 

@@ -189,6 +189,7 @@ describe("traces on kubernetes", () => {
       const probe = { path, port: "health", scheme: "HTTP" };
       assert.deepEqual(c.readinessProbe.httpGet, probe);
       assert.deepEqual(c.livenessProbe.httpGet, probe);
+      assert.deepEqual(c.startupProbe, { httpGet: probe, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 12 });
       assert.ok(c.ports.some((p: { name: string; containerPort: number }) => p.containerPort === 13133));
     }
     const collector = pod(deployment(run, "loom-otel-collector")).containers[0];

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { pdbProblem } from "../../components/app-service/pod-spec";
 import { labelProblems } from "../../components/lib/k8s";
 import { isSensitiveEnvName } from "../../components/lib/sensitive";
-import { ALERTS, ALERTS, ALERTS, ALERTS, ALERTS, ALERTS, ALERTS, ALERTS, ALERTS, ALERTS } from "../../components/observability/catalog/alerts";
+import { ALERTS } from "../../components/observability/catalog/alerts";
 import { PROFILES } from "../../components/profiles";
 import { type PlannedResource, runProgram } from "../../scripts/lib/mock-engine";
 import {
@@ -55,10 +55,14 @@ for (const env of ENVS) {
 
     it("runs every pod under Pod Security restricted with its own token-less ServiceAccount", () => {
       const workloads = plan.resources.filter((r) => WORKLOADS.includes(r.type));
-      assert.deepEqual(
-        workloads.map((w) => w.name).sort(),
-        ["loom-cache", "loom-jaeger", "loom-migrate", "loom-otel-collector", "loom-web", "loom-worker"],
-      );
+      assert.deepEqual(workloads.map((w) => w.name).sort(), [
+        "loom-cache",
+        "loom-jaeger",
+        "loom-migrate",
+        "loom-otel-collector",
+        "loom-web",
+        "loom-worker",
+      ]);
       for (const w of workloads) {
         const spec = at(w.inputs, "spec", "template", "spec");
         const name = `${w.type} ${w.name}`;
