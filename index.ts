@@ -124,7 +124,9 @@ const backups = new Backups("loom", {
   retentionDays: profile.backupRetentionDays,
   databaseSizeGiB: profile.database.storageGiB,
   // Settings require the image whenever the profile has backups.
-  ...(settings.backup.image ? { job: { image: settings.backup.image, database, network } } : {}),
+  ...(settings.backup.image
+    ? { job: { image: settings.backup.image, database, network, logRetentionDays: profile.logRetentionDays } }
+    : {}),
   // Failed AWS Backup / copy / logical-backup jobs page like a critical alert (undefined: no such topic here).
   ...(observability.alertSink ? { alertTopicArn: observability.alertSink } : {}),
 });

@@ -83,7 +83,9 @@ const KUBERNETES: Record<ProfileKey, Applicability> = {
     "the cluster's nodes decide the zones; pods spread over every zone there is (topologySpreadConstraints)",
   ),
   natGateways: na("egress to the internet is the cluster's own (its nodes' NAT), not the stack's"),
-  logRetentionDays: na("container logs are kept by the cluster's log pipeline, not by this stack"),
+  logRetentionDays: na(
+    "container logs are kept by the cluster's own log pipeline; only a stack with loom:kubernetes.installOperators installs Loki, and then sets its retention from this key (docs/logging.md)",
+  ),
   "web.targetRequestsPerTarget": na(
     "the web HorizontalPodAutoscaler scales on CPU and memory; request-rate scaling needs a custom-metrics adapter the stack does not install",
   ),

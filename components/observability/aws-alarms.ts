@@ -129,7 +129,11 @@ const ONE_MINUTE = 60;
 const RED_WINDOW: Window = "5m";
 
 /** Signals published less often than every minute: ACM publishes DaysToExpiry once a day. */
-const PUBLISH_PERIOD: Partial<Record<SignalId, number>> = { "certificate-expiry-seconds": 86400 };
+const PUBLISH_PERIOD: Partial<Record<SignalId, number>> = {
+  "certificate-expiry-seconds": 86400,
+  // One point over 26 h: the Sum of the job's success metric is the number of successful runs in that window.
+  "backups-succeeded": 26 * 3600,
+};
 
 /** Every alert as CloudWatch alarms; fails on an alert that renders to no notifying alarm (never a silent skip). */
 export function renderAlerts<V>(args: RenderArgs<V>): AlertRendering<V>[] {

@@ -164,6 +164,12 @@ const SCENARIOS: Partial<Record<SignalId, Scenario>> = {
       },
     ],
   },
+  "backups-succeeded": {
+    healthy: 1,
+    // changes() counts every new value: a last-success time that moves (v > 0) is a job that keeps succeeding, a
+    // constant one (v = 0) a job that stopped.
+    series: [counter("kube_cronjob_status_last_successful_time", { cronjob: "loom-test-logical-backup" }, (v) => v)],
+  },
   "replicas-unavailable": {
     healthy: 0,
     series: [

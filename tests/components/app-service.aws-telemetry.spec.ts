@@ -7,6 +7,8 @@ import {
   EMF_METRICS,
   OTLP_METRICS_ENV,
 } from "../../components/app-service/aws-telemetry-config";
+import { LOGICAL_BACKUP_METRICS } from "../../components/backups/job-script";
+import { LOGICAL_BACKUP_METRICS } from "../../components/backups/job-script";
 import { imageRefProblem } from "../../components/lib/image-ref";
 import { METRICS_NAMESPACE, QUEUE_DEPTH_METRIC } from "../../components/lib/metrics";
 import { CLOUDWATCH, members } from "../../components/observability/catalog/cloudwatch";
@@ -298,24 +300,32 @@ describe("the sidecar's CloudWatch metrics (pure)", () => {
   // biome-ignore lint/suspicious/noExplicitAny: a parsed collector configuration
   const processors = config.processors as any;
 
-  /** Every metric name the CloudWatch catalog reads in namespace Loom. */
+  /**
+   * Every metric name the CloudWatch catalog reads in namespace Loom, but those the backup job publishes itself
+   * with put-metric-data (components/backups/job-script.ts): one publisher per metric.
+   */
+  const jobMetrics: string[] = Object.values(LOGICAL_BACKUP_METRICS);
   const catalogNames = new Set(
     Object.values(CLOUDWATCH).flatMap((q) =>
       members(q).flatMap(([, leaf]) =>
         (leaf.kind === "metric" ? [leaf.metric] : Object.values(leaf.inputs))
-          .filter((x) => x.namespace === METRICS_NAMESPACE)
+          .filter((x) => x.namespace === METRICS_NAMESPACE && !jobMetrics.includes(x.metricName))
           .map((x) => x.metricName),
       ),
     ),
   );
 
-  it("declares exactly the Loom metrics the catalog reads, QueueDepth (the autoscaler's) among them", () => {
+  it("declares exactly the app's Loom metrics the catalog reads, QueueDepth (the autoscaler's) among them", () => {
     assert.ok(catalogNames.has(QUEUE_DEPTH_METRIC));
-    assert.deepEqual(Object.keys(EMF_METRICS).sort(), [...catalogNames].sort());
+    // The logical backup job publishes its own metrics (components/backups/job-script.ts); every other is the app's.
+    const backupJob = new Set<string>(Object.values(LOGICAL_BACKUP_METRICS));
+    const appNames = [...catalogNames].filter((n) => !backupJob.has(n));
+    assert.deepEqual(Object.keys(EMF_METRICS).sort(), appNames.sort());
+    for (const n of backupJob) assert.ok(!(n in EMF_METRICS), `${n} has one publisher, the backup job`);
     const [declaration, ...more] = emf.metric_declarations;
     assert.equal(more.length, 0);
     assert.deepEqual(declaration.dimensions, [["Environment"]]);
-    for (const name of catalogNames) {
+    for (const name of appNames) {
       const selected = (declaration.metric_name_selectors as string[]).filter((re) => new RegExp(re).test(name));
       assert.equal(selected.length, 1, `${name} is declared`);
       assert.ok(!new RegExp(selected[0] as string).test(`${name}Extra`), `${name}: the selector is anchored`);
@@ -329,36 +339,36 @@ describe("the sidecar's CloudWatch metrics (pure)", () => {
   it("sets the Environment dimension on every data point of both metric pipelines", () => {
     for (const p of ["transform/scrape", "transform/otlp"]) {
       const datapoint = processors[p].metric_statements.find((x: { context: string }) => x.context === "datapoint");
-      assert.deepEqual(datapoint.statements, ['set(attributes["Environment"], "prod")'], p);
+      assert.deepEqual(datapoint.statements, ['set(datapoint.attributes["Environment"], "prod")'], p);
     }
   });
 
   it("turns the scraped series into the catalog's names: counts, failures, one queue-depth sum", () => {
     const [metric] = processors["transform/scrape"].metric_statements;
     assert.deepEqual(metric.statements, [
-      'extract_count_metric(true) where name == "loom_review_duration_seconds"',
-      'extract_count_metric(true) where name == "loom_llm_request_duration_seconds"',
-      'copy_metric(name="LlmRequestFailures") where name == "loom_llm_request_duration_seconds_count"',
-      'set(name, "QueueDepth") where IsMatch(name, "^loom_queue_depth$")',
-      'set(name, "ReviewsCompleted") where IsMatch(name, "^loom_review_duration_seconds_count$")',
-      'set(name, "ReviewsRequested") where IsMatch(name, "^loom_reviews_requested(_total)?$")',
-      'set(name, "ActiveUsers") where IsMatch(name, "^loom_active_users$")',
-      'set(name, "JobsFailed") where IsMatch(name, "^loom_jobs_failed(_total)?$")',
-      'set(name, "LlmRequests") where IsMatch(name, "^loom_llm_request_duration_seconds_count$")',
-      'set(name, "LlmTokens") where IsMatch(name, "^loom_llm_tokens(_total)?$")',
-      'set(name, "LlmCostUsd") where IsMatch(name, "^loom_llm_cost_usd(_total)?$")',
-      'aggregate_on_attributes("sum", []) where name == "QueueDepth"',
+      'extract_count_metric(true) where metric.name == "loom_review_duration_seconds"',
+      'extract_count_metric(true) where metric.name == "loom_llm_request_duration_seconds"',
+      'copy_metric(name="LlmRequestFailures") where metric.name == "loom_llm_request_duration_seconds_count"',
+      'set(metric.name, "QueueDepth") where IsMatch(metric.name, "^loom_queue_depth$")',
+      'set(metric.name, "ReviewsCompleted") where IsMatch(metric.name, "^loom_review_duration_seconds_count$")',
+      'set(metric.name, "ReviewsRequested") where IsMatch(metric.name, "^loom_reviews_requested(_total)?$")',
+      'set(metric.name, "ActiveUsers") where IsMatch(metric.name, "^loom_active_users$")',
+      'set(metric.name, "JobsFailed") where IsMatch(metric.name, "^loom_jobs_failed(_total)?$")',
+      'set(metric.name, "LlmRequests") where IsMatch(metric.name, "^loom_llm_request_duration_seconds_count$")',
+      'set(metric.name, "LlmTokens") where IsMatch(metric.name, "^loom_llm_tokens(_total)?$")',
+      'set(metric.name, "LlmCostUsd") where IsMatch(metric.name, "^loom_llm_cost_usd(_total)?$")',
+      'aggregate_on_attributes("sum", []) where metric.name == "QueueDepth"',
     ]);
     assert.deepEqual(processors["filter/scrape"].metrics.datapoint, [
-      'metric.name == "LlmRequestFailures" and attributes["outcome"] == "success"',
-      'metric.name == "ActiveUsers" and attributes["window"] != "1h"',
+      'metric.name == "LlmRequestFailures" and datapoint.attributes["outcome"] == "success"',
+      'metric.name == "ActiveUsers" and datapoint.attributes["window"] != "1h"',
     ]);
   });
 
   it("keeps only the declared names on each path: one publisher per metric", () => {
     const kept = (p: string) => {
       const [condition] = processors[p].metrics.metric as string[];
-      const re = /^not IsMatch\(name, "(.*)"\)$/.exec(condition as string)?.[1] as string;
+      const re = /^not IsMatch\(metric\.name, "(.*)"\)$/.exec(condition as string)?.[1] as string;
       return Object.keys(EMF_METRICS).filter((n) => new RegExp(re).test(n));
     };
     const scrape = kept("filter/scrape");
@@ -366,7 +376,10 @@ describe("the sidecar's CloudWatch metrics (pure)", () => {
     assert.deepEqual(otlp, ["ReviewDuration", "LlmRequestDuration", "DbQueryDuration"]);
     assert.deepEqual([...scrape, ...otlp].sort(), Object.keys(EMF_METRICS).sort(), "every metric on one path");
     assert.ok(!new RegExp(scrape.join("|")).test("loom_http_requests_total"));
-    assert.deepEqual(processors["filter/otlp"].metrics.metric[1], "type != METRIC_DATA_TYPE_EXPONENTIAL_HISTOGRAM");
+    assert.deepEqual(
+      processors["filter/otlp"].metrics.metric[1],
+      "metric.type != METRIC_DATA_TYPE_EXPONENTIAL_HISTOGRAM",
+    );
   });
 
   it("matches the SDK's instrument names for the distributions, Prometheus-style or dotted", () => {

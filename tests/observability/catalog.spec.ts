@@ -42,7 +42,7 @@ function anchorsOf(markdown: string): Set<string> {
 }
 
 describe("observability catalogs", () => {
-  it("has the alert ids issue 9 asks for, each with severity, for, summary, description and runbook", () => {
+  it("has the alert ids issues 9 and 10 ask for, each with severity, for, summary, description and runbook", () => {
     const required: AlertId[] = [
       "high-error-rate",
       "slow-responses",
@@ -60,6 +60,8 @@ describe("observability catalogs", () => {
       "slo-availability-slow-burn",
       "slo-latency-fast-burn",
       "slo-latency-slow-burn",
+      // issue 10: backup monitoring.
+      "backup-missing",
     ];
     assert.deepEqual(ALERTS.map((a) => a.id).sort(), [...required].sort());
     for (const a of ALERTS) {

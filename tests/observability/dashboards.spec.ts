@@ -29,7 +29,7 @@ function contractMetrics(): Set<string> {
 
 /** kube-state-metrics, kubelet/cAdvisor, CloudNativePG and cert-manager series the rules read. */
 const STANDARD_EXPORTERS = [
-  /^kube_(deployment_spec_replicas|deployment_status_replicas_available|pod_container_resource_limits)$/,
+  /^kube_(deployment_spec_replicas|deployment_status_replicas_available|pod_container_resource_limits|cronjob_status_last_successful_time)$/,
   /^container_(cpu_usage_seconds_total|memory_working_set_bytes)$/,
   /^kubelet_volume_stats_(available|capacity)_bytes$/,
   /^cnpg_(collector_up|backends_total)$/,

@@ -44,6 +44,7 @@ export type AlertId =
   | "disk-space-low"
   | "memory-pressure"
   | "certificate-expiry"
+  | "backup-missing"
   | "database-cpu-high"
   | "database-storage-low"
   | "cache-memory-high"
@@ -159,6 +160,14 @@ const ENTRIES: Readonly<Record<AlertId, Entry>> = {
     summary: "A TLS certificate expires soon and has not been renewed",
     description: "The soonest-expiring certificate of the stack expires within the threshold.",
     condition: threshold("certificate-expiry-seconds", "<", (t) => t.certificateExpirySeconds),
+  },
+  "backup-missing": {
+    severity: "critical",
+    for: "5m",
+    summary: "No successful logical backup for 26 hours (or the job never ran)",
+    description:
+      "The daily logical backup job has not succeeded within 26 hours: the off-site copy is getting stale and the RPO of a full restore in another region grows by the hour.",
+    condition: threshold("backups-succeeded", "<", () => 1, "breaching"),
   },
   "database-cpu-high": {
     severity: "warning",

@@ -161,6 +161,8 @@ export const CLOUDWATCH: Readonly<Record<SignalId, CwQuery>> = {
       }),
     },
   },
+  // Published by the backup job itself after each successful run (components/backups/job-script.ts), not by ADOT.
+  "backups-succeeded": metric(app("LogicalBackupSuccess", "Sum")),
   "certificate-expiry-seconds": math("days * 86400", {
     days: m("AWS/CertificateManager", "DaysToExpiry", { CertificateArn: "{certificateArn}" }, "Minimum"),
   }),

@@ -89,6 +89,7 @@ export const DASHBOARDS: readonly DashboardDef[] = [
       p("Connections", "database-connections"),
       p("p95 query time by operation", "db-query-p95"),
       p("Cache memory", "cache-memory-ratio", "gauge"),
+      p("Successful logical backups (26 h)", "backups-succeeded", "stat"),
     ],
   },
   {

@@ -201,6 +201,16 @@ export const PROMETHEUS: Readonly<Record<SignalId, PromQuery>> = {
       );
     },
   },
+  "backups-succeeded": {
+    record: "loom:logical_backup:successes26h",
+    // kube-state-metrics' last-success time of the backup CronJob (components/backups/k8s-job.ts) changes once per
+    // successful run; no CronJob, or one that never succeeded, has no series (the alert treats that as breaching).
+    expr: (s) =>
+      sumBy(
+        "namespace",
+        `changes(kube_cronjob_status_last_successful_time{${s.namespace},cronjob=~".+-logical-backup"}[26h])`,
+      ),
+  },
   "certificate-expiry-seconds": {
     record: "loom:certificate:expiry_seconds",
     // cert-manager labels its series with the Certificate's namespace; behind a ServiceMonitor without honorLabels

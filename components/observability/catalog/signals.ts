@@ -57,7 +57,8 @@ export type SignalId =
   | "workload-cpu-ratio"
   | "volume-free-ratio"
   | "replicas-unavailable"
-  | "certificate-expiry-seconds";
+  | "certificate-expiry-seconds"
+  | "backups-succeeded";
 
 export interface SignalDef {
   title: string;
@@ -265,6 +266,15 @@ export const SIGNALS: Readonly<Record<SignalId, SignalDef>> = {
     description: "Seconds until the soonest-expiring TLS certificate of the stack expires.",
     source: "platform",
     by: [],
+  },
+  "backups-succeeded": {
+    title: "Successful logical backups (26 h)",
+    unit: "count",
+    description:
+      "Successful runs of the daily logical backup job over the last 26 hours (a day plus slack for a late start).",
+    source: "platform",
+    by: [],
+    integer: true,
   },
 };
 
