@@ -146,7 +146,10 @@ function namesOf(via: EmfMetric["via"]): string {
 function renames(via: EmfMetric["via"]): string[] {
   return Object.entries(EMF_METRICS)
     .filter(([name, m]) => m.via === via && name !== "LlmRequestFailures")
-    .map(([name, m]) => `set(name, ${JSON.stringify(name)}) where IsMatch(name, ${JSON.stringify(m.source)})`);
+    .map(
+      ([name, m]) =>
+        `set(metric.name, ${JSON.stringify(name)}) where IsMatch(metric.name, ${JSON.stringify(m.source)})`,
+    );
 }
 
 /** transform/scrape: counts out of histograms, the failures copy, CloudWatch names, one queue-depth series. */
@@ -157,10 +160,10 @@ function scrapeTransform(environment: string): Record<string, unknown> {
       {
         context: "metric",
         statements: [
-          ...COUNTED_HISTOGRAMS.map((h) => `extract_count_metric(true) where name == ${JSON.stringify(h)}`),
-          'copy_metric(name="LlmRequestFailures") where name == "loom_llm_request_duration_seconds_count"',
+          ...COUNTED_HISTOGRAMS.map((h) => `extract_count_metric(true) where metric.name == ${JSON.stringify(h)}`),
+          'copy_metric(name="LlmRequestFailures") where metric.name == "loom_llm_request_duration_seconds_count"',
           ...renames("scrape"),
-          `aggregate_on_attributes("sum", []) where name == ${JSON.stringify(QUEUE_DEPTH_METRIC)}`,
+          `aggregate_on_attributes("sum", []) where metric.name == ${JSON.stringify(QUEUE_DEPTH_METRIC)}`,
         ],
       },
       { context: "datapoint", statements: [environmentStatement(environment)] },
@@ -169,7 +172,7 @@ function scrapeTransform(environment: string): Record<string, unknown> {
 }
 
 function environmentStatement(environment: string): string {
-  return `set(attributes[${JSON.stringify(EMF_DIMENSION)}], ${JSON.stringify(environment)})`;
+  return `set(datapoint.attributes[${JSON.stringify(EMF_DIMENSION)}], ${JSON.stringify(environment)})`;
 }
 
 /** awsemf: namespace Loom, exactly `[Environment]`, a declaration for every published name, units. */
@@ -212,10 +215,10 @@ function metricPipelines(p: CollectorConfigInputs) {
       "filter/scrape": {
         error_mode: "ignore",
         metrics: {
-          metric: [`not IsMatch(name, ${JSON.stringify(namesOf("scrape"))})`],
+          metric: [`not IsMatch(metric.name, ${JSON.stringify(namesOf("scrape"))})`],
           datapoint: [
-            'metric.name == "LlmRequestFailures" and attributes["outcome"] == "success"',
-            'metric.name == "ActiveUsers" and attributes["window"] != "1h"',
+            'metric.name == "LlmRequestFailures" and datapoint.attributes["outcome"] == "success"',
+            'metric.name == "ActiveUsers" and datapoint.attributes["window"] != "1h"',
           ],
         },
       },
@@ -230,8 +233,8 @@ function metricPipelines(p: CollectorConfigInputs) {
         error_mode: "ignore",
         metrics: {
           metric: [
-            `not IsMatch(name, ${JSON.stringify(namesOf("otlp"))})`,
-            "type != METRIC_DATA_TYPE_EXPONENTIAL_HISTOGRAM",
+            `not IsMatch(metric.name, ${JSON.stringify(namesOf("otlp"))})`,
+            "metric.type != METRIC_DATA_TYPE_EXPONENTIAL_HISTOGRAM",
           ],
         },
       },

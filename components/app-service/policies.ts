@@ -65,7 +65,7 @@ export function executionSecretsPolicy(ctx: PolicyContext, secretArns: string[])
  * log events into the one pre-created metrics log group (CloudWatch extracts the `Loom` metrics from them). Nothing
  * else: no `logs:CreateLogGroup` (the group exists), no X-Ray sampling-rule reads (sampling is the SDK's head ratio
  * from the profile, not X-Ray remote sampling), no `cloudwatch:PutMetricData` (the sidecar is the only publisher of
- * `Loom`, docs/metrics.md §3). X-Ray's write actions take no resource-level scope.
+ * the app's `Loom` metrics, docs/metrics.md §3). X-Ray's write actions take no resource-level scope.
  */
 export function taskRolePolicy(ctx: PolicyContext, emfLogGroup: string): PolicyDocument {
   const group = `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:${emfLogGroup}`;
