@@ -101,6 +101,7 @@ const app = new AppService("loom", {
   ingressCidrs: settings.ingressCidrs,
   deletionProtection: profile.deletionProtection,
   traceSampleRatio: profile.traceSampleRatio,
+  redaction: settings.observability.redaction,
 });
 
 const observability = new Observability("loom", {

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { OTLP_METRICS_ENV } from "../components/app-service/aws-telemetry-config";
 import { APP_DEFAULTS, PROGRAM_ENV_NAMES } from "../components/lib/app-contract";
 import { cidrProblem, formatCidr, networkSizeProblem, parseCidr } from "../components/lib/cidr";
 import { imageRefProblem } from "../components/lib/image-ref";
@@ -185,6 +186,7 @@ describe("value rules", () => {
       ...[...index.matchAll(/^\s+([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]),
       ...[...pods.matchAll(/\b(PGSSLROOTCERT|REDIS_CA_FILE)\b/g)].map((m) => m[1]),
       ...Object.keys(otel),
+      ...Object.keys(OTLP_METRICS_ENV),
     ]);
     assert.deepEqual([...names].sort(), [...PROGRAM_ENV_NAMES].sort());
   });

@@ -264,8 +264,9 @@ export function collectorConfig(p: CollectorConfigInputs): Record<string, unknow
     receivers: {
       otlp: {
         protocols: {
-          grpc: { endpoint: `localhost:${OTLP_GRPC_PORT}` },
-          http: { endpoint: `localhost:${OTLP_HTTP_PORT}` },
+          // IPv4 loopback on both sides: `localhost` may resolve to ::1 in the SDK and to 127.0.0.1 here.
+          grpc: { endpoint: `127.0.0.1:${OTLP_GRPC_PORT}` },
+          http: { endpoint: `127.0.0.1:${OTLP_HTTP_PORT}` },
         },
       },
       ...metrics?.receivers,

@@ -52,7 +52,7 @@ export function telemetry(s: AppScope, logsKey: Key): TelemetryFor {
     });
   group("metrics-logs", "metrics");
   const collectorLogs = group("otel-collector-logs", "otel-collector");
-  const reserved = [...OTEL_ENV_NAMES, ...Object.keys(OTLP_METRICS_ENV)].filter((n) => n in args.env);
+  const reserved = OTEL_ENV_NAMES.filter((n) => n in args.env);
   if (reserved.length > 0) invalid(`env.${reserved[0]}`, "is set by the program (the OpenTelemetry contract)");
 
   return (tier, size) => {

@@ -25,6 +25,9 @@ export const OTEL_ENV_NAMES = [
   "OTEL_TRACES_EXPORTER",
   "OTEL_METRICS_EXPORTER",
   "OTEL_LOGS_EXPORTER",
+  // AWS: the SDK's metric export shape the sidecar's EMF pipeline relies on (app-service/aws-telemetry-config.ts).
+  "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION",
+  "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
 ] as const;
 export type OtelEnvName = (typeof OTEL_ENV_NAMES)[number];
 
@@ -52,6 +55,8 @@ export interface OtelEnvArgs {
 }
 
 type OptionalName =
+  | "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION"
+  | "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
   | "OTEL_EXPORTER_OTLP_CERTIFICATE"
   | "OTEL_TRACES_EXPORTER"
   | "OTEL_METRICS_EXPORTER"
@@ -96,4 +101,4 @@ export function k8sCollectorEndpoint(namespace: string): string {
 }
 
 /** The ADOT sidecar of an ECS task (same network namespace under awsvpc). */
-export const AWS_SIDECAR_ENDPOINT = `http://localhost:${OTLP_HTTP_PORT}`;
+export const AWS_SIDECAR_ENDPOINT = `http://127.0.0.1:${OTLP_HTTP_PORT}`;

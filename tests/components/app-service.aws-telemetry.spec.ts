@@ -65,7 +65,7 @@ describe("AppService on aws: telemetry", () => {
 
   it("gives every Loom container the OTEL contract pointing at its sidecar", () => {
     const common = {
-      OTEL_EXPORTER_OTLP_ENDPOINT: "http://localhost:4318",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
       OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
       OTEL_TRACES_SAMPLER_ARG: "0.25",
@@ -195,7 +195,7 @@ describe("AppService on aws: telemetry", () => {
   it("configures web's collector: OTLP and the scrape on localhost, X-Ray, EMF into Loom", () => {
     const c = configOf(staging, "web");
     assert.deepEqual(c.receivers.otlp, {
-      protocols: { grpc: { endpoint: "localhost:4317" }, http: { endpoint: "localhost:4318" } },
+      protocols: { grpc: { endpoint: "127.0.0.1:4317" }, http: { endpoint: "127.0.0.1:4318" } },
     });
     assert.deepEqual(c.receivers.prometheus.config.scrape_configs, [
       {
