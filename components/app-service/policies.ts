@@ -2,36 +2,11 @@
  * IAM and bucket policy documents for the AWS AppService, as pure functions of plain strings (aws.ts calls them
  * inside `apply`), so the least-privilege shape is tested without mocks.
  */
+import type { PolicyContext, PolicyDocument } from "../lib/iam";
 import type { Redaction } from "../observability/redaction";
-export interface PolicyContext {
-  accountId: string;
-  partition: string;
-  region: string;
-}
 
-type Statement = Record<string, unknown>;
-export interface PolicyDocument {
-  Version: "2012-10-17";
-  Statement: Statement[];
-}
-
-/** Trust policy for ECS task and execution roles, scoped to tasks of this account and region (confused deputy). */
-export function ecsTasksTrustPolicy(ctx: PolicyContext): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "ecs-tasks.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": ctx.accountId },
-          ArnLike: { "aws:SourceArn": `arn:${ctx.partition}:ecs:${ctx.region}:${ctx.accountId}:*` },
-        },
-      },
-    ],
-  };
-}
+export type { PolicyContext, PolicyDocument } from "../lib/iam";
+export { ecsTasksTrustPolicy } from "../lib/iam";
 
 /**
  * The execution role's inline policy: read exactly the referenced secrets (ARNs without the `:key::` suffix,

@@ -2,21 +2,13 @@
  * IAM, bucket and event-pattern documents of the AWS Backups files, as pure functions of plain strings (the cloud
  * files call them inside `apply`), so least privilege is tested without mocks.
  */
+import { type PolicyContext, type PolicyDocument, policyDocument } from "../lib/iam";
 import { LOGICAL_PREFIX } from "./job-script";
 
-export interface PolicyContext {
-  accountId: string;
-  partition: string;
-  region: string;
-}
+export type { PolicyContext, PolicyDocument } from "../lib/iam";
+export { serviceTrustPolicy } from "../lib/iam";
 
-type Statement = Record<string, unknown>;
-export interface PolicyDocument {
-  Version: "2012-10-17";
-  Statement: Statement[];
-}
-
-const doc = (...Statement: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement });
+const doc = policyDocument;
 const bucketArn = (ctx: Pick<PolicyContext, "partition">, bucket: string) => `arn:${ctx.partition}:s3:::${bucket}`;
 
 /**
@@ -108,16 +100,6 @@ export function replicationPolicy(ctx: PolicyContext, p: ReplicationPolicyInputs
       Condition: via(p.replica.region, dst),
     },
   );
-}
-
-/** Trust policy of a service role, confined to this account (confused deputy). */
-export function serviceTrustPolicy(ctx: PolicyContext, service: string): PolicyDocument {
-  return doc({
-    Effect: "Allow",
-    Principal: { Service: service },
-    Action: "sts:AssumeRole",
-    Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId } },
-  });
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkOutputs } from "../../components/network";
+import type { ObservabilityTargets } from "../../components/observability";
 import { create as createPlatform, type KubernetesPlatform } from "../../components/platform/kubernetes";
 import type { Environment } from "../../components/profiles";
 import { parseSettings, type Settings } from "../../components/settings";
@@ -125,4 +126,29 @@ export function podSpec(r: PlannedResource) {
   return r.type === "kubernetes:batch/v1:Job" || r.type.endsWith(":Deployment") || r.type.endsWith(":StatefulSet")
     ? at(r.inputs, "spec", "template", "spec")
     : undefined;
+}
+
+/** The monitoring handles a Kubernetes Observability reads, as the app, database and cache of `loom-<env>` give them. */
+export function k8sMonitoringTargets(env: Environment): ObservabilityTargets {
+  const o = pulumi.output;
+  const namespace = o(`loom-${env}`);
+  return {
+    app: {
+      cloud: "kubernetes",
+      namespace,
+      instance: o(`loom-${env}`),
+      webService: o("loom-web"),
+      webDeployment: o("loom-web"),
+      workerDeployment: o("loom-worker"),
+      metricsPath: o("/metrics"),
+    },
+    database: {
+      cloud: "kubernetes",
+      namespace,
+      cluster: o("loom-db"),
+      instancePods: o("loom-db-[0-9]+"),
+      container: o("postgres"),
+    },
+    cache: { cloud: "kubernetes", namespace, statefulSet: o("loom-cache"), container: o("valkey") },
+  };
 }

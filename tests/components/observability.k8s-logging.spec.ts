@@ -14,7 +14,7 @@ import { DEFAULT_REDACTION, ottlLogStatements, redactLine } from "../../componen
 import { type Environment, PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { ofType, runComponents } from "../harness/program";
-import { at, base } from "./k8s-fixtures";
+import { at, base, k8sMonitoringTargets } from "./k8s-fixtures";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
 const CONFIG = "kubernetes:core/v1:ConfigMap";
@@ -26,25 +26,7 @@ function args(env: Environment, kubernetes: Record<string, unknown> = {}, extra:
   return Observability.resolve({
     ...base(env, kubernetes),
     logRetentionDays: PROFILES[env].logRetentionDays,
-    targets: {
-      app: {
-        cloud: "kubernetes",
-        namespace: o(`loom-${env}`),
-        instance: o(`loom-${env}`),
-        webService: o("loom-web"),
-        webDeployment: o("loom-web"),
-        workerDeployment: o("loom-worker"),
-        metricsPath: o("/metrics"),
-      },
-      database: {
-        cloud: "kubernetes",
-        namespace: o(`loom-${env}`),
-        cluster: o("loom-db"),
-        instancePods: o("loom-db-[0-9]+"),
-        container: o("postgres"),
-      },
-      cache: { cloud: "kubernetes", namespace: o(`loom-${env}`), statefulSet: o("loom-cache"), container: o("valkey") },
-    },
+    targets: k8sMonitoringTargets(env),
     ...extra,
   } as ObservabilityArgs);
 }

@@ -23,7 +23,7 @@ import { K8S_CLUSTER_CIDRS_DEFAULT as K8S_CLUSTER_CIDRS } from "../../components
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { check, policies } from "../harness/policy-check";
 import { ofType, one, ROOT, runComponents } from "../harness/program";
-import { at, base } from "./k8s-fixtures";
+import { at, base, k8sMonitoringTargets } from "./k8s-fixtures";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SERVICE = "kubernetes:core/v1:Service";
@@ -39,25 +39,7 @@ function args(env: Environment, kubernetes: Record<string, unknown> = {}, extra:
   return Observability.resolve({
     ...base(env, kubernetes),
     logRetentionDays: 30,
-    targets: {
-      app: {
-        cloud: "kubernetes",
-        namespace: o(`loom-${env}`),
-        instance: o(`loom-${env}`),
-        webService: o("loom-web"),
-        webDeployment: o("loom-web"),
-        workerDeployment: o("loom-worker"),
-        metricsPath: o("/metrics"),
-      },
-      database: {
-        cloud: "kubernetes",
-        namespace: o(`loom-${env}`),
-        cluster: o("loom-db"),
-        instancePods: o("loom-db-[0-9]+"),
-        container: o("postgres"),
-      },
-      cache: { cloud: "kubernetes", namespace: o(`loom-${env}`), statefulSet: o("loom-cache"), container: o("valkey") },
-    },
+    targets: k8sMonitoringTargets(env),
     ...extra,
   } as ObservabilityArgs);
 }

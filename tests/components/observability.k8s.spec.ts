@@ -14,7 +14,7 @@ import { SEVERITIES } from "../../components/observability/channels";
 import type { Environment } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { ofType, one, runComponents } from "../harness/program";
-import { at, base } from "./k8s-fixtures";
+import { at, base, k8sMonitoringTargets } from "./k8s-fixtures";
 
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
@@ -50,25 +50,7 @@ function args(env: Environment, alerting: boolean, extra: Partial<ObservabilityA
       : undefined,
     runbookBaseUrl: RUNBOOKS,
     logRetentionDays: 30,
-    targets: {
-      app: {
-        cloud: "kubernetes",
-        namespace: o(`loom-${env}`),
-        instance: o(`loom-${env}`),
-        webService: o("loom-web"),
-        webDeployment: o("loom-web"),
-        workerDeployment: o("loom-worker"),
-        metricsPath: o("/metrics"),
-      },
-      database: {
-        cloud: "kubernetes",
-        namespace: o(`loom-${env}`),
-        cluster: o("loom-db"),
-        instancePods: o("loom-db-[0-9]+"),
-        container: o("postgres"),
-      },
-      cache: { cloud: "kubernetes", namespace: o(`loom-${env}`), statefulSet: o("loom-cache"), container: o("valkey") },
-    },
+    targets: k8sMonitoringTargets(env),
     ...extra,
   };
 }
