@@ -91,7 +91,10 @@ export const SCHEMA = z
     // Validated by resolveAlerting, whose messages never show a value: every entry is a credential.
     alertSecrets: z.unknown(),
     observability: OBSERVABILITY_SCHEMA,
-    backup: z.object({ image: checked(imageRefProblem) }).partial().strict(),
+    backup: z
+      .object({ image: checked(imageRefProblem) })
+      .partial()
+      .strict(),
     tags: z.record(tagKey, z.string().max(256)),
     appEnv: z.record(envName(), z.string()),
     appSecrets: uniqueList(envName()),

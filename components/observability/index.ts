@@ -11,12 +11,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppMonitoring } from "../app-service";
 import type { CacheMonitoring } from "../cache";
+import type { ImplementedCloud } from "../cloud";
 import type { DatabaseMonitoring } from "../database";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import { DEFAULT_THRESHOLDS, type Thresholds, thresholdProblems } from "./catalog/alerts";
 import { DEFAULT_RUNBOOK_BASE_URL } from "./catalog/rules";
 import { DEFAULT_SLO, type SloTargets, sloProblems } from "./catalog/slo";
-import { type AlertChannel, type AlertingSettings, SEVERITIES, type Severity } from "./channels";
+import { type AlertChannel, type AlertingSettings, SEVERITIES, type Severity, secretKeysOf } from "./channels";
 import { DEFAULT_REDACTION, type Redaction } from "./redaction";
 
 export interface ObservabilityArgs extends BaseArgs {
@@ -106,7 +107,7 @@ export class Observability
     const alerting = args.alerting ?? false;
     const channels = args.channels ?? { channels: [], routes: { critical: [], warning: [] } };
     const channelSecrets = args.channelSecrets ?? {};
-    if (alerting) checkChannels(channels, channelSecrets);
+    if (alerting) checkChannels(channels, channelSecrets, args.platform.cloud);
     const thresholds = { ...DEFAULT_THRESHOLDS, ...args.thresholds };
     // Checked even with alerting off, so a bad value fails in dev before it reaches staging.
     const [problem] = thresholdProblems(thresholds);
@@ -144,13 +145,17 @@ export class Observability
 }
 
 /** Alerting on: at least one channel, every severity routed to a configured channel, every credential present. */
-function checkChannels(a: AlertingSettings, secrets: Readonly<Record<string, unknown>>): void {
+function checkChannels(a: AlertingSettings, secrets: Readonly<Record<string, unknown>>, cloud: ImplementedCloud): void {
   if (a.channels.length === 0) invalid("channels", "needs at least one channel when alerting is on");
   const names = new Set(a.channels.map((c) => c.name));
   for (const severity of SEVERITIES) {
     const routed = a.routes[severity];
     if (routed.length === 0) invalid(`channels.routes.${severity}`, "reaches no channel");
     for (const n of routed) if (!names.has(n)) invalid(`channels.routes.${severity}`, `names unknown channel ${n}`);
+  }
+  // Every credential this cloud reads (settings' secretKeysOf) must have been passed in.
+  for (const entry of secretKeysOf(a, cloud)) {
+    if (!(entry in secrets)) invalid(`channelSecrets.${entry}`, "is missing: the channel's credential was not passed");
   }
 }
 
