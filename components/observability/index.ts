@@ -159,11 +159,6 @@ function checkChannels(a: AlertingSettings, secrets: Readonly<Record<string, unk
   }
 }
 
-/** The channels a severity reaches. */
-export function channelsFor(a: AlertingSettings, severity: Severity): AlertChannel[] {
-  return a.channels.filter((c) => a.routes[severity].includes(c.name));
-}
-
 /** The secret of a credentialed channel; a missing one is a program bug (settings checked the config key). */
 export function channelSecret(
   args: Pick<ResolvedObservabilityArgs, "channelSecrets">,
