@@ -185,7 +185,7 @@ describe("plan: fake secrets satisfy the key's type, so secure values plan like 
     const { config, secretKeys } = loadStackConfig("t", stackDir(text));
     assert.deepEqual(secretKeys, ["loom:alertSecrets"]);
     assert.deepEqual(JSON.parse(config["loom:alertSecrets"] as string), {
-      pagerduty: "https://secret.example.com/fake-pagerduty",
+      pagerduty: "fakepagerdutyintegrationkey00000",
       webhook: "https://secret.example.com/fake-webhook",
     });
     validateConfig("t", config, secretKeys);

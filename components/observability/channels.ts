@@ -182,6 +182,11 @@ function secretProblem(at: string, entry: string, isUrl: boolean, ctx: AlertingC
     ctx.problems.push(`${at}: ${key} must be a non-empty string; set it with \`${how}\``);
   } else if (isUrl && !/^https:\/\/\S+$/.test(value)) {
     ctx.problems.push(`${at}: ${key} must be an https:// URL (TLS only; the value is not shown)`);
+  } else if (!isUrl && !/^[A-Za-z0-9]+$/.test(value)) {
+    // It becomes a path segment of PagerDuty's CloudWatch integration URL (observability/aws-routing.ts).
+    ctx.problems.push(
+      `${at}: ${key} must be a PagerDuty integration key: letters and digits only (the value is not shown)`,
+    );
   } else if (!ctx.alertSecretsIsSecret) {
     ctx.problems.push(
       `${at}: loom:${SECRETS_KEY} is stored in plain text; it holds credentials, store it with \`${how}\``,

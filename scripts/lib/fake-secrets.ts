@@ -25,6 +25,8 @@ users:
 /** [config path pattern, fake value]: `loom:alertEmail`, `loom:kubernetes.kubeconfig`, `loom:kubernetes.acmeEmail`… */
 export const FAKE_SECRETS: readonly (readonly [RegExp, (path: string) => string])[] = [
   // Alert channel credentials (URLs for Slack/webhooks, a routing key for PagerDuty): an https URL passes every kind.
+  // A PagerDuty integration key is letters and digits (the entry is named like its channel, by default "pagerduty").
+  [/^loom:alertSecrets\.[^.]*pagerduty[^.]*$/i, () => "fakepagerdutyintegrationkey00000"],
   [/^loom:alertSecrets\./, (path) => `https://secret.example.com/fake-${path.slice("loom:alertSecrets.".length)}`],
   [/(^|[.:])[A-Za-z]*[Ee]mail$/, () => "secret@example.com"],
   [/(^|[.:])kubeconfig$/, () => KUBECONFIG],

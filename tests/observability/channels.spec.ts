@@ -12,7 +12,7 @@ const base = {
 };
 const FAKE = {
   slack: "https://hooks.slack.example.com/services/fake",
-  pagerduty: "fake-routing-key-0000",
+  pagerduty: "fakeroutingkey0000",
   webhook: "https://hooks.example.com/loom?token=fake",
 };
 const ALL_FOUR = [
@@ -138,7 +138,7 @@ describe("alert channels (loom:alerting)", () => {
       [
         "secrets stored in plain text",
         "aws",
-        { alerting: { channels: [{ kind: "pagerduty" }] }, alertSecrets: { pagerduty: "fake-key-in-clear" } },
+        { alerting: { channels: [{ kind: "pagerduty" }] }, alertSecrets: { pagerduty: "fakekeyinclear" } },
         [
           "loom:alerting.channels[0].secret: loom:alertSecrets is stored in plain text; it holds credentials, store it with `pulumi config set --secret --path loom:alertSecrets.pagerduty <value>`",
         ],
@@ -150,6 +150,14 @@ describe("alert channels (loom:alerting)", () => {
         { alerting: { channels: [{ kind: "webhook" }] }, alertSecrets: { webhook: "http://hooks.example.com/fake" } },
         [
           "loom:alerting.channels[0].secret: loom:alertSecrets.webhook must be an https:// URL (TLS only; the value is not shown)",
+        ],
+      ],
+      [
+        "a PagerDuty key that is not an integration key",
+        "aws",
+        { alerting: { channels: [{ kind: "pagerduty" }] }, alertSecrets: { pagerduty: "fake/key?x=1" } },
+        [
+          "loom:alerting.channels[0].secret: loom:alertSecrets.pagerduty must be a PagerDuty integration key: letters and digits only (the value is not shown)",
         ],
       ],
       [
@@ -180,7 +188,7 @@ describe("alert channels (loom:alerting)", () => {
       it(title, () => {
         const got = problems(cloud, raw, secretKeys ?? SECRET_KEYS);
         assert.deepEqual(got, expected);
-        for (const p of got) for (const v of [...Object.values(FAKE), "fake-key-in-clear"]) assert.ok(!p.includes(v));
+        for (const p of got) for (const v of [...Object.values(FAKE), "fakekeyinclear"]) assert.ok(!p.includes(v));
       });
     }
   });
