@@ -106,7 +106,33 @@ const KUBERNETES: Record<ProfileKey, Applicability> = {
   ),
 };
 
-export const APPLICABILITY = { aws: AWS, kubernetes: KUBERNETES } satisfies Record<
+const CLOUD_RUN_EPHEMERAL = na(
+  "Cloud Run (gen2) has no separate ephemeral disk: its writable file system is in memory and counts against memoryMiB",
+);
+
+const GCP: Record<ProfileKey, Applicability> = {
+  ...allApplied(),
+  availabilityZones: na(
+    "GCP subnets are regional; zonal spread comes from database.highAvailability (Cloud SQL REGIONAL) and cache.highAvailability (Memorystore STANDARD_HA), and Cloud Run spreads instances over the region's zones itself",
+  ),
+  natGateways: na(
+    "Cloud NAT is regional and spans every zone, so there is no per-zone gateway to add; loom:gcp.natStaticIps sets its addresses",
+  ),
+  "web.ephemeralStorageMiB": CLOUD_RUN_EPHEMERAL,
+  "worker.ephemeralStorageMiB": CLOUD_RUN_EPHEMERAL,
+  "web.targetCpuPercent": na(
+    "Cloud Run scales on concurrent requests and a fixed 60 % CPU target; the CPU target cannot be set",
+  ),
+  "web.targetRequestsPerTarget": na(
+    "Cloud Run scales on concurrent requests per instance (maxInstanceRequestConcurrency, 1 below one vCPU), not on a request rate",
+  ),
+  "worker.jobsPerWorker": na(
+    "a Cloud Run worker service scales on CPU between worker.minReplicas and maxReplicas; queue-depth scaling needs CREMA, which the stack does not deploy",
+  ),
+  "worker.spot": na("Cloud Run has no spot or preemptible capacity"),
+};
+
+export const APPLICABILITY = { aws: AWS, gcp: GCP, kubernetes: KUBERNETES } satisfies Record<
   ImplementedCloud,
   Record<ProfileKey, Applicability>
 >;

@@ -31,7 +31,7 @@ describe("settings", () => {
         { ...valid, cloud: "asw" },
         'loom:cloud: "asw" is not one of aws, gcp, azure, digitalocean, kubernetes',
       ],
-      ["cloud not implemented", { ...valid, cloud: "gcp", aws: undefined }, 'loom:cloud "gcp" is not implemented yet'],
+      ["cloud not implemented", { ...valid, cloud: "azure", aws: undefined }, 'loom:cloud "azure" is not implemented yet'],
       ["missing cloud", { ...valid, cloud: undefined }, "loom:cloud is required; one of aws, gcp"],
       [
         "environment outside the profiles",
@@ -398,8 +398,8 @@ describe("settings", () => {
       ],
       [
         "an unimplemented cloud's namespace is not a key",
-        { ...valid, gcp: { project: "x" } },
-        "loom:gcp is not a known key",
+        { ...valid, azure: { location: "x" } },
+        "loom:azure is not a known key",
       ],
     ];
     for (const [what, raw, expected] of exact) {

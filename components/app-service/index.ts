@@ -15,6 +15,7 @@ import { isSensitiveEnvName } from "../lib/sensitive";
 import type { NetworkOutputs } from "../network";
 import { DEFAULT_REDACTION, type Redaction } from "../observability/redaction";
 import type { AwsAppMonitoring } from "./aws";
+import type { GcpAppMonitoring } from "./gcp";
 import type { KubernetesAppMonitoring } from "./kubernetes";
 
 export interface WorkloadArgs {
@@ -121,10 +122,11 @@ export interface AppServiceOutputs {
 }
 
 /** What the same cloud's Observability reads (declared beside each cloud file). */
-export type AppMonitoring = AwsAppMonitoring | KubernetesAppMonitoring;
+export type AppMonitoring = AwsAppMonitoring | GcpAppMonitoring | KubernetesAppMonitoring;
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
+  gcp: () => require("./gcp") as typeof import("./gcp"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedAppServiceArgs, AppServiceOutputs>;
 

@@ -78,6 +78,7 @@ export interface BackupsOutputs {
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
+  gcp: () => require("./gcp") as typeof import("./gcp"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedBackupsArgs, BackupsOutputs>;
 

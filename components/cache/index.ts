@@ -13,6 +13,7 @@ import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
 import type { AwsCacheMonitoring } from "./aws";
+import type { GcpCacheMonitoring } from "./gcp";
 import type { KubernetesCacheMonitoring } from "./kubernetes";
 
 export interface CacheArgs extends BaseArgs {
@@ -32,7 +33,7 @@ export interface CacheArgs extends BaseArgs {
 export type ResolvedCacheArgs = Required<Omit<CacheArgs, keyof BaseArgs>> & ResolvedBase;
 
 /** What the same cloud's Observability reads (declared beside each cloud file). */
-export type CacheMonitoring = AwsCacheMonitoring | KubernetesCacheMonitoring;
+export type CacheMonitoring = AwsCacheMonitoring | GcpCacheMonitoring | KubernetesCacheMonitoring;
 
 export interface CacheOutputs {
   endpoint: pulumi.Output<string>;
@@ -47,6 +48,7 @@ export interface CacheOutputs {
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
+  gcp: () => require("./gcp") as typeof import("./gcp"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedCacheArgs, CacheOutputs>;
 

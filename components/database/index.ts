@@ -12,6 +12,7 @@ import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
 import type { AwsDatabaseBackupTargets, AwsDatabaseMonitoring } from "./aws";
+import type { GcpDatabaseBackupTargets, GcpDatabaseMonitoring } from "./gcp";
 import type { KubernetesDatabaseBackupTargets, KubernetesDatabaseMonitoring } from "./kubernetes";
 
 export interface DatabaseArgs extends BaseArgs {
@@ -48,9 +49,12 @@ export interface DatabaseArgs extends BaseArgs {
 export type ResolvedDatabaseArgs = Required<Omit<DatabaseArgs, keyof BaseArgs>> & ResolvedBase;
 
 /** What the same cloud's Observability reads to build alerts and dashboards (declared beside each cloud file). */
-export type DatabaseMonitoring = AwsDatabaseMonitoring | KubernetesDatabaseMonitoring;
+export type DatabaseMonitoring = AwsDatabaseMonitoring | GcpDatabaseMonitoring | KubernetesDatabaseMonitoring;
 /** What the same cloud's Backups protects (AWS: DB instance ARNs; Kubernetes: the CNPG cluster and its store). */
-export type DatabaseBackupTargets = AwsDatabaseBackupTargets | KubernetesDatabaseBackupTargets;
+export type DatabaseBackupTargets =
+  | AwsDatabaseBackupTargets
+  | GcpDatabaseBackupTargets
+  | KubernetesDatabaseBackupTargets;
 
 export interface DatabaseOutputs {
   /** Host the app connects to for writes (the pooler when there is one). */
@@ -69,6 +73,7 @@ export interface DatabaseOutputs {
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
+  gcp: () => require("./gcp") as typeof import("./gcp"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedDatabaseArgs, DatabaseOutputs>;
 

@@ -9,6 +9,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import type { AwsNetworkPlacement } from "./aws";
+import type { GcpNetworkPlacement } from "./gcp";
 import type { KubernetesNetworkPlacement } from "./kubernetes";
 
 export interface NetworkArgs extends BaseArgs {
@@ -36,6 +37,8 @@ export interface NetworkTiers {
   app: pulumi.Output<string>;
   database: pulumi.Output<string>;
   cache: pulumi.Output<string>;
+  /** The logical-backup job: reaches the database and the object store only. */
+  backup: pulumi.Output<string>;
 }
 
 export interface NetworkOutputs {
@@ -54,10 +57,11 @@ export interface NetworkOutputs {
 }
 
 /** Where the other components of the same cloud put their resources; each variant is declared beside its cloud file. */
-export type NetworkPlacement = AwsNetworkPlacement | KubernetesNetworkPlacement;
+export type NetworkPlacement = AwsNetworkPlacement | GcpNetworkPlacement | KubernetesNetworkPlacement;
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
+  gcp: () => require("./gcp") as typeof import("./gcp"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedNetworkArgs, NetworkOutputs>;
 

@@ -30,11 +30,14 @@ export const SECRETS_KEY = "alertSecrets";
 /**
  * How Slack is reached on each cloud. AWS: AWS Chatbot (a Slack workspace authorised once in the console, then a
  * `SlackChannelConfiguration` subscribed to the SNS topics; SNS cannot post Slack's payload to an incoming webhook
- * without a relay function, and Chatbot needs no credential in the stack). Kubernetes: Alertmanager's
+ * without a relay function, and Chatbot needs no credential in the stack). GCP: Cloud Monitoring's own `slack`
+ * notification channel, which posts with the Slack app's bot token (`xoxb-…`, the `auth_token` label); its webhook
+ * channel sends Monitoring's incident JSON, which a Slack incoming webhook refuses. Kubernetes: Alertmanager's
  * `slack_configs` with the incoming-webhook URL.
  */
-export const SLACK_VIA: Readonly<Record<ImplementedCloud, "chatbot" | "webhook">> = {
+export const SLACK_VIA: Readonly<Record<ImplementedCloud, "chatbot" | "webhook" | "token">> = {
   aws: "chatbot",
+  gcp: "token",
   kubernetes: "webhook",
 };
 
@@ -155,8 +158,8 @@ function resolveChannel(c: z.output<typeof CHANNEL_SCHEMA>, i: number, ctx: Aler
   const channelName = c.name ?? c.kind;
   if (c.kind === "email") return { kind: "email", name: channelName, to: c.to };
   const secret = c.secret ?? channelName;
-  const needsSecret = c.kind !== "slack" || SLACK_VIA[ctx.cloud] === "webhook";
-  if (ctx.enabled && needsSecret) secretProblem(`${at}.secret`, secret, c.kind !== "pagerduty", ctx);
+  const needsSecret = c.kind !== "slack" || SLACK_VIA[ctx.cloud] !== "chatbot";
+  if (ctx.enabled && needsSecret) secretProblem(`${at}.secret`, secret, secretFormat(c.kind, ctx.cloud), ctx);
   if (c.kind === "slack") {
     slackProblems(c, at, ctx);
     return {
@@ -171,7 +174,14 @@ function resolveChannel(c: z.output<typeof CHANNEL_SCHEMA>, i: number, ctx: Aler
   return { kind: c.kind, name: channelName, secret };
 }
 
-function secretProblem(at: string, entry: string, isUrl: boolean, ctx: AlertingContext): void {
+type SecretFormat = "url" | "pagerduty-key" | "slack-token";
+
+function secretFormat(kind: "slack" | "pagerduty" | "webhook", cloud: ImplementedCloud): SecretFormat {
+  if (kind === "pagerduty") return "pagerduty-key";
+  return kind === "slack" && SLACK_VIA[cloud] === "token" ? "slack-token" : "url";
+}
+
+function secretProblem(at: string, entry: string, format: SecretFormat, ctx: AlertingContext): void {
   const key = `loom:${SECRETS_KEY}.${entry}`;
   const how = `pulumi config set --secret --path ${key} <value>`;
   const store = ctx.alertSecrets;
@@ -180,9 +190,13 @@ function secretProblem(at: string, entry: string, isUrl: boolean, ctx: AlertingC
   if (value === undefined) ctx.problems.push(`${at}: ${key} is not set; set it with \`${how}\``);
   else if (typeof value !== "string" || value.trim() === "") {
     ctx.problems.push(`${at}: ${key} must be a non-empty string; set it with \`${how}\``);
-  } else if (isUrl && !/^https:\/\/\S+$/.test(value)) {
+  } else if (format === "url" && !/^https:\/\/\S+$/.test(value)) {
     ctx.problems.push(`${at}: ${key} must be an https:// URL (TLS only; the value is not shown)`);
-  } else if (!isUrl && !/^[A-Za-z0-9]+$/.test(value)) {
+  } else if (format === "slack-token" && !/^xoxb-[A-Za-z0-9-]+$/.test(value)) {
+    ctx.problems.push(
+      `${at}: ${key} must be the Slack app's bot token (xoxb-…) on ${ctx.cloud}: Cloud Monitoring posts to Slack with it (docs/alerting.md#slack; the value is not shown)`,
+    );
+  } else if (format === "pagerduty-key" && !/^[A-Za-z0-9]+$/.test(value)) {
     // It becomes a path segment of PagerDuty's CloudWatch integration URL (observability/aws-routing.ts).
     ctx.problems.push(
       `${at}: ${key} must be a PagerDuty integration key: letters and digits only (the value is not shown)`,
@@ -209,9 +223,10 @@ function slackProblems(
     }
     if (c.secret) ctx.warnings.push(`${at}.secret does not apply on ${ctx.cloud}: Slack goes through AWS Chatbot`);
   } else {
+    const how = SLACK_VIA[ctx.cloud] === "token" ? "the Slack app's bot token" : "its incoming webhook";
     for (const key of ["workspaceId", "channelId"] as const) {
       if (c[key]) {
-        ctx.warnings.push(`${at}.${key} does not apply on ${ctx.cloud}: Slack is reached through its incoming webhook`);
+        ctx.warnings.push(`${at}.${key} does not apply on ${ctx.cloud}: Slack is reached through ${how}`);
       }
     }
   }
@@ -220,7 +235,7 @@ function slackProblems(
 /** The `loom:alertSecrets` entries the selected cloud reads (every credentialed channel's `secret`). */
 export function secretKeysOf(a: AlertingSettings, cloud: ImplementedCloud): string[] {
   const keys = a.channels
-    .filter((c) => c.kind !== "email" && (c.kind !== "slack" || SLACK_VIA[cloud] === "webhook"))
+    .filter((c) => c.kind !== "email" && (c.kind !== "slack" || SLACK_VIA[cloud] !== "chatbot"))
     .map((c) => (c as { secret: string }).secret);
   return [...new Set(keys)];
 }

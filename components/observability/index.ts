@@ -85,6 +85,7 @@ export interface ObservabilityOutputs {
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
+  gcp: () => require("./gcp") as typeof import("./gcp"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedObservabilityArgs, ObservabilityOutputs>;
 

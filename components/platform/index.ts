@@ -4,6 +4,7 @@
  * | cloud | what it resolves / builds |
  * |---|---|
  * | aws | account id and partition (one lookup), region and zone names (from the target), and with disaster recovery an explicit provider in `loom:aws.drRegion` |
+ * | gcp | project, region and project number (one lookup), the project services (APIs) every child depends on, the stack's KMS key ring (and one in `loom:gcp.drRegion` with disaster recovery)
  * | kubernetes | the stack's one explicit Kubernetes provider (kubeconfig/context or render mode) and, with `installOperators`, the operator charts every component depends on |
  *
  * Components receive `platform.handle` in their BaseArgs; index.ts never reads `settings.target` fields itself.
@@ -14,9 +15,10 @@ import { invalid, TYPE_PREFIX } from "../lib/component";
 import type { TagContext } from "../tags";
 import type { ImplementedCloud, Target } from "../targets";
 import type { AwsPlatform } from "./aws";
+import type { GcpPlatform } from "./gcp";
 import type { KubernetesPlatform } from "./kubernetes";
 
-export type PlatformHandle = AwsPlatform | KubernetesPlatform;
+export type PlatformHandle = AwsPlatform | GcpPlatform | KubernetesPlatform;
 
 export interface PlatformArgs {
   /** The validated `loom:<cloud>` target (`settings.target`). */
@@ -49,6 +51,7 @@ type PlatformLoaders = {
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
+  gcp: () => require("./gcp") as typeof import("./gcp"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies PlatformLoaders;
 
