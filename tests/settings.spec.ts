@@ -31,7 +31,11 @@ describe("settings", () => {
         { ...valid, cloud: "asw" },
         'loom:cloud: "asw" is not one of aws, gcp, azure, digitalocean, kubernetes',
       ],
-      ["cloud not implemented", { ...valid, cloud: "azure", aws: undefined }, 'loom:cloud "azure" is not implemented yet'],
+      [
+        "cloud not implemented",
+        { ...valid, cloud: "azure", aws: undefined },
+        'loom:cloud "azure" is not implemented yet',
+      ],
       ["missing cloud", { ...valid, cloud: undefined }, "loom:cloud is required; one of aws, gcp"],
       [
         "environment outside the profiles",
