@@ -111,19 +111,25 @@ export const gcp: CloudMocks = {
       case "gcp:sql/user:User":
         state.name = own;
         return `${own}//${lastSegment(inputs.instance)}`;
-      case "gcp:redis/instance:Instance":
+      case "gcp:redis/instance:Instance": {
+        // With in-transit encryption the instance serves TLS on 6378 (and no plain port); without, plain 6379.
+        const port = inputs.transitEncryptionMode === "SERVER_AUTHENTICATION" ? 6378 : 6379;
         state.name = own;
         state.host = privateIp(`redis/${project}/${own}`);
-        state.port = 6379;
+        state.port = port;
         state.currentLocationId = `${region}-b`;
+        state.persistenceIamIdentity = `serviceAccount:service-${GCP_PROJECT_NUMBER}@cloud-redis.iam.gserviceaccount.com`;
         if (inputs.readReplicasMode === "READ_REPLICAS_ENABLED") {
           state.readEndpoint = privateIp(`redis-read/${project}/${own}`);
-          state.readEndpointPort = 6379;
+          state.readEndpointPort = port;
         }
         if (inputs.transitEncryptionMode === "SERVER_AUTHENTICATION") {
           state.serverCaCerts = [{ cert: FAKE_CA, serialNumber: "0", sha1Fingerprint: hex(own, 40) }];
         }
+        // The Google-generated AUTH string is a UUID.
+        if (inputs.authEnabled === true) state.authString = uuid(`redis-auth/${project}/${own}`);
         return `projects/${project}/locations/${region}/instances/${own}`;
+      }
       case "gcp:memorystore/instance:Instance": {
         const id = str(inputs.instanceId) ?? own;
         const address = privateIp(`valkey/${project}/${id}`);
