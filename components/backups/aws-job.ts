@@ -67,7 +67,7 @@ function roleFor(s: AwsScope, suffix: string, description: string, trust: pulumi
 
 export function backupJob(s: AwsScope, args: ResolvedBackupsArgs, job: ResolvedBackupJobArgs, bucket: BackupBucket) {
   const network = job.network;
-  if (!network) return invalid("job.network", "is required on AWS (the private subnets and the app tier's group)");
+  if (!network) return invalid("job.network", "is required on AWS (the private subnets and the backup tier's group)");
   const placement = handleFor("job.network.placement", network.placement, "aws");
   const size = fargateSizeProblem(job.cpu, job.memoryMiB);
   if (size) invalid(`job.${size.key}`, size.reason);
@@ -111,7 +111,7 @@ export function backupJob(s: AwsScope, args: ResolvedBackupsArgs, job: ResolvedB
     s.opts(),
   );
   const taskDefinition = task(s, args, job, { bucket, logGroup, secrets, roles });
-  const schedule = scheduler(s, ctx, args, { cluster, taskDefinition, roles, placement, sg: network.tiers.app });
+  const schedule = scheduler(s, ctx, args, { cluster, taskDefinition, roles, placement, sg: network.tiers.backup });
   return { cluster, taskDefinition, schedule, keySecret } satisfies AwsBackupJob;
 }
 

@@ -23,7 +23,7 @@ export interface BackupJobArgs {
   image: string;
   /** The database to dump: the same cloud's Database outputs (host, port, name, credential references). */
   database: Pick<DatabaseOutputs, "endpoint" | "port" | "databaseName" | "credentials">;
-  /** AWS: the network the task runs in (the app's private subnets and the app tier's security group). */
+  /** AWS: the network the task runs in (the app's private subnets and the backup tier's security group). */
   network?: NetworkOutputs;
   /** vCPU of the job (a Fargate size on AWS). @default 0.5 */
   cpu?: number;

@@ -38,6 +38,7 @@ import {
   serviceHost,
   TIER_LABEL,
 } from "../lib/k8s";
+import { TIERS } from "../network/network-policies";
 import type { KubernetesBackupSettings } from "../targets";
 import type { ResolvedBackupJobArgs, ResolvedBackupsArgs } from ".";
 import {
@@ -49,8 +50,8 @@ import {
   tmpGiBFor,
 } from "./job-script";
 
-/** The tier label value of the job's pods (NetworkPolicies select on it). */
-export const BACKUP_TIER = "backup";
+/** The tier label value of the job's pods (NetworkPolicies select on it): the network's `tiers.backup`. */
+export const BACKUP_TIER = TIERS.backup;
 export const CONTAINER = "logical-backup";
 
 /**
@@ -200,7 +201,7 @@ export function jobNetworkPolicies(): { name: string; spec: networking.v1.Networ
         podSelector: tier(BACKUP_TIER),
         policyTypes: ["Egress"],
         egress: [
-          { to: [{ podSelector: tier("database") }], ports: tcp(5432) },
+          { to: [{ podSelector: tier(TIERS.database) }], ports: tcp(5432) },
           // The object stores: AWS S3 or an S3-compatible endpoint, possibly inside the cluster (as the WAL archiver).
           { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
         ],
@@ -209,7 +210,7 @@ export function jobNetworkPolicies(): { name: string; spec: networking.v1.Networ
     {
       name: "database-from-logical-backup",
       spec: {
-        podSelector: tier("database"),
+        podSelector: tier(TIERS.database),
         policyTypes: ["Ingress"],
         ingress: [{ from: [{ podSelector: tier(BACKUP_TIER) }], ports: tcp(5432) }],
       },

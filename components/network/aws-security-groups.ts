@@ -1,10 +1,14 @@
 /**
- * One security group per tier on AWS, written between tiers (edge → app → database/cache), never to whole ranges
- * except the edge's client ranges, the app's HTTPS egress and egress to the VPC range. Created in dependency order,
- * so no cycles.
+ * One security group per tier on AWS, written between tiers (edge → app → database/cache, backup → database), never
+ * to whole ranges except the edge's client ranges, HTTPS egress and the app's egress to the VPC range. Created in
+ * dependency order, so no cycles: the backup group's egress rules are standalone rules (the group has no inline
+ * egress, so the provider removes AWS's default allow-all egress and manages none inline), written after the
+ * database group that admits the backup group.
  */
 import { SecurityGroup, type SecurityGroupArgs } from "@pulumi/aws/ec2/securityGroup";
 import type { Vpc } from "@pulumi/aws/ec2/vpc";
+import { SecurityGroupEgressRule } from "@pulumi/aws/vpc/securityGroupEgressRule";
+import type * as pulumi from "@pulumi/pulumi";
 import type { AwsScope } from "../lib/aws";
 
 export const HTTPS = 443;
@@ -20,6 +24,8 @@ export interface TierGroups {
   app: SecurityGroup;
   database: SecurityGroup;
   cache: SecurityGroup;
+  /** The logical-backup task: PostgreSQL in the database group and HTTPS (S3, Secrets Manager, KMS, CloudWatch). */
+  backup: SecurityGroup;
   endpoints: SecurityGroup;
 }
 
@@ -66,11 +72,14 @@ export function securityGroups(s: AwsScope, vpc: Vpc, a: RuleArgs): TierGroups {
       tcp("Redis in the VPC", REDIS, vpcRange),
     ],
   });
+  // No inline egress (see the header): its two egress rules follow the database group.
+  const backup = sg("backup", "Logical-backup task: PostgreSQL and HTTPS only", { ingress: [] });
   // RDS Proxy sits in this group too: it reaches the instances through the self rules.
   const database = sg("database", "PostgreSQL and its connection pooler", {
     ingress: [
       tcp("PostgreSQL from app tasks", POSTGRES, { securityGroups: [app.id] }),
       tcp("PostgreSQL from the pooler in this group", POSTGRES, { self: true }),
+      tcp("PostgreSQL from the logical-backup task", POSTGRES, { securityGroups: [backup.id] }),
     ],
     egress: [tcp("Pooler to the database in this group", POSTGRES, { self: true })],
   });
@@ -82,5 +91,28 @@ export function securityGroups(s: AwsScope, vpc: Vpc, a: RuleArgs): TierGroups {
     ingress: [tcp("HTTPS from the VPC", HTTPS, vpcRange)],
     egress: [],
   });
-  return { edge, app, database, cache, endpoints };
+  backupEgress(s, backup, database.id);
+  return { edge, app, database, cache, backup, endpoints };
+}
+
+/** The backup group's egress: PostgreSQL to the database group only, HTTPS out as the app's (endpoints or NAT). */
+function backupEgress(s: AwsScope, backup: SecurityGroup, database: pulumi.Output<string>): void {
+  const rule = (id: string, description: string, port: number, to: Record<string, unknown>) =>
+    new SecurityGroupEgressRule(
+      `${s.name}-backup-${id}`,
+      {
+        securityGroupId: backup.id,
+        description,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        ...to,
+        tags: s.tags({ Name: `${s.prefix}-backup-${id}`, tier: "backup" }),
+      },
+      s.opts(),
+    );
+  rule("postgres", "PostgreSQL in the database group", POSTGRES, { referencedSecurityGroupId: database });
+  rule("https", "HTTPS to S3, Secrets Manager, KMS and CloudWatch (VPC endpoints or NAT)", HTTPS, {
+    cidrIpv4: ANYWHERE,
+  });
 }

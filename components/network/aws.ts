@@ -99,7 +99,13 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       privateSubnetIds: ids(subnets.app),
       dataSubnetIds: ids(subnets.data),
     },
-    tiers: { edge: groups.edge.id, app: groups.app.id, database: groups.database.id, cache: groups.cache.id },
+    tiers: {
+      edge: groups.edge.id,
+      app: groups.app.id,
+      database: groups.database.id,
+      cache: groups.cache.id,
+      backup: groups.backup.id,
+    },
   };
 }
 

@@ -106,6 +106,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       app: o(TIERS.app),
       database: o(TIERS.database),
       cache: o(TIERS.cache),
+      backup: o(TIERS.backup),
     },
   };
 }

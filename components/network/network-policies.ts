@@ -19,7 +19,8 @@
 import type { networking } from "@pulumi/kubernetes/types/input";
 import { NAME_LABEL, TIER_LABEL } from "../lib/k8s";
 
-export const TIERS = { app: "app", database: "database", cache: "cache" } as const;
+/** Pod label values of the tiers; `backup` is the logical-backup CronJob's pods (its policies: backups/k8s-job.ts). */
+export const TIERS = { app: "app", database: "database", cache: "cache", backup: "backup" } as const;
 export const POSTGRES_PORT = 5432;
 export const CNPG_STATUS_PORT = 8000;
 export const POSTGRES_METRICS_PORT = 9187;

@@ -49,7 +49,13 @@ export function fakeAwsNetwork(): NetworkOutputs {
       privateSubnetIds: o(["subnet-private-a", "subnet-private-b"]),
       dataSubnetIds: o(["subnet-data-a", "subnet-data-b"]),
     },
-    tiers: { edge: o("sg-edge"), app: o("sg-app"), database: o("sg-database"), cache: o("sg-cache") },
+    tiers: {
+      edge: o("sg-edge"),
+      app: o("sg-app"),
+      database: o("sg-database"),
+      cache: o("sg-cache"),
+      backup: o("sg-backup"),
+    },
   };
 }
 

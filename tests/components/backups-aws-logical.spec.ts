@@ -385,7 +385,7 @@ describe("Backups on AWS: vault lock, logical-backup bucket, scheduled job", () 
             taskCount: 1,
             networkConfiguration: {
               subnets: ["subnet-private-a", "subnet-private-b"],
-              securityGroups: ["sg-app"],
+              securityGroups: ["sg-backup"],
               assignPublicIp: false,
             },
             enableEcsManagedTags: true,

@@ -106,7 +106,13 @@ export function k8sNetwork(namespace = "loom-prod"): NetworkOutputs {
     cidr: o("10.0.0.0/8"),
     zones: [],
     placement: { cloud: "kubernetes", namespace: o(namespace), internalIssuer: o("loom-internal-ca") },
-    tiers: { edge: o("ingress-nginx"), app: o("app"), database: o("database"), cache: o("cache") },
+    tiers: {
+      edge: o("ingress-nginx"),
+      app: o("app"),
+      database: o("database"),
+      cache: o("cache"),
+      backup: o("backup"),
+    },
   };
 }
 

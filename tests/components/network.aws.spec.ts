@@ -316,6 +316,13 @@ describe("Network on AWS", () => {
         toPort: 5432,
         self: true,
       },
+      {
+        description: "PostgreSQL from the logical-backup task",
+        protocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        securityGroups: ["loom-backup-id"],
+      },
     ]);
     assert.deepEqual(db.egress, [
       {
@@ -339,17 +346,54 @@ describe("Network on AWS", () => {
     assert.deepEqual(cache.egress, []);
   });
 
+  it("gives the backup tier no ingress and exactly two egress rules: PostgreSQL to the database group, HTTPS", () => {
+    const sg = inputs(one(prod, SG, "loom-backup"));
+    assert.equal(sg.name, "loom-prod-backup");
+    assert.deepEqual(sg.ingress, []);
+    // No inline egress: the provider drops AWS's default allow-all, and the standalone rules below are all there is.
+    assert.equal(sg.egress, undefined);
+    const rules = ofType(prod, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((r) => {
+      const { tags: _tags, ...rule } = inputs(r);
+      return [r.name, rule];
+    });
+    assert.deepEqual(rules, [
+      [
+        "loom-backup-postgres",
+        {
+          securityGroupId: "loom-backup-id",
+          description: "PostgreSQL in the database group",
+          ipProtocol: "tcp",
+          fromPort: 5432,
+          toPort: 5432,
+          referencedSecurityGroupId: "loom-database-id",
+        },
+      ],
+      [
+        "loom-backup-https",
+        {
+          securityGroupId: "loom-backup-id",
+          description: "HTTPS to S3, Secrets Manager, KMS and CloudWatch (VPC endpoints or NAT)",
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: "0.0.0.0/0",
+        },
+      ],
+    ]);
+  });
+
   it("describes every security-group rule and keeps all groups in the VPC", () => {
     assert.deepEqual(names(ofType(prod, SG)), [
       "loom-edge",
       "loom-app",
+      "loom-backup",
       "loom-database",
       "loom-cache",
       "loom-endpoints",
     ]);
     for (const sg of ofType(prod, SG)) {
       assert.equal(inputs(sg).vpcId, "loom-vpc-id");
-      for (const rule of [...inputs(sg).ingress, ...inputs(sg).egress]) {
+      for (const rule of [...inputs(sg).ingress, ...(inputs(sg).egress ?? [])]) {
         assert.ok(
           typeof rule.description === "string" && rule.description.length > 0,
           `${sg.name} has a rule without description`,
@@ -377,7 +421,13 @@ describe("Network on AWS", () => {
         privateSubnetIds: ["loom-app-a-id", "loom-app-b-id", "loom-app-c-id"],
         dataSubnetIds: ["loom-data-a-id", "loom-data-b-id", "loom-data-c-id"],
       },
-      tiers: { edge: "loom-edge-id", app: "loom-app-id", database: "loom-database-id", cache: "loom-cache-id" },
+      tiers: {
+        edge: "loom-edge-id",
+        app: "loom-app-id",
+        database: "loom-database-id",
+        cache: "loom-cache-id",
+        backup: "loom-backup-id",
+      },
     });
   });
 

@@ -82,7 +82,13 @@ describe("network on kubernetes", () => {
 
   it("returns the tiers as the pod-label values the policies select on", async () => {
     const run = await build("dev");
-    assert.deepEqual(run.outputs.tiers, { edge: "ingress-nginx", app: "app", database: "database", cache: "cache" });
+    assert.deepEqual(run.outputs.tiers, {
+      edge: "ingress-nginx",
+      app: "app",
+      database: "database",
+      cache: "cache",
+      backup: "backup",
+    });
   });
 
   it("fails early without a platform", () => {
