@@ -20,6 +20,7 @@ import { noOpenIngress } from "./rules/network/no-open-ingress";
 import { backupRetention } from "./rules/resilience/backup-retention";
 import { deletionProtection } from "./rules/resilience/deletion-protection";
 import { databaseManagedCredentials } from "./rules/secrets/database-managed-credentials";
+import { leastPrivilegeIdentity } from "./rules/secrets/least-privilege-identity";
 import { noCredentialLiterals } from "./rules/secrets/no-credential-literals";
 import { noPlaintextSecretEnv } from "./rules/secrets/no-plaintext-secret-env";
 import { noSecretsInConfigStores } from "./rules/secrets/no-secrets-in-config-stores";
@@ -53,6 +54,7 @@ export const policies: LoomPolicy[] = [
   noCredentialLiterals,
   noSecretsInConfigStores,
   databaseManagedCredentials,
+  leastPrivilegeIdentity,
   // Beyond the four (advisory by default; policy/config/prod.json makes them mandatory)
   databaseNotPublic,
   noOpenIngress,

@@ -32,6 +32,7 @@ const MANIFEST: [name: string, level: string, severity: string, concern: string]
   ["no-credential-literals", "mandatory", "critical", "secrets"],
   ["no-secrets-in-config-stores", "mandatory", "high", "secrets"],
   ["database-managed-credentials", "mandatory", "high", "secrets"],
+  ["least-privilege-identity", "mandatory", "high", "secrets"],
   ["database-not-public", "advisory", "high", "network"],
   ["no-open-ingress", "advisory", "high", "network"],
   ["deletion-protection", "advisory", "medium", "resilience"],

@@ -3,6 +3,7 @@
  * AWS, a Pub/Sub https push) pass; one mutation per failing case, exact message.
  */
 import type { TopicSubscriptionArgs } from "@pulumi/aws/sns/topicSubscription";
+import type { NotificationChannelArgs } from "@pulumi/gcp/monitoring/notificationChannel";
 import type { SubscriptionArgs } from "@pulumi/gcp/pubsub/subscription";
 import type { Unwrap } from "@pulumi/pulumi";
 import { notificationEndpointsTls } from "../../policy/rules/tls/notification-endpoints-tls";
@@ -21,6 +22,19 @@ const pubsub = () =>
     pushConfig: { pushEndpoint: "https://hooks.example.com/loom" },
   });
 
+const webhook = () =>
+  resource<Unwrap<NotificationChannelArgs>>("gcp:monitoring/notificationChannel:NotificationChannel", {
+    displayName: "loom-prod webhook",
+    type: "webhook_tokenauth",
+    labels: { url: "https://hooks.example.com/loom/0123abcd" },
+  });
+const email = () =>
+  resource<Unwrap<NotificationChannelArgs>>(
+    "gcp:monitoring/notificationChannel:NotificationChannel",
+    { displayName: "loom-prod email", type: "email", labels: { email_address: "oncall@example.com" } },
+    { name: "email" },
+  );
+
 describe("notification-endpoints-tls", () => {
   itPasses(notificationEndpointsTls, [
     sns("email", "oncall@example.com", "email"),
@@ -29,6 +43,8 @@ describe("notification-endpoints-tls", () => {
     sns("sqs", "arn:aws:sqs:eu-west-1:111122223333:relay", "sqs"),
     sns("lambda", "arn:aws:lambda:eu-west-1:111122223333:function:relay", "lambda"),
     pubsub(),
+    webhook(),
+    email(),
   ]);
 
   itFails(notificationEndpointsTls, [
@@ -52,6 +68,22 @@ describe("notification-endpoints-tls", () => {
       messages: [
         "Pub/Sub push subscription pushes to a non-https endpoint; set pushConfig.pushEndpoint to an https:// URL",
       ],
+    },
+    {
+      title: "Cloud Monitoring webhook to http://",
+      resource: mutate(webhook(), (c) => {
+        c.labels = { url: "http://hooks.example.com/loom/0123abcd" };
+      }),
+      messages: [
+        "Cloud Monitoring webhook_tokenauth channel calls a non-https URL: incidents (and the token in the URL) travel in plaintext; use an https:// URL",
+      ],
+    },
+    {
+      title: "Cloud Monitoring webhook without a URL",
+      resource: mutate(webhook(), (c) => {
+        c.labels = {};
+      }),
+      messages: ["Cloud Monitoring webhook_tokenauth channel has no labels.url"],
     },
   ]);
 });

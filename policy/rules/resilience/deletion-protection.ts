@@ -10,6 +10,8 @@ import type { LoadBalancerArgs } from "@pulumi/aws/lb/loadBalancer";
 import type { ClusterArgs as RdsClusterArgs } from "@pulumi/aws/rds/cluster";
 import type { InstanceArgs as RdsInstanceArgs } from "@pulumi/aws/rds/instance";
 import type { BucketArgs as S3BucketArgs } from "@pulumi/aws/s3/bucket";
+import type { BackupVaultArgs } from "@pulumi/gcp/backupdisasterrecovery/backupVault";
+import type { InstanceArgs as GcpRedisArgs } from "@pulumi/gcp/redis/instance";
 import type { DatabaseInstanceArgs } from "@pulumi/gcp/sql/databaseInstance";
 import type { BucketArgs as GcsBucketArgs } from "@pulumi/gcp/storage/bucket";
 import { type EnvironmentConfig, environmentConfig, isProduction } from "../../lib/environment";
@@ -45,6 +47,8 @@ export const STATEFUL_TYPES: readonly string[] = [
   "gcp:kms/keyRing:KeyRing",
   "gcp:kms/cryptoKey:CryptoKey",
   "gcp:compute/disk:Disk",
+  "gcp:secretmanager/secret:Secret",
+  "gcp:backupdisasterrecovery/backupVault:BackupVault",
   "azure-native:dbforpostgresql:Server",
   "azure-native:storage:StorageAccount",
   "azure-native:redis:Redis",
@@ -148,6 +152,16 @@ export const deletionProtection = rule<Config>({
         `Cloud SQL settings.deletionProtectionEnabled is ${q(db.settings?.deletionProtectionEnabled ?? false)}`,
       );
     }),
+    on<GcpRedisArgs>("gcp:redis/instance:Instance", (r, ctx) =>
+      attribute(ctx, r.deletionProtection !== false, "Memorystore for Redis deletionProtection is false"),
+    ),
+    on<BackupVaultArgs>("gcp:backupdisasterrecovery/backupVault:BackupVault", (v, ctx) =>
+      attribute(
+        ctx,
+        v.forceDelete !== true,
+        "backup vault has forceDelete: true (a destroy deletes the vault even while it holds backups)",
+      ),
+    ),
     on<GcsBucketArgs>("gcp:storage/bucket:Bucket", (b, ctx) =>
       attribute(
         ctx,

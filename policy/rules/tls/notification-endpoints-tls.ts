@@ -1,9 +1,10 @@
 /**
  * Alert notifications leave the cloud only over TLS: SNS subscriptions use email, email-json, https, sqs or lambda
  * (never http, whose POST carries the alarm and often a token in the URL in plaintext), and Pub/Sub push
- * subscriptions push to https:// endpoints.
+ * subscriptions push to https:// endpoints, and Cloud Monitoring webhook channels call https:// URLs.
  */
 import type { TopicSubscriptionArgs } from "@pulumi/aws/sns/topicSubscription";
+import type { NotificationChannelArgs } from "@pulumi/gcp/monitoring/notificationChannel";
 import type { SubscriptionArgs } from "@pulumi/gcp/pubsub/subscription";
 import { checks, rule } from "../../lib/rule";
 
@@ -16,11 +17,11 @@ export const notificationEndpointsTls = rule({
   name: "notification-endpoints-tls",
   concern: "tls",
   description:
-    "Notification subscriptions deliver over TLS: SNS subscriptions use only email, email-json, https, sqs or lambda (never http); Pub/Sub push endpoints are https://.",
+    "Notification subscriptions deliver over TLS: SNS subscriptions use only email, email-json, https, sqs or lambda (never http); Pub/Sub push endpoints and Cloud Monitoring webhook channels are https://.",
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:
-    'SNS: subscribe with protocol "https" to an https:// endpoint (PagerDuty, a webhook receiver), or "sqs"/"lambda" for a relay inside AWS. Pub/Sub: set pushConfig.pushEndpoint to an https:// URL.',
+    'SNS: subscribe with protocol "https" to an https:// endpoint (PagerDuty, a webhook receiver), or "sqs"/"lambda" for a relay inside AWS. Pub/Sub: set pushConfig.pushEndpoint to an https:// URL. Cloud Monitoring: set labels.url of a webhook_tokenauth/webhook_basicauth channel to an https:// URL.',
   checks: [
     on<TopicSubscriptionArgs>("aws:sns/topicSubscription:TopicSubscription", (sub, ctx) => {
       const protocol = String(sub.protocol ?? "");
@@ -37,6 +38,18 @@ export const notificationEndpointsTls = rule({
       if (typeof endpoint === "string" && !endpoint.startsWith("https://")) {
         ctx.report(
           "Pub/Sub push subscription pushes to a non-https endpoint; set pushConfig.pushEndpoint to an https:// URL",
+        );
+      }
+    }),
+    on<NotificationChannelArgs>("gcp:monitoring/notificationChannel:NotificationChannel", (ch, ctx) => {
+      const type = String(ch.type ?? "");
+      if (!type.startsWith("webhook")) return;
+      const url = ch.labels?.url;
+      if (typeof url !== "string") {
+        ctx.report(`Cloud Monitoring ${type} channel has no labels.url`);
+      } else if (!url.startsWith("https://")) {
+        ctx.report(
+          `Cloud Monitoring ${type} channel calls a non-https URL: incidents (and the token in the URL) travel in plaintext; use an https:// URL`,
         );
       }
     }),

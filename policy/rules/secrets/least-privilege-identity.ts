@@ -1,0 +1,122 @@
+/**
+ * Every workload runs as its own least-privileged identity, and nothing is public that should not be (GCP):
+ * - no project-level basic role (`roles/owner`, `roles/editor`) granted, and no authoritative project IAM policy
+ *   (`gcp:projects/iAMPolicy` replaces every binding in the project, including Google's service agents');
+ * - no service-account key (`gcp:serviceaccount/key`): a long-lived credential in state; Cloud Run and Cloud
+ *   Scheduler use attached identities;
+ * - every Cloud Run service and job names its own `template.serviceAccount`, never the Compute Engine default
+ *   (`<number>-compute@developer.gserviceaccount.com`, which holds Editor in many projects);
+ * - no `allUsers`/`allAuthenticatedUsers` invoker on a Cloud Run job, or on a service whose ingress is internal
+ *   only (the worker): only a service reachable from outside may be publicly invokable.
+ */
+import type { JobArgs } from "@pulumi/gcp/cloudrunv2/job";
+import type { ServiceArgs } from "@pulumi/gcp/cloudrunv2/service";
+import type { IAMBindingArgs } from "@pulumi/gcp/projects/iambinding";
+import type { IAMMemberArgs } from "@pulumi/gcp/projects/iammember";
+import type { PolicyResource, ReportViolation } from "@pulumi/policy";
+import { checks, rule } from "../../lib/rule";
+
+const on = checks<Record<string, never>>();
+
+export const BASIC_ROLES = ["roles/owner", "roles/editor"] as const;
+const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
+const DEFAULT_COMPUTE_SA = /-compute@developer\.gserviceaccount\.com$/;
+
+const SERVICE = "gcp:cloudrunv2/service:Service";
+const SERVICE_IAM = [
+  "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+  "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
+];
+const JOB_IAM = ["gcp:cloudrunv2/jobIamMember:JobIamMember", "gcp:cloudrunv2/jobIamBinding:JobIamBinding"];
+
+function membersOf(props: Record<string, unknown>): string[] {
+  const one = typeof props.member === "string" ? [props.member] : [];
+  const many = Array.isArray(props.members) ? props.members.filter((m): m is string => typeof m === "string") : [];
+  return [...one, ...many];
+}
+
+function basicRoleCheck(what: string) {
+  return (grant: { role?: unknown }, ctx: { report(m: string): void }) => {
+    if ((BASIC_ROLES as readonly string[]).includes(String(grant.role))) {
+      ctx.report(
+        `${what} grants the basic role ${String(grant.role)}; grant the predefined roles the identity needs (e.g. roles/cloudsql.client), on the resource where possible`,
+      );
+    }
+  };
+}
+
+function identityCheck(kind: string) {
+  return (sa: unknown, ctx: { report(m: string): void }) => {
+    if (typeof sa !== "string" || sa === "") {
+      ctx.report(
+        `Cloud Run ${kind} sets no template.serviceAccount, so it runs as the Compute Engine default service account; give it its own gcp:serviceaccount/account`,
+      );
+    } else if (DEFAULT_COMPUTE_SA.test(sa)) {
+      ctx.report(
+        `Cloud Run ${kind} runs as the Compute Engine default service account ${sa}; give it its own service account`,
+      );
+    }
+  };
+}
+
+/** A public invoker on a job, or on a service whose ingress is internal only. */
+function publicInvokers(resources: PolicyResource[], _config: unknown, report: ReportViolation): void {
+  const ingressByName = new Map<string, string>();
+  for (const r of resources) {
+    if (r.type !== SERVICE) continue;
+    const p = r.props as Record<string, unknown>;
+    const ingress = String(p.ingress ?? "INGRESS_TRAFFIC_ALL");
+    for (const n of [p.name, r.name]) if (typeof n === "string") ingressByName.set(n, ingress);
+  }
+  for (const r of resources) {
+    const p = r.props as Record<string, unknown>;
+    const publicMembers = membersOf(p).filter((m) => PUBLIC_MEMBERS.includes(m));
+    if (publicMembers.length === 0) continue;
+    if (JOB_IAM.includes(r.type)) {
+      report(
+        `Cloud Run job is invokable by ${publicMembers.join(", ")}: anyone could run it; grant run.invoker to the scheduler's service account only`,
+        r.urn,
+      );
+    } else if (SERVICE_IAM.includes(r.type)) {
+      const target =
+        String(p.name ?? "")
+          .split("/")
+          .pop() ?? "";
+      if (ingressByName.get(target) === "INGRESS_TRAFFIC_INTERNAL_ONLY") {
+        report(
+          `Cloud Run service ${target} has internal-only ingress but is invokable by ${publicMembers.join(", ")}: an internal service (the worker) takes calls from its own callers' identities only`,
+          r.urn,
+        );
+      }
+    }
+  }
+}
+
+export const leastPrivilegeIdentity = rule({
+  name: "least-privilege-identity",
+  concern: "secrets",
+  description:
+    "Workloads run as their own service accounts, without service-account keys, project-level Owner/Editor or an authoritative project IAM policy; no public invoker on a Cloud Run job or an internal-only service.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Create one gcp:serviceaccount/account per workload and set template.serviceAccount; grant predefined roles per resource (secretmanager.secretAccessor on each secret, cloudsql.client) with IAMMember resources; never create gcp:serviceaccount/key (use attached identities or workload identity federation); grant roles/run.invoker on jobs to the scheduler's account only.",
+  checks: [
+    on<IAMMemberArgs>("gcp:projects/iAMMember:IAMMember", basicRoleCheck("project IAM member")),
+    on<IAMBindingArgs>("gcp:projects/iAMBinding:IAMBinding", basicRoleCheck("project IAM binding")),
+    on<Record<string, unknown>>("gcp:projects/iAMPolicy:IAMPolicy", (_p, ctx) =>
+      ctx.report(
+        "an authoritative project IAM policy replaces every binding in the project (Google's service agents' too); grant with gcp:projects/iAMMember instead",
+      ),
+    ),
+    on<Record<string, unknown>>("gcp:serviceaccount/key:Key", (_p, ctx) =>
+      ctx.report(
+        "a service-account key is a long-lived credential stored in state; use the workload's attached identity or workload identity federation",
+      ),
+    ),
+    on<ServiceArgs>(SERVICE, (s, ctx) => identityCheck("service")(s.template?.serviceAccount, ctx)),
+    on<JobArgs>("gcp:cloudrunv2/job:Job", (j, ctx) => identityCheck("job")(j.template?.template?.serviceAccount, ctx)),
+  ],
+  stack: publicInvokers,
+  stackTypes: [...SERVICE_IAM, ...JOB_IAM],
+});
