@@ -299,6 +299,39 @@ describe("backup-retention", () => {
       messages: [below("Cloud SQL backupRetentionSettings.retainedBackups (daily backups)", 3)],
     },
     {
+      title: "Cloud SQL without point-in-time recovery",
+      resource: mutate(gcp.sqlInstance(), (db) => {
+        if (db.settings?.backupConfiguration) db.settings.backupConfiguration.pointInTimeRecoveryEnabled = false;
+      }),
+      messages: [
+        "Cloud SQL point-in-time recovery is off (settings.backupConfiguration.pointInTimeRecoveryEnabled is not true)",
+      ],
+    },
+    {
+      title: "Cloud SQL on the default 7-day PITR window when prod asks 14",
+      resource: mutate(gcp.sqlInstance(), (db) => {
+        if (db.settings?.backupConfiguration) db.settings.backupConfiguration.transactionLogRetentionDays = undefined;
+      }),
+      config: prodMin,
+      messages: [below("Cloud SQL backupConfiguration.transactionLogRetentionDays (the PITR window)", 7, 14)],
+    },
+    {
+      title: "Backup and DR vault enforcing 3 days",
+      resource: mutate(gcp.backupVault(), (v) => {
+        v.backupMinimumEnforcedRetentionDuration = "259200s";
+      }),
+      config: prodMin,
+      messages: [below("backup vault backupMinimumEnforcedRetentionDuration", "3 days (259200s)", 14)],
+    },
+    {
+      title: "Backup and DR plan rule keeping 3 days",
+      resource: mutate(gcp.backupPlan(), (p) => {
+        const r = p.backupRules[0];
+        if (r) r.backupRetentionDays = 3;
+      }),
+      messages: [below('backup plan rule "daily" backupRetentionDays', 3)],
+    },
+    {
       title: "Azure PostgreSQL on the 7-day default when prod asks 14",
       resource: mutate(azure.pgServer(), (s) => {
         s.backup = undefined;

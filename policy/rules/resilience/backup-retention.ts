@@ -8,6 +8,8 @@ import type { ReplicationGroupArgs } from "@pulumi/aws/elasticache/replicationGr
 import type { ClusterArgs as RdsClusterArgs } from "@pulumi/aws/rds/cluster";
 import type { InstanceArgs as RdsInstanceArgs } from "@pulumi/aws/rds/instance";
 import type { ServerArgs as PgFlexibleServerArgs } from "@pulumi/azure-native/dbforpostgresql/server";
+import type { BackupPlanArgs } from "@pulumi/gcp/backupdisasterrecovery/backupPlan";
+import type { BackupVaultArgs } from "@pulumi/gcp/backupdisasterrecovery/backupVault";
 import type { DatabaseInstanceArgs } from "@pulumi/gcp/sql/databaseInstance";
 import { BARMAN_OBJECT_STORE, type BarmanObjectStore, CNPG_CLUSTER, type CnpgCluster } from "../../lib/crds";
 import { checks, rule } from "../../lib/rule";
@@ -131,6 +133,44 @@ export const backupRetention = rule<Config>({
         ctx.report(
           short("Cloud SQL backupRetentionSettings.retainedBackups (daily backups)", kept, ctx.config.minRetentionDays),
         );
+      }
+      if (b.pointInTimeRecoveryEnabled !== true) {
+        ctx.report(
+          "Cloud SQL point-in-time recovery is off (settings.backupConfiguration.pointInTimeRecoveryEnabled is not true)",
+        );
+      } else if ((b.transactionLogRetentionDays ?? 7) < ctx.config.minRetentionDays) {
+        ctx.report(
+          short(
+            "Cloud SQL backupConfiguration.transactionLogRetentionDays (the PITR window)",
+            b.transactionLogRetentionDays ?? 7,
+            ctx.config.minRetentionDays,
+          ),
+        );
+      }
+    }),
+    on<BackupVaultArgs>("gcp:backupdisasterrecovery/backupVault:BackupVault", (v, ctx) => {
+      const seconds = Number(/^(\d+)s$/.exec(String(v.backupMinimumEnforcedRetentionDuration ?? ""))?.[1] ?? 0);
+      if (seconds < ctx.config.minRetentionDays * 86400) {
+        ctx.report(
+          short(
+            "backup vault backupMinimumEnforcedRetentionDuration",
+            `${seconds / 86400} days (${String(v.backupMinimumEnforcedRetentionDuration ?? "not set")})`,
+            ctx.config.minRetentionDays,
+          ),
+        );
+      }
+    }),
+    on<BackupPlanArgs>("gcp:backupdisasterrecovery/backupPlan:BackupPlan", (plan, ctx) => {
+      for (const r of plan.backupRules ?? []) {
+        if (r.backupRetentionDays < ctx.config.minRetentionDays) {
+          ctx.report(
+            short(
+              `backup plan rule "${r.ruleId}" backupRetentionDays`,
+              r.backupRetentionDays,
+              ctx.config.minRetentionDays,
+            ),
+          );
+        }
       }
     }),
     on<PgFlexibleServerArgs>("azure-native:dbforpostgresql:Server", (s, ctx) => {
