@@ -6,6 +6,7 @@
  * |---|---|
  * | kubernetes | Valkey StatefulSet (TLS from the namespace CA, generated password, AOF on a PVC, restricted pod, NetworkPolicy-isolated) |
  * | aws | ElastiCache replication group (TLS required, KMS at rest, generated AUTH token in Secrets Manager, Multi-AZ failover in prod, snapshots) |
+ * | gcp | Memorystore for Redis 7.2 over private services access (TLS only on 6378, AUTH string copied to Secret Manager, CMEK, STANDARD_HA in prod, RDB snapshots) |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
