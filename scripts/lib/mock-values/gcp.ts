@@ -222,6 +222,13 @@ export const gcp: CloudMocks = {
         }[type.split(":").pop() as "AlertPolicy"];
         const id = `projects/${project}/${collection}/${digits(`${type}/${project}/${name}`, 19)}`;
         state.name = id;
+        if (collection === "uptimeCheckConfigs") {
+          // The API derives the check id from the display name plus a suffix: `loom-prod-health-a1b2c3d4`.
+          const check = `${(str(inputs.displayName) ?? name).toLowerCase().replace(/[^a-z0-9-]/g, "-")}-${hex(id, 8)}`;
+          state.uptimeCheckId = check;
+          state.name = `projects/${project}/uptimeCheckConfigs/${check}`;
+          return state.name as string;
+        }
         return id;
       }
       case "gcp:monitoring/dashboard:Dashboard":
