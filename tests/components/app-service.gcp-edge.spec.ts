@@ -225,6 +225,7 @@ describe("Edge on GCP (global external Application Load Balancer)", () => {
         assert.ok(PROFILES[env].waf, "the profile turns the WAF on");
         assert.ok(JSON.stringify(armor.rules).includes("sqli-v33-stable"));
         assert.deepEqual(armor.advancedOptionsConfig, { jsonParsing: "STANDARD", logLevel: "NORMAL" });
+        assert.deepEqual(armor.adaptiveProtectionConfig, { layer7DdosDefenseConfig: { enable: true } });
       });
 
       it("writes the domain's A record in the target's zone and returns url, address and URL map", () => {
