@@ -4,6 +4,7 @@
  * | cloud | what it builds |
  * |---|---|
  * | aws | VPC, public subnets (load balancer only), private app and data subnets per zone, NAT, flow logs, VPC endpoints, one security group per tier |
+ * | gcp | Custom-mode VPC, one regional app subnet (Private Google Access, flow logs), private services access (Cloud SQL, Memorystore), Cloud Router + Cloud NAT, egress firewall rules per tier network tag over a deny-all, the network's logs in their own log bucket |
  * | kubernetes | Namespace (Pod Security `restricted`), default-deny NetworkPolicies + per-tier allow rules, LimitRange, the namespace's private CA (cert-manager) |
  */
 import type * as pulumi from "@pulumi/pulumi";
