@@ -131,6 +131,8 @@ function redisInstance(s: GcpScope, args: ResolvedCacheArgs, w: InstanceWiring):
       connectMode: CONNECT_MODE,
       authorizedNetwork: w.network,
       reservedIpRange: w.range,
+      // Read replicas take a second /28; in PSA mode it must come from the stack's allocated range too.
+      ...(w.layout.readReplicasMode === "READ_REPLICAS_ENABLED" ? { secondaryIpRange: w.range } : {}),
       transitEncryptionMode: TRANSIT_ENCRYPTION_MODE,
       authEnabled: true,
       customerManagedKey: w.keyId,

@@ -251,6 +251,15 @@ describe("Cache on gcp", () => {
     );
   });
 
+  it("more than two nodes: read replicas, their second range from the private services access range", async () => {
+    const run = await build({ ...argsFor("prod"), nodes: 3 });
+    const redis = redisOf(run);
+    assert.equal(redis.readReplicasMode, "READ_REPLICAS_ENABLED");
+    assert.equal(redis.replicaCount, 2);
+    assert.equal(redis.secondaryIpRange, "loom-prod-psa");
+    assert.equal(redisOf(runs.prod).secondaryIpRange, undefined);
+  });
+
   it("fails early, naming nodes, when the nodes cannot be laid out on Memorystore", async () => {
     await assert.rejects(build({ ...argsFor("dev"), nodes: 2 }), {
       propertyPath: "nodes",
