@@ -174,7 +174,9 @@ export const gcp: CloudMocks = {
         return state.name as string;
       }
       case "gcp:projects/serviceIdentity:ServiceIdentity": {
-        const agent = (str(inputs.service) ?? "service.googleapis.com").split(".")[0];
+        const short = (str(inputs.service) ?? "service.googleapis.com").split(".")[0] ?? "service";
+        // Most agents are gcp-sa-<short name>; Cloud SQL's is gcp-sa-cloud-sql.
+        const agent = ({ sqladmin: "cloud-sql" } as Record<string, string>)[short] ?? short;
         const email = `service-${GCP_PROJECT_NUMBER}@gcp-sa-${agent}.iam.gserviceaccount.com`;
         state.email = email;
         state.member = `serviceAccount:${email}`;
