@@ -5,6 +5,7 @@
  * |---|---|
  * | kubernetes | CloudNativePG `Cluster` (TLS from the namespace CA, 1/2/3 instances, PITR WAL archive to an object store), PgBouncer `Pooler`, PodMonitor |
  * | aws | RDS PostgreSQL (customer KMS key, rds.force_ssl, managed master secret, Multi-AZ in prod, read replica, RDS Proxy, Performance Insights, enhanced monitoring) |
+ * | gcp | Cloud SQL PostgreSQL (private services access only, ENCRYPTED_ONLY with a CAS-issued certificate for its DNS name, CMEK, PITR, REGIONAL in prod, read replica, Managed Connection Pooling, Query Insights, generated password in Secret Manager) |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
