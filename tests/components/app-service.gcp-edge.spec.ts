@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ARMOR_PRIORITY, armorRules, metricsExpression, WAF_RULE_SETS } from "../../components/app-service/gcp-armor";
 import { type GcpEdgeArgs, gcpEdge } from "../../components/app-service/gcp-edge";
@@ -7,7 +9,8 @@ import { gcpScope } from "../../components/lib/gcp";
 import { PROFILES } from "../../components/profiles";
 import type { GcpTarget } from "../../components/targets/gcp";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
-import { context, ofType, one, runComponents } from "../harness/program";
+import { check, policies } from "../harness/policy-check";
+import { context, ofType, one, ROOT, runComponents } from "../harness/program";
 import { GCP_PROJECT, GCP_REGION, gcpPlatform, gcpTarget } from "./gcp-fixtures";
 
 const CONFIG = { "gcp:project": GCP_PROJECT, "gcp:region": GCP_REGION };
@@ -236,6 +239,11 @@ describe("Edge on GCP (global external Application Load Balancer)", () => {
         );
         assert.equal(run.outputs.url, `https://${DOMAIN}`);
         assert.equal(run.outputs.urlMap, `loom-${env}-web`);
+      });
+
+      it(`the policy pack (policy/config/${env}.json) reports nothing on the edge`, async () => {
+        const config = JSON.parse(readFileSync(join(ROOT, "policy", "config", `${env}.json`), "utf8"));
+        assert.deepEqual(await check(policies, run.resources, config), []);
       });
 
       it(`protects only the reserved address, and only in prod (${env})`, () => {
