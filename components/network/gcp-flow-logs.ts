@@ -8,12 +8,18 @@
  * project exclusion (the `projects.exclusions` API applies to the `_Default` sink) keeps them out of `_Default`,
  * so they are stored and billed once. The filters name this stack's subnet and NAT gateway only, so two stacks in
  * one project never take each other's logs. The sink writes to a bucket of its own project, which needs no IAM grant.
+ * The bucket is encrypted with a customer-managed key on the platform's key ring (same region as the bucket, as
+ * Logging requires; 90-day rotation), like the AWS flow-log group: Logging's CMEK service account, which
+ * `getCmekSettings` reports (and provisions on first call), holds encrypterDecrypter before the bucket exists.
  * A custom log bucket, once deleted, keeps its id for 7 days: recreating the stack within a week needs a new id.
  */
+import { CryptoKeyIAMMember } from "@pulumi/gcp/kms/cryptoKeyIAMMember";
+import { getProjectCmekSettingsOutput } from "@pulumi/gcp/logging/getProjectCmekSettings";
 import { ProjectBucketConfig } from "@pulumi/gcp/logging/projectBucketConfig";
 import { ProjectExclusion } from "@pulumi/gcp/logging/projectExclusion";
 import { ProjectSink } from "@pulumi/gcp/logging/projectSink";
-import type { GcpScope } from "../lib/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { cmekKey, type GcpScope } from "../lib/gcp";
 import { fit as fitName } from "../naming";
 
 /** Cloud Logging keeps a custom bucket's logs 1 to 3650 days. */
@@ -40,6 +46,20 @@ export interface NetworkLogNames {
 
 export function networkLogs(s: GcpScope, names: NetworkLogNames, retentionDays: number): ProjectBucketConfig {
   const filter = networkLogFilter(s.project, names.subnetwork, names.natGateway);
+  const key = cmekKey(s, `${s.name}-network-logs-key`, []);
+  const agent = getProjectCmekSettingsOutput(
+    { project: s.project },
+    { parent: s.parent, dependsOn: s.platform.apis },
+  ).serviceAccountId;
+  const grant = new CryptoKeyIAMMember(
+    `${s.name}-network-logs-key-agent`,
+    {
+      cryptoKeyId: key.id,
+      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      member: pulumi.interpolate`serviceAccount:${agent}`,
+    },
+    s.opts(),
+  );
   const bucket = new ProjectBucketConfig(
     `${s.name}-network-logs`,
     {
@@ -48,8 +68,9 @@ export function networkLogs(s: GcpScope, names: NetworkLogNames, retentionDays: 
       bucketId: fitName(`${s.prefix}-network`, 100),
       retentionDays,
       description: "VPC flow logs, Cloud NAT logs and denied firewall connections of the stack's network",
+      cmekSettings: { kmsKeyName: key.id },
     },
-    s.opts(true),
+    s.opts(true, { dependsOn: [grant] }),
   );
   new ProjectSink(
     `${s.name}-network-logs`,

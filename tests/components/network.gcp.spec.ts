@@ -290,6 +290,28 @@ describe("Network on GCP", () => {
     }
   });
 
+  it("encrypts the network log bucket with a rotated key on the platform ring, granted to Logging's CMEK agent", () => {
+    const keyId = `${P}/locations/europe-west1/keyRings/loom-keys/cryptoKeys/loom-network-logs-key`;
+    for (const [run, protect] of [
+      [dev, false],
+      [prod, true],
+    ] as const) {
+      const key = one(run, "gcp:kms/cryptoKey:CryptoKey", "loom-network-logs-key");
+      assert.equal(inputs(key).keyRing, `${P}/locations/europe-west1/keyRings/loom-keys`);
+      assert.equal(inputs(key).rotationPeriod, "7776000s");
+      assert.equal(key.protect, protect);
+      assert.deepEqual(
+        inputs(one(run, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "loom-network-logs-key-agent")),
+        {
+          cryptoKeyId: keyId,
+          role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+          member: "serviceAccount:service-000000000000@gcp-sa-logging.iam.gserviceaccount.com",
+        },
+      );
+      assert.deepEqual(inputs(one(run, BUCKET)).cmekSettings, { kmsKeyName: keyId });
+    }
+  });
+
   it("selects exactly this stack's flow, firewall and NAT logs (OR binds tighter than AND in Logging queries)", () => {
     const log = (name: string) => `logName="projects/p/logs/compute.googleapis.com%2F${name}"`;
     assert.equal(
@@ -335,6 +357,8 @@ describe("Network on GCP", () => {
         "Address",
         "Address",
         "Connection",
+        "CryptoKey",
+        "CryptoKeyIAMMember",
         "Firewall",
         "Firewall",
         "Firewall",

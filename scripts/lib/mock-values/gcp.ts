@@ -210,6 +210,9 @@ export const gcp: CloudMocks = {
         state.name = id;
         return id;
       }
+      case "gcp:logging/projectExclusion:ProjectExclusion":
+        state.name = own;
+        return `projects/${project}/exclusions/${own}`;
       case "gcp:logging/projectSink:ProjectSink":
         state.name = own;
         state.writerIdentity = `serviceAccount:service-${GCP_PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com`;
@@ -268,6 +271,16 @@ export const gcp: CloudMocks = {
       accessToken: "mock-access-token",
       id: "mock-client-config",
     }),
+    "gcp:logging/getProjectCmekSettings:getProjectCmekSettings": (inputs, config) => {
+      const project = str(inputs.project) ?? config["gcp:project"] ?? "loom-example-project";
+      return {
+        project,
+        name: `projects/${project}/cmekSettings`,
+        id: `projects/${project}/cmekSettings`,
+        serviceAccountId: `service-${GCP_PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com`,
+        kmsKeyVersionName: "",
+      };
+    },
     "gcp:compute/getZones:getZones": (inputs, config) => {
       const region = str(inputs.region) ?? config["gcp:region"] ?? "europe-west1";
       return { names: ["b", "c", "d"].map((z) => `${region}-${z}`), region, id: region };
