@@ -30,6 +30,8 @@ export const MAX_RANGES_PER_RULE = 10;
  * Preconfigured WAF rules (ModSecurity CRS 3.3, Google's `-v33-stable` sets) at sensitivity 1, the level Google
  * recommends to start from (fewest false positives): the OWASP Top 10 classes a JSON/HTML web app meets, scanner and
  * protocol attacks, and `cve-canary` (Log4Shell and other exploited CVEs, like AWS's known-bad-inputs group).
+ * Not `methodenforcement-v33-stable`: it allows only GET, HEAD, POST and OPTIONS, so it would refuse any PUT,
+ * PATCH or DELETE an API route takes.
  */
 export const WAF_RULE_SETS = [
   "sqli-v33-stable",
@@ -37,7 +39,6 @@ export const WAF_RULE_SETS = [
   "lfi-v33-stable",
   "rfi-v33-stable",
   "rce-v33-stable",
-  "methodenforcement-v33-stable",
   "scannerdetection-v33-stable",
   "protocolattack-v33-stable",
   "sessionfixation-v33-stable",
