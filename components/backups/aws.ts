@@ -40,6 +40,7 @@ import type { BackupsOutputs, ResolvedBackupsArgs } from ".";
 import { backupAlerts } from "./aws-alerts";
 import { type BackupBucket, backupBucket, replication } from "./aws-bucket";
 import { backupJob } from "./aws-job";
+import { backupVaultName, drBackupVaultName } from "./aws-names";
 import { type Recovery, recoveryObjectives } from "./recovery";
 
 /** Minutes AWS Backup may wait to start a job, and to finish it, before it counts as failed. */
@@ -101,7 +102,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const vault = backupVault(
     s,
     `${name}-backup`,
-    { alias: `${s.prefix}-backup`, vaultName: `${s.prefix}-vault` },
+    { alias: `${s.prefix}-backup`, vaultName: backupVaultName(s.prefix) },
     args.retentionDays,
   );
   const drVault =
@@ -109,7 +110,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       ? backupVault(
           s,
           `${name}-backup-dr`,
-          { alias: `${s.prefix}-backup-dr`, vaultName: `${s.prefix}-vault-dr` },
+          { alias: `${s.prefix}-backup-dr`, vaultName: drBackupVaultName(s.prefix) },
           args.retentionDays,
           { provider: drProvider, region: s.platform.target.drRegion },
         )
@@ -170,7 +171,7 @@ function backupVault(
   const vault = new Vault(
     `${logical}-vault`,
     {
-      name: fitName(names.vaultName, 50),
+      name: names.vaultName,
       kmsKeyArn: key.arn,
       // Never delete recovery points with the vault: a vault that holds any refuses deletion.
       forceDestroy: false,

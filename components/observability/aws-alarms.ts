@@ -133,6 +133,10 @@ const PUBLISH_PERIOD: Partial<Record<SignalId, number>> = {
   "certificate-expiry-seconds": 86400,
   // One point over 26 h: the Sum of the job's success metric is the number of successful runs in that window.
   "backups-succeeded": 26 * 3600,
+  // One run a day: the smallest ratio over the same 26 h (an alarm for one day after a drop, a ticket).
+  "backup-size-ratio": 26 * 3600,
+  // AWS Backup's job counts, summed per hour (a copy runs once a day after the backup).
+  "backup-dr-copy-failures": 3600,
 };
 
 /** Every alert as CloudWatch alarms; fails on an alert that renders to no notifying alarm (never a silent skip). */

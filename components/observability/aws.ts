@@ -11,6 +11,7 @@ import { CompositeAlarm } from "@pulumi/aws/cloudwatch/compositeAlarm";
 import { Dashboard } from "@pulumi/aws/cloudwatch/dashboard";
 import { MetricAlarm } from "@pulumi/aws/cloudwatch/metricAlarm";
 import * as pulumi from "@pulumi/pulumi";
+import { backupVaultName } from "../backups/aws-names";
 import { type AwsScope, awsScope } from "../lib/aws";
 import { handleFor } from "../lib/component";
 import {
@@ -31,7 +32,7 @@ import type { ObservabilityOutputs, ResolvedObservabilityArgs } from "./index";
 type Targets = ResolvedObservabilityArgs["targets"];
 
 /** The catalog's `{token}`s, from the typed AWS handles (dimension values stay Outputs: no apply per alarm). */
-export function awsRefs(targets: Targets): AwsRefs<pulumi.Input<string>> {
+export function awsRefs(targets: Targets, prefix: string): AwsRefs<pulumi.Input<string>> {
   const app = handleFor("targets.app", targets.app, "aws");
   const database = handleFor("targets.database", targets.database, "aws");
   const cache = handleFor("targets.cache", targets.cache, "aws");
@@ -45,6 +46,8 @@ export function awsRefs(targets: Targets): AwsRefs<pulumi.Input<string>> {
       certificateArn: app.certificateArn,
       dbInstance: database.instanceId,
       cacheCluster: pulumi.output(cache.replicationGroupId).apply(cacheClusterIdOf),
+      // Backups is built after Observability (it needs the alert topic): the vault's name is the convention both use.
+      backupVault: backupVaultName(prefix),
     },
     numbers: {
       dbAllocatedBytes: database.allocatedStorageGiB * BYTES_PER_GIB,
@@ -59,7 +62,7 @@ export function create(
   args: ResolvedObservabilityArgs,
 ): ObservabilityOutputs {
   const s = awsScope(parent, name, args, "observability");
-  const refs = awsRefs(args.targets);
+  const refs = awsRefs(args.targets, s.prefix);
   let alertNames: string[] = [];
   let alarmTargets: pulumi.Output<string[]> = pulumi.output([]);
   let alertSink: pulumi.Output<string> | undefined;

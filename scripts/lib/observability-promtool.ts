@@ -7,6 +7,7 @@
 import {
   ALERTS,
   type AlertDef,
+  BACKUP_SIZE_DROP_RATIO,
   type BurnRateCondition,
   type Thresholds,
 } from "../../components/observability/catalog/alerts";
@@ -169,6 +170,22 @@ const SCENARIOS: Partial<Record<SignalId, Scenario>> = {
     // changes() counts every new value: a last-success time that moves (v > 0) is a job that keeps succeeding, a
     // constant one (v = 0) a job that stopped.
     series: [counter("kube_cronjob_status_last_successful_time", { cronjob: "loom-test-logical-backup" }, (v) => v)],
+  },
+  "backup-size-ratio": {
+    healthy: 1,
+    // The job compares with 0.5 itself and fails its Job through the pod failure policy (reason "" in
+    // kube-state-metrics) on a drop; the Job was created at the start of the test, inside the 26 h window.
+    series: [
+      gauge("kube_job_status_failed", { job_name: "loom-test-logical-backup-29000000", reason: "" }, (v) =>
+        v < BACKUP_SIZE_DROP_RATIO ? 1 : 0,
+      ),
+      gauge("kube_job_created", { job_name: "loom-test-logical-backup-29000000" }, () => 0),
+    ],
+  },
+  "backup-dr-copy-failures": {
+    healthy: 0,
+    // v failed WAL archive attempts a minute on the DR replica cluster's instance.
+    series: [counter("cnpg_pg_stat_archiver_failed_count", { pod: "loom-test-db-dr-1" }, (v) => v)],
   },
   "replicas-unavailable": {
     healthy: 0,

@@ -31,6 +31,7 @@ const REFS: AwsRefs<string> = {
     dbInstance: "loom-prod-db",
     cacheCluster: "loom-prod-cache-001",
     certificateArn: "arn:aws:acm:eu-west-1:111122223333:certificate/x",
+    backupVault: "loom-prod-vault",
   },
   numbers: { dbAllocatedBytes: 100, dbMemoryBytes: 200 },
 };

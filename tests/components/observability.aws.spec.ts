@@ -159,8 +159,8 @@ describe("Observability on AWS, prod with alerting on and all four channels", ()
         "loom-prod-replicas-below-desired-worker",
       ],
     );
-    assert.equal(names.length, 21);
-    assert.equal(ofType(run, METRIC).length, 17 + 4 * 4);
+    assert.equal(names.length, 23);
+    assert.equal(ofType(run, METRIC).length, 19 + 4 * 4);
     assert.equal(ofType(run, COMPOSITE).length, 4);
   });
 

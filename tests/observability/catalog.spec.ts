@@ -60,8 +60,10 @@ describe("observability catalogs", () => {
       "slo-availability-slow-burn",
       "slo-latency-fast-burn",
       "slo-latency-slow-burn",
-      // issue 10: backup monitoring.
+      // issue 10: backup monitoring (failed or missing, size drop > 50 %, failed copy to the DR region).
       "backup-missing",
+      "backup-size-drop",
+      "backup-dr-copy-failed",
     ];
     assert.deepEqual(ALERTS.map((a) => a.id).sort(), [...required].sort());
     for (const a of ALERTS) {
@@ -159,7 +161,7 @@ describe("observability catalogs", () => {
 
   it("CloudWatch: known tokens only; burn-rate signals are evaluated over their window", () => {
     const known = ["environment", "loadBalancer", "clusterName", "webService", "workerService", "dbInstance"];
-    const extra = ["dbAllocatedBytes", "dbMemoryBytes", "cacheCluster", "certificateArn"];
+    const extra = ["dbAllocatedBytes", "dbMemoryBytes", "cacheCluster", "certificateArn", "backupVault"];
     for (const id of SIGNAL_IDS) {
       for (const t of tokensOf(CLOUDWATCH[id])) assert.ok([...known, ...extra].includes(t), `${id}: {${t}}`);
       for (const [, q] of members(CLOUDWATCH[id])) {

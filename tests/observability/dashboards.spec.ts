@@ -30,9 +30,10 @@ function contractMetrics(): Set<string> {
 /** kube-state-metrics, kubelet/cAdvisor, CloudNativePG and cert-manager series the rules read. */
 const STANDARD_EXPORTERS = [
   /^kube_(deployment_spec_replicas|deployment_status_replicas_available|pod_container_resource_limits|cronjob_status_last_successful_time)$/,
+  /^kube_job_(status_failed|created)$/,
   /^container_(cpu_usage_seconds_total|memory_working_set_bytes)$/,
   /^kubelet_volume_stats_(available|capacity)_bytes$/,
-  /^cnpg_(collector_up|backends_total)$/,
+  /^cnpg_(collector_up|backends_total|pg_stat_archiver_failed_count)$/,
   /^certmanager_certificate_expiration_timestamp_seconds$/,
 ];
 

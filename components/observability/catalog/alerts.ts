@@ -45,6 +45,8 @@ export type AlertId =
   | "memory-pressure"
   | "certificate-expiry"
   | "backup-missing"
+  | "backup-size-drop"
+  | "backup-dr-copy-failed"
   | "database-cpu-high"
   | "database-storage-low"
   | "cache-memory-high"
@@ -87,6 +89,9 @@ export interface AlertDef {
 }
 
 const runbook = (id: AlertId) => `docs/runbooks/alerts.md#${id}`;
+
+/** backup-size-drop fires below this ratio of the latest backup's size to the previous one's (a drop > 50 %). */
+export const BACKUP_SIZE_DROP_RATIO = 0.5;
 
 const threshold = (
   signal: SignalId,
@@ -168,6 +173,22 @@ const ENTRIES: Readonly<Record<AlertId, Entry>> = {
     description:
       "The daily logical backup job has not succeeded within 26 hours: the off-site copy is getting stale and the RPO of a full restore in another region grows by the hour.",
     condition: threshold("backups-succeeded", "<", () => 1, "breaching"),
+  },
+  "backup-size-drop": {
+    severity: "warning",
+    for: "5m",
+    summary: "The latest logical backup is less than half the size of the previous one",
+    description:
+      "The daily logical backup shrank by more than 50 % against the previous backup's manifest: data may have been deleted or truncated, or the dump missed tables. The backup was still taken and uploaded; keep the previous ones until this is explained.",
+    condition: threshold("backup-size-ratio", "<", () => BACKUP_SIZE_DROP_RATIO),
+  },
+  "backup-dr-copy-failed": {
+    severity: "warning",
+    for: "5m",
+    summary: "A copy of the backups to the disaster-recovery region failed",
+    description:
+      "Copying backups to the DR region failed in the last hour (AWS Backup copy job; WAL archive of the DR replica cluster on Kubernetes): the DR copy falls behind and the RPO of a restore in the other region grows.",
+    condition: threshold("backup-dr-copy-failures", ">=", () => 1),
   },
   "database-cpu-high": {
     severity: "warning",

@@ -21,7 +21,8 @@ export type AwsRef =
   | "dbAllocatedBytes"
   | "dbMemoryBytes"
   | "cacheCluster"
-  | "certificateArn";
+  | "certificateArn"
+  | "backupVault";
 
 /** A value aws.ts fills in: `{loadBalancer}`. */
 export type Token = `{${AwsRef}}`;
@@ -163,6 +164,12 @@ export const CLOUDWATCH: Readonly<Record<SignalId, CwQuery>> = {
   },
   // Published by the backup job itself after each successful run (components/backups/job-script.ts), not by ADOT.
   "backups-succeeded": metric(app("LogicalBackupSuccess", "Sum")),
+  // Published by the job beside LogicalBackupSuccess: size / previous size (1 when there is no previous backup).
+  "backup-size-ratio": metric(app("LogicalBackupSizeRatio", "Minimum")),
+  // AWS Backup counts copy jobs (to the DR vault) under the source vault; the Sum is the failures per period.
+  "backup-dr-copy-failures": metric(
+    m("AWS/Backup", "NumberOfCopyJobsFailed", { BackupVaultName: "{backupVault}" }, "Sum"),
+  ),
   "certificate-expiry-seconds": math("days * 86400", {
     days: m("AWS/CertificateManager", "DaysToExpiry", { CertificateArn: "{certificateArn}" }, "Minimum"),
   }),

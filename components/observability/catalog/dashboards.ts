@@ -90,6 +90,8 @@ export const DASHBOARDS: readonly DashboardDef[] = [
       p("p95 query time by operation", "db-query-p95"),
       p("Cache memory", "cache-memory-ratio", "gauge"),
       p("Successful logical backups (26 h)", "backups-succeeded", "stat"),
+      p("Logical backup size vs the previous one", "backup-size-ratio", "stat"),
+      p("Failed copies to the DR region (1 h)", "backup-dr-copy-failures", "stat"),
     ],
   },
   {

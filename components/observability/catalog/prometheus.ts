@@ -211,6 +211,27 @@ export const PROMETHEUS: Readonly<Record<SignalId, PromQuery>> = {
         `changes(kube_cronjob_status_last_successful_time{${s.namespace},cronjob=~".+-logical-backup"}[26h])`,
       ),
   },
+  "backup-size-ratio": {
+    record: "loom:logical_backup:size_ratio",
+    // A CronJob has no scrape target and the stack has no push path for metrics, so the job compares the ratio with
+    // 0.5 itself and, after uploading, exits with its own code, which the CronJob's podFailurePolicy turns into a
+    // Job failure without retries (components/backups/k8s-job.ts). kube-state-metrics reports that failure's reason
+    // ("PodFailurePolicy", not one it knows) as reason="" with the failed-pod count; other failures carry
+    // BackoffLimitExceeded or DeadlineExceeded. Jobs created in the last 26 h only (failed Jobs are kept as history).
+    expr: (s) => {
+      const sel = `${s.namespace},job_name=~".+-logical-backup-[0-9]+"`;
+      const dropped = `(kube_job_status_failed{${sel},reason=""} > bool 0)`;
+      const recent = `(time() - kube_job_created{${sel}} < bool ${26 * 3600})`;
+      return `1 - max by (namespace) (${dropped} * on (namespace, job_name) ${recent})`;
+    },
+  },
+  "backup-dr-copy-failures": {
+    record: "loom:dr_backup:copy_failures1h",
+    // The DR replica cluster (`<cluster>-dr`, components/backups/kubernetes.ts) archives WAL into the second object
+    // store: CloudNativePG's pg_stat_archiver failed_count of its pods counts the copies that failed.
+    expr: (s) =>
+      sumBy("namespace", `increase(cnpg_pg_stat_archiver_failed_count{${s.namespace},pod=~"${drReplicaPods(s)}"}[1h])`),
+  },
   "certificate-expiry-seconds": {
     record: "loom:certificate:expiry_seconds",
     // cert-manager labels its series with the Certificate's namespace; behind a ServiceMonitor without honorLabels
@@ -222,6 +243,12 @@ export const PROMETHEUS: Readonly<Record<SignalId, PromQuery>> = {
     },
   },
 };
+
+/** The DR replica cluster's pods: CloudNativePG names them `<cluster>-dr-<n>` beside the primary's `<cluster>-<n>`. */
+function drReplicaPods(s: PromScope): string {
+  if (!s.databasePods.includes("-db-")) throw new Error(`database pods ${s.databasePods} are not <name>-db-<n>`);
+  return s.databasePods.replace("-db-", "-db-dr-");
+}
 
 /** The recording-rule name of a signal over a window. */
 export function recordName(id: SignalId, w: Window = "5m"): string {

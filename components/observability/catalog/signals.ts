@@ -58,7 +58,9 @@ export type SignalId =
   | "volume-free-ratio"
   | "replicas-unavailable"
   | "certificate-expiry-seconds"
-  | "backups-succeeded";
+  | "backups-succeeded"
+  | "backup-size-ratio"
+  | "backup-dr-copy-failures";
 
 export interface SignalDef {
   title: string;
@@ -272,6 +274,23 @@ export const SIGNALS: Readonly<Record<SignalId, SignalDef>> = {
     unit: "count",
     description:
       "Successful runs of the daily logical backup job over the last 26 hours (a day plus slack for a late start).",
+    source: "platform",
+    by: [],
+    integer: true,
+  },
+  "backup-size-ratio": {
+    title: "Logical backup size vs the previous one",
+    unit: "ratio",
+    description:
+      "Size of the latest logical backup over the previous one's, as the job measures it against the previous manifest in the bucket (1 when there is none). On Kubernetes the job compares it with 0.5 itself: the series is 0 after a run that saw a drop of more than half, else 1.",
+    source: "platform",
+    by: [],
+  },
+  "backup-dr-copy-failures": {
+    title: "Failed copies to the DR region (1 h)",
+    unit: "count",
+    description:
+      "Failed copies of backups to the disaster-recovery region in the last hour: AWS Backup copy jobs on AWS, WAL archiving failures of the DR replica cluster into the second object store on Kubernetes.",
     source: "platform",
     by: [],
     integer: true,
