@@ -152,3 +152,10 @@ export function sqlDatabaseNameProblem(name: string): string | undefined {
 export function hostOf(dnsName: string): string {
   return dnsName.replace(/\.$/, "");
 }
+
+/** The server CA certificates as one PEM bundle, so clients trust both sides of a CA rotation. */
+export function caBundle(certs: string[]): string {
+  const pems = certs.map((c) => c.trim()).filter((c) => c !== "");
+  if (pems.length === 0) throw new Error("Cloud SQL reported no server CA certificate for the instance");
+  return `${pems.join("\n")}\n`;
+}

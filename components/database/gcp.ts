@@ -34,6 +34,7 @@ import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
 import { appCredentials } from "./gcp-credentials";
 import {
   backupConfiguration,
+  caBundle,
   databaseFlags,
   databaseVersionFor,
   editionProblems,
@@ -63,6 +64,10 @@ export interface GcpDatabaseBackupTargets {
   instanceId: pulumi.Output<string>;
   /** The primary's region. */
   region: string;
+  /** The primary's own DNS name (what `verify-full` checks), for clients that need the instance itself. */
+  primaryHost?: pulumi.Output<string>;
+  /** The instance's server CA certificates (PEM, public): a Google-managed CAS CA is in no system trust store. */
+  serverCa?: pulumi.Output<string>;
 }
 
 interface DbScope extends GcpScope {
@@ -110,9 +115,16 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       instanceName: primary.name,
       instanceId: pulumi.interpolate`projects/${s.project}/instances/${primary.name}`,
       region: s.region,
+      primaryHost: primary.dnsName.apply(hostOf),
+      serverCa: serverCaBundle(primary),
     },
     monitoring: { cloud: "gcp", databaseIds: [primary, ...(replica ? [replica] : [])].map(databaseId) },
   };
+}
+
+/** Every CA certificate the instance reports, one PEM bundle (both sides of a CA rotation verify). */
+function serverCaBundle(instance: DatabaseInstance): pulumi.Output<string> {
+  return instance.serverCaCerts.apply((certs) => caBundle(certs.map((c) => c.cert)));
 }
 
 /**

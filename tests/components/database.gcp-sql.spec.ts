@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import {
   backupConfiguration,
+  caBundle,
   databaseVersionFor,
   editionProblems,
   hostOf,
@@ -113,5 +114,15 @@ describe("Cloud SQL settings (pure)", () => {
   it("drops the DNS root's trailing dot (libpq's verify-full compares the name as given)", () => {
     assert.equal(hostOf("abc.def.europe-west1.sql.goog."), "abc.def.europe-west1.sql.goog");
     assert.equal(hostOf("abc.def.europe-west1.sql.goog"), "abc.def.europe-west1.sql.goog");
+  });
+
+  it("bundles every server CA certificate the instance reports, and refuses none", () => {
+    const a = "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----";
+    const b = "-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n";
+    assert.equal(caBundle([a, b]), `${a}\n${b}`);
+    assert.equal(caBundle([b]), b);
+    assert.throws(() => caBundle(["", " "]), {
+      message: "Cloud SQL reported no server CA certificate for the instance",
+    });
   });
 });

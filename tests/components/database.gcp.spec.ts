@@ -362,7 +362,7 @@ describe("Database on GCP", () => {
     assert.deepEqual(inputs(one(prod, SECRET, "loom-db-password")).labels, labels);
   });
 
-  it("outputs port 5432, the database name, the primary for Backups and both instances for Observability", () => {
+  it("outputs port 5432, the database name, the primary (host, CA) for Backups, both instances for Observability", () => {
     const { port, databaseName, backupTargets, monitoring } = prod.outputs;
     assert.deepEqual(
       { port, databaseName, backupTargets, monitoring },
@@ -374,6 +374,9 @@ describe("Database on GCP", () => {
           instanceName: "loom-prod-db",
           instanceId: `projects/${GCP_PROJECT}/instances/loom-prod-db`,
           region: GCP_REGION,
+          // The primary itself (not the replica), and the CA the mock engine reports as the API does.
+          primaryHost: inputs(one(prod, RECORD, "loom-db-dns")).name.replace(/\.$/, ""),
+          serverCa: "-----BEGIN CERTIFICATE-----\nMIIMOCKGOOGLEMANAGEDCA\n-----END CERTIFICATE-----\n",
         },
         monitoring: {
           cloud: "gcp",
