@@ -104,7 +104,9 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const databaseId = (instance: DatabaseInstance) => pulumi.interpolate`${s.project}:${instance.name}`;
 
   return {
-    // With Managed Connection Pooling the pooler answers on the instance's own name: one endpoint either way.
+    // Managed Connection Pooling runs on the instance's own address (no separate pooler host). Which port pools is
+    // not settled here: cloud-sql-proxy#2517 describes 5432 as the direct port once pooling is on, which would put
+    // the pooler on another one; Cloud SQL's docs on connecting through the pooler decide it (docs/gcp.md).
     endpoint: primary.dnsName.apply(hostOf),
     readerEndpoint: (replica ?? primary).dnsName.apply(hostOf),
     port: pulumi.output(POSTGRES_PORT),
