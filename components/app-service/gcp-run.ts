@@ -4,10 +4,12 @@
  * subnet with the app tier's network tag, and configuration as plain `env` values plus Secret Manager references
  * (`valueSource.secretKeyRef`, version `latest`), never a secret literal.
  *
- * Web and worker carry Google's Managed Service for Prometheus sidecar (run-gmp-sidecar): its built-in
- * configuration scrapes the app's /metrics on port 8080 every 30 s and writes `prometheus.googleapis.com` series
- * labelled `namespace=<service name>`, which Observability's Cloud Monitoring queries read
- * (observability/catalog/cloud-monitoring.ts). Traces go over OTLP/HTTP straight to Google's Telemetry API
+ * Web and worker at 1 vCPU or more carry Google's Managed Service for Prometheus sidecar (run-gmp-sidecar): its
+ * built-in configuration scrapes the app's /metrics on port 8080 every 30 s and writes `prometheus.googleapis.com`
+ * series labelled `namespace=<service name>`, which Observability's Cloud Monitoring queries read
+ * (observability/catalog/cloud-monitoring.ts). Below 1 vCPU (web in dev and staging) there is none: such a revision
+ * is first-generation and request-billed, where the sidecar's scrapes between requests would be throttled (Google
+ * recommends instance-based billing for it); web's HTTP signals come from Cloud Run's own request metrics. Traces go over OTLP/HTTP straight to Google's Telemetry API
  * (Cloud Trace); logs are stdout, which Cloud Run writes to Cloud Logging.
  */
 import { Job } from "@pulumi/gcp/cloudrunv2/job";
@@ -109,14 +111,17 @@ export function probes(s: AppScope): Pick<cloudrunv2.ServiceTemplateContainer, "
   };
 }
 
-/** The Prometheus sidecar; it starts after the app container and shares its billing setting. */
-function metricsSidecar(workload: Workload, size: CloudRunSize): cloudrunv2.ServiceTemplateContainer {
-  return {
-    name: GMP_SIDECAR_NAME,
-    image: GMP_SIDECAR_IMAGE,
-    dependsOns: [workload],
-    resources: { limits: { cpu: "500m", memory: "256Mi" }, cpuIdle: size.cpuIdle },
-  };
+/** The Prometheus sidecar (from 1 vCPU, always allocated like its app container); it starts after the app. */
+function metricsSidecar(workload: Workload, size: CloudRunSize): cloudrunv2.ServiceTemplateContainer[] {
+  if (size.vcpu < 1) return [];
+  return [
+    {
+      name: GMP_SIDECAR_NAME,
+      image: GMP_SIDECAR_IMAGE,
+      dependsOns: [workload],
+      resources: { limits: { cpu: "500m", memory: "256Mi" }, cpuIdle: size.cpuIdle },
+    },
+  ];
 }
 
 export interface ServiceSpec {
@@ -128,7 +133,7 @@ export interface ServiceSpec {
   ingress: string;
 }
 
-/** A Cloud Run service: instance bounds, gen2, probes, the metrics sidecar, own identity, VPC egress. */
+/** A Cloud Run service: instance bounds, size, probes, the metrics sidecar, own identity, VPC egress. */
 export function cloudRunService(s: AppScope, spec: ServiceSpec): Service {
   const { args } = s;
   const { workload, size } = spec;
@@ -153,7 +158,7 @@ export function cloudRunService(s: AppScope, spec: ServiceSpec): Service {
       labels: s.labels,
       template: {
         serviceAccount: spec.identity.account.email,
-        executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
+        executionEnvironment: size.executionEnvironment,
         maxInstanceRequestConcurrency: size.concurrency,
         timeout: WEB_REQUEST_TIMEOUT,
         vpcAccess: vpcAccess(s),
@@ -172,7 +177,7 @@ export function cloudRunService(s: AppScope, spec: ServiceSpec): Service {
             },
             ...probes(s),
           },
-          metricsSidecar(workload, size),
+          ...metricsSidecar(workload, size),
         ],
       },
     },
@@ -202,7 +207,7 @@ export function migrateJob(
         labels: s.labels,
         template: {
           serviceAccount: identity.account.email,
-          executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
+          executionEnvironment: size.executionEnvironment,
           timeout: MIGRATE_TIMEOUT,
           // A half-applied migration is for a person to look at, not to run again.
           maxRetries: 0,

@@ -5,11 +5,12 @@
  *
  * Cloud Run's rules (docs: "Configure CPU limits", services and jobs, checked 2026-12-01):
  * - vCPU is 0.08–1 in steps of 0.001, or a whole 1, 2, 4, 6 or 8.
- * - Below 1 vCPU: concurrency must be 1 and billing request-based (`cpuIdle: true`); a memory limit above 512 MiB
- *   needs ≥ 0.5 vCPU and above 1 GiB needs ≥ 1 vCPU.
+ * - Below 1 vCPU (services only; a job needs at least 1): concurrency must be 1, billing request-based
+ *   (`cpuIdle: true`) and the execution environment first-generation; a memory limit above 512 MiB needs ≥ 0.5 vCPU
+ *   and above 1 GiB needs ≥ 1 vCPU.
  * - Memory per vCPU: 1 → ≤ 4 GiB, 2 → ≤ 8 GiB, 4 → 2–16 GiB, 6 → 4–24 GiB, 8 → 4–32 GiB.
- * - The second-generation execution environment (set on every revision: full Linux compatibility, faster network)
- *   needs at least 512 MiB.
+ * - From 1 vCPU every revision runs second-generation (full Linux compatibility, faster network), which needs at
+ *   least 512 MiB; first-generation needs 128 MiB.
  * Sizes are only ever rounded UP, so a workload never gets less than its profile asks for.
  */
 import { invalid } from "../lib/component";
@@ -18,8 +19,9 @@ import type { Workload } from "./workload-secrets";
 
 /** Cloud Run's default concurrency at ≥ 1 vCPU, written explicitly so the plan shows it. */
 export const CONCURRENCY_AT_ONE_VCPU = 80;
-/** The smallest memory of a second-generation instance. */
+/** The smallest memory of a second- and a first-generation instance. */
 export const GEN2_MIN_MEMORY_MIB = 512;
+export const GEN1_MIN_MEMORY_MIB = 128;
 
 /** Whole vCPU counts Cloud Run accepts, with each one's memory range in MiB. */
 const WHOLE_CPUS: readonly { cpu: number; minMiB: number; maxMiB: number }[] = [
@@ -42,6 +44,8 @@ export interface CloudRunSize {
   cpuIdle: boolean;
   /** `maxInstanceRequestConcurrency`: 1 below 1 vCPU. */
   concurrency: number;
+  /** First generation below 1 vCPU (the only one Cloud Run allows there), second from 1 vCPU. */
+  executionEnvironment: "EXECUTION_ENVIRONMENT_GEN1" | "EXECUTION_ENVIRONMENT_GEN2";
 }
 
 /**
@@ -62,12 +66,12 @@ export function cloudRunSize(
   if (!Number.isInteger(memoryMiB) || memoryMiB <= 0 || memoryMiB > 32768) {
     invalid(`${workload}.memoryMiB`, `must be a whole number of MiB from 1 to 32768 on Cloud Run, got ${memoryMiB}`);
   }
-  const memory = Math.max(memoryMiB, GEN2_MIN_MEMORY_MIB);
   let vcpu = Math.max(Math.ceil(cpu * 1000) / 1000, 0.08);
   if (opts.alwaysAllocated) vcpu = Math.max(vcpu, 1);
-  if (vcpu < 1 && memory > 1024) vcpu = 1;
-  if (vcpu < 1 && memory > 512) vcpu = Math.max(vcpu, 0.5);
+  if (vcpu < 1 && memoryMiB > 1024) vcpu = 1;
+  if (vcpu < 1 && memoryMiB > 512) vcpu = Math.max(vcpu, 0.5);
   if (vcpu < 1) {
+    const memory = Math.max(memoryMiB, GEN1_MIN_MEMORY_MIB);
     return {
       cpu: `${Math.round(vcpu * 1000)}m`,
       memory: `${memory}Mi`,
@@ -75,8 +79,10 @@ export function cloudRunSize(
       memoryMiB: memory,
       cpuIdle: true,
       concurrency: 1,
+      executionEnvironment: "EXECUTION_ENVIRONMENT_GEN1",
     };
   }
+  const memory = Math.max(memoryMiB, GEN2_MIN_MEMORY_MIB);
   const whole = WHOLE_CPUS.find((w) => w.cpu >= vcpu && w.maxMiB >= memory);
   if (whole === undefined) {
     return invalid(
@@ -92,6 +98,7 @@ export function cloudRunSize(
     memoryMiB: fitted,
     cpuIdle: false,
     concurrency: CONCURRENCY_AT_ONE_VCPU,
+    executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
   };
 }
 

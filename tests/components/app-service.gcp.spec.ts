@@ -124,6 +124,7 @@ describe("AppService on gcp", () => {
         memoryMiB: 512,
         cpuIdle: true,
         concurrency: 1,
+        executionEnvironment: "EXECUTION_ENVIRONMENT_GEN1",
       });
     });
 
@@ -142,9 +143,11 @@ describe("AppService on gcp", () => {
         memoryMiB: 2048,
         cpuIdle: false,
         concurrency: 80,
+        executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
       });
       assert.equal(cloudRunSize("web", 1, 6144, { alwaysAllocated: false }).cpu, "2", "> 4 GiB needs 2 vCPU");
-      assert.equal(cloudRunSize("web", 0.1, 128, { alwaysAllocated: false }).memory, "512Mi", "gen2 floor");
+      assert.equal(cloudRunSize("web", 1, 128, { alwaysAllocated: false }).memory, "512Mi", "gen2 floor");
+      assert.equal(cloudRunSize("web", 0.1, 64, { alwaysAllocated: false }).memory, "128Mi", "gen1 floor");
       assert.equal(cloudRunSize("web", 0.01, 512, { alwaysAllocated: false }).cpu, "80m", "0.08 vCPU floor");
     });
 
@@ -259,20 +262,34 @@ describe("AppService on gcp", () => {
       assert.equal(appContainer(run("staging"), "migrate").livenessProbe, undefined);
     });
 
-    it("runs gen2 revisions with the Prometheus sidecar after the app on web and worker", () => {
+    it("runs gen2 revisions with the Prometheus sidecar after the app from 1 vCPU", () => {
+      const sidecar = (tier: string) => ({
+        name: "collector",
+        image: GMP_SIDECAR_IMAGE,
+        dependsOns: [tier],
+        resources: { limits: { cpu: "500m", memory: "256Mi" }, cpuIdle: false },
+      });
       for (const tier of ["web", "worker"]) {
         const t = templateOf(service(run("prod"), tier));
         assert.equal(t.executionEnvironment, "EXECUTION_ENVIRONMENT_GEN2");
         assert.equal(t.timeout, "60s");
-        assert.deepEqual(t.containers[1], {
-          name: "collector",
-          image: GMP_SIDECAR_IMAGE,
-          dependsOns: [tier],
-          resources: { limits: { cpu: "500m", memory: "256Mi" }, cpuIdle: false },
-        });
-        assert.equal(t.containers.length, 2);
+        assert.deepEqual(t.containers.slice(1), [sidecar(tier)]);
       }
-      assert.equal(templateOf(service(run("dev"), "web")).containers[1]?.resources.cpuIdle, true, "same billing");
+      const worker = templateOf(service(run("dev"), "worker"));
+      assert.deepEqual(worker.containers.slice(1), [sidecar("worker")]);
+      assert.equal(worker.executionEnvironment, "EXECUTION_ENVIRONMENT_GEN2");
+    });
+
+    it("runs a web below 1 vCPU first-generation (the only one Cloud Run allows there) without the sidecar", () => {
+      for (const env of ["dev", "staging"] as const) {
+        const t = templateOf(service(run(env), "web"));
+        assert.equal(t.executionEnvironment, "EXECUTION_ENVIRONMENT_GEN1", env);
+        assert.deepEqual(
+          t.containers.map((c) => c.name),
+          ["web"],
+          env,
+        );
+      }
     });
 
     it("runs migrate once: one task, never in parallel, no retry, bounded", () => {
@@ -283,6 +300,8 @@ describe("AppService on gcp", () => {
       assert.equal(t.template.timeout, "1800s");
       assert.equal(t.template.maxRetries, 0);
       assert.equal(t.template.executionEnvironment, "EXECUTION_ENVIRONMENT_GEN2");
+      const dev = one(run("dev"), T.job).inputs.template as { template: Template };
+      assert.equal(dev.template.executionEnvironment, "EXECUTION_ENVIRONMENT_GEN2", "a job has ≥ 1 vCPU");
     });
 
     it("egresses through the app subnet with the app tier's tag, all traffic via the VPC", () => {
