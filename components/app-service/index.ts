@@ -6,6 +6,7 @@
  * |---|---|
  * | kubernetes | Deployments web + worker and a migrate Job (PSS restricted, own ServiceAccounts, limits, probes, spread), HPA (web) and KEDA ScaledObject on queue depth (worker), PDBs, Service, Ingress with a cert-manager Certificate (Let's Encrypt), ConfigMap + secretKeyRef |
  * | aws | ECS cluster (Container Insights), Fargate services web + worker, migrate task definition, ALB (TLS 1.3 policy, HTTP→HTTPS 301, HSTS), ACM certificate, WAFv2, autoscaling on CPU, requests and queue depth |
+ * | gcp | Cloud Run v2 services web + worker (worker always allocated, internal-only) and a migrate job, Direct VPC egress, a service account per workload with per-secret access, bounded scaling, HTTP probes, Prometheus sidecar; dev: the run.app endpoint; with loadBalancer: global external ALB (managed certificate, TLS 1.2+, HSTS, Cloud Armor; gcp-edge.ts) |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { APP_DEFAULTS, type AppContract } from "../lib/app-contract";
