@@ -126,7 +126,13 @@ function tiersOf(prefix: string): NetworkTiers {
   return { edge: tag("edge"), app: tag("app"), database: tag("database"), cache: tag("cache"), backup: tag("backup") };
 }
 
-/** The reserved range and the Service Networking peering Cloud SQL and Memorystore get their addresses from. */
+/**
+ * The reserved range and the Service Networking peering Cloud SQL and Memorystore get their addresses from.
+ * On destroy, Cloud SQL keeps producer resources behind the connection for days after an instance is deleted, so
+ * deleting the connection can fail ("Producer services … are still using this connection"). Provider 9.37 has no
+ * deletion policy that removes the peering (ABANDON leaves it, and then the VPC cannot be deleted), so the default
+ * stays: remove the `servicenetworking-googleapis-com` peering by hand and destroy again.
+ */
 function privateServices(
   s: GcpScope,
   network: Network,
