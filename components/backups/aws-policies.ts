@@ -103,13 +103,29 @@ export function replicationPolicy(ctx: PolicyContext, p: ReplicationPolicyInputs
 }
 
 /**
- * The job's task role: put objects under `logical/` in the bucket (nothing else: no read, no delete, no list —
- * a compromised job cannot read or destroy older backups), use the bucket key only through S3, publish its metrics.
+ * The job's task role: put objects under `logical/` in the bucket, list `logical/` and read only the manifests there
+ * (the previous backup's size, for the size-drop ratio: sizes, row counts and a MAC, no data) — no object read, no
+ * delete: a compromised job cannot read or destroy older backups; use the bucket key only through S3; publish its
+ * metrics.
  */
 export function jobTaskPolicy(ctx: PolicyContext, bucket: string, keyArn: string, namespace: string): PolicyDocument {
   const arn = bucketArn(ctx, bucket);
   return doc(
     { Sid: "UploadLogicalBackups", Effect: "Allow", Action: "s3:PutObject", Resource: `${arn}/${LOGICAL_PREFIX}/*` },
+    {
+      Sid: "ListLogicalBackups",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: arn,
+      Condition: { StringLike: { "s3:prefix": [`${LOGICAL_PREFIX}/*`] } },
+    },
+    {
+      Sid: "ReadLogicalManifests",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      // The CLI's manifest suffix (scripts/backup/manifest.ts MANIFEST_SUFFIX), as the upload lines use it.
+      Resource: `${arn}/${LOGICAL_PREFIX}/*.manifest.json`,
+    },
     {
       Sid: "EncryptViaS3",
       Effect: "Allow",

@@ -2,16 +2,21 @@
  * What the scheduled logical backup job runs (ECS task on AWS, CronJob on Kubernetes), as one POSIX shell script
  * built from plain data. Pure: tested without mocks, no SDK import.
  *
+ *   aws s3 ls/cp       → the first destination's latest manifest, if any (the size ratio's previous backup)
  *   loom-backup dump   → /tmp (the CLI: pg_dump -Fc → AES-256-GCM → sha256 manifest, scripts/backup/backup.ts)
  *   loom-backup verify → the object and its manifest, before anything leaves the task
  *   aws s3 cp          → each destination: the objects first, the manifests last (a manifest marks a complete backup)
  *   metrics            → CloudWatch (AWS) and the Prometheus textfile printed to the log
+ *   size drop          → Kubernetes: exit SIZE_DROP_EXIT_CODE after everything is uploaded when the size ratio is
+ *                        under BACKUP_SIZE_DROP_RATIO (the CronJob's pod failure policy fails the Job, no retry)
  *
  * The CLI stores to local directories only (scripts/backup/store.ts), so the dump is staged in /tmp — the task's
  * /tmp volume is sized for it — and the upload is the AWS CLI's, which speaks to S3 and S3-compatible stores.
  * Every value in the script is configuration (bucket, prefix, region, key id); credentials reach the process only
  * as environment variables injected from the secret store, and the script never echoes them.
  */
+
+import { BACKUP_SIZE_DROP_RATIO } from "../observability/catalog/alerts";
 
 /** The image's CLI wrapper (scripts/backup/Dockerfile installs it on PATH). */
 export const CLI = "loom-backup";
@@ -40,9 +45,16 @@ export interface JobScriptInputs {
   /** Backup id prefix (`loom-<database>`). */
   prefix: string;
   destinations: Destination[];
-  /** AWS: publish the success and size metrics to CloudWatch. */
+  /** AWS: publish the success, size and size-ratio metrics to CloudWatch. */
   cloudwatch?: { namespace: string; environment: string };
+  /** Kubernetes: exit SIZE_DROP_EXIT_CODE after the upload when the size ratio is under the alert's threshold. */
+  sizeDropExit?: boolean;
 }
+
+/** The job's exit code for "uploaded, but under half the previous backup's size" (the CLI's codes end at 5). */
+export const SIZE_DROP_EXIT_CODE = 6;
+/** Where the previous backup's manifest is put before the dump (absent: no previous backup). */
+export const PREVIOUS_MANIFEST = `${WORK_DIR}/previous.manifest.json`;
 
 const SAFE = /^[A-Za-z0-9._:/=@+-]*$/;
 
@@ -57,24 +69,52 @@ function word(value: string): string {
   return /^\$[A-Z_][A-Z0-9_]*$/.test(value) ? `"${value}"` : shQuote(value);
 }
 
-/** The `aws s3 cp` lines of one destination: objects first, manifests last. */
-export function uploadLines(d: Destination): string[] {
+function checkDestination(d: Destination): void {
   if (!d.url.startsWith("s3://") || !d.url.endsWith("/")) {
     throw new Error(`destination ${d.url} must be an s3:// URL ending in /`);
   }
-  const flags = [
-    "--recursive",
-    "--only-show-errors",
-    ...(d.endpoint ? ["--endpoint-url", shQuote(d.endpoint)] : []),
-    ...(d.region ? ["--region", shQuote(d.region)] : []),
-    ...(d.sse ? ["--sse", shQuote(d.sse)] : []),
-    ...(d.sse === "aws:kms" && d.kmsKeyId ? ["--sse-kms-key-id", word(d.kmsKeyId)] : []),
-  ].join(" ");
+}
+
+/** `[env …] aws s3` with the destination's credentials, and its endpoint/region flags. */
+function s3Command(d: Destination): { s3: string; where: string[] } {
   const env = d.credentialsPrefix
     ? `env AWS_ACCESS_KEY_ID="$${d.credentialsPrefix}AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$${d.credentialsPrefix}AWS_SECRET_ACCESS_KEY" `
     : "";
-  const cp = `${env}aws s3 cp "$store/" ${shQuote(d.url)} ${flags}`;
+  const where = [
+    ...(d.endpoint ? ["--endpoint-url", shQuote(d.endpoint)] : []),
+    ...(d.region ? ["--region", shQuote(d.region)] : []),
+  ];
+  return { s3: `${env}aws s3`, where };
+}
+
+/** The `aws s3 cp` lines of one destination: objects first, manifests last. */
+export function uploadLines(d: Destination): string[] {
+  checkDestination(d);
+  const { s3, where } = s3Command(d);
+  const flags = [
+    "--recursive",
+    "--only-show-errors",
+    ...where,
+    ...(d.sse ? ["--sse", shQuote(d.sse)] : []),
+    ...(d.sse === "aws:kms" && d.kmsKeyId ? ["--sse-kms-key-id", word(d.kmsKeyId)] : []),
+  ].join(" ");
+  const cp = `${s3} cp "$store/" ${shQuote(d.url)} ${flags}`;
   return [`${cp} --exclude '*.manifest.json'`, `${cp} --exclude '*' --include '*.manifest.json'`];
+}
+
+/**
+ * The destination's latest manifest → PREVIOUS_MANIFEST (ids sort by time, so the last name is the latest). An
+ * empty prefix (first run) lists nothing and `aws s3 ls` fails: no previous backup, ratio 1. A failure to reach the
+ * bucket shows up again, as a failed upload, after the dump.
+ */
+export function previousManifestLines(d: Destination): string[] {
+  checkDestination(d);
+  const { s3, where } = s3Command(d);
+  const flags = where.length ? ` ${where.join(" ")}` : "";
+  return [
+    `latest=$(${s3} ls ${shQuote(d.url)}${flags} 2>/dev/null | awk '$4 ~ /[.]manifest[.]json$/ {print $4}' | sort | tail -n 1)`,
+    `if [ -n "$latest" ]; then ${s3} cp ${shQuote(d.url)}"$latest" ${PREVIOUS_MANIFEST} --only-show-errors${flags}; fi`,
+  ];
 }
 
 /** The whole script (run as `sh -ec <script>`). */
@@ -87,10 +127,12 @@ export function jobScript(i: JobScriptInputs): string {
     `rm -rf ${WORK_DIR}`,
     `store=${WORK_DIR}/store`,
     'mkdir -p "$store"',
-    `${CLI} dump --dbname "$PGDATABASE" --store "$store" --prefix ${shQuote(i.prefix)} --metrics-file ${metrics}`,
+    ...previousManifestLines(i.destinations[0] as Destination),
+    `${CLI} dump --dbname "$PGDATABASE" --store "$store" --prefix ${shQuote(i.prefix)} --metrics-file ${metrics} --previous-manifest ${PREVIOUS_MANIFEST}`,
     `${CLI} verify --store "$store"`,
     ...i.destinations.flatMap(uploadLines),
   ];
+  lines.push(`ratio=$(awk '/^loom_backup_size_ratio/ {print $2}' ${metrics})`);
   const cw = i.cloudwatch;
   if (cw) {
     const dims = `Environment=${cw.environment}`;
@@ -99,21 +141,28 @@ export function jobScript(i: JobScriptInputs): string {
     lines.push(
       `size=$(awk '/^loom_backup_size_bytes/ {print $2}' ${metrics})`,
       put(LOGICAL_BACKUP_METRICS.sizeBytes, '"$size"', "Bytes"),
+      put(LOGICAL_BACKUP_METRICS.sizeRatio, '"$ratio"', "None"),
       put(LOGICAL_BACKUP_METRICS.success, "1", "Count"),
     );
   }
   lines.push(`cat ${metrics}`, `rm -rf ${WORK_DIR}`);
+  if (i.sizeDropExit) {
+    lines.push(
+      `if awk -v r="$ratio" 'BEGIN { exit !(r < ${BACKUP_SIZE_DROP_RATIO}) }'; then echo "backup uploaded, but its size is $ratio of the previous one's (under ${BACKUP_SIZE_DROP_RATIO}): exit ${SIZE_DROP_EXIT_CODE}" >&2; exit ${SIZE_DROP_EXIT_CODE}; fi`,
+    );
+  }
   return `${lines.join("\n")}\n`;
 }
 
 /**
  * CloudWatch metrics the AWS job publishes after every successful run (namespace `Loom`, dimension `Environment`):
  * observability alarms on "no success for 26 h" (Sum of LogicalBackupSuccess < 1 over the period, missing data
- * breaching) and on a size drop > 50 % (LogicalBackupSizeBytes against its previous value).
+ * breaching) and on a size drop > 50 % (LogicalBackupSizeRatio: size over the previous backup's, from its manifest).
  */
 export const LOGICAL_BACKUP_METRICS = {
   success: "LogicalBackupSuccess",
   sizeBytes: "LogicalBackupSizeBytes",
+  sizeRatio: "LogicalBackupSizeRatio",
 } as const;
 
 /** The job's daily hour: two hours after the base backup (`dailyHourUtc`), after the DR base backup at +1. */

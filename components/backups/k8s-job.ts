@@ -16,7 +16,9 @@
  *   accepts 5432 from them. DNS is allowed to every pod by the namespace's own policy.
  *
  * "No success for 26 h" on Kubernetes reads kube-state-metrics' `kube_cronjob_status_last_successful_time` of this
- * CronJob; the run's Prometheus textfile (size, rows, duration) is printed to the log.
+ * CronJob; the run's Prometheus textfile (size, size ratio, rows, duration) is printed to the log. A backup under half
+ * the previous one's size is uploaded, then the job exits SIZE_DROP_EXIT_CODE and the pod failure policy fails the
+ * Job without retries: the one signal of it Prometheus can read (no push path for a CronJob's metrics).
  */
 import { CronJob } from "@pulumi/kubernetes/batch/v1/cronJob";
 import { Secret } from "@pulumi/kubernetes/core/v1/secret";
@@ -47,6 +49,7 @@ import {
   jobScript,
   LOGICAL_PREFIX,
   logicalHourUtc,
+  SIZE_DROP_EXIT_CODE,
   tmpGiBFor,
 } from "./job-script";
 
@@ -141,7 +144,7 @@ export function cronJobSpec(i: K8sJobInputs, keySecret: string): batch.v1.CronJo
     destinationFor(i.store),
     ...(i.drStore ? [destinationFor(i.drStore, DR_CREDENTIALS_PREFIX)] : []),
   ];
-  const script = jobScript({ prefix: `loom-${i.db.clusterInputs.databaseName}`, destinations });
+  const script = jobScript({ prefix: `loom-${i.db.clusterInputs.databaseName}`, destinations, sizeDropExit: true });
   const podLabels = { ...i.labels, [TIER_LABEL]: BACKUP_TIER, [NAME_LABEL]: CONTAINER };
   return {
     schedule: `0 ${logicalHourUtc(i.args.dailyHourUtc)} * * *`,
@@ -154,6 +157,16 @@ export function cronJobSpec(i: K8sJobInputs, keySecret: string): batch.v1.CronJo
       metadata: { labels: podLabels },
       spec: {
         backoffLimit: BACKOFF_LIMIT,
+        // A size drop is reported after a complete upload: fail the Job at once (no retry uploads it again);
+        // kube-state-metrics shows this reason ("PodFailurePolicy") as reason="" (catalog/prometheus.ts).
+        podFailurePolicy: {
+          rules: [
+            {
+              action: "FailJob",
+              onExitCodes: { containerName: CONTAINER, operator: "In", values: [SIZE_DROP_EXIT_CODE] },
+            },
+          ],
+        },
         activeDeadlineSeconds: JOB_DEADLINE_SECONDS,
         template: {
           metadata: { labels: podLabels },

@@ -7,6 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import * as fs from "node:fs";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
@@ -30,6 +31,7 @@ import {
   objectName,
   parseManifest,
   sign,
+  sizeRatioAgainst,
 } from "./manifest";
 import { writeMetricsFile } from "./metrics";
 import {
@@ -67,6 +69,8 @@ export interface DumpOptions {
   /** pg_dump --compress value; default DEFAULT_COMPRESS. */
   compress?: string;
   metricsFile?: string;
+  /** The previous backup's manifest file (the job downloads the bucket's latest); absent file = no previous backup. */
+  previousManifest?: string;
   chunkBytes?: number;
   now?: () => Date;
 }
@@ -76,10 +80,17 @@ export interface DumpResult {
   seconds: number;
 }
 
+/** The previous manifest, if its file exists (parsed and shape-checked; the MAC is not needed for a size). */
+function previousOf(file: string | undefined): Manifest | undefined {
+  if (!file || !fs.existsSync(file)) return undefined;
+  return parseManifest(fs.readFileSync(file, "utf8"), `previous manifest ${file}`);
+}
+
 export async function dump(o: DumpOptions): Promise<DumpResult> {
   const now = o.now ?? (() => new Date());
   const t0 = process.hrtime.bigint();
   const startedAt = now();
+  const previous = previousOf(o.previousManifest);
   const session = new SnapshotSession(o.tools, o.dbname);
   try {
     const { snapshot, server } = await session.begin();
@@ -144,6 +155,8 @@ export async function dump(o: DumpOptions): Promise<DumpResult> {
       },
       tables,
       totalRows: tables.reduce((s, x) => s + x.rows, 0),
+      ...(previous ? { previous: { id: previous.id, sizeBytes: previous.sizeBytes } } : {}),
+      sizeRatio: sizeRatioAgainst(meter.bytes, previous),
     });
     await o.store.putBytes(manifestName(id), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
     const secs = seconds(t0);
@@ -154,6 +167,7 @@ export async function dump(o: DumpOptions): Promise<DumpResult> {
         sizeBytes: manifest.sizeBytes,
         durationSeconds: Number(secs.toFixed(3)),
         rows: manifest.totalRows,
+        sizeRatio: manifest.sizeRatio ?? 1,
       });
     }
     return { manifest, seconds: secs };

@@ -44,7 +44,10 @@ ${KEY_HELP}
   --prefix NAME        backup id prefix (default loom-<database>); the id adds a UTC timestamp
   --compress SPEC      pg_dump --compress: 0-9, none, gzip[:N], lz4[:N] or zstd[:N] (default zstd)
   --metrics-file PATH  Prometheus textfile to write on success (default $LOOM_BACKUP_METRICS_FILE, else none):
-                       loom_backup_last_success_timestamp_seconds, loom_backup_size_bytes, …
+                       loom_backup_last_success_timestamp_seconds, loom_backup_size_bytes, loom_backup_size_ratio, …
+  --previous-manifest PATH
+                       the previous backup's manifest (the job downloads the bucket's latest): the size ratio
+                       (size / previous size) goes into the manifest and the metrics; a missing file = ratio 1
   --json               print the manifest as JSON instead of a summary line
 
 ${EXIT_HELP}`,
@@ -99,6 +102,7 @@ const OPTIONS = {
     prefix: { type: "string" },
     compress: { type: "string" },
     "metrics-file": { type: "string" },
+    "previous-manifest": { type: "string" },
     json: { type: "boolean" },
     ...KEY_OPTS,
   },
@@ -177,12 +181,22 @@ async function main(argv: string[]): Promise<number> {
       }
       const key = keyOpts();
       const metricsFile = (v["metrics-file"] as string | undefined) ?? process.env.LOOM_BACKUP_METRICS_FILE;
-      const r = await dump({ tools: requirePgTools(), dbname, store, key, prefix, compress, metricsFile });
+      const previousManifest = v["previous-manifest"] as string | undefined;
+      const r = await dump({
+        tools: requirePgTools(),
+        dbname,
+        store,
+        key,
+        prefix,
+        compress,
+        metricsFile,
+        previousManifest,
+      });
       if (v.json) console.log(JSON.stringify(r.manifest, null, 2));
       else {
         const m = r.manifest;
         console.log(
-          `dumped ${m.id}: ${mib(m.sizeBytes)} (${m.totalRows} rows in ${m.tables.length} tables) to ${store.url} in ${r.seconds.toFixed(2)} s, sha256 ${m.sha256}`,
+          `dumped ${m.id}: ${mib(m.sizeBytes)} (${m.totalRows} rows in ${m.tables.length} tables) to ${store.url} in ${r.seconds.toFixed(2)} s, sha256 ${m.sha256}, size ratio ${m.sizeRatio ?? 1}${m.previous ? ` vs ${m.previous.id}` : ""}`,
         );
       }
       return EXIT.ok;

@@ -30,6 +30,10 @@ export interface Manifest {
   postgres: { server: string; pgDump: string; format: "custom"; compression: string; snapshot: string };
   tables: TableCount[];
   totalRows: number;
+  /** The previous backup this one is compared with (the latest manifest in the bucket before the run). */
+  previous?: { id: string; sizeBytes: number };
+  /** sizeBytes / previous.sizeBytes; 1 without a previous backup. Absent in manifests from before it existed. */
+  sizeRatio?: number;
   mac: string;
 }
 
@@ -75,6 +79,15 @@ export function parseManifest(text: string, label: string): Manifest {
   need(/^[0-9a-f]{16}$/.test(m.encryption.keyId ?? ""), label, `encryption.keyId is not 16 hex characters`);
   need(Array.isArray(m.tables), label, `"tables" is not a list`);
   return m;
+}
+
+/**
+ * The size ratio against a previous manifest's file (the job downloads the bucket's latest manifest first; a missing
+ * file = no previous backup). Only shape-checked: a manifest of an older key still gives its size.
+ */
+export function sizeRatioAgainst(sizeBytes: number, previous: Manifest | undefined): number {
+  if (!previous || previous.sizeBytes <= 0) return 1;
+  return Math.round((sizeBytes / previous.sizeBytes) * 1e6) / 1e6;
 }
 
 /** Key id first (a wrong key is its own failure), then the MAC over everything else. */

@@ -12,6 +12,8 @@ export interface BackupMetrics {
   sizeBytes: number;
   durationSeconds: number;
   rows: number;
+  /** Size over the previous backup's (its manifest in the bucket); 1 when there is none. */
+  sizeRatio: number;
 }
 
 const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
@@ -29,6 +31,11 @@ export function renderMetrics(m: BackupMetrics): string {
     gauge("loom_backup_size_bytes", "Size of the last successful logical backup as stored (encrypted).", m.sizeBytes),
     gauge("loom_backup_duration_seconds", "Wall time of the last successful logical backup.", m.durationSeconds),
     gauge("loom_backup_rows", "Rows in the last successful logical backup (manifest row counts).", m.rows),
+    gauge(
+      "loom_backup_size_ratio",
+      "Size of the last successful logical backup over the previous one's (1 when there is none).",
+      m.sizeRatio,
+    ),
   ].join("");
 }
 

@@ -31,6 +31,7 @@ import {
   objectName,
   parseManifest,
   sign,
+  sizeRatioAgainst,
 } from "../../scripts/backup/manifest";
 import { renderMetrics, writeMetricsFile } from "../../scripts/backup/metrics";
 import { LocalDirStore, openStore } from "../../scripts/backup/store";
@@ -349,6 +350,14 @@ describe("backup: ids, store URLs, metrics", () => {
     assert.throws(() => openStore("ftp://x"), /unknown scheme ftp:/);
   });
 
+  it("compares the size with the previous manifest's: 1 without one (or an empty one)", () => {
+    const prev = (sizeBytes: number) => ({ sizeBytes }) as Parameters<typeof sizeRatioAgainst>[1];
+    assert.equal(sizeRatioAgainst(400, prev(1000)), 0.4);
+    assert.equal(sizeRatioAgainst(1000, prev(3000)), 0.333333);
+    assert.equal(sizeRatioAgainst(1000, undefined), 1);
+    assert.equal(sizeRatioAgainst(1000, prev(0)), 1);
+  });
+
   it("writes the Prometheus textfile the alerts read", () => {
     const text = renderMetrics({
       database: "loom",
@@ -356,12 +365,21 @@ describe("backup: ids, store URLs, metrics", () => {
       sizeBytes: 1234,
       durationSeconds: 1.5,
       rows: 9,
+      sizeRatio: 0.42,
     });
     assert.match(text, /^# TYPE loom_backup_last_success_timestamp_seconds gauge$/m);
     assert.match(text, /^loom_backup_last_success_timestamp_seconds\{database="loom"\} 1700000000$/m);
     assert.match(text, /^loom_backup_size_bytes\{database="loom"\} 1234$/m);
+    assert.match(text, /^loom_backup_size_ratio\{database="loom"\} 0.42$/m);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "loom-prom-")), "sub", "backup.prom");
-    writeMetricsFile(file, { database: "loom", finishedAtSeconds: 1, sizeBytes: 2, durationSeconds: 3, rows: 4 });
+    writeMetricsFile(file, {
+      database: "loom",
+      finishedAtSeconds: 1,
+      sizeBytes: 2,
+      durationSeconds: 3,
+      rows: 4,
+      sizeRatio: 1,
+    });
     assert.match(fs.readFileSync(file, "utf8"), /loom_backup_size_bytes\{database="loom"\} 2/);
     fs.rmSync(path.dirname(path.dirname(file)), { recursive: true, force: true });
   });

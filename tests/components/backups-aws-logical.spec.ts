@@ -442,8 +442,24 @@ describe("Backups on AWS: vault lock, logical-backup bucket, scheduled job", () 
       });
       assert.deepEqual(
         task.map((st: { Sid: string }) => st.Sid),
-        ["UploadLogicalBackups", "EncryptViaS3", "PublishBackupMetrics"],
+        ["UploadLogicalBackups", "ListLogicalBackups", "ReadLogicalManifests", "EncryptViaS3", "PublishBackupMetrics"],
       );
+      // Reads only manifests (the previous size): never a backup object, never outside logical/.
+      assert.deepEqual(task.slice(1, 3), [
+        {
+          Sid: "ListLogicalBackups",
+          Effect: "Allow",
+          Action: "s3:ListBucket",
+          Resource: s3(bucketName("prod")),
+          Condition: { StringLike: { "s3:prefix": ["logical/*"] } },
+        },
+        {
+          Sid: "ReadLogicalManifests",
+          Effect: "Allow",
+          Action: "s3:GetObject",
+          Resource: `${s3(bucketName("prod"))}/logical/*.manifest.json`,
+        },
+      ]);
       assert.deepEqual(policyOf(runs.prod, "loom-logical-backup-execution-secrets")[0].Resource, [
         `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret/loom-logical-backup-key`,
         DB_SECRET,

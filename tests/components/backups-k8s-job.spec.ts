@@ -194,7 +194,7 @@ describe("backups on kubernetes: the logical-backup CronJob", () => {
   it("uploads under logical/ to the backup store and, with disaster recovery, to the DR store", () => {
     const script: string = pod(prod).containers[0].command[2];
     assert.deepEqual(pod(prod).containers[0].command.slice(0, 2), ["/bin/sh", "-ec"]);
-    const uploads = script.split("\n").filter((l) => l.includes("aws s3 cp"));
+    const uploads = script.split("\n").filter((l) => l.includes('aws s3 cp "$store/"'));
     assert.deepEqual(
       uploads.map((l) => l.match(/'s3:\/\/[^']+'/)?.[0]),
       [
@@ -213,9 +213,33 @@ describe("backups on kubernetes: the logical-backup CronJob", () => {
     assert.equal(
       pod(noDr)
         .containers[0].command[2].split("\n")
-        .filter((l: string) => l.includes("aws s3 cp")).length,
+        .filter((l: string) => l.includes('aws s3 cp "$store/"')).length,
       2,
     );
+  });
+
+  it("compares with the backup store's latest manifest and fails the Job without retry on a size drop", () => {
+    const lines: string[] = pod(prod).containers[0].command[2].split("\n");
+    const url = "'s3://acme-loom-backups/loom-prod/logical/'";
+    const dumpAt = lines.findIndex((l) => l.startsWith("loom-backup dump"));
+    assert.deepEqual(lines.slice(dumpAt - 2, dumpAt + 1), [
+      `latest=$(aws s3 ls ${url} 2>/dev/null | awk '$4 ~ /[.]manifest[.]json$/ {print $4}' | sort | tail -n 1)`,
+      `if [ -n "$latest" ]; then aws s3 cp ${url}"$latest" /tmp/loom-backup/previous.manifest.json --only-show-errors; fi`,
+      `loom-backup dump --dbname "$PGDATABASE" --store "$store" --prefix 'loom-loom' --metrics-file /tmp/loom-backup/metrics.prom --previous-manifest /tmp/loom-backup/previous.manifest.json`,
+    ]);
+    // After every upload: the ratio from the metrics file, then exit 6 under 0.5.
+    assert.deepEqual(lines.slice(-4), [
+      "cat /tmp/loom-backup/metrics.prom",
+      "rm -rf /tmp/loom-backup",
+      `if awk -v r="$ratio" 'BEGIN { exit !(r < 0.5) }'; then echo "backup uploaded, but its size is $ratio of the previous one's (under 0.5): exit 6" >&2; exit 6; fi`,
+      "",
+    ]);
+    assert.ok(
+      lines.indexOf("ratio=$(awk '/^loom_backup_size_ratio/ {print $2}' /tmp/loom-backup/metrics.prom)") > dumpAt,
+    );
+    assert.deepEqual(at(one(prod, CRON).inputs, "spec", "jobTemplate", "spec", "podFailurePolicy"), {
+      rules: [{ action: "FailJob", onExitCodes: { containerName: "logical-backup", operator: "In", values: [6] } }],
+    });
   });
 
   it("creates the key Secret empty, annotated, never overwritten, protected in prod", () => {
