@@ -71,6 +71,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   if (args.disasterRecovery) {
     if (target.drBackup) {
       drUrl = disasterRecovery(parent, name, db, db.objectStore, target.drBackup, args, labels, opts);
+      drMetrics(name, db, target.prometheusRelease, labels, opts);
       drStore = pulumi.output(drUrl);
     } else {
       pulumi.log.warn(
@@ -137,6 +138,33 @@ function scheduledBackup(
       },
     },
     opts(false, extra),
+  );
+}
+
+/**
+ * The DR replica cluster's metrics (the primary's PodMonitor selects only the primary cluster): its WAL archiver's
+ * `cnpg_pg_stat_archiver_failed_count` is the `backup-dr-copy-failed` alert's signal (catalog/prometheus.ts).
+ */
+function drMetrics(
+  name: string,
+  db: KubernetesDatabaseBackupTargets,
+  prometheusRelease: string,
+  labels: Record<string, string>,
+  opts: Opts,
+): CustomResource {
+  const n = names(db.clusterInputs.name);
+  return new CustomResource(
+    `${name}-dr-podmonitor`,
+    {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PodMonitor",
+      metadata: { name: n.drCluster, namespace: db.namespace, labels: { ...labels, release: prometheusRelease } },
+      spec: {
+        selector: { matchLabels: { "cnpg.io/cluster": n.drCluster } },
+        podMetricsEndpoints: [{ port: "metrics" }],
+      },
+    },
+    opts(),
   );
 }
 

@@ -11,6 +11,7 @@ const SCHEDULED = "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup";
 const STORE_TYPE = "kubernetes:barmancloud.cnpg.io/v1:ObjectStore";
 const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
 const SECRET = "kubernetes:core/v1:Secret";
+const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
 const STORE = { bucket: "acme-loom-backups", credentialsSecret: "loom-s3" };
 const DR_STORE = { bucket: "acme-loom-dr", credentialsSecret: "loom-s3-dr", region: "eu-central-1" };
 
@@ -176,7 +177,19 @@ describe("backups on kubernetes", () => {
       const off = await build({ enabled: true, kubernetes: { backup: STORE } });
       assert.equal(ofType(off, CLUSTER).length, 0);
       assert.equal(ofType(off, STORE_TYPE).length, 0);
+      assert.equal(ofType(off, POD_MONITOR).length, 0);
       assert.equal(off.outputs.drStore, "");
+    });
+
+    it("scrapes the replica cluster's instances (its WAL archive failures are the DR-copy alert's signal)", () => {
+      const pm = one(run, POD_MONITOR);
+      assert.equal(at(pm.inputs, "metadata", "name"), "loom-db-dr");
+      assert.equal(at(pm.inputs, "metadata", "namespace"), "loom-prod");
+      assert.equal(at(pm.inputs, "metadata", "labels").release, "kube-prometheus-stack");
+      assert.deepEqual(at(pm.inputs, "spec"), {
+        selector: { matchLabels: { "cnpg.io/cluster": "loom-db-dr" } },
+        podMetricsEndpoints: [{ port: "metrics" }],
+      });
     });
   });
 });
