@@ -117,10 +117,16 @@ function edgeOf(s: AppScope, web: { name: pulumi.Output<string> }): GcpEdge | un
   });
 }
 
-/** Cloud Run sizes per workload; migrations run with the web tier's size (same code, same memory profile). */
+/**
+ * The args checks that need no resource, then Cloud Run sizes per workload; migrations run with the web tier's size
+ * (same code, same memory profile).
+ */
 function workloadSizes(args: ResolvedAppServiceArgs): Record<Workload, CloudRunSize> {
   const problem = imageRefProblem(args.image);
   if (problem) invalid("image", problem);
+  if (!args.loadBalancer && args.waf) {
+    invalid("waf", "needs loadBalancer on GCP: Cloud Armor attaches to the load balancer's backend, not to Cloud Run");
+  }
   if (!args.loadBalancer && args.ingressCidrs.some((c) => c !== "0.0.0.0/0" && c !== "::/0")) {
     invalid(
       "ingressCidrs",

@@ -534,13 +534,14 @@ describe("AppService on gcp", () => {
       });
     });
 
-    it("refuses an unpinned image, a PORT Cloud Run would override, and an allow-list without the LB", async () => {
+    it("refuses an unpinned image, a PORT Cloud Run would override, and an allow-list or WAF without the LB", async () => {
       await assert.rejects(build("dev", { image: "ghcr.io/example/loom:latest" }), {
         propertyPath: "image",
         message: /must be pinned/,
       });
       await assert.rejects(build("dev", { env: { PORT: "9090" } }), { propertyPath: "env.PORT" });
       await assert.rejects(build("dev", { ingressCidrs: ["203.0.113.0/24"] }), { propertyPath: "ingressCidrs" });
+      await assert.rejects(build("dev", { waf: true }), { propertyPath: "waf" });
     });
 
     it("refuses an app port or metrics path the metrics sidecar would not scrape", async () => {
