@@ -6,6 +6,7 @@
  * | cloud | what it builds |
  * |---|---|
  * | kubernetes | CloudNativePG `ScheduledBackup` (daily, Barman Cloud plugin) to the object store the database archives WAL to; with disasterRecovery a second object store (see kubernetes.ts); with `job` a daily logical-backup CronJob (k8s-job.ts) into both stores |
+ * | gcp | logical-backup bucket (retention policy = retentionDays, locked when protected; CMEK; uniform access; public access prevention) and a staging bucket; with disasterRecovery a second such bucket in `loom:gcp.drRegion`; with `job` a daily Cloud Run job (Cloud Scheduler) writing to both through Cloud Storage volumes; no Backup and DR vault (see gcp.ts) |
  * | aws | KMS key, AWS Backup vault (vault lock: compliance when protected), daily plan with retention, selection of the database instances, IAM role; a logical-backup bucket (KMS, versioned, Object Lock); with disasterRecovery a vault + KMS key and a replica bucket in `loom:aws.drRegion`; with `job` a daily ECS task (EventBridge Scheduler); with `alertTopicArn` failed-job events to SNS |
  *
  * Every cloud also returns `recovery` (recovery.ts): RPO, RTO estimate and PITR window derived from these args.
