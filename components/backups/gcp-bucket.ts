@@ -21,10 +21,18 @@ import { fit as fitName } from "../naming";
 
 export type BucketKind = "logical" | "logical-dr" | "staging";
 
+export interface BucketKey {
+  id: pulumi.Output<string>;
+  /** The Storage service agent's grant: what must exist before anything is encrypted with the key. */
+  ready: pulumi.Resource[];
+}
+
 export interface GcpBackupBucket {
   bucket: Bucket;
   /** What must exist before a writer uses the bucket (the key grant the bucket's encryption needs). */
   ready: pulumi.Resource[];
+  /** The bucket's key (the backup key secret's replica in the same region uses it too). */
+  key: BucketKey;
 }
 
 const DAY_SECONDS = 86400;
@@ -76,8 +84,8 @@ export function backupBucket(
   kind: BucketKind,
   retentionDays: number,
   locked: boolean,
-  key?: { id: pulumi.Output<string>; ready: pulumi.Resource[] },
-): GcpBackupBucket & { key: { id: pulumi.Output<string>; ready: pulumi.Resource[] } } {
+  key?: BucketKey,
+): GcpBackupBucket {
   const dr = kind === "logical-dr";
   const bucketKey = key ?? bucketKeyFor(s, kind, dr);
   const bucket = new Bucket(

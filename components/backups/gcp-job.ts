@@ -12,7 +12,8 @@
  *   `roles/run.invoker` on this one job.
  * - The backup key: a Secret Manager secret created here EMPTY (no version): its value (`npm run backup -- keygen`)
  *   is added out of band (docs/runbooks/backup-restore.md), so it never appears in the program, plan or state.
- *   Replicated to `drRegion` too with disaster recovery (without it the DR copies are unreadable). Protected.
+ *   Replicated to `drRegion` too with disaster recovery (without it the DR copies are unreadable), each replica
+ *   under the customer-managed key of the bucket in its region. Protected (Pulumi and provider) in prod.
  * - One task, no parallelism, a 4 h timeout, two retries; the schedule retries the API call only.
  * - verify-full against the Cloud SQL server CA (a public certificate, as `LOOM_PG_SERVER_CA`).
  */
@@ -20,6 +21,8 @@
 import { Job } from "@pulumi/gcp/cloudrunv2/job";
 import { JobIamMember } from "@pulumi/gcp/cloudrunv2/jobIamMember";
 import { Job as SchedulerJob } from "@pulumi/gcp/cloudscheduler/job";
+import { CryptoKeyIAMMember } from "@pulumi/gcp/kms/cryptoKeyIAMMember";
+import { ServiceIdentity } from "@pulumi/gcp/projects/serviceIdentity";
 import { Secret } from "@pulumi/gcp/secretmanager/secret";
 import { SecretIamMember } from "@pulumi/gcp/secretmanager/secretIamMember";
 import { Account } from "@pulumi/gcp/serviceaccount/account";
@@ -88,7 +91,7 @@ export function backupJob(
     },
     s.opts(),
   );
-  const keySecret = emptyKeySecret(s, args.disasterRecovery);
+  const keySecret = emptyKeySecret(s, buckets, args.protect);
   const secrets: Record<string, SecretRef> = {
     PGUSER: job.database.credentials.username,
     PGPASSWORD: job.database.credentials.password,
@@ -100,19 +103,48 @@ export function backupJob(
   return { job: runJob, schedule, keySecret, account };
 }
 
-function emptyKeySecret(s: GcpScope, dr: boolean): Secret {
-  const locations = dr ? [s.region, s.platform.target.drRegion] : [s.region];
+/**
+ * The backup key's secret: a replica in the region (encrypted with the backup bucket's key) and, with disaster
+ * recovery, one in drRegion (the DR bucket's key), so the DR copies stay readable without the primary region. The
+ * Secret Manager service agent may use both keys.
+ */
+function emptyKeySecret(s: GcpScope, b: GcpBackupBuckets, protect: boolean): Secret {
+  const agent = new ServiceIdentity(
+    `${s.name}-backup-secretmanager-agent`,
+    { project: s.project, service: "secretmanager.googleapis.com" },
+    s.opts(),
+  );
+  const replicas = [
+    { location: s.region, key: b.primary.key, label: "key" },
+    ...(b.dr ? [{ location: s.platform.target.drRegion, key: b.dr.key, label: "dr-key" }] : []),
+  ];
+  const grants = replicas.map(
+    (r) =>
+      new CryptoKeyIAMMember(
+        `${s.name}-backup-${r.label}-secretmanager`,
+        { cryptoKeyId: r.key.id, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: agent.member },
+        s.opts(),
+      ),
+  );
   return new Secret(
     `${s.name}-logical-backup-key`,
     {
       secretId: fitName(`${s.prefix}-backup-encryption-key`, 255),
       project: s.project,
-      replication: { userManaged: { replicas: locations.map((location) => ({ location })) } },
+      replication: {
+        userManaged: {
+          replicas: replicas.map((r) => ({
+            location: r.location,
+            customerManagedEncryption: { kmsKeyName: r.key.id },
+          })),
+        },
+      },
+      deletionProtection: protect,
       annotations: { "loom-note": "32-byte backup key (npm run backup -- keygen), added out of band" },
       labels: s.labels,
     },
     // Losing the key makes every logical backup unreadable: protected with the data.
-    s.opts(true),
+    s.opts(true, { dependsOn: grants }),
   );
 }
 

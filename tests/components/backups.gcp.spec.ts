@@ -31,6 +31,7 @@ const KEY_SECRET = `projects/${GCP_PROJECT}/secrets/loom-prod-backup-encryption-
 const RING = `projects/${GCP_PROJECT}/locations/${GCP_REGION}/keyRings/loom-keys`;
 const DR_RING = `projects/${GCP_PROJECT}/locations/${DR_REGION}/keyRings/loom-dr-keys`;
 const STORAGE_AGENT = "serviceAccount:service-000000000000@gs-project-accounts.iam.gserviceaccount.com";
+const SECRETS_AGENT = "serviceAccount:service-000000000000@gcp-sa-secretmanager.iam.gserviceaccount.com";
 const JOB_SA = (env: Env) => `loom-${env}-backup@${GCP_PROJECT}.iam.gserviceaccount.com`;
 const FAKE_CA = "-----BEGIN CERTIFICATE-----\nMIIFAKECLOUDSQLCA\n-----END CERTIFICATE-----\n";
 
@@ -253,7 +254,7 @@ describe("Backups on GCP", () => {
     );
   });
 
-  it("rotates the bucket keys every 90 days and lets the Storage service agent use them", () => {
+  it("rotates the backup keys every 90 days and lets the Storage and Secret Manager agents use them", () => {
     const keys = ofType(prod, "gcp:kms/cryptoKey:CryptoKey");
     assert.deepEqual(keys.map((k) => [k.name, inputs(k).keyRing, inputs(k).rotationPeriod, k.protect]).sort(), [
       ["loom-backup-dr-key", DR_RING, KMS_ROTATION_PERIOD, true],
@@ -262,7 +263,9 @@ describe("Backups on GCP", () => {
     assert.deepEqual(
       grants(prod).filter((g) => g.startsWith("CryptoKeyIAMMember")),
       [
+        `CryptoKeyIAMMember ${RING}/cryptoKeys/loom-backup-key roles/cloudkms.cryptoKeyEncrypterDecrypter ${SECRETS_AGENT}`,
         `CryptoKeyIAMMember ${RING}/cryptoKeys/loom-backup-key roles/cloudkms.cryptoKeyEncrypterDecrypter ${STORAGE_AGENT}`,
+        `CryptoKeyIAMMember ${DR_RING}/cryptoKeys/loom-backup-dr-key roles/cloudkms.cryptoKeyEncrypterDecrypter ${SECRETS_AGENT}`,
         `CryptoKeyIAMMember ${DR_RING}/cryptoKeys/loom-backup-dr-key roles/cloudkms.cryptoKeyEncrypterDecrypter ${STORAGE_AGENT}`,
       ],
     );
@@ -350,12 +353,27 @@ describe("Backups on GCP", () => {
     const secret = one(prod, SECRET, "loom-logical-backup-key");
     assert.equal(inputs(secret).secretId, "loom-prod-backup-encryption-key");
     assert.deepEqual(inputs(secret).replication, {
-      userManaged: { replicas: [{ location: GCP_REGION }, { location: DR_REGION }] },
+      userManaged: {
+        replicas: [
+          { location: GCP_REGION, customerManagedEncryption: { kmsKeyName: `${RING}/cryptoKeys/loom-backup-key` } },
+          {
+            location: DR_REGION,
+            customerManagedEncryption: { kmsKeyName: `${DR_RING}/cryptoKeys/loom-backup-dr-key` },
+          },
+        ],
+      },
     });
     assert.equal(secret.protect, true);
-    assert.deepEqual(inputs(one(staging, SECRET, "loom-logical-backup-key")).replication, {
-      userManaged: { replicas: [{ location: GCP_REGION }] },
+    assert.equal(inputs(secret).deletionProtection, true);
+    const stagingSecret = one(staging, SECRET, "loom-logical-backup-key");
+    assert.deepEqual(inputs(stagingSecret).replication, {
+      userManaged: {
+        replicas: [
+          { location: GCP_REGION, customerManagedEncryption: { kmsKeyName: `${RING}/cryptoKeys/loom-backup-key` } },
+        ],
+      },
     });
+    assert.equal(inputs(stagingSecret).deletionProtection, false);
     assert.deepEqual(ofType(prod, "gcp:secretmanager/secretVersion:SecretVersion"), []);
   });
 
