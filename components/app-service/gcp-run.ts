@@ -34,7 +34,7 @@ export const GMP_SIDECAR_NAME = "collector";
 export const GMP_BUILTIN_SCRAPE = { port: 8080, path: "/metrics" } as const;
 /** Requests longer than this are cut (the AWS ALB's idle timeout is the same 60 s). */
 export const WEB_REQUEST_TIMEOUT = "60s";
-/** A migration that runs longer than this is stopped and fails the execution (nothing retries it). */
+/** A migration attempt that runs longer than this is stopped (the Kubernetes Job's deadline is the same). */
 export const MIGRATE_TIMEOUT = "1800s";
 
 type EnvVar = { name: string; value?: string; valueSource?: { secretKeyRef: { secret: string; version: string } } };
@@ -185,7 +185,7 @@ export function cloudRunService(s: AppScope, spec: ServiceSpec): Service {
   );
 }
 
-/** The one-off migration job: one task, never in parallel, no retry, bounded, same egress as web. */
+/** The one-off migration job: one task, never in parallel, bounded per attempt, same egress as web. */
 export function migrateJob(
   s: AppScope,
   size: CloudRunSize,
@@ -209,8 +209,9 @@ export function migrateJob(
           serviceAccount: identity.account.email,
           executionEnvironment: size.executionEnvironment,
           timeout: MIGRATE_TIMEOUT,
-          // A half-applied migration is for a person to look at, not to run again.
-          maxRetries: 0,
+          // As the Kubernetes Job (backoffLimit 3): migrations are idempotent (applied ones are skipped under the
+          // migration lock), and Google advises ≥ 3 because a task can be marked retried after a success.
+          maxRetries: 3,
           vpcAccess: vpcAccess(s),
           containers: [
             {

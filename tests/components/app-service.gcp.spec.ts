@@ -292,13 +292,13 @@ describe("AppService on gcp", () => {
       }
     });
 
-    it("runs migrate once: one task, never in parallel, no retry, bounded", () => {
+    it("runs migrate as one task, never in parallel, bounded, retried like the Kubernetes Job", () => {
       const job = one(run("prod"), T.job);
       const t = job.inputs.template as Record<string, unknown> & { template: Record<string, unknown> };
       assert.equal(t.taskCount, 1);
       assert.equal(t.parallelism, 1);
       assert.equal(t.template.timeout, "1800s");
-      assert.equal(t.template.maxRetries, 0);
+      assert.equal(t.template.maxRetries, 3);
       assert.equal(t.template.executionEnvironment, "EXECUTION_ENVIRONMENT_GEN2");
       const dev = one(run("dev"), T.job).inputs.template as { template: Template };
       assert.equal(dev.template.executionEnvironment, "EXECUTION_ENVIRONMENT_GEN2", "a job has ≥ 1 vCPU");
