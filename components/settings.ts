@@ -80,6 +80,10 @@ const targetSchemas = Object.fromEntries(Object.entries(TARGETS).map(([cloud, t]
   [C in ImplementedCloud]: (typeof TARGETS)[C]["schema"];
 };
 
+/** `loom:backup.tables` entries: an unquoted PostgreSQL name, optionally schema-qualified (pg_dump -t takes it). */
+export const BACKUP_TABLE = /^[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62})?$/;
+export const MAX_BACKUP_TABLES = 20;
+
 export const SCHEMA = z
   .object({
     cloud: z.enum(CLOUDS),
@@ -92,7 +96,17 @@ export const SCHEMA = z
     alertSecrets: z.unknown(),
     observability: OBSERVABILITY_SCHEMA,
     backup: z
-      .object({ image: checked(imageRefProblem) })
+      .object({
+        image: checked(imageRefProblem),
+        tables: uniqueList(
+          z
+            .string()
+            .regex(
+              BACKUP_TABLE,
+              "must be a table name (lower-case letters, digits, _; optionally schema-qualified), e.g. prompt_library or public.users",
+            ),
+        ).max(MAX_BACKUP_TABLES, `lists at most ${MAX_BACKUP_TABLES} tables`),
+      })
       .partial()
       .strict(),
     tags: z.record(tagKey, z.string().max(256)),
@@ -137,8 +151,11 @@ export interface Settings extends ObservabilitySettings {
   domain: string;
   image: string;
   ingressCidrs: string[];
-  /** `loom:backup`: the logical-backup job's image (scripts/backup/Dockerfile); required when the profile has backups. */
-  backup: { image?: string };
+  /**
+   * `loom:backup`: the logical-backup job's image (scripts/backup/Dockerfile), required when the profile has backups;
+   * `tables`: app tables also exported on their own in every backup (the prompt library, users), restorable alone.
+   */
+  backup: { image?: string; tables: string[] };
   /** Settings that do not apply to this cloud or profile, by key: logged as warnings by the program. */
   warnings: string[];
   /** Tags/labels for every resource: component defaults < these < per-resource. */
@@ -323,6 +340,9 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
   } else if (!profile.backups && cfg.backup?.image !== undefined) {
     warnings.push(`${PROJECT}:backup.image is set but the profile's backups are off: no backup job is created`);
   }
+  if (!profile.backups && (cfg.backup?.tables?.length ?? 0) > 0) {
+    warnings.push(`${PROJECT}:backup.tables is set but the profile's backups are off: no table is exported`);
+  }
   const obs = resolveObservabilitySettings(cfg, {
     project: PROJECT,
     cloud,
@@ -352,7 +372,7 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     image: cfg.image as string,
     ingressCidrs: cfg.ingressCidrs ?? ["0.0.0.0/0"],
     ...obs,
-    backup: { image: cfg.backup?.image },
+    backup: { image: cfg.backup?.image, tables: cfg.backup?.tables ?? [] },
     warnings,
     tags: cfg.tags ?? {},
     appEnv: cfg.appEnv ?? {},

@@ -237,6 +237,21 @@ describe("settings", () => {
         { ...valid, kubernetes: { namespace: "loom" } },
         'loom:kubernetes is set but loom:cloud is "aws"; remove it or set loom:cloud: kubernetes',
       ],
+      [
+        "backup table that is not a plain table name",
+        { ...valid, backup: { ...valid.backup, tables: ["Prompts; DROP"] } },
+        'loom:backup.tables[0]: "Prompts; DROP" must be a table name (lower-case letters, digits, _; optionally schema-qualified), e.g. prompt_library or public.users',
+      ],
+      [
+        "backup table listed twice",
+        { ...valid, backup: { ...valid.backup, tables: ["users", "users"] } },
+        'loom:backup.tables[1]: "users" is listed twice; remove the duplicate',
+      ],
+      [
+        "too many backup tables",
+        { ...valid, backup: { ...valid.backup, tables: Array.from({ length: 21 }, (_, i) => `t${i}`) } },
+        "is too large; allows at most 20 (lists at most 20 tables)",
+      ],
     ];
     for (const [what, raw, expected] of table) {
       it(what, () => {
@@ -247,6 +262,17 @@ describe("settings", () => {
         );
       });
     }
+
+    it("reads loom:backup.tables (none by default), and warns when backups are off", () => {
+      const ctx = { stack: "prod", providerConfig: AWS };
+      assert.deepEqual(parseSettings(valid, ctx).backup, { image: "ghcr.io/example/loom-backup:0.1.0", tables: [] });
+      const tables = ["prompt_library", "public.users"];
+      assert.deepEqual(parseSettings({ ...valid, backup: { ...valid.backup, tables } }, ctx).backup.tables, tables);
+      const dev = parseSettings({ ...valid, backup: { tables } }, { ...ctx, stack: "dev" });
+      assert.ok(
+        dev.warnings.includes("loom:backup.tables is set but the profile's backups are off: no table is exported"),
+      );
+    });
 
     it("requires aws:region on AWS", () => {
       assert.deepEqual(problemsOf(valid, "prod", {}), ["aws:region is required for loom:cloud aws, e.g. eu-west-1"]);
