@@ -1,5 +1,5 @@
 /**
- * What the logical backup Cloud Run job runs, and the plain data around it (schedule, size, metric names). Pure: no
+ * What the logical backup Cloud Run job runs, and the plain data around it (schedule, size, job name). Pure: no
  * SDK import, tested without mocks. The same image and CLI as the AWS task and the Kubernetes CronJob
  * (job-script.ts): `loom-backup dump` → `loom-backup verify` → copy, objects first, manifests last → metrics.
  *
