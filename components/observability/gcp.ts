@@ -1,8 +1,8 @@
 /**
  * Observability on GCP, rendered from the catalog into Cloud Monitoring and Cloud Logging:
  *
- * - log retention: the project's `_Default` log bucket keeps `logRetentionDays` (Cloud Run, Cloud SQL, VPC flow and
- *   NAT logs all land there; GCP's default is 30 days);
+ * - log retention: the stack's logs (Cloud Run, Cloud SQL, Memorystore, load balancer) go to a CMEK log bucket of
+ *   their own with `logRetentionDays` instead of the project's shared `_Default` (gcp-logs.ts);
  * - an uptime check on the app's health path over HTTPS (public host: the load balancer's domain, or the run.app
  *   host in dev), which also measures the served certificate's remaining life (`certificate-expiry`);
  * - the seven dashboards as Cloud Monitoring dashboards (gcp-dashboards.ts), in every environment;
@@ -17,7 +17,7 @@
  * GcpCacheMonitoring): a handle of another cloud fails by name.
  */
 import { Metric } from "@pulumi/gcp/logging/metric";
-import { ProjectBucketConfig } from "@pulumi/gcp/logging/projectBucketConfig";
+import type { ProjectBucketConfig } from "@pulumi/gcp/logging/projectBucketConfig";
 import { AlertPolicy } from "@pulumi/gcp/monitoring/alertPolicy";
 import { Dashboard } from "@pulumi/gcp/monitoring/dashboard";
 import { UptimeCheckConfig } from "@pulumi/gcp/monitoring/uptimeCheckConfig";
@@ -29,6 +29,7 @@ import { DASHBOARDS } from "./catalog/dashboards";
 import { type PolicySpec, RULE_GROUP, renderGcpAlerts } from "./gcp-alerts";
 import { notificationChannels } from "./gcp-channels";
 import { dashboardJson } from "./gcp-dashboards";
+import { stackLogs } from "./gcp-logs";
 import type { ObservabilityOutputs, ResolvedObservabilityArgs } from "./index";
 
 /** Cloud Logging's bounds on a bucket's retention. */
@@ -53,13 +54,19 @@ export function create(
   const primary = database.databaseIds[0];
   if (!primary) invalid("targets.database.databaseIds", "must name the primary instance first");
 
-  new ProjectBucketConfig(
-    `${s.name}-default-logs`,
-    { project: s.project, location: "global", bucketId: "_Default", retentionDays: args.logRetentionDays },
-    s.opts(),
+  const logs = stackLogs(
+    s,
+    pulumi.output({
+      services: [app.webService, app.workerService],
+      jobs: [app.migrateJob, backupJobName(s.prefix)],
+      databaseIds: database.databaseIds,
+      cacheInstanceId: cache.instanceId,
+      ...(app.urlMap ? { urlMap: app.urlMap } : {}),
+    }),
+    args.logRetentionDays,
   );
   const uptime = healthCheck(s, app.publicHost, app.healthPath);
-  const backupSize = backupSizeMetric(s);
+  const backupSize = backupSizeMetric(s, logs);
   const refs: pulumi.Output<CmRefs> = pulumi.output({
     project: s.project,
     region: s.region,
@@ -127,12 +134,14 @@ function healthCheck(s: GcpScope, host: pulumi.Output<string>, path: string): Up
  * The backup size as a log-based metric: the logical backup job prints its metrics file, and each
  * `loom_backup_size_bytes <n>` line becomes one point of a distribution (bytes, powers of two up to 2^64).
  */
-function backupSizeMetric(s: GcpScope): Metric {
+function backupSizeMetric(s: GcpScope, logs: ProjectBucketConfig): Metric {
   return new Metric(
     `${s.name}-backup-size`,
     {
       project: s.project,
       name: backupSizeMetricName(s.prefix),
+      // The job's log lines are in the stack's bucket (excluded from _Default): the metric reads that bucket.
+      bucketName: logs.name,
       description: "Size of each logical backup, from the line the backup job logs after uploading",
       filter: [
         'resource.type="cloud_run_job"',

@@ -6,7 +6,7 @@
  * | cloud | what it builds |
  * |---|---|
  * | kubernetes | ServiceMonitor (web), PodMonitor (worker); PrometheusRule (recording + alerting rules from the catalog); AlertmanagerConfig with every channel, routing and inhibition; the seven dashboards as Grafana-sidecar ConfigMaps; an OpenTelemetry Collector (OTLP traces/logs, PII redaction) with Jaeger as the trace backend option |
- * | gcp | Cloud Monitoring alert policies per catalog alert (PromQL, catalog/cloud-monitoring.ts) notifying e-mail, Slack (bot token), PagerDuty and webhook channels by severity; the seven dashboards; `_Default` log retention; a health-path uptime check; the backup size as a log-based metric |
+ * | gcp | Cloud Monitoring alert policies per catalog alert (PromQL, catalog/cloud-monitoring.ts) notifying e-mail, Slack (bot token), PagerDuty and webhook channels by severity; the seven dashboards; the stack's logs in a CMEK log bucket of their own (sink + `_Default` exclusion) with the profile's retention; a health-path uptime check; the backup size as a log-based metric |
  * | aws | CloudWatch alarms per catalog alert (composite alarms for the SLO burn rates); an SNS topic per severity (KMS) with e-mail, PagerDuty and webhook subscriptions and AWS Chatbot for Slack; the seven dashboards as CloudWatch dashboards |
  */
 import type * as pulumi from "@pulumi/pulumi";

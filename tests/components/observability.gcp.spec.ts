@@ -31,6 +31,7 @@ const DASHBOARD = "gcp:monitoring/dashboard:Dashboard";
 const UPTIME = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig";
 const BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig";
 const LOG_METRIC = "gcp:logging/metric:Metric";
+const KEY = "gcp:kms/cryptoKey:CryptoKey";
 const CONFIG = { "gcp:project": GCP_PROJECT, "gcp:region": GCP_REGION };
 
 const SLACK_TOKEN = "xoxb-0000-fake-slack-token";
@@ -338,9 +339,44 @@ describe("Observability on GCP, prod with alerting on and all four channels", ()
     );
   });
 
-  it("keeps logs for the profile's 90 days on the _Default bucket", () => {
-    const b = one(run, BUCKET).inputs;
-    assert.deepEqual([b.project, b.location, b.bucketId, b.retentionDays], [GCP_PROJECT, "global", "_Default", 90]);
+  it("keeps the stack's logs for the profile's 90 days in a CMEK bucket of its own, in the region, protected", () => {
+    const bucket = one(run, BUCKET);
+    const key = one(run, KEY, "loom-logs-key");
+    const b = bucket.inputs;
+    assert.deepEqual(
+      [b.project, b.location, b.bucketId, b.retentionDays, b.cmekSettings],
+      [GCP_PROJECT, GCP_REGION, "loom-prod-logs", 90, { kmsKeyName: `${key.inputs.keyRing}/cryptoKeys/loom-logs-key` }],
+    );
+    assert.equal(bucket.protect, true);
+    assert.deepEqual([key.inputs.rotationPeriod, key.protect], ["7776000s", true]);
+    const grant = one(run, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "loom-logs-key-agent").inputs;
+    assert.deepEqual(
+      [grant.cryptoKeyId, grant.role, grant.member],
+      [
+        b.cmekSettings && (b.cmekSettings as { kmsKeyName: string }).kmsKeyName,
+        "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+        "serviceAccount:service-000000000000@gcp-sa-logging.iam.gserviceaccount.com",
+      ],
+    );
+  });
+
+  it("routes exactly the stack's resources' logs to that bucket and excludes them from _Default", () => {
+    const filter = [
+      '(resource.type="cloud_run_revision" AND resource.labels.service_name=("loom-prod-web" OR "loom-prod-worker"))',
+      '(resource.type="cloud_run_job" AND resource.labels.job_name=("loom-prod-migrate" OR "loom-prod-logical-backup"))',
+      `(resource.type="cloudsql_database" AND resource.labels.database_id=("${DB_ID("prod")}" OR "${GCP_PROJECT}:loom-prod-db-replica"))`,
+      `(resource.type="redis_instance" AND resource.labels.instance_id=("${CACHE_ID("prod")}"))`,
+      '(resource.type="http_load_balancer" AND resource.labels.url_map_name=("loom-prod-edge"))',
+    ].join(" OR ");
+    const sink = one(run, "gcp:logging/projectSink:ProjectSink").inputs;
+    const bucketName = `projects/${GCP_PROJECT}/locations/${GCP_REGION}/buckets/loom-prod-logs`;
+    assert.deepEqual(
+      [sink.name, sink.destination, sink.filter, sink.uniqueWriterIdentity],
+      ["loom-prod-logs", `logging.googleapis.com/${bucketName}`, filter, true],
+    );
+    const exclusion = one(run, "gcp:logging/projectExclusion:ProjectExclusion").inputs;
+    assert.deepEqual([exclusion.project, exclusion.filter], [GCP_PROJECT, filter]);
+    assert.equal(one(run, LOG_METRIC).inputs.bucketName, bucketName);
   });
 
   it("checks the health path over HTTPS with certificate validation on the public host", () => {
@@ -418,6 +454,9 @@ describe("Observability on GCP, alerting off (dev)", () => {
     assert.equal(boards.length, 7);
     for (const b of boards) assert.ok(!String(b.inputs.dashboardJson).includes("incidentList"));
     assert.equal(one(run, BUCKET).inputs.retentionDays, 7);
+    assert.equal(one(run, BUCKET).protect, false);
+    // No load balancer in dev: no load-balancer clause.
+    assert.ok(!String(one(run, "gcp:logging/projectSink:ProjectSink").inputs.filter).includes("http_load_balancer"));
     const host = (one(run, UPTIME).inputs.monitoredResource as { labels: { host: string } }).labels.host;
     assert.equal(host, "loom-dev-web-abc123-ew.a.run.app");
   });

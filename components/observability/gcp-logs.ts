@@ -1,0 +1,108 @@
+/**
+ * Where the stack's logs are kept on GCP, and for how long (`logRetentionDays`).
+ *
+ * Cloud Run (web, worker, migrate, the backup job), Cloud SQL, Memorystore and the load balancer write to Cloud
+ * Logging, where the `_Default` sink would keep them in the project's `_Default` bucket — one retention for every
+ * stack in the project, and no customer-managed key. Instead, as for the network's logs (network/gcp-flow-logs.ts):
+ * a project sink routes this stack's logs (filtered by its own resource names) to a log bucket of its own in the
+ * stack's region with exactly `logRetentionDays`, encrypted with a 90-day key on the platform's key ring (Logging's
+ * CMEK service account, from `getCmekSettings`, holds encrypterDecrypter before the bucket exists), and a project
+ * exclusion keeps the same entries out of `_Default`, so they are stored and billed once. The sink writes to a
+ * bucket of its own project, which needs no IAM grant. A deleted custom bucket keeps its id for 7 days.
+ */
+import { CryptoKeyIAMMember } from "@pulumi/gcp/kms/cryptoKeyIAMMember";
+import { getProjectCmekSettingsOutput } from "@pulumi/gcp/logging/getProjectCmekSettings";
+import { ProjectBucketConfig } from "@pulumi/gcp/logging/projectBucketConfig";
+import { ProjectExclusion } from "@pulumi/gcp/logging/projectExclusion";
+import { ProjectSink } from "@pulumi/gcp/logging/projectSink";
+import * as pulumi from "@pulumi/pulumi";
+import { cmekKey, type GcpScope } from "../lib/gcp";
+import { fit as fitName } from "../naming";
+
+/** The stack's resources whose logs the bucket keeps (names as Cloud Logging's resource labels carry them). */
+export interface StackLogSources {
+  /** Cloud Run services (`service_name`). */
+  services: string[];
+  /** Cloud Run jobs (`job_name`): migrate and the logical backup. */
+  jobs: string[];
+  /** Cloud SQL instances (`database_id` = `<project>:<instance>`), primary and replicas. */
+  databaseIds: string[];
+  /** The Memorystore instance (`instance_id`). */
+  cacheInstanceId: string;
+  /** The load balancer's URL map (`url_map_name`); none in dev. */
+  urlMap?: string;
+}
+
+const anyOf = (values: string[]) => `(${values.map((v) => JSON.stringify(v)).join(" OR ")})`;
+
+/** The Logging query of the stack's logs; every clause parenthesised (OR binds tighter than AND in it). */
+export function stackLogFilter(src: StackLogSources): string {
+  const clause = (type: string, label: string, values: string[]) =>
+    `(resource.type="${type}" AND resource.labels.${label}=${anyOf(values)})`;
+  const clauses = [
+    clause("cloud_run_revision", "service_name", src.services),
+    clause("cloud_run_job", "job_name", src.jobs),
+    clause("cloudsql_database", "database_id", src.databaseIds),
+    clause("redis_instance", "instance_id", [src.cacheInstanceId]),
+    ...(src.urlMap ? [clause("http_load_balancer", "url_map_name", [src.urlMap])] : []),
+  ];
+  return clauses.join(" OR ");
+}
+
+/** The stack's log bucket, its sink and the `_Default` exclusion; returns the bucket. */
+export function stackLogs(
+  s: GcpScope,
+  sources: pulumi.Output<StackLogSources>,
+  retentionDays: number,
+): ProjectBucketConfig {
+  const filter = sources.apply(stackLogFilter);
+  const key = cmekKey(s, `${s.name}-logs-key`, []);
+  const agent = getProjectCmekSettingsOutput(
+    { project: s.project },
+    { parent: s.parent, dependsOn: s.platform.apis },
+  ).serviceAccountId;
+  const grant = new CryptoKeyIAMMember(
+    `${s.name}-logs-key-agent`,
+    {
+      cryptoKeyId: key.id,
+      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      member: pulumi.interpolate`serviceAccount:${agent}`,
+    },
+    s.opts(),
+  );
+  const bucket = new ProjectBucketConfig(
+    `${s.name}-logs`,
+    {
+      project: s.project,
+      location: s.region,
+      bucketId: fitName(`${s.prefix}-logs`, 100),
+      retentionDays,
+      description: "Logs of the stack's Cloud Run services and jobs, Cloud SQL, Memorystore and load balancer",
+      cmekSettings: { kmsKeyName: key.id },
+    },
+    s.opts(true, { dependsOn: [grant] }),
+  );
+  new ProjectSink(
+    `${s.name}-logs`,
+    {
+      project: s.project,
+      name: fitName(`${s.prefix}-logs`, 100),
+      description: "The stack's logs to their own bucket (logRetentionDays)",
+      destination: bucket.name.apply((name) => `logging.googleapis.com/${name}`),
+      filter,
+      uniqueWriterIdentity: true,
+    },
+    s.opts(),
+  );
+  new ProjectExclusion(
+    `${s.name}-logs`,
+    {
+      project: s.project,
+      name: fitName(`${s.prefix}-logs`, 100),
+      description: "The stack's logs are kept in their own bucket, not in _Default",
+      filter,
+    },
+    s.opts(),
+  );
+  return bucket;
+}
