@@ -77,6 +77,8 @@ export function create(
     uptimeCheckId: uptime.uptimeCheckId,
     backupJob: backupJobName(s.prefix),
     backupSizeMetric: backupSize.name,
+    // The platform has a DR key ring only with disaster recovery, when the backup job also copies off-region.
+    drCopy: s.platform.drKeyRing !== undefined,
   });
 
   let policies: AlertPolicy[] = [];

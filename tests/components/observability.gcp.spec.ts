@@ -93,7 +93,8 @@ function args(env: Env, extra: Partial<ObservabilityArgs> = {}): ObservabilityAr
 
 async function plan(env: Env, extra: Partial<ObservabilityArgs> = {}): Promise<ProgramRun> {
   return runComponents(() => {
-    const obs = new Observability("loom", withGcpPlatform(args(env, extra)));
+    const platformArgs = withGcpPlatform(args(env, extra), { disasterRecovery: PROFILES[env].disasterRecovery });
+    const obs = new Observability("loom", platformArgs);
     return {
       alarmTargets: obs.alarmTargets,
       alertNames: obs.alertNames,
@@ -479,6 +480,11 @@ describe("Observability on GCP, options and bad input", () => {
     for (const p of ofType(run, POLICY)) assert.deepEqual(p.inputs.notificationChannels, [id]);
   });
 
+  it("without disaster recovery (staging) there is no DR copy to fail: the signal is a constant 0", async () => {
+    const run = await plan("staging");
+    assert.equal(queryOf(run, "backup-dr-copy-failed"), "(vector(0)) >= 1");
+  });
+
   it("applies threshold overrides and the SLO of the stack", async () => {
     const run = await plan("staging", { thresholds: { errorRatio: 0.02 } });
     assert.ok(String(queryOf(run, "high-error-rate")).endsWith(") > 0.02"));
@@ -512,6 +518,7 @@ const REFS: CmRefs = {
   uptimeCheckId: "loom-prod-health-0a1b2c3d",
   backupJob: "loom-prod-logical-backup",
   backupSizeMetric: "loom-prod/logical_backup_size_bytes",
+  drCopy: true,
 };
 
 describe("Cloud Monitoring query table", () => {

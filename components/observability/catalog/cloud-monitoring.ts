@@ -31,7 +31,8 @@
  *   utilization distributions (the worst instances), not a per-container maximum;
  * - `certificate-expiry-seconds`: the uptime check's view of the certificate served on the health URL;
  * - `backup-size-ratio`: the mean size logged over the last day over the mean of the day before (one run a day);
- * - `backup-dr-copy-failures`: failed executions of the backup job in the last hour (it writes the DR copy).
+ * - `backup-dr-copy-failures`: failed executions of the backup job in the last hour, whichever step failed (it
+ *   writes the DR copy after the primary one); 0 without disaster recovery.
  */
 
 import type { SignalId, Window } from "./signals";
@@ -53,6 +54,8 @@ export interface CmRefs {
   backupJob: string;
   /** The log-based metric of the backup's size ({@link backupSizeMetricName}). */
   backupSizeMetric: string;
+  /** Whether the backup job also writes the DR copy (disaster recovery on). */
+  drCopy: boolean;
 }
 
 export interface CmQuery {
@@ -224,10 +227,13 @@ export const CLOUD_MONITORING: Readonly<Record<SignalId, CmQuery>> = {
       return `${day("")} / ${day(" offset 1d")}`;
     },
   },
-  // The job writes the off-region copy itself (components/backups/gcp.ts): a failed copy fails the execution.
+  // The job writes the off-region copy itself (components/backups/gcp-job-script.ts): a failed copy fails the
+  // execution. Without disaster recovery there is no copy to fail: a constant 0.
   "backup-dr-copy-failures": {
     expr: (r) =>
-      `sum(increase(${promName("run.googleapis.com/job/completed_execution_count")}{${backupJob(r)},result="failed"}[1h]))`,
+      r.drCopy
+        ? `sum(increase(${promName("run.googleapis.com/job/completed_execution_count")}{${backupJob(r)},result="failed"}[1h]))`
+        : "vector(0)",
   },
   // time_until_ssl_cert_expires is in days.
   "certificate-expiry-seconds": {
