@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppService } from "./components/app-service";
 import { applicabilityWarnings } from "./components/applicability";
 import { Backups } from "./components/backups";
+import { stackConfigExport } from "./components/backups/config-export";
 import { Cache } from "./components/cache";
 import { Database } from "./components/database";
 import { Network } from "./components/network";
@@ -126,7 +127,17 @@ const backups = new Backups("loom", {
   databaseSizeGiB: profile.database.storageGiB,
   // Settings require the image whenever the profile has backups.
   ...(settings.backup.image
-    ? { job: { image: settings.backup.image, database, network, logRetentionDays: profile.logRetentionDays } }
+    ? {
+        job: {
+          image: settings.backup.image,
+          database,
+          network,
+          logRetentionDays: profile.logRetentionDays,
+          // Application data: these tables on their own, and the stack's settings minus secrets, in every backup.
+          tables: settings.backup.tables,
+          config: stackConfigExport(settings),
+        },
+      }
     : {}),
   // Failed AWS Backup / copy / logical-backup jobs page like a critical alert (undefined: no such topic here).
   ...(observability.alertSink ? { alertTopicArn: observability.alertSink } : {}),

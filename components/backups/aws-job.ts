@@ -33,6 +33,7 @@ import type { ResolvedBackupJobArgs, ResolvedBackupsArgs } from ".";
 import type { BackupBucket } from "./aws-bucket";
 import { policyContext } from "./aws-bucket";
 import { jobTaskPolicy, type PolicyContext, schedulerPolicy, serviceTrustPolicy } from "./aws-policies";
+import { CONFIG_ENV } from "./config-export";
 import { jobScript, LOGICAL_PREFIX, logicalHourUtc, tmpGiBFor } from "./job-script";
 
 /** The container's name (also the awslogs stream prefix). */
@@ -194,6 +195,8 @@ function task(s: AwsScope, args: ResolvedBackupsArgs, job: ResolvedBackupJobArgs
         prefix: `loom-${database}`,
         destinations: [{ url: `s3://${bucket}/${LOGICAL_PREFIX}/`, sse: "aws:kms", kmsKeyId: keyArn }],
         cloudwatch: { namespace: METRICS_NAMESPACE, environment: args.context.environment },
+        tables: job.tables,
+        ...(job.config !== undefined ? { configEnv: CONFIG_ENV } : {}),
       });
       const environment = {
         AWS_DEFAULT_REGION: s.region,
@@ -204,6 +207,8 @@ function task(s: AwsScope, args: ResolvedBackupsArgs, job: ResolvedBackupJobArgs
         PGPORT: String(port),
         PGSSLMODE: "verify-full",
         PGSSLROOTCERT: RDS_CA_BUNDLE,
+        // The stack's settings minus secrets (config-export.ts): the backup set's configuration part.
+        ...(job.config !== undefined ? { [CONFIG_ENV]: job.config } : {}),
       };
       return JSON.stringify([
         {

@@ -16,6 +16,7 @@ import type { DatabaseBackupTargets, DatabaseOutputs } from "../database";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import { imageRefProblem } from "../lib/image-ref";
 import type { NetworkOutputs } from "../network";
+import { resolveConfig, resolveTables } from "./config-export";
 import type { Recovery } from "./recovery";
 
 /** The scheduled logical backup (scripts/backup: pg_dump -Fc → encrypt → manifest → bucket). */
@@ -34,9 +35,17 @@ export interface BackupJobArgs {
   runAsUser?: number;
   /** Days to keep the job's logs (AWS log group). @default 30 */
   logRetentionDays?: number;
+  /** App tables also exported on their own in every backup (`loom:backup.tables`), restorable alone. @default [] */
+  tables?: string[];
+  /**
+   * The stack's non-secret settings as a JSON object (backups/config-export.ts), written into every backup set as its
+   * `config` part; reaches the job as the plain env var LOOM_BACKUP_CONFIG. Never a secret value. @default none
+   */
+  config?: string;
 }
 
-export type ResolvedBackupJobArgs = Required<Omit<BackupJobArgs, "network">> & Pick<BackupJobArgs, "network">;
+export type ResolvedBackupJobArgs = Required<Omit<BackupJobArgs, "network" | "config">> &
+  Pick<BackupJobArgs, "network" | "config">;
 
 export interface BackupsArgs extends BaseArgs {
   /** Build the vault and plan; when false only the database's own automated backups exist. @default false */
@@ -137,6 +146,8 @@ export class Backups extends LoomComponent<ResolvedBackupsArgs, BackupsOutputs> 
       memoryMiB: job.memoryMiB ?? 1024,
       runAsUser,
       logRetentionDays: job.logRetentionDays ?? 30,
+      tables: resolveTables(job.tables ?? []),
+      ...(job.config !== undefined ? { config: resolveConfig(job.config) } : {}),
     };
   }
 }

@@ -49,6 +49,10 @@ export interface JobScriptInputs {
   cloudwatch?: { namespace: string; environment: string };
   /** Kubernetes: exit SIZE_DROP_EXIT_CODE after the upload when the size ratio is under the alert's threshold. */
   sizeDropExit?: boolean;
+  /** `loom:backup.tables`: also exported on their own (the CLI's tables part). */
+  tables?: string[];
+  /** Read the configuration part from this environment variable (the task or pod sets it). */
+  configEnv?: string;
 }
 
 /** The job's exit code for "uploaded, but under half the previous backup's size" (the CLI's codes end at 5). */
@@ -128,7 +132,11 @@ export function jobScript(i: JobScriptInputs): string {
     `store=${WORK_DIR}/store`,
     'mkdir -p "$store"',
     ...previousManifestLines(i.destinations[0] as Destination),
-    `${CLI} dump --dbname "$PGDATABASE" --store "$store" --prefix ${shQuote(i.prefix)} --metrics-file ${metrics} --previous-manifest ${PREVIOUS_MANIFEST}`,
+    [
+      `${CLI} dump --dbname "$PGDATABASE" --store "$store" --prefix ${shQuote(i.prefix)} --metrics-file ${metrics} --previous-manifest ${PREVIOUS_MANIFEST}`,
+      ...(i.tables ?? []).map((t) => `--table ${shQuote(t)}`),
+      ...(i.configEnv ? [`--config-env ${shQuote(i.configEnv)}`] : []),
+    ].join(" "),
     `${CLI} verify --store "$store"`,
     ...i.destinations.flatMap(uploadLines),
   ];

@@ -43,6 +43,7 @@ import {
 import { TIERS } from "../network/network-policies";
 import type { KubernetesBackupSettings } from "../targets";
 import type { ResolvedBackupJobArgs, ResolvedBackupsArgs } from ".";
+import { CONFIG_ENV } from "./config-export";
 import {
   type Destination,
   DR_CREDENTIALS_PREFIX,
@@ -118,6 +119,8 @@ export function jobEnv(i: K8sJobInputs, keySecret: string): core.v1.EnvVar[] {
     { name: "PGDATABASE", value: i.db.clusterInputs.databaseName },
     { name: "PGSSLMODE", value: "verify-full" },
     { name: "PGSSLROOTCERT", value: CA_FILE },
+    // The stack's settings minus secrets (config-export.ts): the backup set's configuration part.
+    ...(i.job.config !== undefined ? [{ name: CONFIG_ENV, value: i.job.config }] : []),
     fromSecret("PGUSER", i.job.database.credentials.username.id, i.job.database.credentials.username.key ?? "username"),
     fromSecret(
       "PGPASSWORD",
@@ -144,7 +147,13 @@ export function cronJobSpec(i: K8sJobInputs, keySecret: string): batch.v1.CronJo
     destinationFor(i.store),
     ...(i.drStore ? [destinationFor(i.drStore, DR_CREDENTIALS_PREFIX)] : []),
   ];
-  const script = jobScript({ prefix: `loom-${i.db.clusterInputs.databaseName}`, destinations, sizeDropExit: true });
+  const script = jobScript({
+    prefix: `loom-${i.db.clusterInputs.databaseName}`,
+    destinations,
+    sizeDropExit: true,
+    tables: i.job.tables,
+    ...(i.job.config !== undefined ? { configEnv: CONFIG_ENV } : {}),
+  });
   const podLabels = { ...i.labels, [TIER_LABEL]: BACKUP_TIER, [NAME_LABEL]: CONTAINER };
   return {
     schedule: `0 ${logicalHourUtc(i.args.dailyHourUtc)} * * *`,

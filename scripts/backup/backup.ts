@@ -34,6 +34,7 @@ import {
   sizeRatioAgainst,
 } from "./manifest";
 import { writeMetricsFile } from "./metrics";
+import { checkObject, dumpTables, type Part, type PartName, storeConfig } from "./parts";
 import {
   COUNT_SQL,
   contentChecksums,
@@ -71,6 +72,10 @@ export interface DumpOptions {
   metricsFile?: string;
   /** The previous backup's manifest file (the job downloads the bucket's latest); absent file = no previous backup. */
   previousManifest?: string;
+  /** Tables also exported on their own (`loom:backup.tables`), in the same snapshot: the `tables` part. */
+  tables?: string[];
+  /** The stack's non-secret settings (JSON object): the `config` part. */
+  config?: string;
   chunkBytes?: number;
   now?: () => Date;
 }
@@ -129,6 +134,12 @@ export async function dump(o: DumpOptions): Promise<DumpResult> {
       throw e;
     }
     const tables = parseCounts(await counting);
+    const chunkBytes = o.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    const parts: Part[] = [];
+    if (o.tables?.length) {
+      parts.push(await dumpTables({ ...o, snapshot, compress, tables: o.tables, id, chunkBytes, dbname: o.dbname }));
+    }
+    if (o.config !== undefined) parts.push(await storeConfig(o.store, id, o.config, o.key, chunkBytes));
     await session.close();
     const manifest = sign(o.key, {
       format: MANIFEST_FORMAT,
@@ -157,6 +168,7 @@ export async function dump(o: DumpOptions): Promise<DumpResult> {
       totalRows: tables.reduce((s, x) => s + x.rows, 0),
       ...(previous ? { previous: { id: previous.id, sizeBytes: previous.sizeBytes } } : {}),
       sizeRatio: sizeRatioAgainst(meter.bytes, previous),
+      ...(parts.length ? { parts } : {}),
     });
     await o.store.putBytes(manifestName(id), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
     const secs = seconds(t0);
@@ -261,6 +273,7 @@ export async function verify(store: BackupStore, backup: string, key: BackupKey)
       EXIT.integrity,
     );
   }
+  for (const p of m.parts ?? []) await checkObject(store, key, p, p.name === "tables" ? "dump" : "config");
   return { manifest: m, seconds: seconds(t0) };
 }
 
@@ -276,6 +289,8 @@ export interface RestoreOptions {
   noOwner?: boolean;
   /** Compare per-table row counts with the manifest afterwards (default true). */
   checkRows?: boolean;
+  /** Restore this part instead of the whole database (`tables`: the configured tables alone). */
+  part?: Extract<PartName, "tables">;
 }
 
 export interface RestoreResult {
@@ -288,6 +303,14 @@ export interface RestoreResult {
 export async function restore(o: RestoreOptions): Promise<RestoreResult> {
   const v = await verify(o.store, o.backup, o.key);
   const m = v.manifest;
+  const part = o.part === undefined ? undefined : m.parts?.find((p) => p.name === o.part);
+  if (o.part !== undefined && !part) {
+    throw new BackupError(
+      `--part ${o.part}: backup ${m.id} has no ${o.part} part (loom:backup.tables was empty)`,
+      EXIT.failed,
+    );
+  }
+  const object = part?.object ?? m.object;
   const existing = await userRelations(o.tools, o.dbname);
   if (existing.count > 0 && !o.force) {
     throw new BackupError(
@@ -307,7 +330,7 @@ export async function restore(o: RestoreOptions): Promise<RestoreResult> {
   });
   const exited = once(child, "close") as Promise<[number | null, string | null]>;
   try {
-    await pipeline(o.store.read(m.object), new DecryptStream(o.key, m.object), child.stdin);
+    await pipeline(o.store.read(object), new DecryptStream(o.key, object), child.stdin);
   } catch (e) {
     child.kill();
     await exited;
@@ -318,14 +341,17 @@ export async function restore(o: RestoreOptions): Promise<RestoreResult> {
   if (code !== 0) throw new BackupError(`pg_restore exited ${code ?? signal}: ${stderrTail(stderr)}`, EXIT.failed);
   const restoreSeconds = seconds(t0);
   const t1 = process.hrtime.bigint();
-  if (o.checkRows !== false) await checkRowCounts(o.tools, o.dbname, m);
+  if (o.checkRows !== false) await checkRowCounts(o.tools, o.dbname, m, part?.tables);
   return { manifest: m, verifySeconds: v.seconds, restoreSeconds, checkSeconds: seconds(t1) };
 }
 
-/** Row counts of the restored database against the manifest's, table by table. */
-export async function checkRowCounts(t: PgTools, dbname: string, m: Manifest): Promise<void> {
+/** Row counts of the restored database against the manifest's, table by table (`only`: a part's tables). */
+export async function checkRowCounts(t: PgTools, dbname: string, m: Manifest, only?: string[]): Promise<void> {
   const got = new Map(parseCounts(await query(t, dbname, COUNT_SQL)).map((c) => [`${c.schema}.${c.table}`, c.rows]));
+  const wanted = (c: { schema: string; table: string }) =>
+    !only || only.includes(c.table) || only.includes(`${c.schema}.${c.table}`);
   const wrong = m.tables
+    .filter(wanted)
     .filter((c) => got.get(`${c.schema}.${c.table}`) !== c.rows)
     .map((c) => `${c.schema}.${c.table}: ${got.get(`${c.schema}.${c.table}`) ?? "missing"} rows, manifest ${c.rows}`);
   if (wrong.length)

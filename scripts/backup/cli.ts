@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { dump, list, restore, verify } from "./backup";
 import { BackupError, EXIT, loadKey } from "./crypto";
+import { checkConfig, checkTables, readConfig } from "./parts";
 import { checkConnString, requirePgTools } from "./pg";
 import { openStore } from "./store";
 
@@ -30,6 +31,7 @@ Commands:
   verify    check a backup (manifest MAC, key, size, sha256, every GCM tag) without touching any database
   restore   verify, then restore into an existing, empty database (refuses a non-empty one without --force)
   list      list the backups in the store
+  config    verify a backup's configuration part and print it (the stack's non-secret settings)
   keygen    write a new random 32-byte key file (mode 0600) for a test or a first setup
 
 Run 'backup <command> --help' for its flags. Connection settings come from --dbname and the libpq environment
@@ -48,6 +50,11 @@ ${KEY_HELP}
   --previous-manifest PATH
                        the previous backup's manifest (the job downloads the bucket's latest): the size ratio
                        (size / previous size) goes into the manifest and the metrics; a missing file = ratio 1
+  --table NAME         also export this table on its own (repeatable; loom:backup.tables): one pg_dump -Fc -t … of
+                       those tables in the same snapshot, the "tables" part, restorable alone (restore --part tables)
+  --config-env NAME    environment variable holding the stack's non-secret settings (a JSON object): the "config"
+                       part (the value never goes in argv)
+  --config-file PATH   the same, from a file
   --json               print the manifest as JSON instead of a summary line
 
 ${EXIT_HELP}`,
@@ -72,6 +79,7 @@ ${STORE_HELP}
   --backup ID          backup id as printed by list, or latest (default latest)
 ${KEY_HELP}
   --force              restore into a non-empty database
+  --part tables        restore only the backup's tables part (the configured tables, e.g. the prompt library alone)
   --no-owner           do not restore object ownership (target cluster with other role names)
   --no-row-check       skip the row-count comparison after the restore
 
@@ -82,6 +90,16 @@ Lists the backups whose manifests are in the store, oldest first (no key needed:
 
 ${STORE_HELP}
   --json               print the manifests as a JSON array
+
+${EXIT_HELP}`,
+  config: `usage: backup config --store DIR [--backup ID|latest] [--key-file PATH | --key-env NAME]
+
+Verifies the backup (as verify, every part included) and prints its configuration part: the stack's non-secret
+settings when the backup was taken (exit 1 if the backup has none).
+
+${STORE_HELP}
+  --backup ID          backup id as printed by list, or latest (default latest)
+${KEY_HELP}
 
 ${EXIT_HELP}`,
   keygen: `usage: backup keygen --out PATH
@@ -103,6 +121,9 @@ const OPTIONS = {
     compress: { type: "string" },
     "metrics-file": { type: "string" },
     "previous-manifest": { type: "string" },
+    table: { type: "string", multiple: true },
+    "config-env": { type: "string" },
+    "config-file": { type: "string" },
     json: { type: "boolean" },
     ...KEY_OPTS,
   },
@@ -114,14 +135,16 @@ const OPTIONS = {
     force: { type: "boolean" },
     "no-owner": { type: "boolean" },
     "no-row-check": { type: "boolean" },
+    part: { type: "string" },
     ...KEY_OPTS,
   },
+  config: { store: { type: "string" }, backup: { type: "string" }, ...KEY_OPTS },
   list: { store: { type: "string" }, json: { type: "boolean" } },
   keygen: { out: { type: "string" } },
 } as const;
 
 type Command = keyof typeof OPTIONS;
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | string[] | boolean | undefined>;
 
 const usage = (msg: string) => new BackupError(msg, EXIT.usage);
 
@@ -152,6 +175,32 @@ function parse(cmd: Command, argv: string[]): Values | undefined {
   return parsed.values;
 }
 
+/** The configuration part's JSON: from the named environment variable or a file, never from argv. */
+function configOf(v: Values): string | undefined {
+  const env = v["config-env"] as string | undefined;
+  const file = v["config-file"] as string | undefined;
+  if (env !== undefined && file !== undefined) throw usage("--config-env and --config-file: give one");
+  let text: string | undefined;
+  if (env !== undefined) {
+    text = process.env[env];
+    if (text === undefined || text === "") throw usage(`--config-env ${env}: the variable is not set`);
+  } else if (file !== undefined) {
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+      throw usage(`--config-file "${file}": cannot read (${(e as NodeJS.ErrnoException).code})`);
+    }
+  }
+  if (text !== undefined) checkConfig(text, env !== undefined ? `--config-env ${env}` : `--config-file "${file}"`);
+  return text;
+}
+
+function partOf(v: Values): boolean {
+  const part = v.part as string | undefined;
+  if (part !== undefined && part !== "tables") throw usage(`--part "${part}": expected tables`);
+  return part === "tables";
+}
+
 const COMPRESS = /^(\d|none|(gzip|lz4|zstd)(:\d{1,2})?)$/;
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
@@ -161,7 +210,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP.main);
     return cmd ? EXIT.ok : EXIT.usage;
   }
-  if (!(cmd in OPTIONS)) throw usage(`unknown command "${cmd}"; expected dump, verify, restore, list or keygen`);
+  if (!(cmd in OPTIONS)) {
+    throw usage(`unknown command "${cmd}"; expected dump, verify, restore, list, config or keygen`);
+  }
   const v = parse(cmd as Command, rest);
   if (!v) return EXIT.ok;
   const keyOpts = () =>
@@ -179,6 +230,9 @@ async function main(argv: string[]): Promise<number> {
       if (prefix !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(prefix)) {
         throw usage(`--prefix "${prefix}": only letters, digits, _ and -`);
       }
+      const tables = (v.table as string[] | undefined) ?? [];
+      checkTables(tables);
+      const config = configOf(v);
       const key = keyOpts();
       const metricsFile = (v["metrics-file"] as string | undefined) ?? process.env.LOOM_BACKUP_METRICS_FILE;
       const previousManifest = v["previous-manifest"] as string | undefined;
@@ -191,6 +245,8 @@ async function main(argv: string[]): Promise<number> {
         compress,
         metricsFile,
         previousManifest,
+        tables,
+        config,
       });
       if (v.json) console.log(JSON.stringify(r.manifest, null, 2));
       else {
@@ -211,6 +267,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case "restore": {
       const dbname = required(cmd, v, "dbname");
+      const part = partOf(v);
       checkConnString("--dbname", dbname);
       const store = openStore(required(cmd, v, "store"));
       const r = await restore({
@@ -220,6 +277,7 @@ async function main(argv: string[]): Promise<number> {
         key: keyOpts(),
         dbname,
         force: v.force === true,
+        ...(part ? { part: "tables" as const } : {}),
         noOwner: v["no-owner"] === true,
         checkRows: v["no-row-check"] !== true,
       });
@@ -243,6 +301,15 @@ async function main(argv: string[]): Promise<number> {
           );
         }
       }
+      return EXIT.ok;
+    }
+    case "config": {
+      const store = openStore(required(cmd, v, "store"));
+      const key = keyOpts();
+      const r = await verify(store, (v.backup as string | undefined) ?? "latest", key);
+      const part = r.manifest.parts?.find((p) => p.name === "config");
+      if (!part) throw new BackupError(`backup ${r.manifest.id} has no configuration part`, EXIT.failed);
+      process.stdout.write(await readConfig(store, key, part));
       return EXIT.ok;
     }
     case "keygen": {

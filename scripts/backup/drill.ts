@@ -18,6 +18,7 @@ import { DEFAULT_COMPRESS, dump, restore } from "./backup";
 import { Cluster, serverDir, tempRoot } from "./cluster";
 import { BackupError, EXIT, loadKey } from "./crypto";
 import { datasetSql, shapeFor, total } from "./dataset";
+import { type AppDataReport, appDataDrill } from "./drill-app";
 import { manifestName } from "./manifest";
 import { contentChecksums, findPgTools, type PgTools, query, run, tool, track, userRelations } from "./pg";
 import { LocalDirStore } from "./store";
@@ -67,6 +68,8 @@ export interface DrillReport {
     beforeTargetPresent: boolean;
     afterTargetAbsent: boolean;
   };
+  /** The job's second-backup path: size ratio, the configured tables restored alone, the configuration part. */
+  appData: AppDataReport;
   ok: boolean;
 }
 
@@ -344,6 +347,12 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       if (f.message) log(`        ${f.message}`);
     }
 
+    const app = await appDataDrill(t, c, tmp.dir, store, key, m.id, source);
+    log(
+      `app     size ratio ${app.sizeRatio} vs ${app.previousId}; tables ${app.tables.names.join(", ")} (${(app.tables.storedBytes / MB).toFixed(1)} MB) restored alone in ${app.tables.restoreSeconds.toFixed(2)} s: ${app.tables.identical ? "identical" : "DIFFERENT"}; ` +
+        `config ${app.config.storedBytes} bytes: ${app.config.identical ? "read back identical" : "DIFFERENT"}, tampered copy ${app.config.tamperedRefused ? "refused (exit 3)" : "NOT REFUSED"}`,
+    );
+
     let raw: DrillReport["raw"];
     const ours = d.seconds + r.verifySeconds + r.restoreSeconds;
     if (rawStaged) {
@@ -410,9 +419,13 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       identical: diffs.length === 0,
       failures,
       pitr: p,
+      appData: app,
       ok: false,
     };
-    report.ok = report.identical && failures.every((f) => f.held) && p.beforeTargetPresent && p.afterTargetAbsent;
+    const appOk =
+      app.tables.identical && app.config.identical && app.config.tamperedRefused && Math.abs(app.sizeRatio - 1) < 0.05;
+    report.ok =
+      report.identical && failures.every((f) => f.held) && p.beforeTargetPresent && p.afterTargetAbsent && appOk;
     log(
       `RTO for ${(db / MB).toFixed(0)} MB: ${rtoSeconds.toFixed(1)} s (restore ${report.throughput.restoreMBps.toFixed(1)} MB/s, ${report.throughput.restoreRowsPerSecond} rows/s); ` +
         `extrapolated: ${Object.entries(report.rto.extrapolatedMinutes)

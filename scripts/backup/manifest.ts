@@ -5,6 +5,7 @@
  * same snapshot as the dump.
  */
 import { ALGORITHM, BackupError, type BackupKey, CONSTRUCTION, EXIT, macOf } from "./crypto";
+import { PART_NAMES, type Part } from "./parts";
 
 export const MANIFEST_FORMAT = "loom-backup-manifest/1";
 export const MANIFEST_SUFFIX = ".manifest.json";
@@ -34,6 +35,8 @@ export interface Manifest {
   previous?: { id: string; sizeBytes: number };
   /** sizeBytes / previous.sizeBytes; 1 without a previous backup. Absent in manifests from before it existed. */
   sizeRatio?: number;
+  /** The application data beside the whole-database dump (parts.ts): the configured tables, the configuration. */
+  parts?: Part[];
   mac: string;
 }
 
@@ -78,6 +81,15 @@ export function parseManifest(text: string, label: string): Manifest {
   need(m.encryption.construction === CONSTRUCTION, label, `encryption.construction is not ${CONSTRUCTION}`);
   need(/^[0-9a-f]{16}$/.test(m.encryption.keyId ?? ""), label, `encryption.keyId is not 16 hex characters`);
   need(Array.isArray(m.tables), label, `"tables" is not a list`);
+  if (m.parts !== undefined) {
+    need(Array.isArray(m.parts), label, `"parts" is not a list`);
+    for (const [i, p] of m.parts.entries()) {
+      need(PART_NAMES.includes(p?.name), label, `parts[${i}].name is not one of ${PART_NAMES.join(", ")}`);
+      need(typeof p.object === "string" && p.object.length > 0, label, `parts[${i}].object missing`);
+      need(Number.isSafeInteger(p.sizeBytes) && p.sizeBytes >= 0, label, `parts[${i}].sizeBytes is not a byte count`);
+      need(/^[0-9a-f]{64}$/.test(p.sha256 ?? ""), label, `parts[${i}].sha256 is not 64 hex characters`);
+    }
+  }
   return m;
 }
 

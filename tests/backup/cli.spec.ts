@@ -38,7 +38,7 @@ describe("backup CLI: arguments", () => {
     assert.match(help.out, /Exit codes: 0 ok/);
   });
 
-  for (const cmd of ["dump", "verify", "restore", "list", "keygen"]) {
+  for (const cmd of ["dump", "verify", "restore", "list", "config", "keygen"]) {
     it(`${cmd} --help prints its usage`, async () => {
       const r = await cli(cmd, "--help");
       assert.equal(r.code, 0);
@@ -47,7 +47,20 @@ describe("backup CLI: arguments", () => {
   }
 
   const cases: [string[], string][] = [
-    [["frobnicate"], 'backup: unknown command "frobnicate"; expected dump, verify, restore, list or keygen'],
+    [["frobnicate"], 'backup: unknown command "frobnicate"; expected dump, verify, restore, list, config or keygen'],
+    [
+      ["dump", "--dbname", "loom", "--store", "/tmp/x", "--table", "users", "--table", "Prompts"],
+      'backup: --table "Prompts": a lower-case table name, optionally schema-qualified',
+    ],
+    [
+      ["dump", "--dbname", "loom", "--store", "/tmp/x", "--config-env", "LOOM_H8_UNSET_FOR_TEST"],
+      "backup: --config-env LOOM_H8_UNSET_FOR_TEST: the variable is not set",
+    ],
+    [
+      ["restore", "--dbname", "loom", "--store", "/tmp/x", "--part", "config"],
+      'backup: --part "config": expected tables',
+    ],
+    [["config"], "backup: config: --store is required (see backup config --help)"],
     [["dump", "--bogus"], "backup: dump: Unknown option '--bogus' (see backup dump --help)"],
     [["dump", "--store", "/tmp/x"], "backup: dump: --dbname is required (see backup dump --help)"],
     [["dump", "--dbname", "loom"], "backup: dump: --store is required (see backup dump --help)"],

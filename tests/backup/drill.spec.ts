@@ -52,6 +52,17 @@ describe("backup drill (small, real PostgreSQL)", function () {
     for (const f of report.failures) assert.equal(f.held, true, `${f.case}: ${f.message}`);
   });
 
+  it("a second backup as the job takes it: size ratio ~1, the configured tables restored alone, the configuration", () => {
+    const a = report.appData;
+    assert.ok(Math.abs(a.sizeRatio - 1) < 0.05, `size ratio ${a.sizeRatio}`);
+    assert.match(a.previousId, /^loom-loom-\d{8}T\d{6}Z$/);
+    assert.deepEqual(a.tables.names, ["prompt_library", "users"]);
+    assert.equal(a.tables.identical, true);
+    assert.ok(a.tables.storedBytes > 0);
+    assert.equal(a.config.identical, true);
+    assert.equal(a.config.tamperedRefused, true);
+  });
+
   it("PITR replays to the target time: the write before it is there, the one after it is not", () => {
     assert.equal(report.pitr.beforeTargetPresent, true);
     assert.equal(report.pitr.afterTargetAbsent, true);

@@ -396,6 +396,28 @@ describe("Backups on AWS: vault lock, logical-backup bucket, scheduled job", () 
       });
     });
 
+    it("exports loom:backup.tables on their own and the stack's configuration (plain environment, not a secret)", async () => {
+      const a = argsFor("prod", { job: true });
+      const config = JSON.stringify({ format: "loom-stack-config/1", stack: "prod", cloud: "aws" });
+      const job = { ...(a.job as NonNullable<BackupsArgs["job"]>), tables: ["prompt_library", "users"], config };
+      const run = await runComponents(() => {
+        const platform = awsPlatform(a.context, { protect: true, disasterRecovery: true });
+        return new Backups("loom", { ...a, platform, job });
+      });
+      const c = container(run);
+      assert.deepEqual(
+        c.environment.find((e: { name: string }) => e.name === "LOOM_BACKUP_CONFIG"),
+        { name: "LOOM_BACKUP_CONFIG", value: config },
+      );
+      assert.equal(
+        c.secrets.some((e: { name: string }) => e.name === "LOOM_BACKUP_CONFIG"),
+        false,
+      );
+      const dump = (c.command[4] as string).split("\n").find((l) => l.startsWith("loom-backup dump")) as string;
+      assert.match(dump, / --table 'prompt_library' --table 'users' --config-env 'LOOM_BACKUP_CONFIG'$/);
+      assert.doesNotMatch(container(runs.prod).command[4], /--table|--config-env/);
+    });
+
     it("grants least privilege: scheduler runs exactly this task and passes exactly its roles; the task only uploads", () => {
       const role = (n: string) => `arn:aws:iam:eu-west-1:${ACCOUNT}:role/loom-logical-backup-${n}`;
       assert.deepEqual(policyOf(runs.prod, "loom-logical-backup-scheduler"), [

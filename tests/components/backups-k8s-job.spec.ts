@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Backups } from "../../components/backups";
+import { type BackupJobArgs, Backups } from "../../components/backups";
 import { jobNetworkPolicies } from "../../components/backups/k8s-job";
 import type { Recovery } from "../../components/backups/recovery";
 import type { KubernetesDatabaseBackupTargets } from "../../components/database/kubernetes";
@@ -39,6 +39,8 @@ async function build(o: {
   dr: boolean;
   env?: "staging" | "prod";
   enabled?: boolean;
+  /** loom:backup.tables and the configuration part. */
+  app?: boolean;
 }): Promise<ProgramRun> {
   const env = o.env ?? "prod";
   return runComponents(() => {
@@ -62,6 +64,7 @@ async function build(o: {
                   password: { id: "loom-db-app", key: "password" },
                 },
               },
+              ...(o.app ? { tables: ["prompt_library", "public.users"], config: APP_CONFIG } : {}),
             },
           }
         : {}),
@@ -69,6 +72,8 @@ async function build(o: {
     return { recovery: b.recovery, store: b.store };
   });
 }
+
+const APP_CONFIG = JSON.stringify({ format: "loom-stack-config/1", stack: "prod", cloud: "kubernetes" });
 
 const pod = (run: ProgramRun) => at(one(run, CRON).inputs, "spec", "jobTemplate", "spec", "template", "spec");
 
@@ -216,6 +221,36 @@ describe("backups on kubernetes: the logical-backup CronJob", () => {
         .filter((l: string) => l.includes('aws s3 cp "$store/"')).length,
       2,
     );
+  });
+
+  it("exports loom:backup.tables on their own and the stack's configuration (a plain env var, never a secret)", async () => {
+    const app = await build({ job: true, dr: false, app: true });
+    const c = pod(app).containers[0];
+    const dump = (c.command[2] as string).split("\n").find((l) => l.startsWith("loom-backup dump")) as string;
+    assert.match(dump, / --table 'prompt_library' --table 'public\.users' --config-env 'LOOM_BACKUP_CONFIG'$/);
+    assert.deepEqual(
+      c.env.find((e: { name: string }) => e.name === "LOOM_BACKUP_CONFIG"),
+      { name: "LOOM_BACKUP_CONFIG", value: APP_CONFIG },
+    );
+    // Without them: no flags, no variable.
+    const plain = pod(noDr).containers[0];
+    assert.doesNotMatch(plain.command[2], /--table|--config-env/);
+    assert.equal(
+      plain.env.some((e: { name: string }) => e.name === "LOOM_BACKUP_CONFIG"),
+      false,
+    );
+  });
+
+  it("refuses a table name the CLI would not take and a configuration that is not a JSON object", async () => {
+    const cases: [Partial<BackupJobArgs>, string][] = [
+      [{ tables: ["Users"] }, "job.tables"],
+      [{ tables: ["users", "users"] }, "job.tables"],
+      [{ config: "[1]" }, "job.config"],
+      [{ config: "loom: prod" }, "job.config"],
+    ];
+    for (const [job, propertyPath] of cases) {
+      assert.throws(() => Backups.resolveJob({ image: IMAGE, database: {} as never, ...job }), { propertyPath });
+    }
   });
 
   it("compares with the backup store's latest manifest and fails the Job without retry on a size drop", () => {
