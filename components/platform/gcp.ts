@@ -30,6 +30,8 @@ export const GCP_APIS = {
   logging: "logging.googleapis.com",
   monitoring: "monitoring.googleapis.com",
   cloudtrace: "cloudtrace.googleapis.com",
+  // The OTLP endpoint (https://telemetry.googleapis.com) the workloads export traces to.
+  telemetry: "telemetry.googleapis.com",
   cloudscheduler: "cloudscheduler.googleapis.com",
   backupdr: "backupdr.googleapis.com",
   storage: "storage.googleapis.com",

@@ -37,7 +37,9 @@ type Kind =
   | "workload"
   | "managed-workload"
   | "autoscaler"
-  | "config-store";
+  | "config-store"
+  | "iam-grant"
+  | "notification-endpoint";
 
 /** The rules of the concern each kind must be matched by. */
 const KIND_RULES: Record<Kind, readonly string[]> = {
@@ -65,6 +67,10 @@ const KIND_RULES: Record<Kind, readonly string[]> = {
   "managed-workload": ["container-resource-limits", "no-plaintext-secret-env"],
   autoscaler: ["autoscaler-bounded"],
   "config-store": ["no-secrets-in-config-stores"],
+  /** A grant whose role or member could make an identity too strong or a workload public. */
+  "iam-grant": ["least-privilege-identity"],
+  /** Where alert notifications leave the cloud. */
+  "notification-endpoint": ["notification-endpoints-tls"],
 };
 
 /** Stateful and endpoint types, with every kind they are (a CNPG Cluster is a datastore and a workload). */
@@ -95,6 +101,7 @@ const KINDS: Record<string, readonly Kind[]> = {
   "aws:ecs/taskDefinition:TaskDefinition": ["workload"],
   "aws:appautoscaling/target:Target": ["autoscaler"],
   "aws:ssm/parameter:Parameter": ["config-store"],
+  "aws:sns/topicSubscription:TopicSubscription": ["notification-endpoint"],
   // Kubernetes
   "kubernetes:postgresql.cnpg.io/v1:Cluster": ["datastore", "workload"],
   "kubernetes:postgresql.cnpg.io/v1:Pooler": ["datastore-endpoint"],
@@ -127,6 +134,10 @@ const KINDS: Record<string, readonly Kind[]> = {
   "gcp:compute/firewall:Firewall": ["firewall"],
   "gcp:cloudrunv2/service:Service": ["managed-workload", "autoscaler"],
   "gcp:cloudrunv2/job:Job": ["managed-workload"],
+  "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": ["iam-grant"],
+  "gcp:cloudrunv2/jobIamMember:JobIamMember": ["iam-grant"],
+  "gcp:projects/iAMMember:IAMMember": ["iam-grant"],
+  "gcp:monitoring/notificationChannel:NotificationChannel": ["notification-endpoint"],
   // Azure (../shared/targets/azure.md)
   "azure-native:dbforpostgresql:Server": ["datastore"],
   "azure-native:redis:Redis": ["datastore"],
@@ -164,7 +175,28 @@ const PLAIN: Record<string, readonly string[]> = {
     "aws:wafv2/webAcl:WebAcl",
     "aws:wafv2/webAclAssociation:WebAclAssociation",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    "gcp:compute/network:Network",
+    "gcp:compute/subnetwork:Subnetwork",
+    "gcp:compute/router:Router",
+    "gcp:compute/routerNat:RouterNat",
+    "gcp:compute/globalAddress:GlobalAddress",
+    "gcp:servicenetworking/connection:Connection",
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
+    "gcp:compute/securityPolicy:SecurityPolicy",
+    "gcp:dns/managedZone:ManagedZone",
+    "gcp:dns/recordSet:RecordSet",
   ],
+  "egress only: no-open-ingress is about what the internet can reach; egress is shaped per tier (tests/components)": [
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  ],
+  "the GCP load balancer's links: TLS is checked on the HTTPS proxy and its SSL policy (min-tls-version), plain HTTP on the HTTP proxy and its URL map (https-only-endpoints)":
+    [
+      "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+      "gcp:compute/backendService:BackendService",
+      "gcp:compute/uRLMap:URLMap",
+      "gcp:compute/sSLPolicy:SSLPolicy",
+      "gcp:compute/managedSslCertificate:ManagedSslCertificate",
+    ],
   "settings or attachments of a checked resource (the rule reads them through it, or they hold no data)": [
     "aws:rds/parameterGroup:ParameterGroup",
     "aws:rds/subnetGroup:SubnetGroup",
@@ -178,7 +210,6 @@ const PLAIN: Record<string, readonly string[]> = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:kms/alias:Alias",
     "aws:sns/topicPolicy:TopicPolicy",
-    "aws:sns/topicSubscription:TopicSubscription",
     "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
     "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy",
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
@@ -203,7 +234,16 @@ const PLAIN: Record<string, readonly string[]> = {
     "aws:iam/rolePolicy:RolePolicy",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     "kubernetes:core/v1:ServiceAccount",
+    "gcp:serviceaccount/account:Account",
+    "gcp:projects/serviceIdentity:ServiceIdentity",
+    "gcp:projects/service:Service",
   ],
+  "grants on one resource (a secret, a key, a bucket) to one named service account: least privilege by construction (tests/components assert each member and role)":
+    [
+      "gcp:secretmanager/secretIamMember:SecretIamMember",
+      "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+      "gcp:storage/bucketIAMMember:BucketIAMMember",
+    ],
   "certificates: issue the TLS the checked listeners and Ingresses serve (keys land in checked Secrets)": [
     "aws:acm/certificate:Certificate",
     "aws:acm/certificateValidation:CertificateValidation",
@@ -221,7 +261,21 @@ const PLAIN: Record<string, readonly string[]> = {
       "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
       "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
       "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig",
+      "gcp:monitoring/alertPolicy:AlertPolicy",
+      "gcp:monitoring/dashboard:Dashboard",
+      "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+      "gcp:logging/metric:Metric",
+      "gcp:logging/projectSink:ProjectSink",
+      "gcp:logging/projectExclusion:ProjectExclusion",
     ],
+  "parts of a checked datastore: the database and its user live inside the Cloud SQL instance the rules check (the password is generated, never a literal)":
+    ["gcp:sql/database:Database", "gcp:sql/user:User"],
+  "a container of checked keys: deletion-protection lists it as stateful; rotation is a property of each key": [
+    "gcp:kms/keyRing:KeyRing",
+  ],
+  "a trigger of a checked workload (the backup Cloud Run job), run as its own service account": [
+    "gcp:cloudscheduler/job:Job",
+  ],
   "a scope, not a store: the stack protects it in prod (tests/stacks.spec.ts); the pack checks what is inside": [
     "kubernetes:core/v1:Namespace",
   ],
