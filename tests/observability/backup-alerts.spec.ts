@@ -102,7 +102,7 @@ describe("backup alerts: size drop and DR copy", () => {
   it("Kubernetes: the size drop is the logical-backup Job failed by its pod failure policy within 26 h", () => {
     assert.equal(
       PROMETHEUS["backup-size-ratio"].expr(EXPORT_SCOPE, "5m"),
-      '1 - max by (namespace) ((kube_job_status_failed{namespace=~"loom-.+",job_name=~".+-logical-backup-[0-9]+",reason=""} > bool 0) * on (namespace, job_name) (time() - kube_job_created{namespace=~"loom-.+",job_name=~".+-logical-backup-[0-9]+"} < bool 93600))',
+      '1 - max by (namespace) ((kube_job_status_failed{namespace=~"loom-.+",job_name=~".+-logical-backup-.+",reason=""} > bool 0) * on (namespace, job_name) (time() - kube_job_created{namespace=~"loom-.+",job_name=~".+-logical-backup-.+"} < bool 93600))',
     );
   });
 

@@ -219,7 +219,7 @@ export const PROMETHEUS: Readonly<Record<SignalId, PromQuery>> = {
     // ("PodFailurePolicy", not one it knows) as reason="" with the failed-pod count; other failures carry
     // BackoffLimitExceeded or DeadlineExceeded. Jobs created in the last 26 h only (failed Jobs are kept as history).
     expr: (s) => {
-      const sel = `${s.namespace},job_name=~".+-logical-backup-[0-9]+"`;
+      const sel = `${s.namespace},job_name=~".+-logical-backup-.+"`;
       const dropped = `(kube_job_status_failed{${sel},reason=""} > bool 0)`;
       const recent = `(time() - kube_job_created{${sel}} < bool ${26 * 3600})`;
       return `1 - max by (namespace) (${dropped} * on (namespace, job_name) ${recent})`;
