@@ -48,15 +48,16 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "aws:s3/bucket:Bucket",
       "aws:secretsmanager/secret:Secret",
     ],
-    resources: { dev: 107, staging: 203, prod: 236 },
+    // + the backup tier's security group and its two egress rules; + backup-size-drop and backup-dr-copy-failed.
+    resources: { dev: 110, staging: 208, prod: 241 },
     protected: { dev: 0, staging: 0, prod: 24 },
     byType: {
       "aws:ec2/natGateway:NatGateway": { dev: 1, staging: 1, prod: 3 },
       "aws:rds/instance:Instance": { dev: 1, staging: 1, prod: 2 },
       "aws:rds/proxy:Proxy": { dev: 0, staging: 1, prod: 1 },
       "aws:wafv2/webAcl:WebAcl": { dev: 0, staging: 1, prod: 1 },
-      // The alert catalog: 13 threshold alerts (sets per workload/volume) + 4 burn-rate alerts × 4 windows.
-      "aws:cloudwatch/metricAlarm:MetricAlarm": { dev: 0, staging: 33, prod: 33 },
+      // The alert catalog: 15 threshold alerts (sets per workload/volume) + 4 burn-rate alerts × 4 windows.
+      "aws:cloudwatch/metricAlarm:MetricAlarm": { dev: 0, staging: 35, prod: 35 },
       // One per burn-rate alert (its pairs' ANDs OR-ed in one rule).
       "aws:cloudwatch/compositeAlarm:CompositeAlarm": { dev: 0, staging: 4, prod: 4 },
       // One topic per severity; the seven catalog dashboards in every environment.
@@ -80,7 +81,8 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "kubernetes:apps/v1:StatefulSet",
       "kubernetes:core/v1:Secret",
     ],
-    resources: { dev: 72, staging: 84, prod: 89 },
+    // prod: + the PodMonitor of the disaster-recovery replica cluster.
+    resources: { dev: 72, staging: 84, prod: 90 },
     protected: { dev: 0, staging: 0, prod: 10 },
     byType: {
       "kubernetes:postgresql.cnpg.io/v1:Pooler": { dev: 0, staging: 1, prod: 1 },
