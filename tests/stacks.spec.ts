@@ -74,6 +74,37 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "aws:appautoscaling/target:Target": { dev: 0, staging: 2, prod: 2 },
     },
   },
+  gcp: {
+    stateful: [
+      "gcp:sql/databaseInstance:DatabaseInstance",
+      "gcp:redis/instance:Instance",
+      "gcp:kms/keyRing:KeyRing",
+      "gcp:kms/cryptoKey:CryptoKey",
+      "gcp:storage/bucket:Bucket",
+      "gcp:secretmanager/secret:Secret",
+      "gcp:logging/projectBucketConfig:ProjectBucketConfig",
+    ],
+    resources: { dev: 100, staging: 150, prod: 160 },
+    protected: { dev: 0, staging: 0, prod: 22 },
+    byType: {
+      // prod: the primary and its read replica (REGIONAL HA is a setting of the primary, not an instance).
+      "gcp:sql/databaseInstance:DatabaseInstance": { dev: 1, staging: 1, prod: 2 },
+      "gcp:redis/instance:Instance": { dev: 1, staging: 1, prod: 1 },
+      // web and worker; the migrate job, and with backups the logical-backup job.
+      "gcp:cloudrunv2/service:Service": { dev: 2, staging: 2, prod: 2 },
+      "gcp:cloudrunv2/job:Job": { dev: 1, staging: 2, prod: 2 },
+      "gcp:cloudscheduler/job:Job": { dev: 0, staging: 1, prod: 1 },
+      // dev: Cloud Run's own HTTPS endpoint; staging/prod: the global LB on 443 and the 80 → 443 redirect.
+      "gcp:compute/globalForwardingRule:GlobalForwardingRule": { dev: 0, staging: 2, prod: 2 },
+      "gcp:compute/securityPolicy:SecurityPolicy": { dev: 0, staging: 1, prod: 1 },
+      // The alert catalog, one policy per alert; the seven catalog dashboards in every environment.
+      "gcp:monitoring/alertPolicy:AlertPolicy": { dev: 0, staging: 19, prod: 19 },
+      "gcp:monitoring/dashboard:Dashboard": { dev: 7, staging: 7, prod: 7 },
+      // Logical backups and the job's staging bucket; prod adds the replica in loom:gcp.drRegion.
+      "gcp:storage/bucket:Bucket": { dev: 0, staging: 2, prod: 3 },
+      "gcp:kms/keyRing:KeyRing": { dev: 1, staging: 1, prod: 2 },
+    },
+  },
   kubernetes: {
     stateful: [
       "kubernetes:core/v1:Namespace",

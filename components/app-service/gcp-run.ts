@@ -17,6 +17,7 @@ import { Service } from "@pulumi/gcp/cloudrunv2/service";
 import type { cloudrunv2 } from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { invalid } from "../lib/component";
+import { CLOUD_SQL_DIRECT_PORT } from "../lib/gcp";
 import type { SecretRef } from "../lib/secrets";
 import { otelEnv } from "../lib/telemetry";
 import type { Identity } from "./gcp-identity";
@@ -79,8 +80,12 @@ export function containerEnv(
         `AppService env ${names.join(", ")}: secret values would be stored in plain text in the Cloud Run revision; pass them in \`secrets\``,
       );
     }
+    // Migrations take an advisory lock and set session state: a transaction pooler would break both, so migrate
+    // connects to the instance directly on 5432 (Managed Connection Pooling listens on 6432; components/database/gcp.ts).
+    const direct =
+      workload === "migrate" ? kv.map(([k, v]) => [k, k === "DATABASE_PORT" ? String(CLOUD_SQL_DIRECT_PORT) : v]) : kv;
     const list: EnvVar[] = [
-      ...kv.map(([name, value]) => ({ name, value })),
+      ...direct.map(([name, value]) => ({ name: name as string, value: value as string })),
       ...Object.entries(otel).map(([name, value]) => ({ name, value: value as string })),
       ...secretKv.map(([name, secret]) => ({ name, valueSource: { secretKeyRef: { secret, version: "latest" } } })),
     ];

@@ -41,6 +41,19 @@ export interface GcpJobScriptInputs {
   prefix: string;
   /** Copy to the DR bucket's mount too. */
   dr: boolean;
+  /** `loom:backup.tables`: exported on their own as the `tables` part. */
+  tables?: string[];
+  /** The env var holding the configuration part (config-export.ts), when there is one. */
+  configEnv?: string;
+}
+
+/** The bucket's latest manifest (ids sort by time) → the previous manifest the size ratio compares against. */
+export function previousManifestLines(previous: string): string[] {
+  const dir = `${BACKUP_MOUNT}/${LOGICAL_PREFIX}`;
+  return [
+    `latest=$(ls ${shQuote(dir)} 2>/dev/null | grep '[.]manifest[.]json$' | sort | tail -n 1 || true)`,
+    `if [ -n "$latest" ]; then cp ${shQuote(`${dir}/`)}"$latest" ${previous}; fi`,
+  ];
 }
 
 /** The copy of one run's staged backup into a mounted bucket: objects first, manifests last. */
@@ -57,6 +70,7 @@ export function copyLines(mount: string): string[] {
 export function gcpJobScript(i: GcpJobScriptInputs): string {
   const metrics = `${GCP_WORK_DIR}/metrics.prom`;
   const ca = `${GCP_WORK_DIR}/server-ca.pem`;
+  const previous = `${GCP_WORK_DIR}/previous.manifest.json`;
   const lines = [
     "set -eu",
     "umask 077",
@@ -68,7 +82,12 @@ export function gcpJobScript(i: GcpJobScriptInputs): string {
     `store=${STAGING_MOUNT}/"$CLOUD_RUN_EXECUTION"`,
     'rm -rf "$store"',
     'mkdir -p "$store"',
-    `${CLI} dump --dbname "$PGDATABASE" --store "$store" --prefix ${shQuote(i.prefix)} --metrics-file ${metrics}`,
+    ...previousManifestLines(previous),
+    [
+      `${CLI} dump --dbname "$PGDATABASE" --store "$store" --prefix ${shQuote(i.prefix)} --metrics-file ${metrics} --previous-manifest ${previous}`,
+      ...(i.tables ?? []).map((t) => `--table ${shQuote(t)}`),
+      ...(i.configEnv ? [`--config-env ${shQuote(i.configEnv)}`] : []),
+    ].join(" "),
     `${CLI} verify --store "$store"`,
     ...copyLines(BACKUP_MOUNT),
     ...(i.dr ? copyLines(DR_BACKUP_MOUNT) : []),

@@ -29,10 +29,11 @@ import { Account } from "@pulumi/gcp/serviceaccount/account";
 import { BucketIAMMember } from "@pulumi/gcp/storage/bucketIAMMember";
 import * as pulumi from "@pulumi/pulumi";
 import { handleFor, invalid, orInvalid } from "../lib/component";
-import type { GcpScope } from "../lib/gcp";
+import { CLOUD_SQL_DIRECT_PORT, type GcpScope } from "../lib/gcp";
 import type { SecretRef } from "../lib/secrets";
 import { fit as fitName } from "../naming";
 import type { ResolvedBackupJobArgs, ResolvedBackupsArgs } from ".";
+import { CONFIG_ENV } from "./config-export";
 import type { GcpBackupBucket } from "./gcp-bucket";
 import {
   BACKUP_MOUNT,
@@ -215,10 +216,13 @@ function cloudRunJob(s: GcpScope, args: ResolvedBackupsArgs, job: ResolvedBackup
   const plain = {
     HOME: "/tmp",
     PGHOST: p.db.host,
-    PGPORT: pulumi.output(db.port).apply(String),
+    // Direct, never the pooler (6432): pg_dump holds one snapshot for the whole session.
+    PGPORT: String(CLOUD_SQL_DIRECT_PORT),
     PGDATABASE: db.databaseName,
     PGSSLMODE: "verify-full",
     ...(p.db.serverCa !== undefined ? { [SERVER_CA_ENV]: p.db.serverCa } : {}),
+    // The stack's settings minus secrets (config-export.ts): the backup set's configuration part.
+    ...(job.config !== undefined ? { [CONFIG_ENV]: job.config } : {}),
   };
   const envs = [
     ...Object.entries(plain).map(([name, value]) => ({ name, value })),
@@ -227,9 +231,14 @@ function cloudRunJob(s: GcpScope, args: ResolvedBackupsArgs, job: ResolvedBackup
       valueSource: { secretKeyRef: { secret: ref.id, version: "latest" } },
     })),
   ];
-  const script = pulumi
-    .output(db.databaseName)
-    .apply((name) => gcpJobScript({ prefix: `loom-${name}`, dr: p.buckets.dr !== undefined }));
+  const script = pulumi.output(db.databaseName).apply((name) =>
+    gcpJobScript({
+      prefix: `loom-${name}`,
+      dr: p.buckets.dr !== undefined,
+      tables: job.tables,
+      ...(job.config !== undefined ? { configEnv: CONFIG_ENV } : {}),
+    }),
+  );
   return new Job(
     `${s.name}-logical-backup`,
     {

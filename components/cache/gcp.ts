@@ -57,6 +57,13 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   // Bad sizes fail before anything is registered.
   const layout = redisLayout(args);
   const persistence = redisPersistence(args.snapshotRetentionDays);
+  if (args.snapshotRetentionDays > 1) {
+    // Never silently less than asked: the profile promises days of snapshots; Memorystore keeps one.
+    pulumi.log.warn(
+      `cache snapshotRetentionDays ${args.snapshotRetentionDays}: Memorystore for Redis keeps only its latest RDB snapshot (taken hourly), not ${args.snapshotRetentionDays} days of them; older points in time come from the database, not the cache`,
+      parent,
+    );
+  }
   const s = gcpScope(parent, name, args, "cache");
   const key = cacheKey(s);
   const instance = redisInstance(s, args, {

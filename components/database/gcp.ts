@@ -27,7 +27,7 @@ import { DatabaseInstance } from "@pulumi/gcp/sql/databaseInstance";
 import type { sql } from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { handleFor, invalid, orInvalid } from "../lib/component";
-import { cmekKey, type GcpScope, gcpScope } from "../lib/gcp";
+import { CLOUD_SQL_DIRECT_PORT, CLOUD_SQL_POOLER_PORT, cmekKey, type GcpScope, gcpScope } from "../lib/gcp";
 import type { GcpNetworkPlacement } from "../network/gcp";
 import type { CloudSqlEdition } from "../targets/gcp";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
@@ -46,7 +46,7 @@ import {
   sqlDatabaseNameProblem,
 } from "./gcp-sql";
 
-export const POSTGRES_PORT = 5432;
+export const POSTGRES_PORT = CLOUD_SQL_DIRECT_PORT;
 
 /** What Observability on GCP builds Cloud SQL alerts and dashboards from. */
 export interface GcpDatabaseMonitoring {
@@ -104,12 +104,12 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const databaseId = (instance: DatabaseInstance) => pulumi.interpolate`${s.project}:${instance.name}`;
 
   return {
-    // Managed Connection Pooling runs on the instance's own address (no separate pooler host). Which port pools is
-    // not settled here: cloud-sql-proxy#2517 describes 5432 as the direct port once pooling is on, which would put
-    // the pooler on another one; Cloud SQL's docs on connecting through the pooler decide it (docs/gcp.md).
+    // Managed Connection Pooling runs on the instance's own address, on its own port: 5432 stays the direct
+    // port once pooling is on (cloud-sql-proxy#2517: the proxy routes to "the pooled port"), and the pooler listens
+    // on 6432. The app connects through it; the migrate job and pg_dump need a session and use 5432 (docs/gcp.md).
     endpoint: primary.dnsName.apply(hostOf),
     readerEndpoint: (replica ?? primary).dnsName.apply(hostOf),
-    port: pulumi.output(POSTGRES_PORT),
+    port: pulumi.output(args.connectionPooler ? CLOUD_SQL_POOLER_PORT : CLOUD_SQL_DIRECT_PORT),
     databaseName: credentials.databaseName,
     credentials: { username: credentials.username, password: credentials.password },
     backupTargets: {

@@ -452,6 +452,14 @@ describe("AppService on gcp", () => {
     });
   });
 
+  it("points migrate at the instance's direct port and web/worker at the pooler (migrations need a session)", async () => {
+    const { run: pooled } = await build("prod", {
+      env: { LOOM_ENVIRONMENT: "prod", PORT: "8080", DATABASE_PORT: "6432" },
+    });
+    const portOf = (tier: string) => appContainer(pooled, tier).envs.find((e) => e.name === "DATABASE_PORT")?.value;
+    assert.deepEqual(["web", "worker", "migrate"].map(portOf), ["6432", "6432", "5432"]);
+  });
+
   describe("ingress and edge", () => {
     const members = (r: ProgramRun) =>
       ofType(r, T.runIam).map((m) => [m.inputs.name, m.inputs.role, m.inputs.member].join(" "));

@@ -157,6 +157,24 @@ describe("Backups on GCP (helpers)", () => {
     assert.ok(dr.startsWith("set -eu\n"));
   });
 
+  it("compares with the bucket's latest manifest and exports the tables and the configuration part, like the other jobs", () => {
+    const script = gcpJobScript({
+      prefix: "loom-loom",
+      dr: false,
+      tables: ["prompts", "users"],
+      configEnv: "LOOM_BACKUP_CONFIG",
+    });
+    const lines = script.split("\n");
+    const latest = lines.findIndex((l) => l.startsWith("latest=$(ls '/mnt/backup/logical'"));
+    const copy = lines.findIndex((l) => l.includes('"$latest" /tmp/loom-backup/previous.manifest.json'));
+    const dump = lines.findIndex((l) => l.startsWith("loom-backup dump"));
+    assert.ok(latest >= 0 && latest < copy && copy < dump, script);
+    assert.equal(
+      lines[dump],
+      `loom-backup dump --dbname "$PGDATABASE" --store "$store" --prefix 'loom-loom' --metrics-file /tmp/loom-backup/metrics.prom --previous-manifest /tmp/loom-backup/previous.manifest.json --table 'prompts' --table 'users' --config-env 'LOOM_BACKUP_CONFIG'`,
+    );
+  });
+
   it("names the job as Observability's backup signals expect", () => {
     assert.equal(backupJobName("loom-prod"), "loom-prod-logical-backup");
   });

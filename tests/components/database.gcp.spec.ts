@@ -362,12 +362,13 @@ describe("Database on GCP", () => {
     assert.deepEqual(inputs(one(prod, SECRET, "loom-db-password")).labels, labels);
   });
 
-  it("outputs port 5432, the database name, the primary (host, CA) for Backups, both instances for Observability", () => {
+  it("outputs the pooler's port 6432 with pooling (5432 without), the database name, the primary (host, CA) for Backups, both instances for Observability", () => {
+    assert.equal(dev.outputs.port, 5432);
     const { port, databaseName, backupTargets, monitoring } = prod.outputs;
     assert.deepEqual(
       { port, databaseName, backupTargets, monitoring },
       {
-        port: 5432,
+        port: 6432,
         databaseName: "loom",
         backupTargets: {
           cloud: "gcp",

@@ -3,13 +3,14 @@
  * public invoker on a job or an internal-only service. Compliant fixtures pass; one mutation per failure, exact
  * message.
  */
+import assert from "node:assert/strict";
 import type { JobArgs } from "@pulumi/gcp/cloudrunv2/job";
 import type { ServiceArgs } from "@pulumi/gcp/cloudrunv2/service";
 import type { ServiceIamMemberArgs } from "@pulumi/gcp/cloudrunv2/serviceIamMember";
 import type { IAMMemberArgs } from "@pulumi/gcp/projects/iammember";
 import type { Unwrap } from "@pulumi/pulumi";
 import { leastPrivilegeIdentity } from "../../policy/rules/secrets/least-privilege-identity";
-import { itFails, itPasses, mutate, resource } from "../harness/fixtures";
+import { itFails, itPasses, messages, mutate, resource } from "../harness/fixtures";
 
 const SA = (who: string) => `loom-prod-${who}@loom-example-prod.iam.gserviceaccount.com`;
 const service = (name: string, ingress: string) =>
@@ -55,9 +56,7 @@ describe("least-privilege-identity", () => {
   ]);
 
   it("passes a public invoker on the web service (behind the load balancer) next to an internal worker", async () => {
-    const { messages } = await import("../harness/fixtures");
-    const { deepEqual } = await import("node:assert/strict");
-    deepEqual(
+    assert.deepEqual(
       await messages(leastPrivilegeIdentity, [
         service("web", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"),
         service("worker", "INGRESS_TRAFFIC_INTERNAL_ONLY"),

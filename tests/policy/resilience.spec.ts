@@ -326,7 +326,7 @@ describe("backup-retention", () => {
     {
       title: "Backup and DR plan rule keeping 3 days",
       resource: mutate(gcp.backupPlan(), (p) => {
-        const r = p.backupRules[0];
+        const r = p.backupRules?.[0];
         if (r) r.backupRetentionDays = 3;
       }),
       messages: [below('backup plan rule "daily" backupRetentionDays', 3)],
