@@ -9,6 +9,7 @@ import { Backups } from "./components/backups";
 import { stackConfigExport } from "./components/backups/config-export";
 import { Cache } from "./components/cache";
 import { Database } from "./components/database";
+import { pemBundle } from "./components/lib/secrets";
 import { Network } from "./components/network";
 import { Observability } from "./components/observability";
 import { Platform } from "./components/platform";
@@ -103,6 +104,12 @@ const app = new AppService("loom", {
   deletionProtection: profile.deletionProtection,
   traceSampleRatio: profile.traceSampleRatio,
   redaction: settings.observability.redaction,
+  // GCP: Cloud SQL's and Memorystore's CAs, which no system trust store has (undefined on the other clouds).
+  ...(database.serverCa || cache.serverCa
+    ? {
+        serverCas: pulumi.all([database.serverCa ?? "", cache.serverCa ?? ""]).apply((pems) => pemBundle(pems)),
+      }
+    : {}),
 });
 
 const observability = new Observability("loom", {

@@ -23,6 +23,7 @@ import { otelEnv } from "../lib/telemetry";
 import type { Identity } from "./gcp-identity";
 import type { AppScope } from "./gcp-scope";
 import { CLOUD_RUN_RESERVED_ENV, type CloudRunSize, cloudRunName, cloudRunScaling } from "./gcp-sizing";
+import type { Trust } from "./gcp-trust";
 import type { Workload } from "./workload-secrets";
 
 /** Google's OTLP endpoint (Telemetry API); the SDK appends /v1/traces and authenticates with the instance's identity. */
@@ -49,6 +50,7 @@ export function containerEnv(
   s: AppScope,
   workload: Workload,
   secrets: Record<string, SecretRef>,
+  extra: Record<string, string> = {},
 ): pulumi.Output<EnvVar[]> {
   const { args } = s;
   const port = args.env.PORT;
@@ -56,7 +58,7 @@ export function containerEnv(
     invalid("env.PORT", `is ${port}, but Cloud Run sets PORT to the container port app.port (${args.app.port})`);
   }
   const reserved: readonly string[] = workload === "migrate" ? [] : CLOUD_RUN_RESERVED_ENV;
-  const plain = Object.entries(args.env).filter(([k]) => !reserved.includes(k));
+  const plain = Object.entries({ ...args.env, ...extra }).filter(([k]) => !reserved.includes(k));
   const otel = otelEnv({
     endpoint: GCP_OTLP_ENDPOINT,
     service: `loom-${workload}`,
@@ -136,6 +138,8 @@ export interface ServiceSpec {
   secrets: Record<string, SecretRef>;
   /** INGRESS_TRAFFIC_ALL (dev, built-in URL), …_INTERNAL_LOAD_BALANCER (behind the LB), …_INTERNAL_ONLY (worker). */
   ingress: string;
+  /** The stack's server CAs as a mounted file (gcp-trust.ts), when the platform must provide them. */
+  trust?: Trust;
 }
 
 /** A Cloud Run service: instance bounds, size, probes, the metrics sidecar, own identity, VPC egress. */
@@ -168,13 +172,15 @@ export function cloudRunService(s: AppScope, spec: ServiceSpec): Service {
         timeout: WEB_REQUEST_TIMEOUT,
         vpcAccess: vpcAccess(s),
         labels: s.labels,
+        ...(spec.trust ? { volumes: [spec.trust.volume] } : {}),
         containers: [
           {
             name: workload,
             image: args.image,
             commands: tier.command,
             ports: { containerPort: args.app.port, name: "http1" },
-            envs: containerEnv(s, workload, spec.secrets),
+            envs: containerEnv(s, workload, spec.secrets, spec.trust?.env),
+            ...(spec.trust ? { volumeMounts: [spec.trust.mount] } : {}),
             resources: {
               limits: { cpu: size.cpu, memory: size.memory },
               cpuIdle: size.cpuIdle,
@@ -196,6 +202,7 @@ export function migrateJob(
   size: CloudRunSize,
   identity: Identity,
   secrets: Record<string, SecretRef>,
+  trust?: Trust,
 ): Job {
   const { args } = s;
   return new Job(
@@ -218,12 +225,14 @@ export function migrateJob(
           // migration lock), and Google advises ≥ 3 because a task can be marked retried after a success.
           maxRetries: 3,
           vpcAccess: vpcAccess(s),
+          ...(trust ? { volumes: [trust.volume] } : {}),
           containers: [
             {
               name: "migrate",
               image: args.image,
               commands: args.migrateCommand,
-              envs: containerEnv(s, "migrate", secrets),
+              envs: containerEnv(s, "migrate", secrets, trust?.env),
+              ...(trust ? { volumeMounts: [trust.mount] } : {}),
               resources: { limits: { cpu: size.cpu, memory: size.memory } },
             },
           ],

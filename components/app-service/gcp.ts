@@ -23,6 +23,7 @@ import { appSecrets, identities, workloadSecrets } from "./gcp-identity";
 import { cloudRunService, migrateJob } from "./gcp-run";
 import { type AppScope, appScope } from "./gcp-scope";
 import { type CloudRunSize, cloudRunSize } from "./gcp-sizing";
+import { serverTrust } from "./gcp-trust";
 import { WORKLOADS, type Workload } from "./workload-secrets";
 
 /** What Observability on GCP builds Cloud Run / load balancer alerts, dashboards and uptime checks from. */
@@ -63,12 +64,14 @@ export function create(
     Record<string, SecretRef>
   >;
   const ids = identities(s, secrets);
+  const trust = serverTrust(s, args.serverCas, ids);
   const web = cloudRunService(s, {
     workload: "web",
     size: sizes.web,
     identity: ids.web,
     secrets: secrets.web,
     ingress: args.loadBalancer ? INGRESS.loadBalancer : INGRESS.builtIn,
+    ...(trust ? { trust } : {}),
   });
   const worker = cloudRunService(s, {
     workload: "worker",
@@ -76,8 +79,9 @@ export function create(
     identity: ids.worker,
     secrets: secrets.worker,
     ingress: INGRESS.internal,
+    ...(trust ? { trust } : {}),
   });
-  const migrate = migrateJob(s, sizes.migrate, ids.migrate, secrets.migrate);
+  const migrate = migrateJob(s, sizes.migrate, ids.migrate, secrets.migrate, trust);
   // Web answers anyone (the app authenticates its users); with the LB, ingress still admits only the LB's traffic.
   new ServiceIamMember(
     `${name}-web-public`,

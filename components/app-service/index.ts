@@ -102,10 +102,20 @@ export interface AppServiceArgs extends BaseArgs {
    * sidecar; components/observability/redaction.ts). @default - DEFAULT_REDACTION (all on)
    */
   redaction?: Redaction;
+  /**
+   * PEM bundle of the CAs the database's and cache's server certificates chain to, where no system trust store has
+   * them and the platform must hand them to the app (GCP: Cloud SQL's CAS CA and Memorystore's server CA, mounted
+   * as the file PGSSLROOTCERT and REDIS_CA_FILE name). Elsewhere undefined: the image's store (AWS RDS/ElastiCache)
+   * or the namespace CA (Kubernetes). @default - none
+   */
+  serverCas?: pulumi.Input<string>;
 }
 
-export type ResolvedAppServiceArgs = Required<Omit<AppServiceArgs, "app" | "web" | "worker" | keyof BaseArgs>> &
+export type ResolvedAppServiceArgs = Required<
+  Omit<AppServiceArgs, "app" | "web" | "worker" | "serverCas" | keyof BaseArgs>
+> &
   ResolvedBase & {
+    serverCas?: pulumi.Input<string>;
     app: AppContract;
     web: Required<WebArgs>;
     worker: Required<WorkerArgs>;
@@ -195,6 +205,7 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
       deletionProtection: args.deletionProtection ?? false,
       traceSampleRatio: args.traceSampleRatio ?? 1,
       redaction: args.redaction ?? { ...DEFAULT_REDACTION },
+      ...(args.serverCas !== undefined ? { serverCas: args.serverCas } : {}),
     };
   }
 }

@@ -22,7 +22,7 @@ import { SecretVersion } from "@pulumi/gcp/secretmanager/secretVersion";
 import * as pulumi from "@pulumi/pulumi";
 import { handleFor } from "../lib/component";
 import { cmekKey, type GcpScope, gcpScope } from "../lib/gcp";
-import type { SecretRef } from "../lib/secrets";
+import { pemBundle, type SecretRef } from "../lib/secrets";
 import * as naming from "../naming";
 import type { CacheOutputs, ResolvedCacheArgs } from ".";
 import {
@@ -82,6 +82,8 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     tls: true,
     authToken,
     monitoring: { cloud: "gcp", instanceId: instance.id },
+    // Memorystore's own CA (no public trust store has it): the app verifies the server against it.
+    serverCa: instance.serverCaCerts.apply((certs) => pemBundle((certs ?? []).map((c) => c.cert ?? ""))),
   };
 }
 

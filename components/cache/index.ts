@@ -45,6 +45,8 @@ export interface CacheOutputs {
   authToken: SecretRef;
   /** Identifiers the same cloud's Observability uses. */
   monitoring: CacheMonitoring;
+  /** PEM bundle of the server's CA where no system trust store has it (GCP: Memorystore's); undefined elsewhere. */
+  serverCa?: pulumi.Output<string>;
 }
 
 const LOADERS = {
@@ -59,6 +61,7 @@ export class Cache extends LoomComponent<ResolvedCacheArgs, CacheOutputs> implem
   declare readonly tls: boolean;
   declare readonly authToken: SecretRef;
   declare readonly monitoring: CacheMonitoring;
+  declare readonly serverCa?: pulumi.Output<string>;
 
   constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOADERS, "Cache", name, Cache.resolve(args), opts);

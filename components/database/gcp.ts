@@ -28,6 +28,7 @@ import type { sql } from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { handleFor, invalid, orInvalid } from "../lib/component";
 import { CLOUD_SQL_DIRECT_PORT, CLOUD_SQL_POOLER_PORT, cmekKey, type GcpScope, gcpScope } from "../lib/gcp";
+import { pemBundle } from "../lib/secrets";
 import type { GcpNetworkPlacement } from "../network/gcp";
 import type { CloudSqlEdition } from "../targets/gcp";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
@@ -121,6 +122,10 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       serverCa: serverCaBundle(primary),
     },
     monitoring: { cloud: "gcp", databaseIds: [primary, ...(replica ? [replica] : [])].map(databaseId) },
+    // Cloud SQL's CAS CA is in no system trust store: the app verifies the server (verify-full) against this.
+    serverCa: pulumi
+      .all([serverCaBundle(primary), ...(replica ? [serverCaBundle(replica)] : [])])
+      .apply((bundles) => pemBundle(bundles)),
   };
 }
 

@@ -68,6 +68,11 @@ export interface DatabaseOutputs {
   credentials: { username: SecretRef; password: SecretRef };
   /** What the same cloud's Backups protects. */
   backupTargets: DatabaseBackupTargets;
+  /**
+   * PEM bundle of the CAs the server certificates chain to, where no system trust store has them (GCP: Cloud SQL's
+   * Google-managed CAS CA); undefined elsewhere. The app verifies the server against it (verify-full).
+   */
+  serverCa?: pulumi.Output<string>;
   /** Identifiers the same cloud's Observability uses to build alerts. */
   monitoring: DatabaseMonitoring;
 }
@@ -85,6 +90,7 @@ export class Database extends LoomComponent<ResolvedDatabaseArgs, DatabaseOutput
   declare readonly databaseName: pulumi.Output<string>;
   declare readonly credentials: { username: SecretRef; password: SecretRef };
   declare readonly backupTargets: DatabaseBackupTargets;
+  declare readonly serverCa?: pulumi.Output<string>;
   declare readonly monitoring: DatabaseMonitoring;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {

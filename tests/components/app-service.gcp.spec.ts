@@ -452,6 +452,39 @@ describe("AppService on gcp", () => {
     });
   });
 
+  it("mounts the stack's server CAs in every workload and points PGSSLROOTCERT and REDIS_CA_FILE at them", async () => {
+    const PEM = "-----BEGIN CERTIFICATE-----\nMIIFAKECA\n-----END CERTIFICATE-----\n";
+    const { run: trusted, deps } = await build("prod", { serverCas: PEM });
+    const secret = one(trusted, T.secret, "loom-server-cas");
+    assert.equal(secret.protect, true);
+    assert.equal(secret.inputs.secretId, "loom-prod-server-cas");
+    const version = one(trusted, T.secretVersion, "loom-server-cas");
+    assert.deepEqual(version.secretPaths, ["secretData"]);
+    assert.equal(version.inputs.secretData, PEM);
+    const file = "/etc/loom/ca/server-cas.pem";
+    for (const tier of ["web", "worker", "migrate"]) {
+      const grant = one(trusted, T.secretIam, `loom-${tier}-reads-server-cas`).inputs;
+      assert.equal(grant.role, "roles/secretmanager.secretAccessor");
+      assert.equal(grant.member, `serviceAccount:loom-prod-${tier}@${GCP_PROJECT}.iam.gserviceaccount.com`);
+      const c = appContainer(trusted, tier);
+      assert.deepEqual(c.volumeMounts, [{ name: "server-cas", mountPath: "/etc/loom/ca" }]);
+      const env = Object.fromEntries(c.envs.map((e) => [e.name, e.value]));
+      assert.equal(env.PGSSLROOTCERT, file);
+      assert.equal(env.REDIS_CA_FILE, file);
+    }
+    assert.deepEqual(templateOf(service(trusted, "web")).volumes, [
+      {
+        name: "server-cas",
+        secret: { secret: "loom-prod-server-cas", items: [{ version: "latest", path: "server-cas.pem" }] },
+      },
+    ]);
+    assert.ok(deps.get(`${T.service}::loom-web`)?.includes(`${T.secretIam}::loom-web-reads-server-cas`));
+    // Without a bundle (the other clouds' case), nothing of it.
+    const plain = runs.prod.run;
+    assert.equal(ofType(plain, T.secret).filter((r) => r.name === "loom-server-cas").length, 0);
+    assert.equal(appContainer(plain, "web").volumeMounts, undefined);
+  });
+
   it("points migrate at the instance's direct port and web/worker at the pooler (migrations need a session)", async () => {
     const { run: pooled } = await build("prod", {
       env: { LOOM_ENVIRONMENT: "prod", PORT: "8080", DATABASE_PORT: "6432" },

@@ -48,6 +48,7 @@ async function build(args: CacheArgs): Promise<ProgramRun> {
       tls: cache.tls,
       authTokenId: cache.authToken.id,
       monitoring: cache.monitoring,
+      serverCa: cache.serverCa,
     };
   }, CONFIG);
 }
@@ -233,8 +234,10 @@ describe("Cache on gcp", () => {
     assert.ok(!JSON.stringify(runs.prod.outputs).includes(token));
   });
 
-  it("outputs the instance's host and TLS port, where the AUTH string lives, and the metrics instance id", () => {
-    const out = runs.dev.outputs;
+  it("outputs the instance's host and TLS port, where the AUTH string lives, the metrics instance id and its CA", () => {
+    const { serverCa, ...out } = runs.dev.outputs;
+    // The instance's serverCaCerts as one bundle (the mock engine reports one Google-managed CA).
+    assert.equal(serverCa, "-----BEGIN CERTIFICATE-----\nMIIMOCKGOOGLEMANAGEDCA\n-----END CERTIFICATE-----\n");
     assert.match(String(out.endpoint), /^10\.\d+\.\d+\.\d+$/);
     assert.deepEqual(
       { ...out, endpoint: undefined },

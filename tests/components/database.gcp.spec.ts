@@ -46,6 +46,7 @@ async function build(args: DatabaseArgs, disasterRecovery = false): Promise<Prog
     return {
       endpoint: db.endpoint,
       readerEndpoint: db.readerEndpoint,
+      serverCa: db.serverCa,
       port: db.port,
       databaseName: db.databaseName,
       credentials: db.credentials,
@@ -364,6 +365,10 @@ describe("Database on GCP", () => {
 
   it("outputs the pooler's port 6432 with pooling (5432 without), the database name, the primary (host, CA) for Backups, both instances for Observability", () => {
     assert.equal(dev.outputs.port, 5432);
+    // The app's trust (PGSSLROOTCERT): the primary's and the replica's Cloud SQL CAs as one bundle.
+    const ca = "-----BEGIN CERTIFICATE-----\nMIIMOCKGOOGLEMANAGEDCA\n-----END CERTIFICATE-----";
+    assert.equal(prod.outputs.serverCa, `${ca}\n${ca}\n`);
+    assert.equal(dev.outputs.serverCa, `${ca}\n`);
     const { port, databaseName, backupTargets, monitoring } = prod.outputs;
     assert.deepEqual(
       { port, databaseName, backupTargets, monitoring },
