@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ALERTS, type AlertId, alertSignals, DEFAULT_THRESHOLDS } from "../../components/observability/catalog/alerts";
+import { CLOUD_MONITORING } from "../../components/observability/catalog/cloud-monitoring";
 import { CLOUDWATCH, members, tokensOf } from "../../components/observability/catalog/cloudwatch";
 import { DASHBOARDS } from "../../components/observability/catalog/dashboards";
 import { PROMETHEUS, recordName } from "../../components/observability/catalog/prometheus";
@@ -22,7 +23,7 @@ import { SIGNAL_IDS, SIGNALS } from "../../components/observability/catalog/sign
 import { BURN_RATES, DEFAULT_SLO, errorBudget, sloProblems } from "../../components/observability/catalog/slo";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const BACKENDS = { prometheus: PROMETHEUS, cloudwatch: CLOUDWATCH } as const;
+const BACKENDS = { prometheus: PROMETHEUS, cloudwatch: CLOUDWATCH, "cloud-monitoring": CLOUD_MONITORING } as const;
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
 function anchorsOf(markdown: string): Set<string> {
