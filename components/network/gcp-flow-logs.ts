@@ -13,14 +13,9 @@
  * `getCmekSettings` reports (and provisions on first call), holds encrypterDecrypter before the bucket exists.
  * A custom log bucket, once deleted, keeps its id for 7 days: recreating the stack within a week needs a new id.
  */
-import { CryptoKeyIAMMember } from "@pulumi/gcp/kms/cryptoKeyIAMMember";
-import { getProjectCmekSettingsOutput } from "@pulumi/gcp/logging/getProjectCmekSettings";
-import { ProjectBucketConfig } from "@pulumi/gcp/logging/projectBucketConfig";
-import { ProjectExclusion } from "@pulumi/gcp/logging/projectExclusion";
-import { ProjectSink } from "@pulumi/gcp/logging/projectSink";
-import * as pulumi from "@pulumi/pulumi";
-import { cmekKey, type GcpScope } from "../lib/gcp";
-import { fit as fitName } from "../naming";
+import type { ProjectBucketConfig } from "@pulumi/gcp/logging/projectBucketConfig";
+import type { GcpScope } from "../lib/gcp";
+import { routedLogBucket } from "../lib/gcp-log-bucket";
 
 /** Cloud Logging keeps a custom bucket's logs 1 to 3650 days. */
 export const MIN_LOG_RETENTION_DAYS = 1;
@@ -45,54 +40,12 @@ export interface NetworkLogNames {
 }
 
 export function networkLogs(s: GcpScope, names: NetworkLogNames, retentionDays: number): ProjectBucketConfig {
-  const filter = networkLogFilter(s.project, names.subnetwork, names.natGateway);
-  const key = cmekKey(s, `${s.name}-network-logs-key`, []);
-  const agent = getProjectCmekSettingsOutput(
-    { project: s.project },
-    { parent: s.parent, dependsOn: s.platform.apis },
-  ).serviceAccountId;
-  const grant = new CryptoKeyIAMMember(
-    `${s.name}-network-logs-key-agent`,
-    {
-      cryptoKeyId: key.id,
-      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
-      member: pulumi.interpolate`serviceAccount:${agent}`,
-    },
-    s.opts(),
-  );
-  const bucket = new ProjectBucketConfig(
-    `${s.name}-network-logs`,
-    {
-      project: s.project,
-      location: s.region,
-      bucketId: fitName(`${s.prefix}-network`, 100),
-      retentionDays,
-      description: "VPC flow logs, Cloud NAT logs and denied firewall connections of the stack's network",
-      cmekSettings: { kmsKeyName: key.id },
-    },
-    s.opts(true, { dependsOn: [grant] }),
-  );
-  new ProjectSink(
-    `${s.name}-network-logs`,
-    {
-      project: s.project,
-      name: fitName(`${s.prefix}-network-logs`, 100),
-      description: "Network logs to their own bucket (flowLogRetentionDays)",
-      destination: bucket.id.apply((id) => `logging.googleapis.com/${id}`),
-      filter,
-      uniqueWriterIdentity: true,
-    },
-    s.opts(),
-  );
-  new ProjectExclusion(
-    `${s.name}-network-logs`,
-    {
-      project: s.project,
-      name: fitName(`${s.prefix}-network-logs`, 100),
-      description: "Network logs are kept in their own bucket, not in _Default",
-      filter,
-    },
-    s.opts(),
-  );
-  return bucket;
+  return routedLogBucket(s, {
+    id: "network-logs",
+    bucketSuffix: "network",
+    holds: "VPC flow logs, Cloud NAT logs and denied firewall connections of the stack's network",
+    retention: "Network logs to their own bucket (flowLogRetentionDays)",
+    filter: networkLogFilter(s.project, names.subnetwork, names.natGateway),
+    retentionDays,
+  });
 }

@@ -10,14 +10,10 @@
  * exclusion keeps the same entries out of `_Default`, so they are stored and billed once. The sink writes to a
  * bucket of its own project, which needs no IAM grant. A deleted custom bucket keeps its id for 7 days.
  */
-import { CryptoKeyIAMMember } from "@pulumi/gcp/kms/cryptoKeyIAMMember";
-import { getProjectCmekSettingsOutput } from "@pulumi/gcp/logging/getProjectCmekSettings";
-import { ProjectBucketConfig } from "@pulumi/gcp/logging/projectBucketConfig";
-import { ProjectExclusion } from "@pulumi/gcp/logging/projectExclusion";
-import { ProjectSink } from "@pulumi/gcp/logging/projectSink";
-import * as pulumi from "@pulumi/pulumi";
-import { cmekKey, type GcpScope } from "../lib/gcp";
-import { fit as fitName } from "../naming";
+import type { ProjectBucketConfig } from "@pulumi/gcp/logging/projectBucketConfig";
+import type * as pulumi from "@pulumi/pulumi";
+import type { GcpScope } from "../lib/gcp";
+import { routedLogBucket } from "../lib/gcp-log-bucket";
 
 /** The stack's resources whose logs the bucket keeps (names as Cloud Logging's resource labels carry them). */
 export interface StackLogSources {
@@ -55,54 +51,12 @@ export function stackLogs(
   sources: pulumi.Output<StackLogSources>,
   retentionDays: number,
 ): ProjectBucketConfig {
-  const filter = sources.apply(stackLogFilter);
-  const key = cmekKey(s, `${s.name}-logs-key`, []);
-  const agent = getProjectCmekSettingsOutput(
-    { project: s.project },
-    { parent: s.parent, dependsOn: s.platform.apis },
-  ).serviceAccountId;
-  const grant = new CryptoKeyIAMMember(
-    `${s.name}-logs-key-agent`,
-    {
-      cryptoKeyId: key.id,
-      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
-      member: pulumi.interpolate`serviceAccount:${agent}`,
-    },
-    s.opts(),
-  );
-  const bucket = new ProjectBucketConfig(
-    `${s.name}-logs`,
-    {
-      project: s.project,
-      location: s.region,
-      bucketId: fitName(`${s.prefix}-logs`, 100),
-      retentionDays,
-      description: "Logs of the stack's Cloud Run services and jobs, Cloud SQL, Memorystore and load balancer",
-      cmekSettings: { kmsKeyName: key.id },
-    },
-    s.opts(true, { dependsOn: [grant] }),
-  );
-  new ProjectSink(
-    `${s.name}-logs`,
-    {
-      project: s.project,
-      name: fitName(`${s.prefix}-logs`, 100),
-      description: "The stack's logs to their own bucket (logRetentionDays)",
-      destination: bucket.name.apply((name) => `logging.googleapis.com/${name}`),
-      filter,
-      uniqueWriterIdentity: true,
-    },
-    s.opts(),
-  );
-  new ProjectExclusion(
-    `${s.name}-logs`,
-    {
-      project: s.project,
-      name: fitName(`${s.prefix}-logs`, 100),
-      description: "The stack's logs are kept in their own bucket, not in _Default",
-      filter,
-    },
-    s.opts(),
-  );
-  return bucket;
+  return routedLogBucket(s, {
+    id: "logs",
+    bucketSuffix: "logs",
+    holds: "Logs of the stack's Cloud Run services and jobs, Cloud SQL, Memorystore and load balancer",
+    retention: "The stack's logs to their own bucket (logRetentionDays)",
+    filter: sources.apply(stackLogFilter),
+    retentionDays,
+  });
 }
