@@ -36,6 +36,7 @@ const platform = new Platform("loom", {
   context,
   protect: settings.protect,
   disasterRecovery,
+  logRetentionDays: profile.logRetentionDays,
 });
 const base = { platform: platform.handle, context, protect: settings.protect };
 

@@ -16,6 +16,7 @@ import { isSensitiveEnvName } from "../lib/sensitive";
 import type { NetworkOutputs } from "../network";
 import { DEFAULT_REDACTION, type Redaction } from "../observability/redaction";
 import type { AwsAppMonitoring } from "./aws";
+import type { AzureAppMonitoring } from "./azure";
 import type { GcpAppMonitoring } from "./gcp";
 import type { KubernetesAppMonitoring } from "./kubernetes";
 
@@ -133,11 +134,12 @@ export interface AppServiceOutputs {
 }
 
 /** What the same cloud's Observability reads (declared beside each cloud file). */
-export type AppMonitoring = AwsAppMonitoring | GcpAppMonitoring | KubernetesAppMonitoring;
+export type AppMonitoring = AwsAppMonitoring | GcpAppMonitoring | AzureAppMonitoring | KubernetesAppMonitoring;
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
+  azure: () => require("./azure") as typeof import("./azure"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedAppServiceArgs, AppServiceOutputs>;
 

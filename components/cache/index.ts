@@ -14,6 +14,7 @@ import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
 import type { AwsCacheMonitoring } from "./aws";
+import type { AzureCacheMonitoring } from "./azure";
 import type { GcpCacheMonitoring } from "./gcp";
 import type { KubernetesCacheMonitoring } from "./kubernetes";
 
@@ -34,7 +35,11 @@ export interface CacheArgs extends BaseArgs {
 export type ResolvedCacheArgs = Required<Omit<CacheArgs, keyof BaseArgs>> & ResolvedBase;
 
 /** What the same cloud's Observability reads (declared beside each cloud file). */
-export type CacheMonitoring = AwsCacheMonitoring | GcpCacheMonitoring | KubernetesCacheMonitoring;
+export type CacheMonitoring =
+  | AwsCacheMonitoring
+  | GcpCacheMonitoring
+  | AzureCacheMonitoring
+  | KubernetesCacheMonitoring;
 
 export interface CacheOutputs {
   endpoint: pulumi.Output<string>;
@@ -52,6 +57,7 @@ export interface CacheOutputs {
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
+  azure: () => require("./azure") as typeof import("./azure"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedCacheArgs, CacheOutputs>;
 

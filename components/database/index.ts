@@ -13,6 +13,7 @@ import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
 import type { AwsDatabaseBackupTargets, AwsDatabaseMonitoring } from "./aws";
+import type { AzureDatabaseBackupTargets, AzureDatabaseMonitoring } from "./azure";
 import type { GcpDatabaseBackupTargets, GcpDatabaseMonitoring } from "./gcp";
 import type { KubernetesDatabaseBackupTargets, KubernetesDatabaseMonitoring } from "./kubernetes";
 
@@ -50,11 +51,16 @@ export interface DatabaseArgs extends BaseArgs {
 export type ResolvedDatabaseArgs = Required<Omit<DatabaseArgs, keyof BaseArgs>> & ResolvedBase;
 
 /** What the same cloud's Observability reads to build alerts and dashboards (declared beside each cloud file). */
-export type DatabaseMonitoring = AwsDatabaseMonitoring | GcpDatabaseMonitoring | KubernetesDatabaseMonitoring;
+export type DatabaseMonitoring =
+  | AwsDatabaseMonitoring
+  | GcpDatabaseMonitoring
+  | AzureDatabaseMonitoring
+  | KubernetesDatabaseMonitoring;
 /** What the same cloud's Backups protects (AWS: DB instance ARNs; Kubernetes: the CNPG cluster and its store). */
 export type DatabaseBackupTargets =
   | AwsDatabaseBackupTargets
   | GcpDatabaseBackupTargets
+  | AzureDatabaseBackupTargets
   | KubernetesDatabaseBackupTargets;
 
 export interface DatabaseOutputs {
@@ -80,6 +86,7 @@ export interface DatabaseOutputs {
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
+  azure: () => require("./azure") as typeof import("./azure"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedDatabaseArgs, DatabaseOutputs>;
 

@@ -10,6 +10,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import type { AwsNetworkPlacement } from "./aws";
+import type { AzureNetworkPlacement } from "./azure";
 import type { GcpNetworkPlacement } from "./gcp";
 import type { KubernetesNetworkPlacement } from "./kubernetes";
 
@@ -58,11 +59,16 @@ export interface NetworkOutputs {
 }
 
 /** Where the other components of the same cloud put their resources; each variant is declared beside its cloud file. */
-export type NetworkPlacement = AwsNetworkPlacement | GcpNetworkPlacement | KubernetesNetworkPlacement;
+export type NetworkPlacement =
+  | AwsNetworkPlacement
+  | GcpNetworkPlacement
+  | AzureNetworkPlacement
+  | KubernetesNetworkPlacement;
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
+  azure: () => require("./azure") as typeof import("./azure"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedNetworkArgs, NetworkOutputs>;
 
