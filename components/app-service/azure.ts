@@ -19,6 +19,16 @@ export interface AzureAppMonitoring {
   healthPath: string;
 }
 
+/**
+ * Where other components run their own containers beside the app (Azure: the Container Apps environment, which
+ * the logical-backup job joins — one environment per subnet, and it has the VNet, NAT and the workspace already).
+ */
+export interface AzureAppRuntime {
+  cloud: "azure";
+  environmentId: pulumi.Output<string>;
+  environmentName: pulumi.Output<string>;
+}
+
 export function create(
   _parent: pulumi.ComponentResource,
   _name: string,

@@ -16,7 +16,7 @@ import { isSensitiveEnvName } from "../lib/sensitive";
 import type { NetworkOutputs } from "../network";
 import { DEFAULT_REDACTION, type Redaction } from "../observability/redaction";
 import type { AwsAppMonitoring } from "./aws";
-import type { AzureAppMonitoring } from "./azure";
+import type { AzureAppMonitoring, AzureAppRuntime } from "./azure";
 import type { GcpAppMonitoring } from "./gcp";
 import type { KubernetesAppMonitoring } from "./kubernetes";
 
@@ -131,7 +131,12 @@ export interface AppServiceOutputs {
   monitoring: AppMonitoring;
   /** How to run the migration task (a ready command line for the runbook). */
   migrateCommand: pulumi.Output<string>;
+  /** Where other components run containers beside the app; only where they must share it (Azure). */
+  runtime?: AppRuntime;
 }
+
+/** Declared beside each cloud file that has one (Azure: the Container Apps environment). */
+export type AppRuntime = AzureAppRuntime;
 
 /** What the same cloud's Observability reads (declared beside each cloud file). */
 export type AppMonitoring = AwsAppMonitoring | GcpAppMonitoring | AzureAppMonitoring | KubernetesAppMonitoring;
@@ -148,6 +153,7 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
   declare readonly edgeHostname: pulumi.Output<string>;
   declare readonly monitoring: AppMonitoring;
   declare readonly migrateCommand: pulumi.Output<string>;
+  declare readonly runtime?: AppRuntime;
 
   constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOADERS, "AppService", name, AppService.resolve(args), opts);

@@ -12,6 +12,7 @@
  * Every cloud also returns `recovery` (recovery.ts): RPO, RTO estimate and PITR window derived from these args.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { AppRuntime } from "../app-service";
 import type { DatabaseBackupTargets, DatabaseOutputs } from "../database";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import { imageRefProblem } from "../lib/image-ref";
@@ -27,6 +28,8 @@ export interface BackupJobArgs {
   database: Pick<DatabaseOutputs, "endpoint" | "port" | "databaseName" | "credentials">;
   /** AWS: the network the task runs in (the app's private subnets and the backup tier's security group). */
   network?: NetworkOutputs;
+  /** Azure: the Container Apps environment the job joins (AppService's `runtime`). */
+  runtime?: AppRuntime;
   /** vCPU of the job (a Fargate size on AWS). @default 0.5 */
   cpu?: number;
   /** Memory in MiB (a Fargate size for `cpu` on AWS). @default 1024 */
@@ -44,8 +47,8 @@ export interface BackupJobArgs {
   config?: string;
 }
 
-export type ResolvedBackupJobArgs = Required<Omit<BackupJobArgs, "network" | "config">> &
-  Pick<BackupJobArgs, "network" | "config">;
+export type ResolvedBackupJobArgs = Required<Omit<BackupJobArgs, "network" | "config" | "runtime">> &
+  Pick<BackupJobArgs, "network" | "config" | "runtime">;
 
 export interface BackupsArgs extends BaseArgs {
   /** Build the vault and plan; when false only the database's own automated backups exist. @default false */
@@ -143,6 +146,7 @@ export class Backups extends LoomComponent<ResolvedBackupsArgs, BackupsOutputs> 
       image: job.image,
       database: job.database,
       ...(job.network ? { network: job.network } : {}),
+      ...(job.runtime ? { runtime: job.runtime } : {}),
       cpu: job.cpu ?? 0.5,
       memoryMiB: job.memoryMiB ?? 1024,
       runAsUser,

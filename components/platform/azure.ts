@@ -24,6 +24,8 @@ export interface AzurePlatform {
   cloud: "azure";
   target: AzureTarget;
   location: string;
+  /** Disaster recovery on (prod): geo-redundant database backups and backup vault, cross-region restore. */
+  disasterRecovery: boolean;
   subscriptionId: pulumi.Output<string>;
   tenantId: pulumi.Output<string>;
   /** The deploying principal's object id (the default PostgreSQL Entra administrator). */
@@ -96,6 +98,7 @@ export function create(
     cloud: "azure",
     target,
     location: target.location,
+    disasterRecovery: args.disasterRecovery,
     subscriptionId: client.subscriptionId,
     tenantId: client.tenantId,
     deployerObjectId: client.objectId,

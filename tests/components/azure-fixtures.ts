@@ -50,6 +50,7 @@ export function staticAzurePlatform(target: AzureTarget = azureTarget()): AzureP
     cloud: "azure",
     target,
     location: target.location,
+    disasterRecovery: false,
     subscriptionId: o(AZURE_SUBSCRIPTION),
     tenantId: o("00000000-0000-0000-0000-000000000000"),
     deployerObjectId: o("00000000-0000-0000-0000-000000000002"),
