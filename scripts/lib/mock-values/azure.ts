@@ -273,5 +273,10 @@ export const azure: CloudMocks = {
       subscriptionId: AZURE_SUBSCRIPTION,
       tenantId: AZURE_TENANT,
     }),
+    // Managed Redis access keys: 44 base64-like characters in Azure; stable fake ones here.
+    "azure-native:redisenterprise:listDatabaseKeys": (inputs) => {
+      const db = `${str(inputs.resourceGroupName)}/${str(inputs.clusterName)}/${str(inputs.databaseName)}`;
+      return { primaryKey: `mockprimary${hex(`p/${db}`, 33)}`, secondaryKey: `mocksecondary${hex(`s/${db}`, 31)}` };
+    },
   },
 };
