@@ -21,6 +21,8 @@ export const AZURE_ROLES = {
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
   acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+  reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+  postgresFlexibleServerLtrBackup: "c088a766-074b-43ba-90d4-1fb21feae531",
 } as const;
 export type AzureRole = keyof typeof AZURE_ROLES;
 
