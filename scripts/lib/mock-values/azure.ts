@@ -245,6 +245,10 @@ export const azure: CloudMocks = {
       case "operationalinsights:Workspace":
         state.customerId = uuid(`workspace/${id}`);
         break;
+      case "dataprotection:BackupVault":
+        // The system-assigned identity Azure creates with the vault.
+        state.identity = { ...obj(r.inputs.identity), principalId: uuid(`principal/${id}`), tenantId: AZURE_TENANT };
+        break;
       case "network:PublicIPAddress":
         state.ipAddress = publicIp(id);
         if (obj(r.inputs.dnsSettings).domainNameLabel) {
