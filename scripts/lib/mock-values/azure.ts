@@ -15,6 +15,7 @@ export const AZURE_TENANT = "00000000-0000-0000-0000-000000000000";
 /** ARM provider namespace per azure-native module. */
 const NAMESPACES: Record<string, string> = {
   app: "Microsoft.App",
+  applicationinsights: "Microsoft.Insights",
   appconfiguration: "Microsoft.AppConfiguration",
   authorization: "Microsoft.Authorization",
   cache: "Microsoft.Cache",
