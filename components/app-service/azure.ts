@@ -1,8 +1,27 @@
 /**
- * AppService on Azure — STUB written with the contract; the app-service helper replaces the body (see the brief).
+ * AppService on Azure: Container Apps `web` and `worker` and a `migrate` job (or a Container Instances group, target
+ * `migrateRunner: aci`) from one pinned image, in one VNet-integrated Container Apps environment
+ * (azure-environment.ts), a user-assigned identity per workload with Key Vault Secrets User and every secret as a
+ * Key Vault reference (azure-identity.ts), valid Consumption sizes and scale rules (azure-sizing.ts), and the edge:
+ * - without `loadBalancer` (dev): a public environment, web serving `loom:domain` with a managed certificate
+ *   (azure-domain.ts), narrower `ingressCidrs` as web's ingress IP restrictions;
+ * - with it (staging, prod): an internal environment (web reachable only from the VNet) behind the Application
+ *   Gateway with WAF (azure-edge.ts), end-to-end TLS to web's FQDN.
+ * The worker has no ingress; the migrate task has none either.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { invalid } from "../lib/component";
+import { imageRefProblem } from "../lib/image-ref";
+import type { SecretRef } from "../lib/secrets";
 import type { AppServiceOutputs, ResolvedAppServiceArgs } from ".";
+import { containerApp } from "./azure-apps";
+import { managedCertificate, verificationRecord } from "./azure-domain";
+import { azureEdge } from "./azure-edge";
+import { managedEnvironment, zoneRedundant } from "./azure-environment";
+import { appScope, appSecrets, identities, workloadSecrets } from "./azure-identity";
+import { migrateRunner } from "./azure-migrate";
+import { type ContainerAppSize, containerAppSize } from "./azure-sizing";
+import { WORKLOADS, type Workload } from "./workload-secrets";
 
 /** What Observability on Azure builds Container Apps / Application Gateway alerts and dashboards from. */
 export interface AzureAppMonitoring {
@@ -29,10 +48,98 @@ export interface AzureAppRuntime {
   environmentName: pulumi.Output<string>;
 }
 
+const ALL_CLIENTS = ["0.0.0.0/0", "::/0"];
+
 export function create(
-  _parent: pulumi.ComponentResource,
-  _name: string,
-  _args: ResolvedAppServiceArgs,
+  parent: pulumi.ComponentResource,
+  name: string,
+  args: ResolvedAppServiceArgs,
 ): AppServiceOutputs {
-  throw new Error("AppService on azure: not built yet");
+  // Everything that can be wrong with the args fails here, before the first resource.
+  const sizes = workloadSizes(args);
+  const s = appScope(parent, name, args);
+  const app = appSecrets(s);
+  const secrets = Object.fromEntries(WORKLOADS.map((w) => [w, workloadSecrets(s, w, app)])) as Record<
+    Workload,
+    Record<string, SecretRef>
+  >;
+  const ids = identities(s);
+  const environment = managedEnvironment(s);
+  const verification = args.loadBalancer ? undefined : verificationRecord(s, environment);
+  const restricted = args.ingressCidrs.filter((c) => !ALL_CLIENTS.includes(c));
+  const web = containerApp(s, {
+    workload: "web",
+    environment,
+    size: sizes.web,
+    identity: ids.web,
+    secrets: secrets.web,
+    ...(args.loadBalancer ? {} : { customDomains: [{ name: args.domain, bindingType: "Auto" }] }),
+    ...(!args.loadBalancer && restricted.length > 0
+      ? {
+          ipSecurityRestrictions: restricted.map((cidr, i) => ({
+            name: `allow-${i + 1}`,
+            action: "Allow",
+            ipAddressRange: cidr,
+          })),
+        }
+      : {}),
+    ...(verification ? { dependsOn: [verification] } : {}),
+  });
+  const worker = containerApp(s, {
+    workload: "worker",
+    environment,
+    size: sizes.worker,
+    identity: ids.worker,
+    secrets: secrets.worker,
+  });
+  const migrate = migrateRunner(s, environment, sizes.migrate, ids.migrate, secrets.migrate);
+  const webFqdn = web.configuration.apply((c) => c?.ingress?.fqdn ?? "");
+  if (!args.loadBalancer) managedCertificate(s, environment, web, webFqdn);
+  const front = args.loadBalancer
+    ? azureEdge(s, s.placement, {
+        backendFqdn: webFqdn,
+        domain: args.domain,
+        waf: args.waf,
+        rateLimitPer5Min: args.rateLimitPer5Min,
+        ingressCidrs: args.ingressCidrs,
+        healthPath: args.app.healthPath,
+        metricsPath: args.app.metricsPath,
+        zoneRedundant: zoneRedundant(args),
+      })
+    : undefined;
+  return {
+    url: front ? front.url : pulumi.output(`https://${args.domain}`),
+    edgeHostname: front ? front.edgeHostname : webFqdn,
+    monitoring: {
+      cloud: "azure",
+      webAppId: web.id,
+      workerAppId: worker.id,
+      migrateId: migrate.id,
+      ...(front ? { gatewayId: front.gatewayId } : {}),
+      publicHost: pulumi.output(args.domain),
+      healthPath: args.app.healthPath,
+    },
+    migrateCommand: migrate.command,
+    runtime: { cloud: "azure", environmentId: environment.id, environmentName: environment.name },
+  };
+}
+
+/**
+ * The args checks that need no resource, then Consumption sizes per workload; migrations run with the web tier's
+ * size (same code, same memory profile).
+ */
+function workloadSizes(args: ResolvedAppServiceArgs): Record<Workload, ContainerAppSize> {
+  const problem = imageRefProblem(args.image);
+  if (problem) invalid("image", problem);
+  if (!args.loadBalancer && args.waf) {
+    invalid(
+      "waf",
+      "needs loadBalancer on Azure: the WAF policy attaches to the Application Gateway; Container Apps has none",
+    );
+  }
+  return {
+    web: containerAppSize("web", args.web.cpu, args.web.memoryMiB),
+    worker: containerAppSize("worker", args.worker.cpu, args.worker.memoryMiB),
+    migrate: containerAppSize("web", args.web.cpu, args.web.memoryMiB),
+  };
 }
