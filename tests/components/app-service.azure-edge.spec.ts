@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type AzureEdgeArgs, azureEdge, relativeRecordName } from "../../components/app-service/azure-edge";
 import { gatewayCapacity } from "../../components/app-service/azure-edge-gateway";
@@ -9,7 +11,8 @@ import type { AzureNetworkPlacement } from "../../components/network/azure";
 import { PROFILES } from "../../components/profiles";
 import type { AzureTarget } from "../../components/targets/azure";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
-import { context, ofType, one, runComponents } from "../harness/program";
+import { check, policies } from "../harness/policy-check";
+import { context, ofType, one, ROOT, runComponents } from "../harness/program";
 import { AZURE_CONFIG, AZURE_SUBSCRIPTION, azurePlatform, azureTarget, fakeAzureNetwork } from "./azure-fixtures";
 
 const DOMAIN = "loom.example.com";
@@ -342,6 +345,16 @@ describe("Edge on Azure (Application Gateway WAF_v2)", () => {
         assert.match(d.workspaceId, /\/workspaces\/loom-/);
         assert.equal(run.outputs.url, `https://${DOMAIN}`);
         assert.equal(ofType(run, T.record).length, 0, "no DNS zone in the target: no record");
+      });
+
+      it(`the policy pack (policy/config/${env}.json) reports nothing on the edge`, async () => {
+        const config = JSON.parse(readFileSync(join(ROOT, "policy", "config", `${env}.json`), "utf8"));
+        const edge = run.resources.filter((r) => r.name.startsWith("app-edge") || r.name === "app-waf");
+        assert.deepEqual(
+          edge.map((r) => r.type).sort(),
+          [T.diag, T.gateway, T.identity, T.ip, T.policy, T.role].sort(),
+        );
+        assert.deepEqual(await check(policies, edge, config), []);
       });
     });
   }
