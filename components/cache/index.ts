@@ -7,6 +7,7 @@
  * | kubernetes | Valkey StatefulSet (TLS from the namespace CA, generated password, AOF on a PVC, restricted pod, NetworkPolicy-isolated) |
  * | aws | ElastiCache replication group (TLS required, KMS at rest, generated AUTH token in Secrets Manager, Multi-AZ failover in prod, snapshots) |
  * | gcp | Memorystore for Redis 7.2 over private services access (TLS only on 6378, AUTH string copied to Secret Manager, CMEK, STANDARD_HA in prod, RDB snapshots) |
+ * | azure | Azure Managed Redis (Balanced B0/B1/B5, private endpoint only, TLS 1.2+ on 10000, NoCluster, NoEviction, access key copied to Key Vault, HA + AOF in prod, RDB in staging) |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
