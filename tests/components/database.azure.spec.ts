@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import { Database, type DatabaseArgs } from "../../components/database";
 import {
   backupRetentionFor,
@@ -94,10 +95,24 @@ describe("Database on Azure", () => {
   let staging: ProgramRun;
   let prod: ProgramRun;
   let runs: [Env, ProgramRun][];
+  /** pulumi.log.warn messages per environment's build. */
+  const warnings: Record<Env, string[]> = { dev: [], staging: [], prod: [] };
+  async function buildWarned(env: Env, disasterRecovery = false): Promise<ProgramRun> {
+    const warn = pulumi.log.warn;
+    pulumi.log.warn = async (message: string) => {
+      // The harness's own note on the undefined serverCa output is not the component's.
+      if (!message.includes("(serverCa)")) warnings[env].push(message);
+    };
+    try {
+      return await build(argsFor(env), disasterRecovery);
+    } finally {
+      pulumi.log.warn = warn;
+    }
+  }
   before(async () => {
-    dev = await build(argsFor("dev"));
-    staging = await build(argsFor("staging"));
-    prod = await build(argsFor("prod"), true);
+    dev = await buildWarned("dev");
+    staging = await buildWarned("staging");
+    prod = await buildWarned("prod", true);
     runs = [
       ["dev", dev],
       ["staging", staging],
@@ -176,6 +191,13 @@ describe("Database on Azure", () => {
     assert.deepEqual(inputs(primaryOf(staging)).backup, { backupRetentionDays: 7, geoRedundantBackup: "Disabled" });
     assert.deepEqual(inputs(primaryOf(prod)).backup, { backupRetentionDays: 14, geoRedundantBackup: "Enabled" });
     assert.equal("backup" in inputs(one(prod, SERVER, "loom-db-replica")), false);
+  });
+
+  it("warns by name when the profile asks fewer than Azure's 7 days (dev's 1), and only then", () => {
+    assert.deepEqual(warnings.dev, [
+      "loom: backupRetentionDays: 1 is below Azure PostgreSQL's minimum of 7 days; the server keeps 7 days of backups (a longer point-in-time recovery window)",
+    ]);
+    assert.deepEqual([warnings.staging, warnings.prod], [[], []]);
   });
 
   it("is zone-redundant only when highly available (prod); the replica has no HA of its own", () => {
