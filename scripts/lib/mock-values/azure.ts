@@ -60,6 +60,11 @@ const ARM: Record<string, ArmType> = {
   },
   "network:PrivateEndpoint": { path: "privateEndpoints" },
   "network:NatGateway": { path: "natGateways" },
+  "network:FlowLog": { path: "flowLogs", parents: [["networkWatchers", "networkWatcherName"]] },
+  "network:PrivateDnsZoneGroup": {
+    path: "privateDnsZoneGroups",
+    parents: [["privateEndpoints", "privateEndpointName"]],
+  },
   "privatedns:PrivateZone": { path: "privateDnsZones" },
   "privatedns:VirtualNetworkLink": { path: "virtualNetworkLinks", parents: [["privateDnsZones", "privateZoneName"]] },
   "dbforpostgresql:Server": { path: "flexibleServers", nameKey: "serverName" },
