@@ -166,9 +166,15 @@ function primaryServer(s: DbScope, password: pulumi.Output<string>): Server {
         // Creation-time only: a server created without it cannot gain it later.
         geoRedundantBackup: s.platform.disasterRecovery ? "Enabled" : "Disabled",
       },
-      highAvailability: { mode: args.highAvailability ? "ZoneRedundant" : "Disabled" },
+      // Zone-redundant HA: the primary in zone 1, its synchronous standby in zone 2 (explicit, so the plan shows
+      // they differ). A failover swaps them; Azure's later zones are not drift.
+      ...(args.highAvailability
+        ? { availabilityZone: "1", highAvailability: { mode: "ZoneRedundant", standbyAvailabilityZone: "2" } }
+        : { highAvailability: { mode: "Disabled" } }),
     },
-    s.opts(true, GROWN),
+    s.opts(true, {
+      ignoreChanges: [...GROWN.ignoreChanges, "availabilityZone", "highAvailability.standbyAvailabilityZone"],
+    }),
   );
 }
 

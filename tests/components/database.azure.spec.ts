@@ -201,11 +201,14 @@ describe("Database on Azure", () => {
   });
 
   it("is zone-redundant only when highly available (prod); the replica has no HA of its own", () => {
-    // The SDK's default standby zone "" lets Azure pick a zone other than the primary's.
-    const ha = (mode: string) => ({ mode, standbyAvailabilityZone: "" });
-    assert.deepEqual(inputs(primaryOf(dev)).highAvailability, ha("Disabled"));
-    assert.deepEqual(inputs(primaryOf(staging)).highAvailability, ha("Disabled"));
-    assert.deepEqual(inputs(primaryOf(prod)).highAvailability, ha("ZoneRedundant"));
+    // Without HA the zones are the SDK's default "" (Azure picks one); with it, primary and standby zones differ.
+    const zones = (run: ProgramRun) => [
+      inputs(primaryOf(run)).availabilityZone,
+      inputs(primaryOf(run)).highAvailability,
+    ];
+    assert.deepEqual(zones(dev), ["", { mode: "Disabled", standbyAvailabilityZone: "" }]);
+    assert.deepEqual(zones(staging), ["", { mode: "Disabled", standbyAvailabilityZone: "" }]);
+    assert.deepEqual(zones(prod), ["1", { mode: "ZoneRedundant", standbyAvailabilityZone: "2" }]);
     assert.equal("highAvailability" in inputs(one(prod, SERVER, "loom-db-replica")), false);
   });
 
