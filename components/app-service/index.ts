@@ -4,6 +4,7 @@
  *
  * | cloud | what it builds |
  * |---|---|
+ * | azure | Container Apps web + worker in a VNet-integrated environment (Consumption profile, peer encryption, logs to the workspace; internal behind the gateway, zone-redundant in prod), migrate as a manual Container Apps job or a Container Instances group, a user-assigned identity per workload with Key Vault Secrets User, every secret a Key Vault reference, HTTP + CPU and KEDA redis queue scaling; dev: web serves the domain with a managed certificate; with loadBalancer: Application Gateway WAF_v2 (azure-edge.ts) |
  * | kubernetes | Deployments web + worker and a migrate Job (PSS restricted, own ServiceAccounts, limits, probes, spread), HPA (web) and KEDA ScaledObject on queue depth (worker), PDBs, Service, Ingress with a cert-manager Certificate (Let's Encrypt), ConfigMap + secretKeyRef |
  * | aws | ECS cluster (Container Insights), Fargate services web + worker, migrate task definition, ALB (TLS 1.3 policy, HTTP→HTTPS 301, HSTS), ACM certificate, WAFv2, autoscaling on CPU, requests and queue depth |
  * | gcp | Cloud Run v2 services web + worker (worker always allocated, internal-only) and a migrate job, Direct VPC egress, a service account per workload with per-secret access, bounded scaling, HTTP probes, Prometheus sidecar; dev: the run.app endpoint; with loadBalancer: global external ALB (managed certificate, TLS 1.2+, HSTS, Cloud Armor; gcp-edge.ts) |
