@@ -100,7 +100,7 @@ const ago = (w: string) => `TimeGenerated > ago(${w})`;
 
 /** The latest value of an AzureMetrics series of one resource (AzureMetrics' ResourceId is upper case: `=~`). */
 const latest = (resourceId: string, metric: string, column: "Maximum" | "Minimum" | "Average", w = "15m") =>
-  `AzureMetrics | where ${ago(w)} and ResourceId =~ ${q(resourceId)} and MetricName == ${q(metric)} | summarize arg_max(TimeGenerated, v = ${column}) | project value = v`;
+  `AzureMetrics | where ${ago(w)} and ResourceId =~ ${q(resourceId)} and MetricName == ${q(metric)} | top 1 by TimeGenerated desc | project value = ${column}`;
 const percent = (resourceId: string, metric: string) =>
   `${latest(resourceId, metric, "Maximum")} | extend value = value / 100`;
 /** Members of a per-label signal: `union` of one query per member, each tagged with the label. */
@@ -119,10 +119,22 @@ const requests = (r: AmRefs, w: string) =>
 const appMetric = (r: AmRefs, name: string, w = "5m") =>
   `AppMetrics | where ${ago(w)} and Name == ${q(name)} and AppRoleName in (${q(r.webService)}, ${q(r.workerService)})`;
 /** Per second over 5 minutes of a counter (Sum = the increments exported in the window), by attributes. */
-const perSecond = (r: AmRefs, name: string, by: string[], column = "Sum") =>
-  `${appMetric(r, name)} | extend ${by.map((b) => `${b} = tostring(Properties[${q(b)}])`).join(", ") || "_ = 1"} | summarize value = sum(${column}) / 300.0${by.length ? ` by ${by.join(", ")}` : ""}`;
-const histogramMax = (r: AmRefs, name: string, by: string[]) =>
-  `${appMetric(r, name)} | extend ${by.map((b) => `${b} = tostring(Properties[${q(b)}])`).join(", ") || "_ = 1"} | summarize value = max(Max)${by.length ? ` by ${by.join(", ")}` : ""}`;
+/** The attributes `by` as string columns, and the matching `by` clause. */
+const attrs = (by: string[]) =>
+  by.length
+    ? {
+        extend: ` | extend ${by.map((b) => `${b} = tostring(Properties[${q(b)}])`).join(", ")}`,
+        by: ` by ${by.join(", ")}`,
+      }
+    : { extend: "", by: "" };
+const perSecond = (r: AmRefs, name: string, by: string[], column = "Sum") => {
+  const a = attrs(by);
+  return `${appMetric(r, name)}${a.extend} | summarize value = sum(${column}) / 300.0${a.by}`;
+};
+const histogramMax = (r: AmRefs, name: string, by: string[]) => {
+  const a = attrs(by);
+  return `${appMetric(r, name)}${a.extend} | summarize value = max(Max)${a.by}`;
+};
 
 /** The backup job's console lines over `w` (either Container Apps log table). */
 const backupLog = (r: AmRefs, w: string) =>
