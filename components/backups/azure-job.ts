@@ -9,8 +9,9 @@
  *   references), holding only: Key Vault Secrets User on each secret it reads (the database credentials and the
  *   backup key — per secret, never vault-wide) and Storage Blob Data Contributor on the backup container only.
  * - Secrets are Key Vault references (`keyVaultUrl` + `identity`, no value) and reach the process as `secretRef`
- *   env vars. The backup key: a Key Vault secret created EMPTY here (its value from `npm run backup -- keygen` is
- *   set out of band, docs/runbooks/backup-restore.md; `ignoreChanges` keeps Pulumi off it), protected in prod.
+ *   env vars. The backup key: a Key Vault secret created here with a placeholder that is no key (KEY_PLACEHOLDER:
+ *   why not empty); its value from `npm run backup -- keygen` is set out of band (docs/runbooks/backup-restore.md;
+ *   `ignoreChanges` keeps Pulumi off it), protected in prod.
  * - verify-full against the system trust store (`PGSSLROOTCERT=system`, libpq ≥ 16): Azure PostgreSQL's
  *   certificates chain to public roots (DigiCert / Microsoft) every system store carries, so no CA bundle is needed.
  * - One replica, parallelism 1, replicaTimeout JOB_TIMEOUT_SECONDS, replicaRetryLimit JOB_RETRY_LIMIT.
@@ -41,6 +42,13 @@ export const JOB_TIMEOUT_SECONDS = 4 * 3600;
 export const JOB_RETRY_LIMIT = 1;
 export const KEY_ENV = "LOOM_BACKUP_KEY";
 export const KEY_SECRET_NAME = "backup-encryption-key";
+/**
+ * The key secret's value until the operator sets the real key. Not empty: Container Apps refuses to create a job
+ * or app whose Key Vault reference resolves to an empty value (microsoft/azure-container-apps#1291, "Unable to get
+ * value"), so an empty secret would fail the first `up`. Not a key either: the CLI accepts only 32 raw bytes, 64 hex
+ * characters or base64 of 32 bytes, so a run before the key is set exits with a usage error (backup-missing fires).
+ */
+export const KEY_PLACEHOLDER = "unset: run npm run backup -- keygen and set this secret";
 /** The direct PostgreSQL port (the pooler's 6432 is the app's). */
 export const POSTGRES_DIRECT_PORT = 5432;
 
@@ -97,8 +105,12 @@ export function backupJob(
       resourceGroupName: s.resourceGroupName,
       vaultName: s.platform.keyVault.name,
       secretName: KEY_SECRET_NAME,
-      // Created empty: the 32-byte key (npm run backup -- keygen) is set out of band, never in program or state.
-      properties: { value: "", contentType: "loom-backup-key (npm run backup -- keygen), set out of band" },
+      // The 32-byte key (npm run backup -- keygen) is set out of band, never in program or state; until then
+      // the placeholder (see KEY_PLACEHOLDER) makes the job fail at its first step, loudly.
+      properties: {
+        value: KEY_PLACEHOLDER,
+        contentType: "loom-backup-key (npm run backup -- keygen), set out of band",
+      },
       tags: s.tags,
     },
     s.opts(true, { ignoreChanges: ["properties.value"] }),

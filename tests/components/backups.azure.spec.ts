@@ -5,12 +5,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Backups, type BackupsArgs } from "../../components/backups";
+import { KEY_PLACEHOLDER } from "../../components/backups/azure-job";
 import {
   azureBackupJobName,
   azureDailyCron,
   azureJobScript,
   functionLines,
   jobSize,
+  previousManifestLines,
   vaultSchedule,
 } from "../../components/backups/azure-job-script";
 import {
@@ -24,6 +26,7 @@ import { RESTORE_MB_PER_SECOND } from "../../components/backups/recovery";
 import { AZURE_ROLES } from "../../components/lib/azure";
 import { keyVaultName } from "../../components/platform/azure";
 import { PROFILES } from "../../components/profiles";
+import { parseKeyMaterial } from "../../scripts/backup/crypto";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { context, ofType, one, runComponents } from "../harness/program";
 import { AZURE_CONFIG, AZURE_SUBSCRIPTION, staticAzurePlatform, withAzurePlatform } from "./azure-fixtures";
@@ -245,6 +248,36 @@ describe("Backups on Azure (job script)", () => {
     assert.ok(calls[2]?.includes(`${dest}?comp=blocklist`), calls[2]);
     assert.ok(calls[2]?.includes("<BlockList><Latest>YjAwMDAw</Latest></BlockList>"), calls[2]);
   });
+  it("fetches the container's latest manifest as the previous one (List Blobs XML, ids sort by time)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loom-az-list-"));
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    const out = path.join(dir, "previous.json");
+    const list =
+      '<?xml version="1.0"?><EnumerationResults><Blobs><Blob><Name>logical/loom-20260101.dump.enc</Name></Blob>' +
+      "<Blob><Name>logical/loom-20260102.manifest.json</Name></Blob><Blob><Name>logical/loom-20260101.manifest.json</Name></Blob>" +
+      "</Blobs></EnumerationResults>";
+    // A curl stand-in: a token, the listing, and for a Get Blob its URL written to the -o file.
+    fs.writeFileSync(
+      path.join(bin, "curl"),
+      `#!/bin/sh\ncase "$*" in *api-version=2019-08-01*) printf '{"access_token":"fake"}'; exit 0;; *comp=list*) printf '%s' '${list}'; exit 0;; esac\nwhile [ $# -gt 0 ]; do case "$1" in -o) o="$2"; shift;; https://*) u="$1";; esac; shift; done\nprintf '%s' "$u" > "$o"\n`,
+      { mode: 0o755 },
+    );
+    const lines = previousManifestLines().map((l) => l.replace("/tmp/loom-backup/previous.manifest.json", out));
+    execFileSync("sh", ["-c", ["set -eu", "mkdir -p /tmp/loom-backup", ...functionLines(), ...lines].join("\n")], {
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        IDENTITY_ENDPOINT: "http://localhost:42356/msi/token",
+        IDENTITY_HEADER: "fake-header",
+        AZURE_CLIENT_ID: "c1",
+        LOOM_BACKUP_CONTAINER_URL: "https://acct.blob.core.windows.net/logical-backups",
+      },
+    });
+    const got = fs.readFileSync(out, "utf8");
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync("/tmp/loom-backup/auth.header", { force: true });
+    assert.equal(got, "https://acct.blob.core.windows.net/logical-backups/logical/loom-20260102.manifest.json");
+  });
 });
 
 describe("Backups on Azure (plans)", () => {
@@ -366,7 +399,9 @@ describe("Backups on Azure (plans)", () => {
     );
     assert.equal(c.image, IMAGE);
     const key = one(run, KV_SECRET);
-    assert.equal(inputs(key).properties.value, "");
+    assert.equal(inputs(key).properties.value, KEY_PLACEHOLDER);
+    assert.deepEqual(key.secretPaths, []);
+    assert.throws(() => parseKeyMaterial(Buffer.from(KEY_PLACEHOLDER), "LOOM_BACKUP_KEY"), /expected a 32-byte key/);
     assert.equal(key.protect, true);
   });
 
