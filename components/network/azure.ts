@@ -9,8 +9,10 @@
  *   GatewayManager's 65200-65535 that Application Gateway v2 requires; each other subnet admits only the tiers that
  *   use it;
  * - a Standard NAT gateway with one static Standard public IP (protected in prod: providers allow-list it) on the
- *   apps and containerGroups subnets, and `defaultOutboundAccess: false` on every subnet but the gateway's (the
- *   gateway egresses through its own public IP), so the NAT address is the only way out;
+ *   apps and containerGroups subnets, `defaultOutboundAccess: false` on them and on the endpoints subnet, so the
+ *   NAT address is the workloads' only way out. The gateway egresses through its own public IP; the database subnet
+ *   keeps Azure's default outbound access, which the Flexible Server uses to reach Entra ID (token validation) and
+ *   Azure Storage (WAL archive) — the service manages that path, and nothing of ours runs there;
  * - the VNet flow log, its storage account and traffic analytics (azure-flow-logs.ts);
  * - private DNS zones for PostgreSQL, Redis and Key Vault linked to the VNet, and the vault's private endpoint
  *   (azure-private.ts).
@@ -198,8 +200,8 @@ function subnet(
       networkSecurityGroup: { id: nsgId },
       ...(spec.delegation ? { delegations: [{ name: spec.role, serviceName: spec.delegation }] } : {}),
       ...(spec.nat ? { natGateway: { id: natId } } : {}),
-      // The gateway egresses through its own public IP; every other subnet only through the NAT gateway, if at all.
-      ...(spec.role === "gateway" ? {} : { defaultOutboundAccess: false }),
+      // Workloads leave only through the NAT gateway; gateway and database keep their own outbound (file comment).
+      ...(spec.role === "gateway" || spec.role === "database" ? {} : { defaultOutboundAccess: false }),
       // NSG rules apply to private endpoints only with network policies on.
       ...(spec.role === "endpoints" ? { privateEndpointNetworkPolicies: "Enabled" } : {}),
     },

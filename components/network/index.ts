@@ -5,6 +5,7 @@
  * |---|---|
  * | aws | VPC, public subnets (load balancer only), private app and data subnets per zone, NAT, flow logs, VPC endpoints, one security group per tier |
  * | gcp | Custom-mode VPC, one regional app subnet (Private Google Access, flow logs), private services access (Cloud SQL, Memorystore), Cloud Router + Cloud NAT, egress firewall rules per tier network tag over a deny-all, the network's logs in their own log bucket |
+ * | azure | VNet with gateway, apps (Container Apps, NAT), database (PostgreSQL) and endpoints subnets, an NSG per subnet (tier rules; only 80/443 from ingressCidrs and GatewayManager from outside), Standard NAT with a static IP, the VNet flow log with traffic analytics, private DNS zones, the Key Vault's private endpoint |
  * | kubernetes | Namespace (Pod Security `restricted`), default-deny NetworkPolicies + per-tier allow rules, LimitRange, the namespace's private CA (cert-manager) |
  */
 import type * as pulumi from "@pulumi/pulumi";

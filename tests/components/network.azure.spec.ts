@@ -139,7 +139,6 @@ describe("Network on Azure", () => {
             addressPrefix: "10.50.3.0/24",
             ...nsg("database"),
             delegations: [{ name: "database", serviceName: "Microsoft.DBforPostgreSQL/flexibleServers" }],
-            defaultOutboundAccess: false,
           },
         ],
         [
