@@ -22,12 +22,13 @@ import { MetricAlert } from "@pulumi/azure-native/monitor/metricAlert";
 import { ScheduledQueryRule } from "@pulumi/azure-native/monitor/scheduledQueryRule";
 import { Table } from "@pulumi/azure-native/operationalinsights/table";
 import * as pulumi from "@pulumi/pulumi";
+import { azureBackupJobName } from "../backups/azure-job-script";
 import { type AzureScope, azureScope } from "../lib/azure";
 import { handleFor, invalid } from "../lib/component";
 import { type LogAlertSpec, type MetricAlertSpec, renderAzureAlerts } from "./azure-alerts";
 import { dashboardTitle, WORKBOOK_VERSION, workbookId, workbookJson } from "./azure-dashboards";
 import { actionGroups } from "./azure-notify";
-import { type AmRefs, type AmResource, backupJobName } from "./catalog/azure-monitor";
+import type { AmRefs, AmResource } from "./catalog/azure-monitor";
 import { DASHBOARDS } from "./catalog/dashboards";
 import type { Severity } from "./channels";
 import type { ObservabilityOutputs, ResolvedObservabilityArgs } from "./index";
@@ -91,7 +92,7 @@ export function create(
     ...(app.gatewayId ? { gatewayId: app.gatewayId } : {}),
     webService: WEB_SERVICE,
     workerService: WORKER_SERVICE,
-    backupJob: backupJobName(s.prefix),
+    backupJob: azureBackupJobName(s.prefix),
     drCopy: s.platform.disasterRecovery,
   });
 

@@ -7,6 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { azureBackupJobName } from "../../components/backups/azure-job-script";
 import { Observability, type ObservabilityArgs } from "../../components/observability";
 import { STACK_TABLES } from "../../components/observability/azure";
 import {
@@ -289,7 +290,10 @@ describe("Observability on Azure, prod with alerting on and all four channels", 
   it("the three backup alerts read the backup job's log and the vault's job log", () => {
     const missing = one(run, QUERY, "loom-backup-missing");
     assert.equal(missing.inputs.windowSize, "P2D");
-    assert.match(String(criterion(missing)?.query), /ago\(26h\) and Job == "loom-prod-logical-backup"/);
+    assert.match(
+      String(criterion(missing)?.query),
+      new RegExp(`ago\\(26h\\) and Job == "${azureBackupJobName("loom-prod")}"`),
+    );
     assert.match(String(criterion(missing)?.query), /startswith "loom_backup_size_bytes"/);
     const drop = criterion(one(run, QUERY, "loom-backup-size-drop"));
     assert.equal(drop?.operator, "LessThan");

@@ -20,7 +20,7 @@
  *   `Sum`, `ItemCount`, `Max`, `Properties` = the attributes, `AppRoleName` = OTEL_SERVICE_NAME). Container Apps'
  *   managed OpenTelemetry agent sends traces and logs to Application Insights but not metrics, and Azure Monitor
  *   managed Prometheus scrapes AKS/Arc only, so the exporter is the path with no collector to run (docs/observability.md#azure);
- * - the logical backup job `<prefix>-logical-backup` ({@link backupJobName}): its console log (the job prints its
+ * - the logical backup job (`azureBackupJobName` of components/backups/azure-job-script.ts): its console log (the job prints its
  *   metrics file, components/backups/job-script.ts, after the upload) in `ContainerAppConsoleLogs_CL` (log-analytics
  *   destination) or `ContainerAppConsoleLogs` (azure-monitor destination) — both read, whichever exists;
  * - the Backup vault's job log (`AddonAzureBackupJobs`, resource-specific) for the DR signal.
@@ -83,11 +83,6 @@ export interface AmQuery {
   lookbackSeconds?: number;
 }
 
-/** The Container Apps job of the logical backup (components/backups/azure.ts must name its job so). */
-export function backupJobName(prefix: string): string {
-  return `${prefix}-logical-backup`;
-}
-
 export const NS = {
   postgres: "Microsoft.DBforPostgreSQL/flexibleServers",
   redis: "Microsoft.Cache/redisEnterprise",
@@ -138,7 +133,7 @@ const histogramMax = (r: AmRefs, name: string, by: string[]) => {
 
 /** The backup job's console lines over `w` (either Container Apps log table). */
 const backupLog = (r: AmRefs, w: string) =>
-  `union isfuzzy=true (ContainerAppConsoleLogs_CL | project TimeGenerated, Job = ContainerJobName_s, Log = Log_s), (ContainerAppConsoleLogs | project TimeGenerated, Job = ContainerJobName, Log) | where ${ago(w)} and Job == ${q(r.backupJob)}`;
+  `union isfuzzy=true (ContainerAppConsoleLogs_CL | project TimeGenerated, Job = column_ifexists("ContainerJobName_s", ""), Log = Log_s), (ContainerAppConsoleLogs | project TimeGenerated, Job = column_ifexists("ContainerJobName", column_ifexists("JobName", "")), Log) | where ${ago(w)} and Job == ${q(r.backupJob)}`;
 
 const pg = (metric: string, scale = 100, offset = 0): AmMetric => ({
   resource: "database",
