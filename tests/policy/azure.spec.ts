@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { FORBIDDEN_ROLE_IDS } from "../../components/lib/azure";
 import { datastoreEncryptedAtRest } from "../../policy/rules/encryption/datastore-encrypted-at-rest";
 import { databaseNotPublic } from "../../policy/rules/network/database-not-public";
+import { noOpenIngress } from "../../policy/rules/network/no-open-ingress";
 import { backupRetention } from "../../policy/rules/resilience/backup-retention";
 import { deletionProtection, STATEFUL_TYPES } from "../../policy/rules/resilience/deletion-protection";
 import { AZURE_PRIVILEGED_ROLES, leastPrivilegeIdentity } from "../../policy/rules/secrets/least-privilege-identity";
@@ -162,11 +163,34 @@ describe("deletion-protection on Azure", () => {
     {
       title: "Backup vault with soft delete off in prod",
       resource: mutate(azure.backupVault(), (v) => {
-        v.properties.securitySettings = { softDeleteSettings: { state: "Off" } };
+        v.properties.securitySettings = {
+          softDeleteSettings: { state: "Off" },
+          immutabilitySettings: { state: "Locked" },
+        };
       }),
       config: PROD,
       messages: [
         'Backup vault securitySettings.softDeleteSettings.state is "Off" (deleted backups are gone at once); set "On" or "AlwaysOn" in prod',
+      ],
+    },
+    {
+      title: "Backup vault without immutability in prod",
+      resource: mutate(azure.backupVault(), (v) => {
+        v.properties.securitySettings = { softDeleteSettings: { state: "AlwaysOn" } };
+      }),
+      config: PROD,
+      messages: [
+        'Backup vault securitySettings.immutabilitySettings.state is "Disabled (default)" (recovery points can be deleted before they expire); set "Unlocked" or "Locked" in prod',
+      ],
+    },
+    {
+      title: "Backup vault with immutability Disabled in prod",
+      resource: mutate(azure.backupVault(), (v) => {
+        v.properties.securitySettings = { immutabilitySettings: { state: "Disabled" } };
+      }),
+      config: PROD,
+      messages: [
+        'Backup vault securitySettings.immutabilitySettings.state is "Disabled" (recovery points can be deleted before they expire); set "Unlocked" or "Locked" in prod',
       ],
     },
   ]);
@@ -258,6 +282,29 @@ describe("Azure Managed Redis: not public, TLS, encryption at rest", () => {
       config: { "datastore-encrypted-at-rest": { requireCustomerManagedKeys: true } },
       messages: [
         "Azure Managed Redis has no encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl (Microsoft-managed key); set it to a Key Vault key",
+      ],
+    },
+  ]);
+});
+
+describe("no-open-ingress on Azure Container Instances", () => {
+  itPasses(noOpenIngress, [
+    azure.containerGroup(),
+    mutate(azure.containerGroup(), (g) => {
+      g.ipAddress = { type: "Private", ports: [{ port: 8080 }] };
+    }),
+    mutate(azure.containerGroup(), (g) => {
+      g.ipAddress = { type: "Public", ports: [{ port: 443 }] };
+    }),
+  ]);
+  itFails(noOpenIngress, [
+    {
+      title: "migrate container group with a public IP on 8080 and 22",
+      resource: mutate(azure.containerGroup(), (g) => {
+        g.ipAddress = { type: "Public", ports: [{ port: 8080 }, { port: 443 }, { port: 22 }] };
+      }),
+      messages: [
+        'container group has a public IP address open to the internet on port 8080, port 22; use ipAddress type "Private" with subnetIds (or no ipAddress)',
       ],
     },
   ]);

@@ -81,7 +81,7 @@ export const deletionProtection = rule<Config>({
   severity: "medium",
   enforcementLevel: "advisory",
   remediationSteps:
-    "Production profile: `deletionProtection: true` (RDS, Aurora, DocumentDB, Cloud SQL `settings.deletionProtectionEnabled`), `enableDeletionProtection: true` (load balancers), `deletionProtectionEnabled: true` (DynamoDB), no `forceDestroy`, and `protect: true` on every stateful child (components use childOptions(parent, args, true)). Azure: Key Vault `properties.enablePurgeProtection: true` (soft delete on), Backup vault soft delete not Off (`securitySettings.softDeleteSettings.state` On, the default, or AlwaysOn). Deleting then needs an explicit unprotect first.",
+    "Production profile: `deletionProtection: true` (RDS, Aurora, DocumentDB, Cloud SQL `settings.deletionProtectionEnabled`), `enableDeletionProtection: true` (load balancers), `deletionProtectionEnabled: true` (DynamoDB), no `forceDestroy`, and `protect: true` on every stateful child (components use childOptions(parent, args, true)). Azure: Key Vault `properties.enablePurgeProtection: true` (soft delete on), Backup vault soft delete not Off (`securitySettings.softDeleteSettings.state` On, the default, or AlwaysOn) and immutability Unlocked or Locked. Deleting then needs an explicit unprotect first.",
   config: {
     ...environmentConfig,
     requireProtect: {
@@ -179,7 +179,14 @@ export const deletionProtection = rule<Config>({
       attribute(ctx, p?.enableSoftDelete !== false, "Key Vault properties.enableSoftDelete is false");
     }),
     on<AzureBackupVaultArgs>("azure-native:dataprotection:BackupVault", (v, ctx) => {
-      const state = v.properties?.securitySettings?.softDeleteSettings?.state;
+      const security = v.properties?.securitySettings;
+      const immutability = security?.immutabilitySettings?.state;
+      attribute(
+        ctx,
+        immutability === "Unlocked" || immutability === "Locked",
+        `Backup vault securitySettings.immutabilitySettings.state is ${q(immutability ?? "Disabled (default)")} (recovery points can be deleted before they expire); set "Unlocked" or "Locked"`,
+      );
+      const state = security?.softDeleteSettings?.state;
       attribute(
         ctx,
         state !== "Off",
