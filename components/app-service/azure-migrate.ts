@@ -4,8 +4,8 @@
  * - `job` (default): a Container Apps job in the app's environment (Manual trigger, one replica, never in parallel,
  *   at most one retry, 30 minutes per attempt), with the same Key Vault references as the apps (workload-secrets.ts:
  *   the database's only). `az containerapp job start --name … --resource-group …` runs it.
- * - `aci`: a Container Instances group in the network's endpoints subnet (no public IP address, restart policy
- *   Never). ACI cannot resolve Key Vault references and its `secureValue` would need the value in Pulumi state, so
+ * - `aci`: a Container Instances group in the network's `containerGroups` subnet (delegated to
+ *   Microsoft.ContainerInstance/containerGroups, behind the NAT gateway; no public IP address, restart policy Never). ACI cannot resolve Key Vault references and its `secureValue` would need the value in Pulumi state, so
  *   the group carries only each secret's Key Vault URI (`<NAME>_KEYVAULT_URI`, not a credential) and its command
  *   first reads the values with its user-assigned identity (IMDS token for https://vault.azure.net, Key Vault REST
  *   7.4), then execs the migration; the image needs `sh`, `curl` and `sed`. Azure starts a container group when it
@@ -18,6 +18,7 @@ import { Job } from "@pulumi/azure-native/app/job";
 import type { ManagedEnvironment } from "@pulumi/azure-native/app/managedEnvironment";
 import { ContainerGroup } from "@pulumi/azure-native/containerinstance/containerGroup";
 import * as pulumi from "@pulumi/pulumi";
+import { invalid } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import { containerEnv } from "./azure-apps";
 import { type AppScope, containerSecrets, type Identity } from "./azure-identity";
@@ -102,6 +103,18 @@ export function keyVaultFetchScript(envNames: string[]): string {
   return ["set -eu", token, ...reads, 'exec "$@"'].join("\n");
 }
 
+/** The subnet delegated to Container Instances (network: present with `migrateRunner: aci`). */
+export function aciSubnet(s: AppScope): pulumi.Output<string> {
+  const subnet = (s.placement.subnets as { containerGroups?: pulumi.Output<string> }).containerGroups;
+  if (subnet === undefined) {
+    invalid(
+      "network.placement.subnets.containerGroups",
+      "migrateRunner aci needs the network's subnet delegated to Microsoft.ContainerInstance/containerGroups",
+    );
+  }
+  return subnet;
+}
+
 function migrateGroup(
   s: AppScope,
   size: ContainerAppSize,
@@ -109,6 +122,7 @@ function migrateGroup(
   secrets: Record<string, SecretRef>,
 ): Migrate {
   const { args } = s;
+  const subnet = aciSubnet(s);
   const names = Object.keys(secrets).sort();
   const uris = pulumi.all(names.map((n) => secrets[n]?.id as pulumi.Input<string>));
   const env = containerEnv(s, "migrate", []).apply((list) =>
@@ -123,7 +137,7 @@ function migrateGroup(
       osType: "Linux",
       sku: "Standard",
       restartPolicy: "Never",
-      subnetIds: [{ id: s.placement.subnets.endpoints }],
+      subnetIds: [{ id: subnet }],
       identity: { type: "UserAssigned", userAssignedIdentities: [identity.identity.id] },
       containers: [
         {

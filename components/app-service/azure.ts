@@ -19,7 +19,7 @@ import { managedCertificate, verificationRecord } from "./azure-domain";
 import { azureEdge } from "./azure-edge";
 import { managedEnvironment, zoneRedundant } from "./azure-environment";
 import { appScope, appSecrets, identities, workloadSecrets } from "./azure-identity";
-import { migrateRunner } from "./azure-migrate";
+import { aciSubnet, migrateRunner } from "./azure-migrate";
 import { type ContainerAppSize, containerAppSize } from "./azure-sizing";
 import { WORKLOADS, type Workload } from "./workload-secrets";
 
@@ -58,6 +58,7 @@ export function create(
   // Everything that can be wrong with the args fails here, before the first resource.
   const sizes = workloadSizes(args);
   const s = appScope(parent, name, args);
+  if (s.platform.target.migrateRunner === "aci") aciSubnet(s);
   const app = appSecrets(s);
   const secrets = Object.fromEntries(WORKLOADS.map((w) => [w, workloadSecrets(s, w, app)])) as Record<
     Workload,

@@ -9,6 +9,7 @@ import {
   secretName,
   webConcurrency,
 } from "../../components/app-service/azure-sizing";
+import type { AzureNetworkPlacement } from "../../components/network/azure";
 import type { AzurePlatform } from "../../components/platform/azure";
 import { PROFILES } from "../../components/profiles";
 import type { AzureTarget } from "../../components/targets/azure";
@@ -84,14 +85,29 @@ interface Built {
   ignores: Map<string, string[]>;
 }
 
-async function build(env: Env, over: Partial<AppServiceArgs> = {}, target?: AzureTarget): Promise<Built> {
+/** fakeAzureNetwork with the subnet delegated to Container Instances (`migrateRunner: aci`); call in the program. */
+function networkWithContainerGroups(): AppServiceArgs["network"] {
+  const n = fakeAzureNetwork();
+  const placement = n.placement as AzureNetworkPlacement;
+  const subnets = { ...placement.subnets, containerGroups: pulumi.output(`${SUBNETS}/container-groups`) };
+  return { ...n, placement: { ...placement, subnets } };
+}
+
+async function build(
+  env: Env,
+  over: Partial<AppServiceArgs> = {},
+  target?: AzureTarget,
+  aciSubnet = false,
+): Promise<Built> {
   const ignores = new Map<string, string[]>();
   const run = await runComponents(() => {
     pulumi.runtime.registerStackTransformation((a) => {
       ignores.set(`${a.type}::${a.name}`, a.opts.ignoreChanges ?? []);
       return undefined;
     });
-    const args = withAzurePlatform(argsFor(env, over, target));
+    const args = withAzurePlatform(
+      argsFor(env, { ...(aciSubnet ? { network: networkWithContainerGroups() } : {}), ...over }, target),
+    );
     const app = new AppService("loom", args);
     return {
       url: app.url,
@@ -420,10 +436,14 @@ describe("AppService on azure", () => {
     });
 
     it("runs as a Container Instances group with migrateRunner aci: private subnet, Never, no secret value", async () => {
-      const aci = await build("staging", {}, azureTarget({ migrateRunner: "aci" }));
+      await assert.rejects(
+        build("staging", {}, azureTarget({ migrateRunner: "aci" })),
+        /delegated to Microsoft\.ContainerInstance/,
+      );
+      const aci = await build("staging", {}, azureTarget({ migrateRunner: "aci" }), true);
       const g = one(aci.run, T.group, "loom-migrate").inputs as Inputs;
       assert.deepEqual([g.restartPolicy, g.osType, g.ipAddress], ["Never", "Linux", undefined]);
-      assert.deepEqual(g.subnetIds, [{ id: `${SUBNETS}/endpoints` }]);
+      assert.deepEqual(g.subnetIds, [{ id: `${SUBNETS}/container-groups` }]);
       assert.equal(g.identity.type, "UserAssigned");
       const c = g.containers[0];
       assert.deepEqual(c.command.slice(0, 2), ["sh", "-c"]);
