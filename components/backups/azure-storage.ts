@@ -9,10 +9,13 @@
  * - The retention policy stays unlocked: Azure locks a container policy only through its lock action, which has
  *   no declarative form; with `protect` the account, container and policy are Pulumi-protected and the resource
  *   group carries a CanNotDelete lock (azure-vault.ts), and docs/runbooks say how to lock it by hand.
+ * - A lifecycle rule deletes each backup blob the day after its retention ends (the policy forbids it earlier, and
+ *   without the rule the container would grow forever).
  * - Blob service diagnostics (StorageRead/Write/Delete) go to the stack's workspace: who read or wrote a backup.
  */
 import { BlobContainer } from "@pulumi/azure-native/storage/blobContainer";
 import { BlobContainerImmutabilityPolicy } from "@pulumi/azure-native/storage/blobContainerImmutabilityPolicy";
+import { ManagementPolicy } from "@pulumi/azure-native/storage/managementPolicy";
 import { StorageAccount } from "@pulumi/azure-native/storage/storageAccount";
 import type * as pulumi from "@pulumi/pulumi";
 import { type AzureScope, diagnostics } from "../lib/azure";
@@ -39,6 +42,19 @@ export function backupAccountName(prefix: string): string {
 /** ZRS in the region, or RA-GZRS (zone-redundant here, read access in the pair) with disaster recovery. */
 export function backupAccountSku(disasterRecovery: boolean): "Standard_ZRS" | "Standard_RAGZRS" {
   return disasterRecovery ? "Standard_RAGZRS" : "Standard_ZRS";
+}
+
+/** Delete backup blobs one day after `retentionDays` (pure, tested). */
+export function expiryRule(retentionDays: number) {
+  return {
+    name: "expire-logical-backups",
+    enabled: true,
+    type: "Lifecycle",
+    definition: {
+      filters: { blobTypes: ["blockBlob"], prefixMatch: [`${BACKUP_CONTAINER}/logical/`] },
+      actions: { baseBlob: { delete: { daysAfterCreationGreaterThan: retentionDays + 1 } } },
+    },
+  };
 }
 
 export function backupStore(s: AzureScope, retentionDays: number, disasterRecovery: boolean): AzureBackupStore {
@@ -87,6 +103,16 @@ export function backupStore(s: AzureScope, retentionDays: number, disasterRecove
       allowProtectedAppendWrites: false,
     },
     s.opts(true),
+  );
+  new ManagementPolicy(
+    `${s.name}-logical-backup-expiry`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      accountName: account.name,
+      managementPolicyName: "default",
+      policy: { rules: [expiryRule(retentionDays)] },
+    },
+    s.opts(false, { dependsOn: [container] }),
   );
   diagnostics(
     s,

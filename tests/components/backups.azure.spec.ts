@@ -20,7 +20,12 @@ import {
   AZURE_PROVISION_MINUTES,
   azureRecoveryObjectives,
 } from "../../components/backups/azure-recovery";
-import { BACKUP_CONTAINER, backupAccountName, backupAccountSku } from "../../components/backups/azure-storage";
+import {
+  BACKUP_CONTAINER,
+  backupAccountName,
+  backupAccountSku,
+  expiryRule,
+} from "../../components/backups/azure-storage";
 import { PG_FLEXIBLE_DATASOURCE, policyProperties, vaultProperties } from "../../components/backups/azure-vault";
 import { RESTORE_MB_PER_SECOND } from "../../components/backups/recovery";
 import { AZURE_ROLES } from "../../components/lib/azure";
@@ -355,6 +360,11 @@ describe("Backups on Azure (plans)", () => {
     assert.equal(a.enableHttpsTrafficOnly, true);
     assert.equal(a.encryption.requireInfrastructureEncryption, true);
     assert.equal(inputs(one(run, IMMUTABILITY)).immutabilityPeriodSinceCreationInDays, 14);
+    assert.deepEqual(inputs(one(run, T("storage:ManagementPolicy"))).policy, { rules: [expiryRule(14)] });
+    assert.deepEqual(expiryRule(14).definition, {
+      filters: { blobTypes: ["blockBlob"], prefixMatch: [`${BACKUP_CONTAINER}/logical/`] },
+      actions: { baseBlob: { delete: { daysAfterCreationGreaterThan: 15 } } },
+    });
     assert.equal(one(run, ACCOUNT).protect, true);
     assert.equal(
       run.outputs.drStore,
