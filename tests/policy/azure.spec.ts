@@ -225,6 +225,44 @@ describe("backup-retention on Azure Backup vault policies", () => {
   ]);
 });
 
+describe("backup-retention on Azure Managed Redis persistence", () => {
+  const cache = (days: number) => ({ "backup-retention": { minCacheSnapshotDays: days } });
+  const none = mutate(azure.redisEnterpriseDatabase(), (d) => {
+    d.persistence = undefined;
+  });
+  itPasses(
+    backupRetention,
+    [
+      azure.redisEnterpriseDatabase(),
+      mutate(azure.redisEnterpriseDatabase(), (d) => {
+        d.persistence = { rdbEnabled: true, rdbFrequency: "12h" };
+      }),
+    ],
+    cache(7),
+    "with AOF or RDB when prod asks 7 cache days",
+  );
+  itPasses(backupRetention, [none], cache(0), "without persistence when no cache snapshots are asked (dev)");
+  itFails(backupRetention, [
+    {
+      title: "Managed Redis database without persistence when snapshots are asked",
+      resource: none,
+      config: cache(7),
+      messages: [
+        "Azure Managed Redis database has no persistence (persistence.aofEnabled and rdbEnabled not true), but minCacheSnapshotDays is 7; enable AOF or RDB",
+      ],
+    },
+    {
+      title: "Managed Redis database with AOF and RDB both off",
+      resource: mutate(azure.redisEnterpriseDatabase(), (d) => {
+        d.persistence = { aofEnabled: false, rdbEnabled: false };
+      }),
+      messages: [
+        "Azure Managed Redis database has no persistence (persistence.aofEnabled and rdbEnabled not true), but minCacheSnapshotDays is 1; enable AOF or RDB",
+      ],
+    },
+  ]);
+});
+
 describe("Azure Managed Redis: not public, TLS, encryption at rest", () => {
   itPasses(databaseNotPublic, [azure.redisEnterprise()]);
   itPasses(minTlsVersion, [azure.redisEnterprise()]);

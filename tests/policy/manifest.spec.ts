@@ -109,7 +109,7 @@ describe("loom-guard manifest", () => {
           "datastore-encrypted-at-rest",
           "database-not-public",
         ],
-        "azure-native:redisenterprise:Database": ["datastore-tls-required"],
+        "azure-native:redisenterprise:Database": ["datastore-tls-required", "backup-retention"],
         "azure-native:dataprotection:BackupPolicy": ["backup-retention"],
         "azure-native:dataprotection:BackupVault": ["deletion-protection"],
         "azure-native:keyvault:Vault": ["deletion-protection"],

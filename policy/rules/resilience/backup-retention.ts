@@ -9,6 +9,7 @@ import type { ClusterArgs as RdsClusterArgs } from "@pulumi/aws/rds/cluster";
 import type { InstanceArgs as RdsInstanceArgs } from "@pulumi/aws/rds/instance";
 import type { BackupPolicyArgs as AzureBackupPolicyArgs } from "@pulumi/azure-native/dataprotection/backupPolicy";
 import type { ServerArgs as PgFlexibleServerArgs } from "@pulumi/azure-native/dbforpostgresql/server";
+import type { DatabaseArgs as RedisEnterpriseDatabaseArgs } from "@pulumi/azure-native/redisenterprise/database";
 import type { BackupPlanArgs } from "@pulumi/gcp/backupdisasterrecovery/backupPlan";
 import type { BackupVaultArgs } from "@pulumi/gcp/backupdisasterrecovery/backupVault";
 import type { DatabaseInstanceArgs } from "@pulumi/gcp/sql/databaseInstance";
@@ -40,7 +41,7 @@ export const backupRetention = rule<Config>({
   severity: "medium",
   enforcementLevel: "advisory",
   remediationSteps:
-    "Take the retention from the profile (backupRetentionDays: 7 staging, 14 prod): RDS/Aurora/DocumentDB `backupRetentionPeriod`, AWS Backup rule `lifecycle.deleteAfter`, Cloud SQL `backupConfiguration.enabled` + `backupRetentionSettings.retainedBackups`, Azure PostgreSQL `backup.backupRetentionDays`, Azure Backup vault policy retention rules `lifecycles[].deleteAfter.duration` (P14D), CloudNativePG `spec.backup.retentionPolicy` (or the Barman ObjectStore's); ElastiCache `snapshotRetentionLimit`.",
+    "Take the retention from the profile (backupRetentionDays: 7 staging, 14 prod): RDS/Aurora/DocumentDB `backupRetentionPeriod`, AWS Backup rule `lifecycle.deleteAfter`, Cloud SQL `backupConfiguration.enabled` + `backupRetentionSettings.retainedBackups`, Azure PostgreSQL `backup.backupRetentionDays`, Azure Backup vault policy retention rules `lifecycles[].deleteAfter.duration` (P14D), CloudNativePG `spec.backup.retentionPolicy` (or the Barman ObjectStore's); ElastiCache `snapshotRetentionLimit`; Azure Managed Redis `persistence` (AOF or RDB) when minCacheSnapshotDays > 0.",
   config: {
     minRetentionDays: {
       type: "integer",
@@ -98,6 +99,15 @@ export const backupRetention = rule<Config>({
       if (days < ctx.config.minCacheSnapshotDays) {
         ctx.report(
           `ElastiCache snapshotRetentionLimit is ${rg.snapshotRetentionLimit ?? "unset (0: no snapshots)"}, below the minimum of ${ctx.config.minCacheSnapshotDays} days (minCacheSnapshotDays)`,
+        );
+      }
+    }),
+    // Azure Managed Redis keeps no snapshot history (one RDB file or the AOF log): any persistence counts as kept.
+    on<RedisEnterpriseDatabaseArgs>("azure-native:redisenterprise:Database", (d, ctx) => {
+      const p = d.persistence;
+      if (ctx.config.minCacheSnapshotDays > 0 && p?.aofEnabled !== true && p?.rdbEnabled !== true) {
+        ctx.report(
+          `Azure Managed Redis database has no persistence (persistence.aofEnabled and rdbEnabled not true), but minCacheSnapshotDays is ${ctx.config.minCacheSnapshotDays}; enable AOF or RDB`,
         );
       }
     }),
