@@ -2,10 +2,14 @@
  * Identity and secrets of the Azure AppService.
  *
  * - The scope every Azure AppService file shares (lib/azure.ts scope + resolved args + network placement).
- * - The app's own secrets (`appSecretNames`) as EMPTY Key Vault secrets named with dashes (`llm-api-key`): ARM's
- *   `vaults/secrets` PUT writes a new version with the value it is given, so after creation the resource ignores
- *   changes to `properties` and `tags` — any later PUT (a tag change) would otherwise overwrite the value the
- *   operator put in out of band (docs/runbooks/deploy.md) with "". The value never passes through Pulumi state.
+ * - The app's own secrets (`appSecretNames`) as Key Vault secrets named with dashes (`llm-api-key`), created with
+ *   {@link APP_SECRET_PLACEHOLDER}, not "": Container Apps refuses to provision an app whose Key Vault reference
+ *   resolves to an empty value (microsoft/azure-container-apps#1291, "Unable to get value"), so an empty secret
+ *   would fail the first `up`. The placeholder is no credential: the app's call to its provider fails loudly until
+ *   the operator sets the real value out of band (docs/runbooks/deploy.md). ARM's `vaults/secrets` PUT writes a new
+ *   version with the value it is given, so after creation the resource ignores changes to `properties` and `tags`
+ *   — any later PUT (a tag change) would otherwise overwrite the operator's value. No credential passes through
+ *   Pulumi state.
  * - A user-assigned identity per workload (web, worker, migrate) holding Key Vault Secrets User on the stack's
  *   vault, assigned before the app exists: a system-assigned identity cannot be granted before its app, so the first
  *   revision could not resolve its Key Vault references.
@@ -23,6 +27,9 @@ import type { ResolvedAppServiceArgs } from ".";
 import { secretName } from "./azure-sizing";
 import { secretsFor, WORKLOADS, type Workload } from "./workload-secrets";
 
+/** An app secret's value until the operator sets it (not empty: see the header). */
+export const APP_SECRET_PLACEHOLDER = "unset: put the real value in this Key Vault secret (docs/runbooks/deploy.md)";
+
 export interface AppScope extends AzureScope {
   args: ResolvedAppServiceArgs;
   placement: AzureNetworkPlacement;
@@ -33,7 +40,7 @@ export function appScope(parent: pulumi.Resource, name: string, args: ResolvedAp
   return { ...azureScope(parent, name, args, "app-service"), args, placement };
 }
 
-/** One empty Key Vault secret per `appSecretNames` entry; the ref is its versionless URI. */
+/** One placeholder Key Vault secret per `appSecretNames` entry; the ref is its versionless URI. */
 export function appSecrets(s: AppScope): Record<string, SecretRef> {
   const refs: Record<string, SecretRef> = {};
   for (const envName of s.args.appSecretNames) {
@@ -44,7 +51,7 @@ export function appSecrets(s: AppScope): Record<string, SecretRef> {
         resourceGroupName: s.resourceGroupName,
         vaultName: s.platform.keyVault.name,
         secretName: name,
-        properties: { value: "", contentType: "text/plain" },
+        properties: { value: APP_SECRET_PLACEHOLDER, contentType: "text/plain" },
         tags: s.tags,
       },
       s.opts(true, { ignoreChanges: ["properties", "tags"] }),

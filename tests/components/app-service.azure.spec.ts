@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { AppService, type AppServiceArgs } from "../../components/app-service";
+import { APP_SECRET_PLACEHOLDER } from "../../components/app-service/azure-identity";
 import { keyVaultFetchScript } from "../../components/app-service/azure-migrate";
 import {
   containerAppSize,
@@ -336,11 +337,12 @@ describe("AppService on azure", () => {
   });
 
   describe("secrets and identity", () => {
-    it("creates the app's own secrets empty in Key Vault, named with dashes, never overwritten by Pulumi", () => {
+    it("creates the app's own secrets in Key Vault with a placeholder (ACA refuses empty), never overwritten", () => {
       for (const env of ["dev", "prod"] as const) {
         const s = one(run(env), T.secret, "loom-app-secret-llm-api-key");
         assert.equal(s.inputs.secretName, "llm-api-key");
-        assert.deepEqual(s.inputs.properties, { value: "", contentType: "text/plain" });
+        assert.deepEqual(s.inputs.properties, { value: APP_SECRET_PLACEHOLDER, contentType: "text/plain" });
+        assert.notEqual(APP_SECRET_PLACEHOLDER, "");
         assert.match(s.inputs.vaultName as string, /^kv-loom-/);
         assert.deepEqual(runs[env].ignores.get(`${T.secret}::loom-app-secret-llm-api-key`), ["properties", "tags"]);
         assert.equal(s.protect, env === "prod");
