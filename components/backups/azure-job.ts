@@ -20,6 +20,7 @@ import { Job } from "@pulumi/azure-native/app/job";
 import { Secret } from "@pulumi/azure-native/keyvault/secret";
 import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
 import * as pulumi from "@pulumi/pulumi";
+import { CONSUMPTION } from "../app-service/azure-sizing";
 import { type AzureScope, assignRole } from "../lib/azure";
 import { handleFor, invalid, orInvalid } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
@@ -170,6 +171,8 @@ function scheduledJob(s: AzureScope, args: ResolvedBackupsArgs, job: ResolvedBac
       location: s.location,
       jobName: azureBackupJobName(s.prefix),
       environmentId: p.environmentId,
+      // The environment's Consumption profile, as AppService pins its apps and migrate job.
+      workloadProfileName: CONSUMPTION,
       identity: { type: "UserAssigned", userAssignedIdentities: [p.identity.id] },
       configuration: {
         triggerType: "Schedule",

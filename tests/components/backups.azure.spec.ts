@@ -379,6 +379,7 @@ describe("Backups on Azure (plans)", () => {
     const identityId = `${RG("prod")}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/loom-prod-backup-id`;
     assert.equal(identity.name, "loom-logical-backup");
     assert.equal(job.environmentId, ENV_ID("prod"));
+    assert.equal(job.workloadProfileName, "Consumption");
     assert.equal(job.jobName, "loom-prod-logical-backup");
     assert.deepEqual(job.identity, { type: "UserAssigned", userAssignedIdentities: [identityId] });
     assert.equal(job.configuration.triggerType, "Schedule");
