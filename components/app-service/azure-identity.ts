@@ -132,3 +132,22 @@ export function containerSecrets(refs: Record<string, SecretRef>, identityId: pu
     names,
   };
 }
+
+/**
+ * Monitoring Metrics Publisher on the stack's Application Insights for each workload: the component takes Entra
+ * auth only (local auth off), so the exporter authenticates with the workload's identity.
+ */
+export function telemetryWriters(s: AppScope, ids: Record<Workload, Identity>): void {
+  for (const workload of WORKLOADS) {
+    const id = ids[workload];
+    id.grants.push(
+      assignRole(
+        s,
+        `${s.name}-${workload}-telemetry-writer`,
+        "monitoringMetricsPublisher",
+        id.identity.principalId,
+        s.platform.telemetry.componentId,
+      ),
+    );
+  }
+}

@@ -18,7 +18,7 @@ import { containerApp } from "./azure-apps";
 import { managedCertificate, verificationRecord } from "./azure-domain";
 import { azureEdge } from "./azure-edge";
 import { managedEnvironment, zoneRedundant } from "./azure-environment";
-import { appScope, appSecrets, identities, workloadSecrets } from "./azure-identity";
+import { appScope, appSecrets, identities, telemetryWriters, workloadSecrets } from "./azure-identity";
 import { aciSubnet, migrateRunner } from "./azure-migrate";
 import { type ContainerAppSize, containerAppSize } from "./azure-sizing";
 import { WORKLOADS, type Workload } from "./workload-secrets";
@@ -60,11 +60,13 @@ export function create(
   const s = appScope(parent, name, args);
   if (s.platform.target.migrateRunner === "aci") aciSubnet(s);
   const app = appSecrets(s);
-  const secrets = Object.fromEntries(WORKLOADS.map((w) => [w, workloadSecrets(s, w, app)])) as Record<
-    Workload,
-    Record<string, SecretRef>
-  >;
+  // Every workload exports to Application Insights (the Azure Monitor OpenTelemetry distro reads this variable).
+  const telemetry = { APPLICATIONINSIGHTS_CONNECTION_STRING: s.platform.telemetry.connectionString };
+  const secrets = Object.fromEntries(
+    WORKLOADS.map((w) => [w, { ...workloadSecrets(s, w, app), ...telemetry }]),
+  ) as unknown as Record<Workload, Record<string, SecretRef>>;
   const ids = identities(s);
+  telemetryWriters(s, ids);
   const environment = managedEnvironment(s);
   const verification = args.loadBalancer ? undefined : verificationRecord(s, environment);
   const restricted = args.ingressCidrs.filter((c) => !ALL_CLIENTS.includes(c));

@@ -9,12 +9,19 @@
  * - `keyVault`: the stack's Key Vault (RBAC authorization, no access policies, 90-day soft delete; in prod purge
  *   protection, `protect` and a deny-by-default firewall). Every secret of the stack lives in it: generated
  *   credentials (database, cache), the app's own secrets (created empty), the gateway's certificate.
+ * - `telemetry`: a workspace-based Application Insights component with local (key) auth disabled, where the app's
+ *   Azure Monitor OpenTelemetry exporter sends requests, traces and metrics (Entra auth with the workload's
+ *   identity, Monitoring Metrics Publisher on the component); its connection string is kept in the vault because
+ *   its name is a credential name to every reader (loom-guard's sensitive-name rule) — it holds no key.
  */
+import { Component } from "@pulumi/azure-native/applicationinsights/component";
 import { getClientConfigOutput } from "@pulumi/azure-native/authorization/getClientConfig";
+import { Secret } from "@pulumi/azure-native/keyvault/secret";
 import { Vault } from "@pulumi/azure-native/keyvault/vault";
 import { Workspace } from "@pulumi/azure-native/operationalinsights/workspace";
 import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import type { SecretRef } from "../lib/secrets";
 import { fit, prefix as namePrefix, stableHash } from "../naming";
 import { baseTags, mergeTags } from "../tags";
 import type { AzureTarget } from "../targets/azure";
@@ -34,6 +41,8 @@ export interface AzurePlatform {
   /** Log Analytics: `id` for diagnostic settings, `customerId` for the Container Apps environment. */
   workspace: { id: pulumi.Output<string>; customerId: pulumi.Output<string>; name: pulumi.Output<string> };
   keyVault: { id: pulumi.Output<string>; name: pulumi.Output<string>; uri: pulumi.Output<string> };
+  /** Application Insights: its id (role scope for the workloads) and the connection string's Key Vault secret. */
+  telemetry: { componentId: pulumi.Output<string>; connectionString: SecretRef };
 }
 
 /** Log Analytics keeps at least 30 days (the workspace floor) and at most 730 interactively. */
@@ -94,6 +103,32 @@ export function create(
     },
     stateful(),
   );
+  const insights = new Component(
+    `${name}-insights`,
+    {
+      resourceGroupName: group.name,
+      location: target.location,
+      resourceName: `${prefix}-insights`,
+      kind: "web",
+      applicationType: "web",
+      workspaceResourceId: workspace.id,
+      ingestionMode: "LogAnalytics",
+      disableLocalAuth: true,
+      tags,
+    },
+    { parent },
+  );
+  const connection = new Secret(
+    `${name}-insights-connection`,
+    {
+      resourceGroupName: group.name,
+      vaultName: vault.name,
+      secretName: `${prefix}-insights-connection`,
+      properties: { value: pulumi.secret(insights.connectionString), contentType: "text/plain" },
+      tags,
+    },
+    stateful(),
+  );
   return {
     cloud: "azure",
     target,
@@ -105,5 +140,9 @@ export function create(
     resourceGroup: { name: group.name, id: group.id },
     workspace: { id: workspace.id, customerId: workspace.customerId, name: workspace.name },
     keyVault: { id: vault.id, name: vault.name, uri: vault.properties.apply((p) => p.vaultUri ?? "") },
+    telemetry: {
+      componentId: insights.id,
+      connectionString: { id: connection.properties.apply((p) => p.secretUri) },
+    },
   };
 }

@@ -379,6 +379,12 @@ describe("AppService on azure", () => {
       const identity = a.identity.userAssignedIdentities[0];
       const vault = one(run("prod"), "azure-native:keyvault:Vault").inputs.vaultName;
       assert.deepEqual(a.configuration.secrets, [
+        // The platform's Application Insights connection string (its name reads as a credential; it holds no key).
+        {
+          name: "applicationinsights-connection-string",
+          keyVaultUrl: `https://${vault}.vault.azure.net/secrets/loom-prod-insights-connection`,
+          identity,
+        },
         { name: "database-password", keyVaultUrl: `${VAULT}/database-password`, identity },
         { name: "database-user", keyVaultUrl: `${VAULT}/database-user`, identity },
         { name: "llm-api-key", keyVaultUrl: `https://${vault}.vault.azure.net/secrets/llm-api-key`, identity },
@@ -392,6 +398,20 @@ describe("AppService on azure", () => {
       assert.equal(env.DATABASE_HOST, "loom-prod-db.postgres.database.azure.com");
       assert.equal(env.OTEL_SERVICE_NAME, "loom-web");
       assert.equal(env.OTEL_TRACES_SAMPLER_ARG, "0.05");
+      assert.equal(env.APPLICATIONINSIGHTS_CONNECTION_STRING, "ref:applicationinsights-connection-string");
+    });
+
+    it("lets every workload write to Application Insights with its identity (local auth is off)", () => {
+      const insights = one(run("prod"), "azure-native:applicationinsights:Component").inputs as Inputs;
+      assert.equal(insights.disableLocalAuth, true);
+      assert.equal(insights.ingestionMode, "LogAnalytics");
+      for (const w of ["web", "worker", "migrate"]) {
+        const grant = one(run("prod"), "azure-native:authorization:RoleAssignment", `loom-${w}-telemetry-writer`)
+          .inputs as Inputs;
+        assert.match(String(grant.roleDefinitionId), /\/roleDefinitions\/3913510d-42f4-4e42-8a64-420c390055eb$/);
+        assert.match(String(grant.scope), /\/providers\/Microsoft\.Insights\/components\/loom-prod-insights$/);
+        assert.equal(grant.principalType, "ServicePrincipal");
+      }
     });
 
     it("refuses a secret Output as a plain env value and a multi-value secret ref", async () => {
@@ -428,7 +448,8 @@ describe("AppService on azure", () => {
       const j = one(run("prod"), T.job, "loom-migrate").inputs as Inputs;
       assert.deepEqual(
         j.configuration.secrets.map((x: Inputs) => x.name),
-        ["database-password", "database-user"],
+        // The database's credentials, and the telemetry connection every workload gets.
+        ["applicationinsights-connection-string", "database-password", "database-user"],
       );
       const env = envOf(j.template.containers[0]);
       assert.equal(env.DATABASE_PORT, "5432");

@@ -65,6 +65,10 @@ export function staticAzurePlatform(target: AzureTarget = azureTarget()): AzureP
       name: o("kv-loom-prod-abc123"),
       uri: o("https://kv-loom-prod-abc123.vault.azure.net/"),
     },
+    telemetry: {
+      componentId: o(`${RG}/providers/Microsoft.Insights/components/loom-prod-insights`),
+      connectionString: { id: o("https://kv-loom-prod-abc123.vault.azure.net/secrets/loom-prod-insights-connection") },
+    },
   };
 }
 

@@ -409,7 +409,7 @@ describe("Backups on Azure (plans)", () => {
       `https://${backupAccountName("loom-prod")}.blob.core.windows.net/${BACKUP_CONTAINER}`,
     );
     assert.equal(c.image, IMAGE);
-    const key = one(run, KV_SECRET);
+    const key = one(run, KV_SECRET, "loom-logical-backup-key");
     assert.equal(inputs(key).properties.value, KEY_PLACEHOLDER);
     assert.deepEqual(key.secretPaths, []);
     assert.throws(() => parseKeyMaterial(Buffer.from(KEY_PLACEHOLDER), "LOOM_BACKUP_KEY"), /expected a 32-byte key/);

@@ -157,7 +157,8 @@ describe("Cache on azure", () => {
     assert.deepEqual(cluster.sku, { name: "Balanced_B0" });
     assert.equal(cluster.highAvailability, "Disabled");
     assert.deepEqual(inputs(one(runs.dev, DATABASE)).persistence, { aofEnabled: false, rdbEnabled: false });
-    for (const type of [CLUSTER, DATABASE, SECRET]) assert.equal(one(runs.dev, type).protect, false, type);
+    for (const type of [CLUSTER, DATABASE]) assert.equal(one(runs.dev, type).protect, false, type);
+    assert.equal(one(runs.dev, SECRET, "loom-cache-access-key").protect, false);
     assert.deepEqual(warnings.dev, []);
   });
 
@@ -183,7 +184,8 @@ describe("Cache on azure", () => {
       aofFrequency: "1s",
       rdbEnabled: false,
     });
-    for (const type of [CLUSTER, DATABASE, SECRET]) assert.equal(one(runs.prod, type).protect, true, type);
+    for (const type of [CLUSTER, DATABASE]) assert.equal(one(runs.prod, type).protect, true, type);
+    assert.equal(one(runs.prod, SECRET, "loom-cache-access-key").protect, true);
     // Plumbing that holds no data stays unprotected.
     assert.equal(one(runs.prod, ENDPOINT).protect, false);
   });
@@ -227,7 +229,7 @@ describe("Cache on azure", () => {
   });
 
   it("copies the database's primary key into the stack's Key Vault, only as a secret", () => {
-    const r = one(runs.dev, SECRET);
+    const r = one(runs.dev, SECRET, "loom-cache-access-key");
     const secret = inputs(r);
     assert.equal(secret.secretName, "loom-dev-cache-access-key");
     assert.equal(secret.vaultName, inputs(one(runs.dev, "azure-native:keyvault:Vault")).vaultName);
@@ -242,7 +244,7 @@ describe("Cache on azure", () => {
   });
 
   it("never shows the access key outside secret inputs", () => {
-    const key = String(inputs(one(runs.prod, SECRET)).properties.value);
+    const key = String(inputs(one(runs.prod, SECRET, "loom-cache-access-key")).properties.value);
     for (const r of runs.prod.resources) {
       const shown = JSON.stringify(redact(r.inputs, r.secretPaths));
       assert.ok(!shown.includes(key), `${r.type} ${r.name} shows the access key`);
