@@ -8,8 +8,9 @@
  *   Balanced_B0 (0.5 GB), the smallest size: its content is disposable by the profile's own choice. Never an
  *   Enterprise_* / EnterpriseFlash_* SKU (retiring 2027-03-31).
  * - Nodes: Managed Redis has no node count. highAvailability Enabled keeps a replica of every shard on another node
- *   (in another zone where the region has zones) with automatic failover, so `nodes` 2 + highAvailability is the
- *   only layout with a replica and more than 2 nodes cannot be expressed: both fail early rather than silently.
+ *   (in another zone where the region has zones) with automatic failover; `nodes` has no effect (the applicability
+ *   table says so, and a stack that sets it is warned by name), except that replicas without highAvailability are
+ *   a contradiction that fails early.
  * - Persistence: on when `snapshotRetentionDays` > 0 — AOF written every second with highAvailability (the
  *   production profile: a failover or a double node loss loses at most ~1 s of queued review jobs), RDB every hour
  *   otherwise. Managed Redis keeps only its latest persistence file on the cluster's managed disk (it is failure
@@ -51,7 +52,7 @@ export function amrSku(args: AmrSizingArgs): AmrSku {
   return sku;
 }
 
-/** The cluster's `highAvailability` value; `nodes` is checked against what Managed Redis can lay out. */
+/** The cluster's `highAvailability` value (replicas without it are refused: BASIC-like layouts have none). */
 export function amrHighAvailability(args: { nodes: number; highAvailability: boolean }): "Enabled" | "Disabled" {
   if (!args.highAvailability) {
     if (args.nodes > 1) {
@@ -61,12 +62,6 @@ export function amrHighAvailability(args: { nodes: number; highAvailability: boo
       );
     }
     return "Disabled";
-  }
-  if (args.nodes > 2) {
-    invalid(
-      "nodes",
-      `Azure Managed Redis keeps exactly one replica (highAvailability); use 2 nodes, got ${args.nodes}`,
-    );
   }
   return "Enabled";
 }
