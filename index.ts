@@ -36,6 +36,7 @@ const platform = new Platform("loom", {
   context,
   protect: settings.protect,
   disasterRecovery,
+  logRetentionDays: profile.logRetentionDays,
 });
 const base = { platform: platform.handle, context, protect: settings.protect };
 
@@ -139,6 +140,7 @@ const backups = new Backups("loom", {
           image: settings.backup.image,
           database,
           network,
+          ...(app.runtime ? { runtime: app.runtime } : {}),
           logRetentionDays: profile.logRetentionDays,
           // Application data: these tables on their own, and the stack's settings minus secrets, in every backup.
           tables: settings.backup.tables,

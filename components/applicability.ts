@@ -132,7 +132,28 @@ const GCP: Record<ProfileKey, Applicability> = {
   "worker.spot": na("Cloud Run has no spot or preemptible capacity"),
 };
 
-export const APPLICABILITY = { aws: AWS, gcp: GCP, kubernetes: KUBERNETES } satisfies Record<
+const CONTAINER_APPS_EPHEMERAL = na(
+  "Container Apps sizes a replica's ephemeral storage from its CPU; it cannot be set",
+);
+
+const AZURE: Record<ProfileKey, Applicability> = {
+  ...allApplied(),
+  availabilityZones: na(
+    "Azure zone redundancy is a per-service switch (Container Apps environment zoneRedundant, PostgreSQL ZoneRedundant HA, Managed Redis high availability, the gateway's zones), set from the profile's high-availability keys; subnets are regional",
+  ),
+  natGateways: na(
+    "a Standard NAT gateway is zonal and a subnet takes one; the zone-redundant StandardV2 is not in the API version the SDK targets",
+  ),
+  "web.ephemeralStorageMiB": CONTAINER_APPS_EPHEMERAL,
+  "worker.ephemeralStorageMiB": CONTAINER_APPS_EPHEMERAL,
+  "worker.spot": na("Container Apps has no spot or low-priority capacity"),
+  "database.maxStorageGiB": na(
+    "PostgreSQL Flexible Server grows its storage with autoGrow and has no ceiling to set; database.storageGiB is the starting size",
+  ),
+  "cache.nodes": na("Azure Managed Redis is sized by its SKU (memory and vCPUs), not a node count"),
+};
+
+export const APPLICABILITY = { aws: AWS, gcp: GCP, azure: AZURE, kubernetes: KUBERNETES } satisfies Record<
   ImplementedCloud,
   Record<ProfileKey, Applicability>
 >;

@@ -79,6 +79,8 @@ const FLIPPED: Record<ProfileKey, unknown> = {
  */
 const FLIPPED_ON: Partial<Record<(typeof IMPLEMENTED_CLOUDS)[number], Partial<Record<ProfileKey, unknown>>>> = {
   gcp: { "web.cpu": 2, "worker.cpu": 2, "cache.snapshotRetentionDays": 0 },
+  // Container Apps rounds 0.5 vCPU with 2 GiB up to the 1 vCPU pair; Managed Redis keeps one persistence file.
+  azure: { "web.cpu": 2, "worker.cpu": 2, "cache.snapshotRetentionDays": 0 },
 };
 
 /**
@@ -89,6 +91,7 @@ const COMPANIONS: Partial<
   Record<(typeof IMPLEMENTED_CLOUDS)[number], Partial<Record<ProfileKey, Record<string, unknown>>>>
 > = {
   gcp: { loadBalancer: { waf: false }, "cache.highAvailability": { "cache.nodes": 1 } },
+  azure: { loadBalancer: { waf: false }, "cache.highAvailability": { "cache.nodes": 1 } },
 };
 
 /**

@@ -33,8 +33,8 @@ describe("settings", () => {
       ],
       [
         "cloud not implemented",
-        { ...valid, cloud: "azure", aws: undefined },
-        'loom:cloud "azure" is not implemented yet',
+        { ...valid, cloud: "digitalocean", aws: undefined },
+        'loom:cloud "digitalocean" is not implemented yet',
       ],
       ["missing cloud", { ...valid, cloud: undefined }, "loom:cloud is required; one of aws, gcp"],
       [
@@ -428,8 +428,8 @@ describe("settings", () => {
       ],
       [
         "an unimplemented cloud's namespace is not a key",
-        { ...valid, azure: { location: "x" } },
-        "loom:azure is not a known key",
+        { ...valid, digitalocean: { region: "x" } },
+        "loom:digitalocean is not a known key",
       ],
     ];
     for (const [what, raw, expected] of exact) {

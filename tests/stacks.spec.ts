@@ -105,6 +105,40 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "gcp:kms/keyRing:KeyRing": { dev: 1, staging: 1, prod: 2 },
     },
   },
+  azure: {
+    stateful: [
+      "azure-native:resources:ResourceGroup",
+      "azure-native:dbforpostgresql:Server",
+      "azure-native:redisenterprise:RedisEnterprise",
+      "azure-native:redisenterprise:Database",
+      "azure-native:keyvault:Vault",
+      "azure-native:keyvault:Secret",
+      "azure-native:storage:StorageAccount",
+      "azure-native:operationalinsights:Workspace",
+      "azure-native:dataprotection:BackupVault",
+    ],
+    resources: { dev: 91, staging: 136, prod: 145 },
+    protected: { dev: 0, staging: 0, prod: 24 },
+    byType: {
+      // prod: the primary and its read replica (ZoneRedundant HA is a setting of the primary).
+      "azure-native:dbforpostgresql:Server": { dev: 1, staging: 1, prod: 2 },
+      "azure-native:redisenterprise:RedisEnterprise": { dev: 1, staging: 1, prod: 1 },
+      "azure-native:app:ContainerApp": { dev: 2, staging: 2, prod: 2 },
+      // migrate; with backups the scheduled logical-backup job.
+      "azure-native:app:Job": { dev: 1, staging: 2, prod: 2 },
+      // dev: Container Apps' own ingress with a managed certificate; staging/prod: the WAF_v2 gateway.
+      "azure-native:network:ApplicationGateway": { dev: 0, staging: 1, prod: 1 },
+      "azure-native:network:WebApplicationFirewallPolicy": { dev: 0, staging: 1, prod: 1 },
+      // The alert catalog (metric alerts per scoped resource, log queries for the rest); one action group per severity.
+      "azure-native:monitor:MetricAlert": { dev: 0, staging: 10, prod: 10 },
+      "azure-native:monitor:ScheduledQueryRule": { dev: 0, staging: 13, prod: 13 },
+      "azure-native:monitor:ActionGroup": { dev: 0, staging: 2, prod: 2 },
+      "azure-native:applicationinsights:Workbook": { dev: 7, staging: 7, prod: 7 },
+      "azure-native:dataprotection:BackupVault": { dev: 0, staging: 1, prod: 1 },
+      // prod: Azure's deletion protection, a CanNotDelete lock on the stack's resource group.
+      "azure-native:authorization:ManagementLockAtResourceGroupLevel": { dev: 0, staging: 0, prod: 1 },
+    },
+  },
   kubernetes: {
     stateful: [
       "kubernetes:core/v1:Namespace",

@@ -4,6 +4,7 @@
  *
  * | cloud | what it builds |
  * |---|---|
+ * | azure | Container Apps web + worker in a VNet-integrated environment (Consumption profile, peer encryption, logs to the workspace; internal behind the gateway, zone-redundant in prod), migrate as a manual Container Apps job or a Container Instances group, a user-assigned identity per workload with Key Vault Secrets User, every secret a Key Vault reference, HTTP + CPU and KEDA redis queue scaling; dev: web serves the domain with a managed certificate; with loadBalancer: Application Gateway WAF_v2 (azure-edge.ts) |
  * | kubernetes | Deployments web + worker and a migrate Job (PSS restricted, own ServiceAccounts, limits, probes, spread), HPA (web) and KEDA ScaledObject on queue depth (worker), PDBs, Service, Ingress with a cert-manager Certificate (Let's Encrypt), ConfigMap + secretKeyRef |
  * | aws | ECS cluster (Container Insights), Fargate services web + worker, migrate task definition, ALB (TLS 1.3 policy, HTTP→HTTPS 301, HSTS), ACM certificate, WAFv2, autoscaling on CPU, requests and queue depth |
  * | gcp | Cloud Run v2 services web + worker (worker always allocated, internal-only) and a migrate job, Direct VPC egress, a service account per workload with per-secret access, bounded scaling, HTTP probes, Prometheus sidecar; dev: the run.app endpoint; with loadBalancer: global external ALB (managed certificate, TLS 1.2+, HSTS, Cloud Armor; gcp-edge.ts) |
@@ -16,6 +17,7 @@ import { isSensitiveEnvName } from "../lib/sensitive";
 import type { NetworkOutputs } from "../network";
 import { DEFAULT_REDACTION, type Redaction } from "../observability/redaction";
 import type { AwsAppMonitoring } from "./aws";
+import type { AzureAppMonitoring, AzureAppRuntime } from "./azure";
 import type { GcpAppMonitoring } from "./gcp";
 import type { KubernetesAppMonitoring } from "./kubernetes";
 
@@ -130,14 +132,20 @@ export interface AppServiceOutputs {
   monitoring: AppMonitoring;
   /** How to run the migration task (a ready command line for the runbook). */
   migrateCommand: pulumi.Output<string>;
+  /** Where other components run containers beside the app; only where they must share it (Azure). */
+  runtime?: AppRuntime;
 }
 
+/** Declared beside each cloud file that has one (Azure: the Container Apps environment). */
+export type AppRuntime = AzureAppRuntime;
+
 /** What the same cloud's Observability reads (declared beside each cloud file). */
-export type AppMonitoring = AwsAppMonitoring | GcpAppMonitoring | KubernetesAppMonitoring;
+export type AppMonitoring = AwsAppMonitoring | GcpAppMonitoring | AzureAppMonitoring | KubernetesAppMonitoring;
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
+  azure: () => require("./azure") as typeof import("./azure"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedAppServiceArgs, AppServiceOutputs>;
 
@@ -146,6 +154,7 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
   declare readonly edgeHostname: pulumi.Output<string>;
   declare readonly monitoring: AppMonitoring;
   declare readonly migrateCommand: pulumi.Output<string>;
+  declare readonly runtime?: AppRuntime;
 
   constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOADERS, "AppService", name, AppService.resolve(args), opts);

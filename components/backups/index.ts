@@ -7,11 +7,13 @@
  * |---|---|
  * | kubernetes | CloudNativePG `ScheduledBackup` (daily, Barman Cloud plugin) to the object store the database archives WAL to; with disasterRecovery a second object store (see kubernetes.ts); with `job` a daily logical-backup CronJob (k8s-job.ts) into both stores |
  * | gcp | logical-backup bucket (retention policy = retentionDays, locked when protected; CMEK; uniform access; public access prevention) and a staging bucket; with disasterRecovery a second such bucket in `loom:gcp.drRegion`; with `job` a daily Cloud Run job (Cloud Scheduler) writing to both through Cloud Storage volumes; no Backup and DR vault (see gcp.ts) |
+ * | azure | Backup vault (daily policy for the flexible server, retention, soft delete, immutability — locked when protected; GeoRedundant + cross-region restore with disasterRecovery) with the vault identity's roles; a CanNotDelete lock on the resource group when protected; with `job` a scheduled Container Apps job in the app's environment uploading with its managed identity to a time-based-retention container (RA-GZRS with disasterRecovery) (see azure.ts) |
  * | aws | KMS key, AWS Backup vault (vault lock: compliance when protected), daily plan with retention, selection of the database instances, IAM role; a logical-backup bucket (KMS, versioned, Object Lock); with disasterRecovery a vault + KMS key and a replica bucket in `loom:aws.drRegion`; with `job` a daily ECS task (EventBridge Scheduler); with `alertTopicArn` failed-job events to SNS |
  *
  * Every cloud also returns `recovery` (recovery.ts): RPO, RTO estimate and PITR window derived from these args.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { AppRuntime } from "../app-service";
 import type { DatabaseBackupTargets, DatabaseOutputs } from "../database";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import { imageRefProblem } from "../lib/image-ref";
@@ -27,6 +29,8 @@ export interface BackupJobArgs {
   database: Pick<DatabaseOutputs, "endpoint" | "port" | "databaseName" | "credentials">;
   /** AWS: the network the task runs in (the app's private subnets and the backup tier's security group). */
   network?: NetworkOutputs;
+  /** Azure: the Container Apps environment the job joins (AppService's `runtime`). */
+  runtime?: AppRuntime;
   /** vCPU of the job (a Fargate size on AWS). @default 0.5 */
   cpu?: number;
   /** Memory in MiB (a Fargate size for `cpu` on AWS). @default 1024 */
@@ -44,8 +48,8 @@ export interface BackupJobArgs {
   config?: string;
 }
 
-export type ResolvedBackupJobArgs = Required<Omit<BackupJobArgs, "network" | "config">> &
-  Pick<BackupJobArgs, "network" | "config">;
+export type ResolvedBackupJobArgs = Required<Omit<BackupJobArgs, "network" | "config" | "runtime">> &
+  Pick<BackupJobArgs, "network" | "config" | "runtime">;
 
 export interface BackupsArgs extends BaseArgs {
   /** Build the vault and plan; when false only the database's own automated backups exist. @default false */
@@ -89,6 +93,7 @@ export interface BackupsOutputs {
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
+  azure: () => require("./azure") as typeof import("./azure"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedBackupsArgs, BackupsOutputs>;
 
@@ -142,6 +147,7 @@ export class Backups extends LoomComponent<ResolvedBackupsArgs, BackupsOutputs> 
       image: job.image,
       database: job.database,
       ...(job.network ? { network: job.network } : {}),
+      ...(job.runtime ? { runtime: job.runtime } : {}),
       cpu: job.cpu ?? 0.5,
       memoryMiB: job.memoryMiB ?? 1024,
       runAsUser,

@@ -7,6 +7,7 @@
  * | kubernetes | Valkey StatefulSet (TLS from the namespace CA, generated password, AOF on a PVC, restricted pod, NetworkPolicy-isolated) |
  * | aws | ElastiCache replication group (TLS required, KMS at rest, generated AUTH token in Secrets Manager, Multi-AZ failover in prod, snapshots) |
  * | gcp | Memorystore for Redis 7.2 over private services access (TLS only on 6378, AUTH string copied to Secret Manager, CMEK, STANDARD_HA in prod, RDB snapshots) |
+ * | azure | Azure Managed Redis (Balanced B0/B1/B5, private endpoint only, TLS 1.2+ on 10000, NoCluster, NoEviction, access key copied to Key Vault, HA + AOF in prod, RDB in staging) |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
@@ -14,6 +15,7 @@ import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
 import type { AwsCacheMonitoring } from "./aws";
+import type { AzureCacheMonitoring } from "./azure";
 import type { GcpCacheMonitoring } from "./gcp";
 import type { KubernetesCacheMonitoring } from "./kubernetes";
 
@@ -34,7 +36,11 @@ export interface CacheArgs extends BaseArgs {
 export type ResolvedCacheArgs = Required<Omit<CacheArgs, keyof BaseArgs>> & ResolvedBase;
 
 /** What the same cloud's Observability reads (declared beside each cloud file). */
-export type CacheMonitoring = AwsCacheMonitoring | GcpCacheMonitoring | KubernetesCacheMonitoring;
+export type CacheMonitoring =
+  | AwsCacheMonitoring
+  | GcpCacheMonitoring
+  | AzureCacheMonitoring
+  | KubernetesCacheMonitoring;
 
 export interface CacheOutputs {
   endpoint: pulumi.Output<string>;
@@ -52,6 +58,7 @@ export interface CacheOutputs {
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
+  azure: () => require("./azure") as typeof import("./azure"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedCacheArgs, CacheOutputs>;
 

@@ -6,6 +6,7 @@
  * | kubernetes | CloudNativePG `Cluster` (TLS from the namespace CA, 1/2/3 instances, PITR WAL archive to an object store), PgBouncer `Pooler`, PodMonitor |
  * | aws | RDS PostgreSQL (customer KMS key, rds.force_ssl, managed master secret, Multi-AZ in prod, read replica, RDS Proxy, Performance Insights, enhanced monitoring) |
  * | gcp | Cloud SQL PostgreSQL (private services access only, ENCRYPTED_ONLY with a CAS-issued certificate for its DNS name, CMEK, PITR, REGIONAL in prod, read replica, Managed Connection Pooling, Query Insights, generated password in Secret Manager) |
+ * | azure | PostgreSQL Flexible Server (VNet integration in a delegated subnet + private DNS zone, TLS and slow log pinned as server parameters, Entra + password auth with the generated admin password in Key Vault, ≥ 7-day PITR geo-redundant with DR, auto-grow storage, zone-redundant HA in prod, read replica, PgBouncer on 6432, Query Store) |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
@@ -13,6 +14,7 @@ import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
 import type { AwsDatabaseBackupTargets, AwsDatabaseMonitoring } from "./aws";
+import type { AzureDatabaseBackupTargets, AzureDatabaseMonitoring } from "./azure";
 import type { GcpDatabaseBackupTargets, GcpDatabaseMonitoring } from "./gcp";
 import type { KubernetesDatabaseBackupTargets, KubernetesDatabaseMonitoring } from "./kubernetes";
 
@@ -50,11 +52,16 @@ export interface DatabaseArgs extends BaseArgs {
 export type ResolvedDatabaseArgs = Required<Omit<DatabaseArgs, keyof BaseArgs>> & ResolvedBase;
 
 /** What the same cloud's Observability reads to build alerts and dashboards (declared beside each cloud file). */
-export type DatabaseMonitoring = AwsDatabaseMonitoring | GcpDatabaseMonitoring | KubernetesDatabaseMonitoring;
+export type DatabaseMonitoring =
+  | AwsDatabaseMonitoring
+  | GcpDatabaseMonitoring
+  | AzureDatabaseMonitoring
+  | KubernetesDatabaseMonitoring;
 /** What the same cloud's Backups protects (AWS: DB instance ARNs; Kubernetes: the CNPG cluster and its store). */
 export type DatabaseBackupTargets =
   | AwsDatabaseBackupTargets
   | GcpDatabaseBackupTargets
+  | AzureDatabaseBackupTargets
   | KubernetesDatabaseBackupTargets;
 
 export interface DatabaseOutputs {
@@ -80,6 +87,7 @@ export interface DatabaseOutputs {
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
+  azure: () => require("./azure") as typeof import("./azure"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedDatabaseArgs, DatabaseOutputs>;
 

@@ -5,11 +5,13 @@
  * |---|---|
  * | aws | VPC, public subnets (load balancer only), private app and data subnets per zone, NAT, flow logs, VPC endpoints, one security group per tier |
  * | gcp | Custom-mode VPC, one regional app subnet (Private Google Access, flow logs), private services access (Cloud SQL, Memorystore), Cloud Router + Cloud NAT, egress firewall rules per tier network tag over a deny-all, the network's logs in their own log bucket |
+ * | azure | VNet with gateway, apps (Container Apps, NAT), database (PostgreSQL) and endpoints subnets, an NSG per subnet (tier rules; only 80/443 from ingressCidrs and GatewayManager from outside), Standard NAT with a static IP, the VNet flow log with traffic analytics, private DNS zones, the Key Vault's private endpoint |
  * | kubernetes | Namespace (Pod Security `restricted`), default-deny NetworkPolicies + per-tier allow rules, LimitRange, the namespace's private CA (cert-manager) |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import type { AwsNetworkPlacement } from "./aws";
+import type { AzureNetworkPlacement } from "./azure";
 import type { GcpNetworkPlacement } from "./gcp";
 import type { KubernetesNetworkPlacement } from "./kubernetes";
 
@@ -58,11 +60,16 @@ export interface NetworkOutputs {
 }
 
 /** Where the other components of the same cloud put their resources; each variant is declared beside its cloud file. */
-export type NetworkPlacement = AwsNetworkPlacement | GcpNetworkPlacement | KubernetesNetworkPlacement;
+export type NetworkPlacement =
+  | AwsNetworkPlacement
+  | GcpNetworkPlacement
+  | AzureNetworkPlacement
+  | KubernetesNetworkPlacement;
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
+  azure: () => require("./azure") as typeof import("./azure"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedNetworkArgs, NetworkOutputs>;
 

@@ -38,6 +38,7 @@ export const SECRETS_KEY = "alertSecrets";
 export const SLACK_VIA: Readonly<Record<ImplementedCloud, "chatbot" | "webhook" | "token">> = {
   aws: "chatbot",
   gcp: "token",
+  azure: "webhook",
   kubernetes: "webhook",
 };
 

@@ -8,6 +8,7 @@
  * | kubernetes | ServiceMonitor (web), PodMonitor (worker); PrometheusRule (recording + alerting rules from the catalog); AlertmanagerConfig with every channel, routing and inhibition; the seven dashboards as Grafana-sidecar ConfigMaps; an OpenTelemetry Collector (OTLP traces/logs, PII redaction) with Jaeger as the trace backend option |
  * | gcp | Cloud Monitoring alert policies per catalog alert (PromQL, catalog/cloud-monitoring.ts) notifying e-mail, Slack (bot token), PagerDuty and webhook channels by severity; the seven dashboards; the stack's logs in a CMEK log bucket of their own (sink + `_Default` exclusion) with the profile's retention; a health-path uptime check; the backup size as a log-based metric |
  * | aws | CloudWatch alarms per catalog alert (composite alarms for the SLO burn rates); an SNS topic per severity (KMS) with e-mail, PagerDuty and webhook subscriptions and AWS Chatbot for Slack; the seven dashboards as CloudWatch dashboards |
+ * | azure | Azure Monitor from the catalog (catalog/azure-monitor.ts): an action group per severity (e-mail, webhook receivers for Slack relay, PagerDuty and webhooks), metric alerts per member resource where a platform metric exists and scheduled query rules (KQL over the workspace) for the rest; the seven dashboards as workbooks; per-table retention below the workspace's 30-day floor |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppMonitoring } from "../app-service";
@@ -87,6 +88,7 @@ export interface ObservabilityOutputs {
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
+  azure: () => require("./azure") as typeof import("./azure"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedObservabilityArgs, ObservabilityOutputs>;
 

@@ -5,6 +5,7 @@
  * |---|---|
  * | aws | account id and partition (one lookup), region and zone names (from the target), and with disaster recovery an explicit provider in `loom:aws.drRegion` |
  * | gcp | project, region and project number (one lookup), the project services (APIs) every child depends on, the stack's KMS key ring (and one in `loom:gcp.drRegion` with disaster recovery)
+ * | azure | location, subscription/tenant/deployer (one lookup), the stack's resource group, Log Analytics workspace and Key Vault (RBAC, purge protection in prod)
  * | kubernetes | the stack's one explicit Kubernetes provider (kubeconfig/context or render mode) and, with `installOperators`, the operator charts every component depends on |
  *
  * Components receive `platform.handle` in their BaseArgs; index.ts never reads `settings.target` fields itself.
@@ -15,10 +16,11 @@ import { invalid, TYPE_PREFIX } from "../lib/component";
 import type { TagContext } from "../tags";
 import type { ImplementedCloud, Target } from "../targets";
 import type { AwsPlatform } from "./aws";
+import type { AzurePlatform } from "./azure";
 import type { GcpPlatform } from "./gcp";
 import type { KubernetesPlatform } from "./kubernetes";
 
-export type PlatformHandle = AwsPlatform | GcpPlatform | KubernetesPlatform;
+export type PlatformHandle = AwsPlatform | GcpPlatform | AzurePlatform | KubernetesPlatform;
 
 export interface PlatformArgs {
   /** The validated `loom:<cloud>` target (`settings.target`). */
@@ -29,6 +31,8 @@ export interface PlatformArgs {
   protect?: boolean;
   /** Resolve what disaster recovery needs (AWS: a provider in the DR region). @default false */
   disasterRecovery?: boolean;
+  /** Days to keep logs where the platform owns the log store (Azure: the Log Analytics workspace). @default 30 */
+  logRetentionDays?: number;
 }
 
 /** The args a cloud's platform file receives: defaults applied, the target narrowed to that cloud. */
@@ -37,6 +41,7 @@ export interface ResolvedPlatformArgs<C extends ImplementedCloud = ImplementedCl
   context: TagContext;
   protect: boolean;
   disasterRecovery: boolean;
+  logRetentionDays: number;
 }
 
 type PlatformLoaders = {
@@ -52,6 +57,7 @@ type PlatformLoaders = {
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
+  azure: () => require("./azure") as typeof import("./azure"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies PlatformLoaders;
 
@@ -80,6 +86,7 @@ export class Platform extends pulumi.ComponentResource {
       context: args.context,
       protect: args.protect ?? false,
       disasterRecovery: args.disasterRecovery ?? false,
+      logRetentionDays: args.logRetentionDays ?? 30,
     };
   }
 }

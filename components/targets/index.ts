@@ -5,12 +5,14 @@
  */
 import type { Cloud } from "../cloud";
 import { type AwsTarget, awsTarget } from "./aws";
+import { type AzureTarget, azureTarget } from "./azure";
 import { type GcpTarget, gcpTarget } from "./gcp";
 import { type KubernetesTarget, kubernetesTarget } from "./kubernetes";
 import type { AnyTargetSpec } from "./spec";
 
 export const TARGETS = {
   aws: awsTarget,
+  azure: azureTarget,
   gcp: gcpTarget,
   kubernetes: kubernetesTarget,
 } satisfies { [C in Cloud]?: AnyTargetSpec<C> };
@@ -19,13 +21,15 @@ export const TARGETS = {
 export type ImplementedCloud = keyof typeof TARGETS;
 
 /** The resolved target of a stack, discriminated by `cloud`. */
-export type Target = AwsTarget | GcpTarget | KubernetesTarget;
+export type Target = AwsTarget | GcpTarget | AzureTarget | KubernetesTarget;
 
 /** The target type of one cloud: `TargetOf<"aws">` = AwsTarget. */
 export type TargetOf<C extends ImplementedCloud> = Extract<Target, { cloud: C }>;
 
 export type { AwsTarget } from "./aws";
 export { AWS_DR_REGIONS, AWS_ZONES } from "./aws-regions";
+export type { AzureTarget, MigrateRunner } from "./azure";
+export { AZURE_PAIRS } from "./azure-regions";
 export type { CloudSqlEdition, GcpTarget } from "./gcp";
 export { GCP_DR_REGIONS } from "./gcp-regions";
 export { K8S_CLUSTER_CIDRS_DEFAULT, type KubernetesBackupSettings, type KubernetesTarget } from "./kubernetes";

@@ -59,6 +59,7 @@ export function k8sPlatformHandle(target: KubernetesTarget): KubernetesPlatform 
         context: context("prod"),
         protect: false,
         disasterRecovery: false,
+        logRetentionDays: 30,
       });
       platforms.set(root, p);
     }

@@ -149,6 +149,14 @@ const KINDS: Record<string, readonly Kind[]> = {
   "azure-native:network:SecurityRule": ["firewall"],
   "azure-native:app:ContainerApp": ["managed-workload", "autoscaler"],
   "azure-native:app:Job": ["managed-workload"],
+  "azure-native:redisenterprise:RedisEnterprise": ["datastore"],
+  "azure-native:redisenterprise:Database": ["datastore-endpoint"],
+  "azure-native:dataprotection:BackupVault": ["backup-vault"],
+  "azure-native:dataprotection:BackupPolicy": ["backup-policy"],
+  "azure-native:keyvault:Vault": ["secret"],
+  "azure-native:operationalinsights:Workspace": ["log-store"],
+  "azure-native:monitor:ActionGroup": ["notification-endpoint"],
+  "azure-native:authorization:RoleAssignment": ["iam-grant"],
   // DigitalOcean (../shared/targets/digitalocean.md)
   "digitalocean:index/databaseCluster:DatabaseCluster": ["datastore"],
   "digitalocean:index/spacesBucket:SpacesBucket": ["object-store"],
@@ -185,6 +193,17 @@ const PLAIN: Record<string, readonly string[]> = {
     "gcp:compute/securityPolicy:SecurityPolicy",
     "gcp:dns/managedZone:ManagedZone",
     "gcp:dns/recordSet:RecordSet",
+    "azure-native:network:VirtualNetwork",
+    "azure-native:network:Subnet",
+    "azure-native:network:NatGateway",
+    "azure-native:network:PublicIPAddress",
+    "azure-native:network:PrivateEndpoint",
+    "azure-native:network:PrivateDnsZoneGroup",
+    "azure-native:network:FlowLog",
+    "azure-native:network:WebApplicationFirewallPolicy",
+    "azure-native:privatedns:PrivateZone",
+    "azure-native:privatedns:PrivateRecordSet",
+    "azure-native:privatedns:VirtualNetworkLink",
   ],
   "egress only: no-open-ingress is about what the internet can reach; egress is shaped per tier (tests/components)": [
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
@@ -237,6 +256,7 @@ const PLAIN: Record<string, readonly string[]> = {
     "gcp:serviceaccount/account:Account",
     "gcp:projects/serviceIdentity:ServiceIdentity",
     "gcp:projects/service:Service",
+    "azure-native:managedidentity:UserAssignedIdentity",
   ],
   "grants on one resource (a secret, a key, a bucket) to one named service account: least privilege by construction (tests/components assert each member and role)":
     [
@@ -250,6 +270,7 @@ const PLAIN: Record<string, readonly string[]> = {
     "kubernetes:cert-manager.io/v1:Certificate",
     "kubernetes:cert-manager.io/v1:Issuer",
     "kubernetes:cert-manager.io/v1:ClusterIssuer",
+    "azure-native:app:ManagedCertificate",
   ],
   "monitoring definitions: no data of their own (alert receivers reference Secrets; no-credential-literals scans every input)":
     [
@@ -267,9 +288,29 @@ const PLAIN: Record<string, readonly string[]> = {
       "gcp:logging/metric:Metric",
       "gcp:logging/projectSink:ProjectSink",
       "gcp:logging/projectExclusion:ProjectExclusion",
+      "azure-native:monitor:MetricAlert",
+      "azure-native:monitor:ScheduledQueryRule",
+      "azure-native:applicationinsights:Workbook",
+      "azure-native:applicationinsights:Component",
     ],
   "parts of a checked datastore: the database and its user live inside the Cloud SQL instance the rules check (the password is generated, never a literal)":
     ["gcp:sql/database:Database", "gcp:sql/user:User"],
+  "settings and attachments of a checked Azure resource (the server's parameters, its database and Entra admin, the backup instance, a container's immutability and lifecycle, per-table retention, diagnostic settings, the prod lock)":
+    [
+      "azure-native:dbforpostgresql:Configuration",
+      "azure-native:dbforpostgresql:Database",
+      "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra",
+      "azure-native:dataprotection:BackupInstance",
+      "azure-native:storage:BlobContainer",
+      "azure-native:storage:BlobContainerImmutabilityPolicy",
+      "azure-native:storage:ManagementPolicy",
+      "azure-native:operationalinsights:Table",
+      "azure-native:monitor:DiagnosticSetting",
+      "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+    ],
+  "runs checked workloads: the Container Apps environment hosts the container apps and jobs the rules check": [
+    "azure-native:app:ManagedEnvironment",
+  ],
   "a container of checked keys: deletion-protection lists it as stateful; rotation is a property of each key": [
     "gcp:kms/keyRing:KeyRing",
   ],
@@ -278,6 +319,7 @@ const PLAIN: Record<string, readonly string[]> = {
   ],
   "a scope, not a store: the stack protects it in prod (tests/stacks.spec.ts); the pack checks what is inside": [
     "kubernetes:core/v1:Namespace",
+    "azure-native:resources:ResourceGroup",
   ],
   "generated in the program, never shown in the plan (tests/stacks.spec.ts asserts it)": [
     "random:index/randomPassword:RandomPassword",
@@ -292,6 +334,28 @@ interface Exemption {
 }
 
 const EXEMPT: readonly Exemption[] = [
+  {
+    type: "azure-native:dbforpostgresql:Server",
+    rule: "datastore-tls-required",
+    reason:
+      "GAP: Azure pins TLS in separate dbforpostgresql:Configuration resources (require_secure_transport, ssl_min_protocol_version; tests/components/database.azure.spec.ts); the rule reads the server alone",
+  },
+  {
+    type: "azure-native:redisenterprise:RedisEnterprise",
+    rule: "datastore-tls-required",
+    reason: "plaintext or TLS is the Database's clientProtocol (checked); the cluster's TLS floor is min-tls-version's",
+  },
+  {
+    type: "azure-native:dataprotection:BackupVault",
+    rule: "backup-vault-encrypted",
+    reason: "a Backup vault's data is always encrypted with Microsoft-managed keys; there is nothing to switch off",
+  },
+  {
+    type: "azure-native:operationalinsights:Workspace",
+    rule: "log-group-kms",
+    reason:
+      "a customer key for Log Analytics needs a dedicated cluster (a 100 GB/day commitment); data is encrypted with Microsoft-managed keys",
+  },
   {
     type: "kubernetes:postgresql.cnpg.io/v1:Cluster",
     rule: "datastore-encrypted-at-rest",

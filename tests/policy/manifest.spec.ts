@@ -79,6 +79,58 @@ describe("loom-guard manifest", () => {
     assert.deepEqual(clouds("network"), ["aws", "azure-native", "digitalocean", "gcp", "kubernetes"]);
   });
 
+  it("counts rules per cloud and distinct type tokens as docs/policy.md states them", () => {
+    const perCloud = (cloud: string) =>
+      policies.filter((p) => p.covers.some((t) => t === "*" || cloudOf(t) === cloud)).length;
+    assert.deepEqual(["aws", "gcp", "azure-native", "kubernetes", "digitalocean"].map(perCloud), [22, 19, 17, 13, 8]);
+    assert.equal(new Set(policies.flatMap((p) => p.covers).filter((t) => t !== "*")).size, 145);
+  });
+
+  it("checks every Azure stateful and endpoint type the Azure plans use with a rule of its own (issue 12)", () => {
+    const rulesOn = (token: string) => policies.filter((p) => p.covers.includes(token)).map((p) => p.name);
+    assert.deepEqual(
+      Object.fromEntries(
+        [
+          "azure-native:redisenterprise:RedisEnterprise",
+          "azure-native:redisenterprise:Database",
+          "azure-native:dataprotection:BackupPolicy",
+          "azure-native:dataprotection:BackupVault",
+          "azure-native:keyvault:Vault",
+          "azure-native:app:ContainerApp",
+          "azure-native:network:ApplicationGateway",
+          "azure-native:monitor:ActionGroup",
+          "azure-native:authorization:RoleAssignment",
+          "azure-native:storage:StorageAccount",
+        ].map((t) => [t, rulesOn(t)]),
+      ),
+      {
+        "azure-native:redisenterprise:RedisEnterprise": [
+          "min-tls-version",
+          "datastore-encrypted-at-rest",
+          "database-not-public",
+        ],
+        "azure-native:redisenterprise:Database": ["datastore-tls-required", "backup-retention"],
+        "azure-native:dataprotection:BackupPolicy": ["backup-retention"],
+        "azure-native:dataprotection:BackupVault": ["deletion-protection"],
+        "azure-native:keyvault:Vault": ["deletion-protection"],
+        "azure-native:app:ContainerApp": [
+          "https-only-endpoints",
+          "container-resource-limits",
+          "autoscaler-bounded",
+          "no-plaintext-secret-env",
+        ],
+        "azure-native:network:ApplicationGateway": ["https-only-endpoints", "min-tls-version"],
+        "azure-native:monitor:ActionGroup": ["notification-endpoints-tls"],
+        "azure-native:authorization:RoleAssignment": ["least-privilege-identity"],
+        "azure-native:storage:StorageAccount": [
+          "min-tls-version",
+          "datastore-tls-required",
+          "object-storage-encrypted",
+        ],
+      },
+    );
+  });
+
   it("keeps one rule per file, at rules/<concern>/<rule-name>.ts, each in the pack", () => {
     const files: string[] = [];
     for (const concern of fs.readdirSync(path.join(POLICY_DIR, "rules"))) {

@@ -9,6 +9,7 @@ import type { DomainArgs as OpenSearchDomainArgs } from "@pulumi/aws/opensearch/
 import type { ClusterArgs as RdsClusterArgs } from "@pulumi/aws/rds/cluster";
 import type { InstanceArgs as RdsInstanceArgs } from "@pulumi/aws/rds/instance";
 import type { ServerArgs as PgFlexibleServerArgs } from "@pulumi/azure-native/dbforpostgresql/server";
+import type { RedisEnterpriseArgs } from "@pulumi/azure-native/redisenterprise/redisEnterprise";
 import type { InstanceArgs as MemorystoreInstanceArgs } from "@pulumi/gcp/memorystore/instance";
 import type { InstanceArgs as GcpRedisInstanceArgs } from "@pulumi/gcp/redis/instance";
 import type { DatabaseInstanceArgs } from "@pulumi/gcp/sql/databaseInstance";
@@ -129,6 +130,14 @@ export const datastoreEncryptedAtRest = rule<Config>({
       if (ctx.config.requireCustomerManagedKeys && s.dataEncryption?.type !== "AzureKeyVault") {
         ctx.report(
           `Azure PostgreSQL dataEncryption.type is ${q(s.dataEncryption?.type ?? "SystemManaged (default)")}; set "AzureKeyVault" with primaryKeyURI`,
+        );
+      }
+    }),
+    // Azure Managed Redis always encrypts at rest (Microsoft-managed keys); only a customer key can be required.
+    on<RedisEnterpriseArgs>("azure-native:redisenterprise:RedisEnterprise", (r, ctx) => {
+      if (ctx.config.requireCustomerManagedKeys && !r.encryption?.customerManagedKeyEncryption?.keyEncryptionKeyUrl) {
+        ctx.report(
+          "Azure Managed Redis has no encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl (Microsoft-managed key); set it to a Key Vault key",
         );
       }
     }),

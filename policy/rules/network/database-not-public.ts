@@ -8,6 +8,7 @@ import type { ClusterArgs as RedshiftClusterArgs } from "@pulumi/aws/redshift/cl
 import type { FirewallRuleArgs as PgFirewallRuleArgs } from "@pulumi/azure-native/dbforpostgresql/firewallRule";
 import type { ServerArgs as PgFlexibleServerArgs } from "@pulumi/azure-native/dbforpostgresql/server";
 import type { RedisArgs } from "@pulumi/azure-native/redis/redis";
+import type { RedisEnterpriseArgs } from "@pulumi/azure-native/redisenterprise/redisEnterprise";
 import type { DatabaseFirewallArgs } from "@pulumi/digitalocean/databaseFirewall";
 import type { DatabaseInstanceArgs } from "@pulumi/gcp/sql/databaseInstance";
 import { q } from "../../lib/props";
@@ -20,7 +21,7 @@ export const databaseNotPublic = rule({
   name: "database-not-public",
   concern: "network",
   description:
-    "Databases and caches have no public endpoint: no public IP or public network access, no firewall rule open to the whole internet.",
+    "Databases and caches have no public endpoint: no public IP or public network access (Azure PostgreSQL, Azure Cache for Redis, Azure Managed Redis included), no firewall rule open to the whole internet.",
   severity: "high",
   enforcementLevel: "advisory",
   remediationSteps:
@@ -75,6 +76,13 @@ export const databaseNotPublic = rule({
       if (!r.subnetId && r.publicNetworkAccess !== "Disabled") {
         ctx.report(
           `Azure Cache for Redis publicNetworkAccess is ${q(r.publicNetworkAccess ?? "Enabled (default)")}; set "Disabled" and connect through a private endpoint`,
+        );
+      }
+    }),
+    on<RedisEnterpriseArgs>("azure-native:redisenterprise:RedisEnterprise", (r, ctx) => {
+      if (r.publicNetworkAccess !== "Disabled") {
+        ctx.report(
+          `Azure Managed Redis publicNetworkAccess is ${q(r.publicNetworkAccess ?? null)}; set "Disabled" and connect through a private endpoint (groupIds ["redisEnterprise"])`,
         );
       }
     }),

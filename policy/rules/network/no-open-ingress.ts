@@ -6,6 +6,7 @@
 import type { SecurityGroupArgs } from "@pulumi/aws/ec2/securityGroup";
 import type { SecurityGroupRuleArgs } from "@pulumi/aws/ec2/securityGroupRule";
 import type { SecurityGroupIngressRuleArgs } from "@pulumi/aws/vpc/securityGroupIngressRule";
+import type { ContainerGroupArgs } from "@pulumi/azure-native/containerinstance/containerGroup";
 import type { NetworkSecurityGroupArgs } from "@pulumi/azure-native/network/networkSecurityGroup";
 import type { SecurityRuleArgs } from "@pulumi/azure-native/network/securityRule";
 import type { FirewallArgs as DoFirewallArgs } from "@pulumi/digitalocean/firewall";
@@ -109,6 +110,18 @@ export const noOpenIngress = rule<Config>({
     on<SecurityRuleArgs>("azure-native:network:SecurityRule", (r, ctx) =>
       checkAzureRule(r, `security rule "${r.name ?? r.securityRuleName ?? ctx.name}"`, ctx.config, ctx.report),
     ),
+    // An ACI container group with a public IP is reachable from the whole internet on its ports (no NSG applies).
+    on<ContainerGroupArgs>("azure-native:containerinstance:ContainerGroup", (g, ctx) => {
+      if (String(g.ipAddress?.type ?? "").toLowerCase() !== "public") return;
+      const bad = (g.ipAddress?.ports ?? [])
+        .map((p) => forbidden([p.port, p.port], ctx.config.allowedPublicPorts))
+        .filter(Boolean);
+      if (bad.length > 0) {
+        ctx.report(
+          `container group has a public IP address open to the internet on ${bad.join(", ")}; use ipAddress type "Private" with subnetIds (or no ipAddress)`,
+        );
+      }
+    }),
     on<DoFirewallArgs>("digitalocean:index/firewall:Firewall", (fw, ctx) => {
       for (const r of fw.inboundRules ?? []) {
         const open = (r.sourceAddresses ?? []).filter(isOpen);

@@ -7,11 +7,14 @@ import type { ClusterArgs as DocDbClusterArgs } from "@pulumi/aws/docdb/cluster"
 import type { ReplicationGroupArgs } from "@pulumi/aws/elasticache/replicationGroup";
 import type { ClusterArgs as RdsClusterArgs } from "@pulumi/aws/rds/cluster";
 import type { InstanceArgs as RdsInstanceArgs } from "@pulumi/aws/rds/instance";
+import type { BackupPolicyArgs as AzureBackupPolicyArgs } from "@pulumi/azure-native/dataprotection/backupPolicy";
 import type { ServerArgs as PgFlexibleServerArgs } from "@pulumi/azure-native/dbforpostgresql/server";
+import type { DatabaseArgs as RedisEnterpriseDatabaseArgs } from "@pulumi/azure-native/redisenterprise/database";
 import type { BackupPlanArgs } from "@pulumi/gcp/backupdisasterrecovery/backupPlan";
 import type { BackupVaultArgs } from "@pulumi/gcp/backupdisasterrecovery/backupVault";
 import type { DatabaseInstanceArgs } from "@pulumi/gcp/sql/databaseInstance";
 import { BARMAN_OBJECT_STORE, type BarmanObjectStore, CNPG_CLUSTER, type CnpgCluster } from "../../lib/crds";
+import { isoDurationDays } from "../../lib/props";
 import { checks, rule } from "../../lib/rule";
 
 interface Config {
@@ -34,11 +37,11 @@ export const backupRetention = rule<Config>({
   name: "backup-retention",
   concern: "resilience",
   description:
-    "Databases have automated backups kept at least minRetentionDays (RDS, Aurora, DocumentDB, AWS Backup plans, Cloud SQL, Azure PostgreSQL, CloudNativePG); caches keep snapshots at least minCacheSnapshotDays.",
+    "Databases have automated backups kept at least minRetentionDays (RDS, Aurora, DocumentDB, AWS Backup plans, Cloud SQL, Azure PostgreSQL, Azure Backup vault policies, CloudNativePG); caches keep snapshots at least minCacheSnapshotDays.",
   severity: "medium",
   enforcementLevel: "advisory",
   remediationSteps:
-    "Take the retention from the profile (backupRetentionDays: 7 staging, 14 prod): RDS/Aurora/DocumentDB `backupRetentionPeriod`, AWS Backup rule `lifecycle.deleteAfter`, Cloud SQL `backupConfiguration.enabled` + `backupRetentionSettings.retainedBackups`, Azure PostgreSQL `backup.backupRetentionDays`, CloudNativePG `spec.backup.retentionPolicy` (or the Barman ObjectStore's); ElastiCache `snapshotRetentionLimit`.",
+    "Take the retention from the profile (backupRetentionDays: 7 staging, 14 prod): RDS/Aurora/DocumentDB `backupRetentionPeriod`, AWS Backup rule `lifecycle.deleteAfter`, Cloud SQL `backupConfiguration.enabled` + `backupRetentionSettings.retainedBackups`, Azure PostgreSQL `backup.backupRetentionDays`, Azure Backup vault policy retention rules `lifecycles[].deleteAfter.duration` (P14D), CloudNativePG `spec.backup.retentionPolicy` (or the Barman ObjectStore's); ElastiCache `snapshotRetentionLimit`; Azure Managed Redis `persistence` (AOF or RDB) when minCacheSnapshotDays > 0.",
   config: {
     minRetentionDays: {
       type: "integer",
@@ -96,6 +99,15 @@ export const backupRetention = rule<Config>({
       if (days < ctx.config.minCacheSnapshotDays) {
         ctx.report(
           `ElastiCache snapshotRetentionLimit is ${rg.snapshotRetentionLimit ?? "unset (0: no snapshots)"}, below the minimum of ${ctx.config.minCacheSnapshotDays} days (minCacheSnapshotDays)`,
+        );
+      }
+    }),
+    // Azure Managed Redis keeps no snapshot history (one RDB file or the AOF log): any persistence counts as kept.
+    on<RedisEnterpriseDatabaseArgs>("azure-native:redisenterprise:Database", (d, ctx) => {
+      const p = d.persistence;
+      if (ctx.config.minCacheSnapshotDays > 0 && p?.aofEnabled !== true && p?.rdbEnabled !== true) {
+        ctx.report(
+          `Azure Managed Redis database has no persistence (persistence.aofEnabled and rdbEnabled not true), but minCacheSnapshotDays is ${ctx.config.minCacheSnapshotDays}; enable AOF or RDB`,
         );
       }
     }),
@@ -178,6 +190,24 @@ export const backupRetention = rule<Config>({
       const days = s.backup?.backupRetentionDays ?? 7;
       if (days < ctx.config.minRetentionDays) {
         ctx.report(short("Azure PostgreSQL backup.backupRetentionDays", days, ctx.config.minRetentionDays));
+      }
+    }),
+    on<AzureBackupPolicyArgs>("azure-native:dataprotection:BackupPolicy", (p, ctx) => {
+      for (const r of p.properties?.policyRules ?? []) {
+        if (r.objectType !== "AzureRetentionRule") continue;
+        for (const l of r.lifecycles ?? []) {
+          const duration = l.deleteAfter?.duration;
+          const days = isoDurationDays(duration);
+          if (days === undefined || days < ctx.config.minRetentionDays) {
+            ctx.report(
+              short(
+                `Backup vault policy retention rule "${r.name}" deleteAfter.duration`,
+                JSON.stringify(duration ?? null),
+                ctx.config.minRetentionDays,
+              ),
+            );
+          }
+        }
       }
     }),
     on<CnpgCluster>(CNPG_CLUSTER, (c, ctx) => {

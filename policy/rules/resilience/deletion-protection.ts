@@ -10,6 +10,8 @@ import type { LoadBalancerArgs } from "@pulumi/aws/lb/loadBalancer";
 import type { ClusterArgs as RdsClusterArgs } from "@pulumi/aws/rds/cluster";
 import type { InstanceArgs as RdsInstanceArgs } from "@pulumi/aws/rds/instance";
 import type { BucketArgs as S3BucketArgs } from "@pulumi/aws/s3/bucket";
+import type { BackupVaultArgs as AzureBackupVaultArgs } from "@pulumi/azure-native/dataprotection/backupVault";
+import type { VaultArgs as KeyVaultArgs } from "@pulumi/azure-native/keyvault/vault";
 import type { BackupVaultArgs } from "@pulumi/gcp/backupdisasterrecovery/backupVault";
 import type { InstanceArgs as GcpRedisArgs } from "@pulumi/gcp/redis/instance";
 import type { DatabaseInstanceArgs } from "@pulumi/gcp/sql/databaseInstance";
@@ -55,6 +57,11 @@ export const STATEFUL_TYPES: readonly string[] = [
   "azure-native:cache:Redis",
   "azure-native:keyvault:Vault",
   "azure-native:keyvault:Key",
+  "azure-native:keyvault:Secret",
+  "azure-native:redisenterprise:RedisEnterprise",
+  "azure-native:redisenterprise:Database",
+  "azure-native:dataprotection:BackupVault",
+  "azure-native:operationalinsights:Workspace",
   "digitalocean:index/databaseCluster:DatabaseCluster",
   "digitalocean:index/spacesBucket:SpacesBucket",
   "digitalocean:index/volume:Volume",
@@ -74,7 +81,7 @@ export const deletionProtection = rule<Config>({
   severity: "medium",
   enforcementLevel: "advisory",
   remediationSteps:
-    "Production profile: `deletionProtection: true` (RDS, Aurora, DocumentDB, Cloud SQL `settings.deletionProtectionEnabled`), `enableDeletionProtection: true` (load balancers), `deletionProtectionEnabled: true` (DynamoDB), no `forceDestroy`, and `protect: true` on every stateful child (components use childOptions(parent, args, true)). Deleting then needs an explicit unprotect first.",
+    "Production profile: `deletionProtection: true` (RDS, Aurora, DocumentDB, Cloud SQL `settings.deletionProtectionEnabled`), `enableDeletionProtection: true` (load balancers), `deletionProtectionEnabled: true` (DynamoDB), no `forceDestroy`, and `protect: true` on every stateful child (components use childOptions(parent, args, true)). Azure: Key Vault `properties.enablePurgeProtection: true` (soft delete on), Backup vault soft delete not Off (`securitySettings.softDeleteSettings.state` On, the default, or AlwaysOn) and immutability Unlocked or Locked. Deleting then needs an explicit unprotect first.",
   config: {
     ...environmentConfig,
     requireProtect: {
@@ -162,6 +169,30 @@ export const deletionProtection = rule<Config>({
         "backup vault has forceDelete: true (a destroy deletes the vault even while it holds backups)",
       ),
     ),
+    on<KeyVaultArgs>("azure-native:keyvault:Vault", (v, ctx) => {
+      const p = v.properties;
+      attribute(
+        ctx,
+        p?.enablePurgeProtection === true,
+        `Key Vault properties.enablePurgeProtection is ${q(p?.enablePurgeProtection ?? false)} (a deleted vault and its keys and secrets can be purged before the retention ends)`,
+      );
+      attribute(ctx, p?.enableSoftDelete !== false, "Key Vault properties.enableSoftDelete is false");
+    }),
+    on<AzureBackupVaultArgs>("azure-native:dataprotection:BackupVault", (v, ctx) => {
+      const security = v.properties?.securitySettings;
+      const immutability = security?.immutabilitySettings?.state;
+      attribute(
+        ctx,
+        immutability === "Unlocked" || immutability === "Locked",
+        `Backup vault securitySettings.immutabilitySettings.state is ${q(immutability ?? "Disabled (default)")} (recovery points can be deleted before they expire); set "Unlocked" or "Locked"`,
+      );
+      const state = security?.softDeleteSettings?.state;
+      attribute(
+        ctx,
+        state !== "Off",
+        'Backup vault securitySettings.softDeleteSettings.state is "Off" (deleted backups are gone at once); set "On" or "AlwaysOn"',
+      );
+    }),
     on<GcsBucketArgs>("gcp:storage/bucket:Bucket", (b, ctx) =>
       attribute(
         ctx,

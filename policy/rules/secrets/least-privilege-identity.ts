@@ -8,7 +8,12 @@
  *   (`<number>-compute@developer.gserviceaccount.com`, which holds Editor in many projects);
  * - no `allUsers`/`allAuthenticatedUsers` invoker on a Cloud Run job, or on a service whose ingress is internal
  *   only (the worker): only a service reachable from outside may be publicly invokable.
+ * Azure: no role assignment of Owner, Contributor, User Access Administrator or Role Based Access Control
+ * Administrator (at any scope): each identity gets the data-plane roles it needs (Key Vault Secrets User, Storage
+ * Blob Data Contributor) on the resource it uses; the list is components/lib/azure.ts's FORBIDDEN_ROLE_IDS.
  */
+
+import type { RoleAssignmentArgs } from "@pulumi/azure-native/authorization/roleAssignment";
 import type { JobArgs } from "@pulumi/gcp/cloudrunv2/job";
 import type { ServiceArgs } from "@pulumi/gcp/cloudrunv2/service";
 import type { IAMBindingArgs } from "@pulumi/gcp/projects/iambinding";
@@ -19,6 +24,13 @@ import { checks, rule } from "../../lib/rule";
 const on = checks<Record<string, never>>();
 
 export const BASIC_ROLES = ["roles/owner", "roles/editor"] as const;
+/** Azure built-in roles that can change anything or grant anything (GUID → name); checked at every scope. */
+export const AZURE_PRIVILEGED_ROLES: Readonly<Record<string, string>> = {
+  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+  "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+  "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+  "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+};
 const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
 const DEFAULT_COMPUTE_SA = /-compute@developer\.gserviceaccount\.com$/;
 
@@ -92,15 +104,28 @@ function publicInvokers(resources: PolicyResource[], _config: unknown, report: R
   }
 }
 
+function azureRoleCheck(a: { roleDefinitionId?: unknown; scope?: unknown }, ctx: { report(m: string): void }) {
+  const id = String(a.roleDefinitionId ?? "")
+    .split("/")
+    .pop()
+    ?.toLowerCase();
+  const role = id === undefined ? undefined : AZURE_PRIVILEGED_ROLES[id];
+  if (role) {
+    ctx.report(
+      `role assignment grants ${role} (${id}) at ${String(a.scope ?? "(no scope)")}; grant the data-plane role the identity needs (e.g. Key Vault Secrets User) on the resource it uses`,
+    );
+  }
+}
+
 export const leastPrivilegeIdentity = rule({
   name: "least-privilege-identity",
   concern: "secrets",
   description:
-    "Workloads run as their own service accounts, without service-account keys, project-level Owner/Editor or an authoritative project IAM policy; no public invoker on a Cloud Run job or an internal-only service.",
+    "Workloads run as their own service accounts, without service-account keys, project-level Owner/Editor or an authoritative project IAM policy; no public invoker on a Cloud Run job or an internal-only service; no Azure role assignment of Owner, Contributor, User Access Administrator or RBAC Administrator.",
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:
-    "Create one gcp:serviceaccount/account per workload and set template.serviceAccount; grant predefined roles per resource (secretmanager.secretAccessor on each secret, cloudsql.client) with IAMMember resources; never create gcp:serviceaccount/key (use attached identities or workload identity federation); grant roles/run.invoker on jobs to the scheduler's account only.",
+    "Create one gcp:serviceaccount/account per workload and set template.serviceAccount; grant predefined roles per resource (secretmanager.secretAccessor on each secret, cloudsql.client) with IAMMember resources; never create gcp:serviceaccount/key (use attached identities or workload identity federation); grant roles/run.invoker on jobs to the scheduler's account only. Azure: one user-assigned identity per workload with data-plane roles (Key Vault Secrets User at the vault, Storage Blob Data Contributor on the container), never Owner/Contributor/User Access Administrator/RBAC Administrator.",
   checks: [
     on<IAMMemberArgs>("gcp:projects/iAMMember:IAMMember", basicRoleCheck("project IAM member")),
     on<IAMBindingArgs>("gcp:projects/iAMBinding:IAMBinding", basicRoleCheck("project IAM binding")),
@@ -116,6 +141,7 @@ export const leastPrivilegeIdentity = rule({
     ),
     on<ServiceArgs>(SERVICE, (s, ctx) => identityCheck("service")(s.template?.serviceAccount, ctx)),
     on<JobArgs>("gcp:cloudrunv2/job:Job", (j, ctx) => identityCheck("job")(j.template?.template?.serviceAccount, ctx)),
+    on<RoleAssignmentArgs>("azure-native:authorization:RoleAssignment", azureRoleCheck),
   ],
   stack: publicInvokers,
   stackTypes: [...SERVICE_IAM, ...JOB_IAM],

@@ -10,6 +10,7 @@ import type { DomainArgs as OpenSearchDomainArgs } from "@pulumi/aws/opensearch/
 import type { ConfigurationArgs as PgConfigurationArgs } from "@pulumi/azure-native/dbforpostgresql/configuration";
 import type { ApplicationGatewayArgs } from "@pulumi/azure-native/network/applicationGateway";
 import type { RedisArgs } from "@pulumi/azure-native/redis/redis";
+import type { RedisEnterpriseArgs } from "@pulumi/azure-native/redisenterprise/redisEnterprise";
 import type { StorageAccountArgs } from "@pulumi/azure-native/storage/storageAccount";
 import type { WebAppArgs } from "@pulumi/azure-native/web/webApp";
 import type { LoadBalancerArgs as DoLoadBalancerArgs } from "@pulumi/digitalocean/loadBalancer";
@@ -177,6 +178,14 @@ export const minTlsVersion = rule<Config>({
         const disabled = (p.disabledSslProtocols ?? []).map((x) => tlsVersion(x));
         floor = disabled.includes(1.0) && disabled.includes(1.1) ? 1.2 : 1.0;
       }
+      // The 2017 predefined policies and Custom (v1) stop at TLS 1.2: no TLS 1.3 (the spec's "not Custom v1, not 2017").
+      const noTls13 =
+        p.policyType === "Custom" || (p.policyType === "Predefined" && p.policyName === "AppGwSslPolicy20170401S");
+      if (floor >= min(ctx.config) && noTls13) {
+        ctx.report(
+          `Application Gateway sslPolicy (policyType ${q(p.policyType)}, policyName ${q(p.policyName ?? null)}) offers no TLS 1.3; use Predefined AppGwSslPolicy20220101S or CustomV2 with minProtocolVersion TLSv1_2`,
+        );
+      }
       if (floor < min(ctx.config)) {
         ctx.report(
           `Application Gateway sslPolicy allows TLS ${floor.toFixed(1)} (policyType ${q(p.policyType ?? null)}, policyName ${q(p.policyName ?? null)}, minProtocolVersion ${q(p.minProtocolVersion ?? null)}); use Predefined AppGwSslPolicy20220101S or CustomV2 with minProtocolVersion TLSv1_2`,
@@ -193,6 +202,13 @@ export const minTlsVersion = rule<Config>({
       const v = tlsVersion(r.minimumTlsVersion);
       if (v === undefined || v < min(ctx.config)) {
         ctx.report(`Azure Cache for Redis minimumTlsVersion is ${q(r.minimumTlsVersion ?? null)}; set "1.2"`);
+      }
+    }),
+    // Azure Managed Redis: unset means the service floor, TLS 1.2 (1.0/1.1 are gone); "1.2" is its highest setting.
+    on<RedisEnterpriseArgs>("azure-native:redisenterprise:RedisEnterprise", (r, ctx) => {
+      const v = r.minimumTlsVersion === undefined ? 1.2 : tlsVersion(r.minimumTlsVersion);
+      if (v === undefined || v < min(ctx.config)) {
+        ctx.report(`Azure Managed Redis minimumTlsVersion is ${q(r.minimumTlsVersion ?? null)}; set "1.2"`);
       }
     }),
     on<PgConfigurationArgs>("azure-native:dbforpostgresql:Configuration", (c, ctx) => {

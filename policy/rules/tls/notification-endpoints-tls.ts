@@ -1,11 +1,14 @@
 /**
  * Alert notifications leave the cloud only over TLS: SNS subscriptions use email, email-json, https, sqs or lambda
  * (never http, whose POST carries the alarm and often a token in the URL in plaintext), and Pub/Sub push
- * subscriptions push to https:// endpoints, and Cloud Monitoring webhook channels call https:// URLs.
+ * subscriptions push to https:// endpoints, and Cloud Monitoring webhook channels call https:// URLs, and Azure Monitor
+ * action groups call https:// webhook, Logic App and Function URLs.
  */
 import type { TopicSubscriptionArgs } from "@pulumi/aws/sns/topicSubscription";
+import type { ActionGroupArgs } from "@pulumi/azure-native/monitor/actionGroup";
 import type { NotificationChannelArgs } from "@pulumi/gcp/monitoring/notificationChannel";
 import type { SubscriptionArgs } from "@pulumi/gcp/pubsub/subscription";
+import { q } from "../../lib/props";
 import { checks, rule } from "../../lib/rule";
 
 const on = checks<Record<string, never>>();
@@ -13,15 +16,32 @@ const on = checks<Record<string, never>>();
 /** SNS protocols that deliver over TLS or stay inside AWS. */
 export const SNS_PROTOCOLS = ["email", "email-json", "https", "sqs", "lambda"] as const;
 
+/** The URL-bearing receivers of an Azure Monitor action group: [kind, receiver name, URL]. */
+function actionGroupUrls(g: {
+  webhookReceivers?: { name: string; serviceUri: string }[];
+  logicAppReceivers?: { name: string; callbackUrl: string }[];
+  azureFunctionReceivers?: { name: string; httpTriggerUrl: string }[];
+}): [string, string, unknown][] {
+  return [
+    ...(g.webhookReceivers ?? []).map((r): [string, string, unknown] => ["webhook receiver", r.name, r.serviceUri]),
+    ...(g.logicAppReceivers ?? []).map((r): [string, string, unknown] => ["Logic App receiver", r.name, r.callbackUrl]),
+    ...(g.azureFunctionReceivers ?? []).map((r): [string, string, unknown] => [
+      "Azure Function receiver",
+      r.name,
+      r.httpTriggerUrl,
+    ]),
+  ];
+}
+
 export const notificationEndpointsTls = rule({
   name: "notification-endpoints-tls",
   concern: "tls",
   description:
-    "Notification subscriptions deliver over TLS: SNS subscriptions use only email, email-json, https, sqs or lambda (never http); Pub/Sub push endpoints and Cloud Monitoring webhook channels are https://.",
+    "Notification subscriptions deliver over TLS: SNS subscriptions use only email, email-json, https, sqs or lambda (never http); Pub/Sub push endpoints, Cloud Monitoring webhook channels and Azure Monitor action group webhook/Logic App/Function receivers are https://.",
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:
-    'SNS: subscribe with protocol "https" to an https:// endpoint (PagerDuty, a webhook receiver), or "sqs"/"lambda" for a relay inside AWS. Pub/Sub: set pushConfig.pushEndpoint to an https:// URL. Cloud Monitoring: set labels.url of a webhook_tokenauth/webhook_basicauth channel to an https:// URL.',
+    'SNS: subscribe with protocol "https" to an https:// endpoint (PagerDuty, a webhook receiver), or "sqs"/"lambda" for a relay inside AWS. Pub/Sub: set pushConfig.pushEndpoint to an https:// URL. Cloud Monitoring: set labels.url of a webhook_tokenauth/webhook_basicauth channel to an https:// URL. Azure Monitor: every action group webhookReceivers[].serviceUri (and Logic App callbackUrl, Function httpTriggerUrl) an https:// URL.',
   checks: [
     on<TopicSubscriptionArgs>("aws:sns/topicSubscription:TopicSubscription", (sub, ctx) => {
       const protocol = String(sub.protocol ?? "");
@@ -51,6 +71,15 @@ export const notificationEndpointsTls = rule({
         ctx.report(
           `Cloud Monitoring ${type} channel calls a non-https URL: incidents (and the token in the URL) travel in plaintext; use an https:// URL`,
         );
+      }
+    }),
+    on<ActionGroupArgs>("azure-native:monitor:ActionGroup", (g, ctx) => {
+      for (const [kind, name, url] of actionGroupUrls(g)) {
+        if (typeof url !== "string" || !url.startsWith("https://")) {
+          ctx.report(
+            `action group ${kind} ${q(name)} calls a non-https URL: alerts (and the token in the URL) travel in plaintext; use an https:// URL`,
+          );
+        }
       }
     }),
   ],

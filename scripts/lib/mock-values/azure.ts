@@ -15,6 +15,7 @@ export const AZURE_TENANT = "00000000-0000-0000-0000-000000000000";
 /** ARM provider namespace per azure-native module. */
 const NAMESPACES: Record<string, string> = {
   app: "Microsoft.App",
+  applicationinsights: "Microsoft.Insights",
   appconfiguration: "Microsoft.AppConfiguration",
   authorization: "Microsoft.Authorization",
   cache: "Microsoft.Cache",
@@ -59,6 +60,11 @@ const ARM: Record<string, ArmType> = {
   },
   "network:PrivateEndpoint": { path: "privateEndpoints" },
   "network:NatGateway": { path: "natGateways" },
+  "network:FlowLog": { path: "flowLogs", parents: [["networkWatchers", "networkWatcherName"]] },
+  "network:PrivateDnsZoneGroup": {
+    path: "privateDnsZoneGroups",
+    parents: [["privateEndpoints", "privateEndpointName"]],
+  },
   "privatedns:PrivateZone": { path: "privateDnsZones" },
   "privatedns:VirtualNetworkLink": { path: "virtualNetworkLinks", parents: [["privateDnsZones", "privateZoneName"]] },
   "dbforpostgresql:Server": { path: "flexibleServers", nameKey: "serverName" },
@@ -245,6 +251,10 @@ export const azure: CloudMocks = {
       case "operationalinsights:Workspace":
         state.customerId = uuid(`workspace/${id}`);
         break;
+      case "dataprotection:BackupVault":
+        // The system-assigned identity Azure creates with the vault.
+        state.identity = { ...obj(r.inputs.identity), principalId: uuid(`principal/${id}`), tenantId: AZURE_TENANT };
+        break;
       case "network:PublicIPAddress":
         state.ipAddress = publicIp(id);
         if (obj(r.inputs.dnsSettings).domainNameLabel) {
@@ -273,5 +283,10 @@ export const azure: CloudMocks = {
       subscriptionId: AZURE_SUBSCRIPTION,
       tenantId: AZURE_TENANT,
     }),
+    // Managed Redis access keys: 44 base64-like characters in Azure; stable fake ones here.
+    "azure-native:redisenterprise:listDatabaseKeys": (inputs) => {
+      const db = `${str(inputs.resourceGroupName)}/${str(inputs.clusterName)}/${str(inputs.databaseName)}`;
+      return { primaryKey: `mockprimary${hex(`p/${db}`, 33)}`, secondaryKey: `mocksecondary${hex(`s/${db}`, 31)}` };
+    },
   },
 };
