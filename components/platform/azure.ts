@@ -22,7 +22,7 @@ import { Workspace } from "@pulumi/azure-native/operationalinsights/workspace";
 import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretRef } from "../lib/secrets";
-import { fit, prefix as namePrefix, stableHash } from "../naming";
+import { fit as fitName, prefix as namePrefix, stableHash } from "../naming";
 import { baseTags, mergeTags } from "../tags";
 import type { AzureTarget } from "../targets/azure";
 import type { ResolvedPlatformArgs } from ".";
@@ -53,7 +53,7 @@ export function workspaceRetentionDays(logRetentionDays: number): number {
 /** Globally unique and 3–24 long: the stack prefix, shortened, and a stable hash of project/stack. */
 export function keyVaultName(project: string, stack: string): string {
   const hash = stableHash(`${project}/${stack}`).padStart(6, "0").slice(0, 6);
-  return `${fit(`kv-${project}-${stack}`, 17)}-${hash}`;
+  return `${fitName(`kv-${project}-${stack}`, 17)}-${hash}`;
 }
 
 export function create(

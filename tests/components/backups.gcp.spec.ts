@@ -147,7 +147,7 @@ describe("Backups on GCP (helpers)", () => {
     const verify = lines.findIndex((l) => l.startsWith("loom-backup verify"));
     const objects = lines.findIndex((l) => l.includes("*.manifest.json) ;;") && l.includes(BACKUP_MOUNT));
     const manifests = lines.findIndex((l) => l.startsWith(`for f in "$store"/*.manifest.json`));
-    const metrics = lines.findIndex((l) => l === "cat /tmp/loom-backup/metrics.prom");
+    const metrics = lines.indexOf("cat /tmp/loom-backup/metrics.prom");
     assert.ok(dump >= 0 && dump < verify && verify < objects && objects < manifests && manifests < metrics, script);
     assert.ok(lines[dump]?.includes(`--store "$store"`));
     assert.ok(script.includes(`store=${STAGING_MOUNT}/"$CLOUD_RUN_EXECUTION"`));
