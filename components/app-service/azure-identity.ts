@@ -20,12 +20,12 @@ import { Secret } from "@pulumi/azure-native/keyvault/secret";
 import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
 import type * as pulumi from "@pulumi/pulumi";
 import { type AzureScope, assignRole, azureScope } from "../lib/azure";
-import { handleFor, invalid } from "../lib/component";
+import { handleFor } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { AzureNetworkPlacement } from "../network/azure";
 import type { ResolvedAppServiceArgs } from ".";
 import { secretName } from "./azure-sizing";
-import { secretsFor, WORKLOADS, type Workload } from "./workload-secrets";
+import { singleValueRefs, WORKLOADS, type Workload } from "./workload-secrets";
 
 /** An app secret's value until the operator sets it (not empty: see the header). */
 export const APP_SECRET_PLACEHOLDER = "unset: put the real value in this Key Vault secret (docs/runbooks/deploy.md)";
@@ -67,14 +67,7 @@ export function workloadSecrets(
   workload: Workload,
   app: Record<string, SecretRef>,
 ): Record<string, SecretRef> {
-  const allowed = secretsFor(workload, { platform: s.args.secrets, app: s.args.appSecretNames });
-  for (const [envName, ref] of Object.entries(allowed.platform)) {
-    if (ref.key !== undefined) {
-      invalid(`secrets.${envName}`, "a Key Vault secret holds one value; pass a ref without `key`");
-    }
-  }
-  const appRefs = Object.fromEntries(allowed.app.flatMap((n) => (app[n] ? [[n, app[n]] as const] : [])));
-  return { ...allowed.platform, ...appRefs };
+  return singleValueRefs(workload, { platform: s.args.secrets, app: s.args.appSecretNames }, app, "Key Vault");
 }
 
 export interface Identity {

@@ -10,11 +10,10 @@ import { Secret } from "@pulumi/gcp/secretmanager/secret";
 import { SecretIamMember } from "@pulumi/gcp/secretmanager/secretIamMember";
 import { Account } from "@pulumi/gcp/serviceaccount/account";
 import type * as pulumi from "@pulumi/pulumi";
-import { invalid } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { AppScope } from "./gcp-scope";
 import { appSecretId, serviceAccountId } from "./gcp-sizing";
-import { secretsFor, WORKLOADS, type Workload } from "./workload-secrets";
+import { singleValueRefs, WORKLOADS, type Workload } from "./workload-secrets";
 
 /** Reads one secret's versions (`versions/latest` at instance start), nothing else. */
 export const SECRET_ACCESSOR = "roles/secretmanager.secretAccessor";
@@ -55,14 +54,7 @@ export function workloadSecrets(
   workload: Workload,
   app: Record<string, SecretRef>,
 ): Record<string, SecretRef> {
-  const allowed = secretsFor(workload, { platform: s.args.secrets, app: s.args.appSecretNames });
-  for (const [envName, ref] of Object.entries(allowed.platform)) {
-    if (ref.key !== undefined) {
-      invalid(`secrets.${envName}`, "a Secret Manager secret holds one value; pass a ref without `key`");
-    }
-  }
-  const appRefs = Object.fromEntries(allowed.app.flatMap((n) => (app[n] ? [[n, app[n]] as const] : [])));
-  return { ...allowed.platform, ...appRefs };
+  return singleValueRefs(workload, { platform: s.args.secrets, app: s.args.appSecretNames }, app, "Secret Manager");
 }
 
 export interface Identity {

@@ -7,6 +7,8 @@
  *   task that anyone with deploy rights can start should not carry keys it does not use.
  */
 
+import { invalid } from "../lib/component";
+
 export const WORKLOADS = ["web", "worker", "migrate"] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
@@ -25,4 +27,24 @@ export function secretsFor<Ref>(workload: Workload, all: WorkloadSecrets<Ref>): 
   if (workload !== "migrate") return { platform: { ...all.platform }, app: [...all.app] };
   const platform = Object.fromEntries(Object.entries(all.platform).filter(([name]) => DATABASE_CREDENTIAL.test(name)));
   return { platform, app: [] };
+}
+
+/**
+ * The refs `workload` gets, by environment variable, on a cloud whose secret store holds one value per secret (GCP
+ * Secret Manager, Azure Key Vault): a keyed platform ref is refused naming it; app secrets come from `app`, the
+ * refs of the secrets the cloud file created. `store` names the store in the message.
+ */
+export function singleValueRefs<Ref extends { key?: string }>(
+  workload: Workload,
+  all: WorkloadSecrets<Ref>,
+  app: Record<string, Ref>,
+  store: string,
+): Record<string, Ref> {
+  const allowed = secretsFor(workload, all);
+  for (const [envName, ref] of Object.entries(allowed.platform)) {
+    if (ref.key !== undefined)
+      invalid(`secrets.${envName}`, `a ${store} secret holds one value; pass a ref without \`key\``);
+  }
+  const appRefs = Object.fromEntries(allowed.app.flatMap((n) => (app[n] ? [[n, app[n]] as const] : [])));
+  return { ...allowed.platform, ...appRefs };
 }

@@ -103,32 +103,15 @@ export function create(
     },
     stateful(),
   );
-  const insights = new Component(
-    `${name}-insights`,
-    {
-      resourceGroupName: group.name,
-      location: target.location,
-      resourceName: `${prefix}-insights`,
-      kind: "web",
-      applicationType: "web",
-      workspaceResourceId: workspace.id,
-      ingestionMode: "LogAnalytics",
-      disableLocalAuth: true,
-      tags,
-    },
-    { parent },
-  );
-  const connection = new Secret(
-    `${name}-insights-connection`,
-    {
-      resourceGroupName: group.name,
-      vaultName: vault.name,
-      secretName: `${prefix}-insights-connection`,
-      properties: { value: pulumi.secret(insights.connectionString), contentType: "text/plain" },
-      tags,
-    },
-    stateful(),
-  );
+  const telemetry = appInsights(parent, name, {
+    prefix,
+    location: target.location,
+    tags,
+    group,
+    workspace,
+    vault,
+    stateful,
+  });
   return {
     cloud: "azure",
     target,
@@ -140,9 +123,47 @@ export function create(
     resourceGroup: { name: group.name, id: group.id },
     workspace: { id: workspace.id, customerId: workspace.customerId, name: workspace.name },
     keyVault: { id: vault.id, name: vault.name, uri: vault.properties.apply((p) => p.vaultUri ?? "") },
-    telemetry: {
-      componentId: insights.id,
-      connectionString: { id: connection.properties.apply((p) => p.secretUri) },
-    },
+    telemetry,
   };
+}
+
+interface InsightsPlace {
+  prefix: string;
+  location: string;
+  tags: Record<string, string>;
+  group: ResourceGroup;
+  workspace: Workspace;
+  vault: Vault;
+  stateful: () => pulumi.CustomResourceOptions;
+}
+
+/** Workspace-based Application Insights, local auth off, and its connection string in the stack's vault. */
+function appInsights(parent: pulumi.Resource, name: string, p: InsightsPlace): AzurePlatform["telemetry"] {
+  const insights = new Component(
+    `${name}-insights`,
+    {
+      resourceGroupName: p.group.name,
+      location: p.location,
+      resourceName: `${p.prefix}-insights`,
+      kind: "web",
+      applicationType: "web",
+      workspaceResourceId: p.workspace.id,
+      ingestionMode: "LogAnalytics",
+      disableLocalAuth: true,
+      tags: p.tags,
+    },
+    { parent },
+  );
+  const connection = new Secret(
+    `${name}-insights-connection`,
+    {
+      resourceGroupName: p.group.name,
+      vaultName: p.vault.name,
+      secretName: `${p.prefix}-insights-connection`,
+      properties: { value: pulumi.secret(insights.connectionString), contentType: "text/plain" },
+      tags: p.tags,
+    },
+    p.stateful(),
+  );
+  return { componentId: insights.id, connectionString: { id: connection.properties.apply((c) => c.secretUri) } };
 }
