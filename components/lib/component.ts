@@ -114,6 +114,13 @@ export function invalid(propertyPath: string, reason: string): never {
   throw new pulumi.InputPropertyError({ propertyPath, reason });
 }
 
+/** Fail unless `value` is a whole number of days in [min, max]; `where` says whose bound it is ("on GCP"). */
+export function requireWholeDays(propertyPath: string, value: number, min: number, max: number, where: string): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    invalid(propertyPath, `must be a whole number of days from ${min} to ${max} ${where}, got ${value}`);
+  }
+}
+
 /** Run a pure helper that throws on bad input; its error becomes an {@link invalid} naming `propertyPath`. */
 export function orInvalid<T>(propertyPath: string, compute: () => T): T {
   try {

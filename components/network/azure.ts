@@ -30,7 +30,7 @@ import { Subnet } from "@pulumi/azure-native/network/subnet";
 import { VirtualNetwork } from "@pulumi/azure-native/network/virtualNetwork";
 import * as pulumi from "@pulumi/pulumi";
 import { type AzureScope, azureScope, diagnostics } from "../lib/azure";
-import { invalid, orInvalid } from "../lib/component";
+import { orInvalid, requireWholeDays } from "../lib/component";
 import type { NetworkOutputs, ResolvedNetworkArgs } from ".";
 import { type AzureAddressPlan, planAzureAddresses } from "./azure-addresses";
 import { flowLog, MAX_FLOW_LOG_DAYS, MIN_FLOW_LOG_DAYS } from "./azure-flow-logs";
@@ -83,9 +83,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const s = azureScope(parent, name, args, "network");
   // Fail before any child exists, naming the argument.
   const days = args.flowLogRetentionDays;
-  if (!Number.isInteger(days) || days < MIN_FLOW_LOG_DAYS || days > MAX_FLOW_LOG_DAYS) {
-    invalid("flowLogRetentionDays", `must be a whole number of days from 1 to 365 (VNet flow logs), got ${days}`);
-  }
+  requireWholeDays("flowLogRetentionDays", days, MIN_FLOW_LOG_DAYS, MAX_FLOW_LOG_DAYS, "(VNet flow logs)");
   const plan = orInvalid("cidr", () => planAzureAddresses(args.cidr));
   const aci = s.platform.target.migrateRunner === "aci";
   const rules = securityRules(plan, args.ingressCidrs, aci);

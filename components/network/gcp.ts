@@ -24,7 +24,7 @@ import { RouterNat } from "@pulumi/gcp/compute/routerNat";
 import { Subnetwork } from "@pulumi/gcp/compute/subnetwork";
 import { Connection } from "@pulumi/gcp/servicenetworking/connection";
 import * as pulumi from "@pulumi/pulumi";
-import { invalid, orInvalid } from "../lib/component";
+import { orInvalid, requireWholeDays } from "../lib/component";
 import { type GcpScope, gcpScope } from "../lib/gcp";
 import { fit as fitName } from "../naming";
 import type { NetworkOutputs, NetworkTiers, ResolvedNetworkArgs } from ".";
@@ -62,9 +62,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const s = gcpScope(parent, name, args, "network");
   // Fail before any child exists, naming the argument.
   const days = args.flowLogRetentionDays;
-  if (!Number.isInteger(days) || days < MIN_LOG_RETENTION_DAYS || days > MAX_LOG_RETENTION_DAYS) {
-    invalid("flowLogRetentionDays", `must be a whole number of days from 1 to 3650 (Cloud Logging), got ${days}`);
-  }
+  requireWholeDays("flowLogRetentionDays", days, MIN_LOG_RETENTION_DAYS, MAX_LOG_RETENTION_DAYS, "(Cloud Logging)");
   const plan = orInvalid("cidr", () => planGcpAddresses(args.cidr));
 
   const network = new Network(

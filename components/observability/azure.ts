@@ -24,7 +24,7 @@ import { Table } from "@pulumi/azure-native/operationalinsights/table";
 import * as pulumi from "@pulumi/pulumi";
 import { azureBackupJobName } from "../backups/azure-job-script";
 import { type AzureScope, azureScope } from "../lib/azure";
-import { handleFor, invalid } from "../lib/component";
+import { handleFor, invalid, requireWholeDays } from "../lib/component";
 import { type LogAlertSpec, type MetricAlertSpec, renderAzureAlerts } from "./azure-alerts";
 import { dashboardTitle, WORKBOOK_VERSION, workbookId, workbookJson } from "./azure-dashboards";
 import { actionGroups } from "./azure-notify";
@@ -64,12 +64,7 @@ export function create(
   args: ResolvedObservabilityArgs,
 ): ObservabilityOutputs {
   const { min, max } = TABLE_RETENTION_DAYS;
-  if (!(Number.isInteger(args.logRetentionDays) && args.logRetentionDays >= min && args.logRetentionDays <= max)) {
-    invalid(
-      "logRetentionDays",
-      `must be a whole number of days from ${min} to ${max} on Azure, got ${args.logRetentionDays}`,
-    );
-  }
+  requireWholeDays("logRetentionDays", args.logRetentionDays, min, max, "on Azure");
   const s = azureScope(parent, name, args, "observability");
   const app = handleFor("targets.app", args.targets.app, "azure");
   const database = handleFor("targets.database", args.targets.database, "azure");

@@ -22,7 +22,7 @@ import { AlertPolicy } from "@pulumi/gcp/monitoring/alertPolicy";
 import { Dashboard } from "@pulumi/gcp/monitoring/dashboard";
 import { UptimeCheckConfig } from "@pulumi/gcp/monitoring/uptimeCheckConfig";
 import * as pulumi from "@pulumi/pulumi";
-import { handleFor, invalid } from "../lib/component";
+import { handleFor, invalid, requireWholeDays } from "../lib/component";
 import { type GcpScope, gcpScope } from "../lib/gcp";
 import { BACKUP_SIZE_LINE, backupJobName, backupSizeMetricName, type CmRefs } from "./catalog/cloud-monitoring";
 import { DASHBOARDS } from "./catalog/dashboards";
@@ -41,12 +41,7 @@ export function create(
   args: ResolvedObservabilityArgs,
 ): ObservabilityOutputs {
   const { min, max } = LOG_RETENTION_DAYS;
-  if (!(Number.isInteger(args.logRetentionDays) && args.logRetentionDays >= min && args.logRetentionDays <= max)) {
-    invalid(
-      "logRetentionDays",
-      `must be a whole number of days from ${min} to ${max} on GCP, got ${args.logRetentionDays}`,
-    );
-  }
+  requireWholeDays("logRetentionDays", args.logRetentionDays, min, max, "on GCP");
   const s = gcpScope(parent, name, args, "observability");
   const app = handleFor("targets.app", args.targets.app, "gcp");
   const database = handleFor("targets.database", args.targets.database, "gcp");
