@@ -153,10 +153,43 @@ const AZURE: Record<ProfileKey, Applicability> = {
   "cache.nodes": na("Azure Managed Redis is sized by its SKU (memory and vCPUs), not a node count"),
 };
 
-export const APPLICABILITY = { aws: AWS, gcp: GCP, azure: AZURE, kubernetes: KUBERNETES } satisfies Record<
-  ImplementedCloud,
-  Record<ProfileKey, Applicability>
->;
+const DIGITALOCEAN: Record<ProfileKey, Applicability> = {
+  ...allApplied(),
+  availabilityZones: na(
+    "DigitalOcean regions have no availability zones: high availability is standby nodes (database.highAvailability, cache.highAvailability) and several droplets, disaster recovery is a second region",
+  ),
+  natGateways: na(
+    "droplets egress through their own public interface, held to the outbound firewall rules; DigitalOcean's VPC NAT gateway and private droplets are a public preview the stack does not use yet",
+  ),
+  "web.ephemeralStorageMiB": na(
+    "containers on a droplet write only to a tmpfs /tmp, which counts against memoryMiB; the droplet's disk holds no app data",
+  ),
+  "worker.ephemeralStorageMiB": na(
+    "containers on a droplet write only to a tmpfs /tmp, which counts against memoryMiB; the droplet's disk holds no app data",
+  ),
+  "web.targetRequestsPerTarget": na("Droplet autoscale pools scale on CPU and memory only, not on a request rate"),
+  "worker.jobsPerWorker": na(
+    "Droplet autoscale pools scale on CPU and memory only; queue-depth scaling needs KEDA (the kubernetes target)",
+  ),
+  "worker.spot": na("DigitalOcean has no spot or preemptible droplets"),
+  "database.maxStorageGiB": na(
+    "DigitalOcean's storage autoscaling grows the cluster's disk with no ceiling to set; database.storageGiB is the starting size",
+  ),
+  "database.performanceInsights": na(
+    "DigitalOcean Managed PostgreSQL has no query-insights product; pg_stat_statements is on by default and slowQueryMs logs slow statements",
+  ),
+  "cache.snapshotRetentionDays": na(
+    "Managed Valkey persists with DigitalOcean's own snapshots, whose retention cannot be set",
+  ),
+};
+
+export const APPLICABILITY = {
+  aws: AWS,
+  gcp: GCP,
+  azure: AZURE,
+  digitalocean: DIGITALOCEAN,
+  kubernetes: KUBERNETES,
+} satisfies Record<ImplementedCloud, Record<ProfileKey, Applicability>>;
 
 function allApplied(): Record<ProfileKey, Applicability> {
   return Object.fromEntries(PROFILE_KEYS.map((k) => [k, APPLIED])) as Record<ProfileKey, Applicability>;

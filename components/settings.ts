@@ -290,13 +290,23 @@ function appProblems(cfg: Parsed): string[] {
 }
 
 /** `loom:<cloud>` objects of clouds other than the selected one (`{}` is Pulumi.yaml's declared default). */
-function otherCloudProblems(cfg: Parsed, cloud: ImplementedCloud): string[] {
+/**
+ * Another cloud's `loom:<cloud>` block is validated but not read: one stack file can carry the settings of every
+ * cloud it is planned on (`npm run plan -- --cloud digitalocean`), and a stack that sets them hears so by name.
+ */
+function otherCloudWarnings(cfg: Parsed, cloud: ImplementedCloud): string[] {
   return (Object.keys(TARGETS) as ImplementedCloud[])
     .filter((other) => other !== cloud && Object.keys(cfg[other] ?? {}).length > 0)
     .map(
       (other) =>
-        `${PROJECT}:${other} is set but ${PROJECT}:cloud is "${cloud}"; remove it or set ${PROJECT}:cloud: ${other}`,
+        `${PROJECT}:${other} is set but ${PROJECT}:cloud is "${cloud}": it is not read on this stack (it applies with ${PROJECT}:cloud: ${other})`,
     );
+}
+
+/** The stack's network range when `loom:network.cidr` is unset: the target's own default, else the program's. */
+function defaultNetworkCidr(cloud: ImplementedCloud, environment: Environment): string {
+  const spec = TARGETS[cloud] as { defaultNetworkCidr?: (environment: Environment) => string };
+  return spec.defaultNetworkCidr?.(environment) ?? NETWORK_CIDR_DEFAULT;
 }
 
 /** The selected cloud's target, resolved by its own spec. */
@@ -331,8 +341,7 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
   }
   const profile = applyOverrides(PROFILES[environment], cfg.profile ?? {});
   problems.push(...profileProblems(profile, environment), ...appProblems(cfg));
-  problems.push(...otherCloudProblems(cfg, cloud));
-  const warnings: string[] = [];
+  const warnings: string[] = otherCloudWarnings(cfg, cloud);
   if (profile.backups && cfg.backup?.image === undefined) {
     problems.push(
       `${PROJECT}:backup.image is required when the profile has backups (the daily logical backup job runs it): the image built from scripts/backup/Dockerfile, pinned, e.g. ghcr.io/acme/loom-backup:1.0.0`,
@@ -360,6 +369,7 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     alertEmail: firstEmail(obs.alerting),
     profile,
     providerConfig: ctx.providerConfig ?? {},
+    ...(cfg.network?.cidr !== undefined ? { networkCidr: cfg.network.cidr } : {}),
     problems,
   });
   if (problems.length > 0) throw new SettingsError(problems);
@@ -380,7 +390,7 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     app: { ...APP_DEFAULTS, ...cfg.app },
     profile,
     protect: profile.deletionProtection,
-    network: { cidr: cfg.network?.cidr ?? NETWORK_CIDR_DEFAULT },
+    network: { cidr: cfg.network?.cidr ?? defaultNetworkCidr(cloud, environment) },
     target,
     profileOverrides: overriddenKeys(cfg.profile ?? {}),
   };

@@ -32,9 +32,9 @@ describe("settings", () => {
         'loom:cloud: "asw" is not one of aws, gcp, azure, digitalocean, kubernetes',
       ],
       [
-        "cloud not implemented",
+        "digitalocean without its region",
         { ...valid, cloud: "digitalocean", aws: undefined },
-        'loom:cloud "digitalocean" is not implemented yet',
+        "loom:digitalocean.region is required for loom:cloud digitalocean, e.g. ams3",
       ],
       ["missing cloud", { ...valid, cloud: undefined }, "loom:cloud is required; one of aws, gcp"],
       [
@@ -233,11 +233,6 @@ describe("settings", () => {
         'loom:kubernetes.backup.endpoint: "http://minio:9000" must be an https:// URL',
       ],
       [
-        "kubernetes settings on an AWS stack",
-        { ...valid, kubernetes: { namespace: "loom" } },
-        'loom:kubernetes is set but loom:cloud is "aws"; remove it or set loom:cloud: kubernetes',
-      ],
-      [
         "backup table that is not a plain table name",
         { ...valid, backup: { ...valid.backup, tables: ["Prompts; DROP"] } },
         'loom:backup.tables[0]: "Prompts; DROP" must be a table name (lower-case letters, digits, _; optionally schema-qualified), e.g. prompt_library or public.users',
@@ -427,9 +422,9 @@ describe("settings", () => {
         "loom:profile.web.maxReplica is not a known key; did you mean loom:profile.web.maxReplicas?",
       ],
       [
-        "an unimplemented cloud's namespace is not a key",
+        "another cloud's block is still validated",
         { ...valid, digitalocean: { region: "x" } },
-        "loom:digitalocean is not a known key",
+        'loom:digitalocean.region: "x" must be a DigitalOcean region slug such as ams3',
       ],
     ];
     for (const [what, raw, expected] of exact) {

@@ -103,8 +103,16 @@ describe("targets: gcp", () => {
     assert.match(zone ?? "", /^loom:gcp\.dnsZone: .*must be a Cloud DNS managed zone name/);
   });
 
-  it("refuses another cloud's settings block on a gcp stack", () => {
-    const [p] = problemsOf({ aws: { hostedZoneId: "Z0EXAMPLE" } });
-    assert.match(p ?? "", /loom:aws is set but loom:cloud is "gcp"/);
+  it("validates another cloud's settings block on a gcp stack, and warns by name that it is not read", () => {
+    const settings = parseSettings(
+      { ...valid, aws: { hostedZoneId: "Z0EXAMPLE" } },
+      { stack: "prod", providerConfig: PROVIDER },
+    );
+    assert.deepEqual(
+      settings.warnings.filter((w) => w.startsWith("loom:aws")),
+      ['loom:aws is set but loom:cloud is "gcp": it is not read on this stack (it applies with loom:cloud: aws)'],
+    );
+    const [p] = problemsOf({ aws: { hostedZoneId: "not a zone" } });
+    assert.match(p ?? "", /^loom:aws\.hostedZoneId/);
   });
 });

@@ -39,7 +39,7 @@ function problemsOf(raw: Record<string, unknown>, providerConfig: Record<string,
 describe("targets", () => {
   describe("registry", () => {
     it("IMPLEMENTED_CLOUDS is the registry's clouds, in CLOUDS order", () => {
-      assert.deepEqual(IMPLEMENTED_CLOUDS, ["aws", "gcp", "azure", "kubernetes"]);
+      assert.deepEqual(IMPLEMENTED_CLOUDS, ["aws", "gcp", "azure", "digitalocean", "kubernetes"]);
       assert.deepEqual([...IMPLEMENTED_CLOUDS].sort(), Object.keys(TARGETS).sort());
       for (const c of IMPLEMENTED_CLOUDS) assert.ok((CLOUDS as readonly string[]).includes(c));
     });

@@ -18,6 +18,7 @@ import type { NetworkOutputs } from "../network";
 import { DEFAULT_REDACTION, type Redaction } from "../observability/redaction";
 import type { AwsAppMonitoring } from "./aws";
 import type { AzureAppMonitoring, AzureAppRuntime } from "./azure";
+import type { DigitalOceanAppMonitoring, DigitalOceanAppRuntime } from "./digitalocean";
 import type { GcpAppMonitoring } from "./gcp";
 import type { KubernetesAppMonitoring } from "./kubernetes";
 
@@ -132,20 +133,36 @@ export interface AppServiceOutputs {
   monitoring: AppMonitoring;
   /** How to run the migration task (a ready command line for the runbook). */
   migrateCommand: pulumi.Output<string>;
-  /** Where other components run containers beside the app; only where they must share it (Azure). */
+  /** Where other components run containers beside the app; only where they must share it (Azure, DigitalOcean). */
   runtime?: AppRuntime;
+  /**
+   * DigitalOcean: each droplet group's boot config as it will run, with every credential replaced by "[redacted]"
+   * (the real userData of a pool is a Pulumi secret), by group (`web`, `worker`, `jobs`). Undefined elsewhere.
+   */
+  bootConfig?: pulumi.Output<Record<string, string>>;
+  /** DigitalOcean: the droplets Ansible manages, by group (the inventory's source; ansible/README.md). */
+  hosts?: pulumi.Output<HostGroups>;
 }
 
+/** Droplet groups for the Ansible inventory: fixed droplets by address, autoscale pools by tag. */
+export type HostGroups = Record<string, { tag: string; hosts: { name: string; privateIp: string }[] }>;
+
 /** Declared beside each cloud file that has one (Azure: the Container Apps environment). */
-export type AppRuntime = AzureAppRuntime;
+export type AppRuntime = AzureAppRuntime | DigitalOceanAppRuntime;
 
 /** What the same cloud's Observability reads (declared beside each cloud file). */
-export type AppMonitoring = AwsAppMonitoring | GcpAppMonitoring | AzureAppMonitoring | KubernetesAppMonitoring;
+export type AppMonitoring =
+  | AwsAppMonitoring
+  | GcpAppMonitoring
+  | AzureAppMonitoring
+  | DigitalOceanAppMonitoring
+  | KubernetesAppMonitoring;
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
   azure: () => require("./azure") as typeof import("./azure"),
+  digitalocean: () => require("./digitalocean") as typeof import("./digitalocean"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedAppServiceArgs, AppServiceOutputs>;
 
@@ -155,6 +172,8 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
   declare readonly monitoring: AppMonitoring;
   declare readonly migrateCommand: pulumi.Output<string>;
   declare readonly runtime?: AppRuntime;
+  declare readonly bootConfig?: pulumi.Output<Record<string, string>>;
+  declare readonly hosts?: pulumi.Output<HostGroups>;
 
   constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOADERS, "AppService", name, AppService.resolve(args), opts);

@@ -29,7 +29,7 @@ export interface BackupJobArgs {
   database: Pick<DatabaseOutputs, "endpoint" | "port" | "databaseName" | "credentials">;
   /** AWS: the network the task runs in (the app's private subnets and the backup tier's security group). */
   network?: NetworkOutputs;
-  /** Azure: the Container Apps environment the job joins (AppService's `runtime`). */
+  /** Azure: the Container Apps environment the job joins; DigitalOcean: where the backup droplet ships its logs (AppService's `runtime`). */
   runtime?: AppRuntime;
   /** vCPU of the job (a Fargate size on AWS). @default 0.5 */
   cpu?: number;
@@ -94,6 +94,7 @@ const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
   azure: () => require("./azure") as typeof import("./azure"),
+  digitalocean: () => require("./digitalocean") as typeof import("./digitalocean"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedBackupsArgs, BackupsOutputs>;
 

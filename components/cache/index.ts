@@ -16,6 +16,7 @@ import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
 import type { AwsCacheMonitoring } from "./aws";
 import type { AzureCacheMonitoring } from "./azure";
+import type { DigitalOceanCacheMonitoring } from "./digitalocean";
 import type { GcpCacheMonitoring } from "./gcp";
 import type { KubernetesCacheMonitoring } from "./kubernetes";
 
@@ -40,6 +41,7 @@ export type CacheMonitoring =
   | AwsCacheMonitoring
   | GcpCacheMonitoring
   | AzureCacheMonitoring
+  | DigitalOceanCacheMonitoring
   | KubernetesCacheMonitoring;
 
 export interface CacheOutputs {
@@ -59,6 +61,7 @@ const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
   azure: () => require("./azure") as typeof import("./azure"),
+  digitalocean: () => require("./digitalocean") as typeof import("./digitalocean"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedCacheArgs, CacheOutputs>;
 

@@ -15,6 +15,7 @@ import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
 import type { AwsDatabaseBackupTargets, AwsDatabaseMonitoring } from "./aws";
 import type { AzureDatabaseBackupTargets, AzureDatabaseMonitoring } from "./azure";
+import type { DigitalOceanDatabaseBackupTargets, DigitalOceanDatabaseMonitoring } from "./digitalocean";
 import type { GcpDatabaseBackupTargets, GcpDatabaseMonitoring } from "./gcp";
 import type { KubernetesDatabaseBackupTargets, KubernetesDatabaseMonitoring } from "./kubernetes";
 
@@ -56,12 +57,14 @@ export type DatabaseMonitoring =
   | AwsDatabaseMonitoring
   | GcpDatabaseMonitoring
   | AzureDatabaseMonitoring
+  | DigitalOceanDatabaseMonitoring
   | KubernetesDatabaseMonitoring;
 /** What the same cloud's Backups protects (AWS: DB instance ARNs; Kubernetes: the CNPG cluster and its store). */
 export type DatabaseBackupTargets =
   | AwsDatabaseBackupTargets
   | GcpDatabaseBackupTargets
   | AzureDatabaseBackupTargets
+  | DigitalOceanDatabaseBackupTargets
   | KubernetesDatabaseBackupTargets;
 
 export interface DatabaseOutputs {
@@ -88,6 +91,7 @@ const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
   azure: () => require("./azure") as typeof import("./azure"),
+  digitalocean: () => require("./digitalocean") as typeof import("./digitalocean"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedDatabaseArgs, DatabaseOutputs>;
 

@@ -12,6 +12,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import type { AwsNetworkPlacement } from "./aws";
 import type { AzureNetworkPlacement } from "./azure";
+import type { DigitalOceanNetworkPlacement } from "./digitalocean";
 import type { GcpNetworkPlacement } from "./gcp";
 import type { KubernetesNetworkPlacement } from "./kubernetes";
 
@@ -64,12 +65,14 @@ export type NetworkPlacement =
   | AwsNetworkPlacement
   | GcpNetworkPlacement
   | AzureNetworkPlacement
+  | DigitalOceanNetworkPlacement
   | KubernetesNetworkPlacement;
 
 const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
   azure: () => require("./azure") as typeof import("./azure"),
+  digitalocean: () => require("./digitalocean") as typeof import("./digitalocean"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedNetworkArgs, NetworkOutputs>;
 

@@ -33,12 +33,14 @@ export const SECRETS_KEY = "alertSecrets";
  * without a relay function, and Chatbot needs no credential in the stack). GCP: Cloud Monitoring's own `slack`
  * notification channel, which posts with the Slack app's bot token (`xoxb-…`, the `auth_token` label); its webhook
  * channel sends Monitoring's incident JSON, which a Slack incoming webhook refuses. Kubernetes: Alertmanager's
- * `slack_configs` with the incoming-webhook URL.
+ * `slack_configs` with the incoming-webhook URL. DigitalOcean: Monitoring's and Uptime's own `slacks` entries take
+ * the incoming-webhook URL (a Pulumi secret; the SDK does not mark it one).
  */
 export const SLACK_VIA: Readonly<Record<ImplementedCloud, "chatbot" | "webhook" | "token">> = {
   aws: "chatbot",
   gcp: "token",
   azure: "webhook",
+  digitalocean: "webhook",
   kubernetes: "webhook",
 };
 

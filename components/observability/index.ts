@@ -89,6 +89,7 @@ const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
   azure: () => require("./azure") as typeof import("./azure"),
+  digitalocean: () => require("./digitalocean") as typeof import("./digitalocean"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies Loaders<ResolvedObservabilityArgs, ObservabilityOutputs>;
 

@@ -6,6 +6,7 @@
  * | aws | account id and partition (one lookup), region and zone names (from the target), and with disaster recovery an explicit provider in `loom:aws.drRegion` |
  * | gcp | project, region and project number (one lookup), the project services (APIs) every child depends on, the stack's KMS key ring (and one in `loom:gcp.drRegion` with disaster recovery)
  * | azure | location, subscription/tenant/deployer (one lookup), the stack's resource group, Log Analytics workspace and Key Vault (RBAC, purge protection in prod)
+ * | digitalocean | region, DR region, SSH keys and droplet image (from the target), the stack's DigitalOcean project, the account suffix of bucket names (one lookup), and the stack's secret store (a private versioned Spaces bucket) |
  * | kubernetes | the stack's one explicit Kubernetes provider (kubeconfig/context or render mode) and, with `installOperators`, the operator charts every component depends on |
  *
  * Components receive `platform.handle` in their BaseArgs; index.ts never reads `settings.target` fields itself.
@@ -17,10 +18,11 @@ import type { TagContext } from "../tags";
 import type { ImplementedCloud, Target } from "../targets";
 import type { AwsPlatform } from "./aws";
 import type { AzurePlatform } from "./azure";
+import type { DigitalOceanPlatform } from "./digitalocean";
 import type { GcpPlatform } from "./gcp";
 import type { KubernetesPlatform } from "./kubernetes";
 
-export type PlatformHandle = AwsPlatform | GcpPlatform | AzurePlatform | KubernetesPlatform;
+export type PlatformHandle = AwsPlatform | GcpPlatform | AzurePlatform | DigitalOceanPlatform | KubernetesPlatform;
 
 export interface PlatformArgs {
   /** The validated `loom:<cloud>` target (`settings.target`). */
@@ -58,6 +60,7 @@ const LOADERS = {
   aws: () => require("./aws") as typeof import("./aws"),
   gcp: () => require("./gcp") as typeof import("./gcp"),
   azure: () => require("./azure") as typeof import("./azure"),
+  digitalocean: () => require("./digitalocean") as typeof import("./digitalocean"),
   kubernetes: () => require("./kubernetes") as typeof import("./kubernetes"),
 } satisfies PlatformLoaders;
 

@@ -6,6 +6,7 @@
 import type { Cloud } from "../cloud";
 import { type AwsTarget, awsTarget } from "./aws";
 import { type AzureTarget, azureTarget } from "./azure";
+import { type DigitalOceanTarget, digitaloceanTarget } from "./digitalocean";
 import { type GcpTarget, gcpTarget } from "./gcp";
 import { type KubernetesTarget, kubernetesTarget } from "./kubernetes";
 import type { AnyTargetSpec } from "./spec";
@@ -13,6 +14,7 @@ import type { AnyTargetSpec } from "./spec";
 export const TARGETS = {
   aws: awsTarget,
   azure: azureTarget,
+  digitalocean: digitaloceanTarget,
   gcp: gcpTarget,
   kubernetes: kubernetesTarget,
 } satisfies { [C in Cloud]?: AnyTargetSpec<C> };
@@ -21,7 +23,7 @@ export const TARGETS = {
 export type ImplementedCloud = keyof typeof TARGETS;
 
 /** The resolved target of a stack, discriminated by `cloud`. */
-export type Target = AwsTarget | GcpTarget | AzureTarget | KubernetesTarget;
+export type Target = AwsTarget | GcpTarget | AzureTarget | DigitalOceanTarget | KubernetesTarget;
 
 /** The target type of one cloud: `TargetOf<"aws">` = AwsTarget. */
 export type TargetOf<C extends ImplementedCloud> = Extract<Target, { cloud: C }>;
@@ -30,6 +32,8 @@ export type { AwsTarget } from "./aws";
 export { AWS_DR_REGIONS, AWS_ZONES } from "./aws-regions";
 export type { AzureTarget, MigrateRunner } from "./azure";
 export { AZURE_PAIRS } from "./azure-regions";
+export type { DigitalOceanTarget } from "./digitalocean";
+export { DO_DR_REGIONS, DO_VPC_CIDRS } from "./digitalocean-regions";
 export type { CloudSqlEdition, GcpTarget } from "./gcp";
 export { GCP_DR_REGIONS } from "./gcp-regions";
 export { K8S_CLUSTER_CIDRS_DEFAULT, type KubernetesBackupSettings, type KubernetesTarget } from "./kubernetes";

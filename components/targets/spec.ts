@@ -20,6 +20,8 @@ export interface TargetContext {
   profile: Profile;
   /** Config of other namespaces, by full key (`aws:region`); only the target's `providerKeys` are meaningful. */
   providerConfig: Readonly<Record<string, string | undefined>>;
+  /** `loom:network.cidr` as the stack wrote it (undefined: the default, see TargetSpec.defaultNetworkCidr). */
+  networkCidr?: string;
   /** Push one message per problem (naming the key as the stack wrote it, the value and what is allowed). */
   problems: string[];
 }
@@ -32,6 +34,11 @@ export interface TargetSpec<C extends Cloud, Schema extends z.ZodType, T extends
   providerKeys: readonly string[];
   /** Keys that moved elsewhere: `{ vpcCidr: "network.cidr" }` = loom:aws.vpcCidr is now loom:network.cidr. */
   movedKeys?: Readonly<Record<string, string>>;
+  /**
+   * The network range when the stack sets no `loom:network.cidr` (DigitalOcean: one per environment, because VPCs
+   * of one account must not overlap). @default - NETWORK_CIDR_DEFAULT (settings.ts)
+   */
+  defaultNetworkCidr?(environment: Environment): string;
   /** Defaults and cross-key rules: the complete target. Problems go to `ctx.problems`; the result is then unused. */
   resolve(config: z.output<Schema>, ctx: TargetContext): T;
 }

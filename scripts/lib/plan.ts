@@ -165,7 +165,7 @@ export function loadStackConfig(stack: string, root = ROOT): StackConfig {
 
 export interface PlanOptions {
   stack: string;
-  /** Override `loom:cloud`; the other clouds' keys in the stack file are dropped. */
+  /** Override `loom:cloud`. The keys of clouds other than the selected one are always dropped. */
   cloud?: string;
   /** Evaluate the policy pack. @default true */
   policy?: boolean;
@@ -219,13 +219,14 @@ export async function planStack(opts: PlanOptions): Promise<PlanResult> {
   /** Where the stack files are (Pulumi.yaml, Pulumi.<stack>.yaml); the program is always this repository's. */
   const root = opts.root ?? ROOT;
   const { config, secretKeys } = loadStackConfig(opts.stack, root);
-  if (opts.cloud !== undefined) {
-    for (const [cloud, owns] of Object.entries(CLOUD_KEYS)) {
-      if (cloud === opts.cloud) continue;
-      for (const key of Object.keys(config)) if (owns(key)) delete config[key];
-    }
-    config[`${PROJECT}:cloud`] = opts.cloud;
+  // The other clouds' keys are dropped (a stack file may carry every cloud it is planned on); `pulumi up` reads them
+  // too and warns by name that they are not read (settings.ts otherCloudWarnings).
+  const selected = opts.cloud ?? config[`${PROJECT}:cloud`];
+  for (const [cloud, owns] of Object.entries(CLOUD_KEYS)) {
+    if (cloud === selected) continue;
+    for (const key of Object.keys(config)) if (owns(key)) delete config[key];
   }
+  if (opts.cloud !== undefined) config[`${PROJECT}:cloud`] = opts.cloud;
   Object.assign(config, opts.configOverrides);
   // Validate first, outside the engine: a bad config fails before any resource is registered, with the
   // settings' own message (index.ts would throw the same error at its first line).

@@ -114,6 +114,26 @@ export const digitalocean: CloudMocks = {
       case "digitalocean:index/volume:Volume":
         state.urn = `do:volume:${id}`;
         return id;
+      case "digitalocean:index/dropletAutoscale:DropletAutoscale":
+        state.status = "active";
+        state.currentUtilizations = [{ cpu: 0, memory: 0 }];
+        return id;
+      case "digitalocean:index/spacesKey:SpacesKey":
+        // A Spaces access key id is 20 upper-case characters; the secret is recognisable as a mock.
+        state.accessKey = `DO00${hex(`spaces/${own}`, 16).toUpperCase()}`;
+        state.secretKey = `mock-generated-password-${own}`;
+        return state.accessKey as string;
+      case "digitalocean:index/spacesBucketObject:SpacesBucketObject":
+        state.etag = hex(`object/${own}/${str(inputs.key) ?? ""}`, 32);
+        return str(inputs.key) ?? own;
+      case "digitalocean:index/projectResources:ProjectResources":
+        return str(inputs.project) ?? id;
+      case "digitalocean:index/monitorAlert:MonitorAlert":
+        state.uuid = id;
+        return id;
+      case "digitalocean:index/uptimeCheck:UptimeCheck":
+      case "digitalocean:index/uptimeAlert:UptimeAlert":
+        return id;
       case "digitalocean:index/containerRegistry:ContainerRegistry":
         state.endpoint = `registry.digitalocean.com/${own}`;
         state.serverUrl = "registry.digitalocean.com";
@@ -123,6 +143,12 @@ export const digitalocean: CloudMocks = {
     }
   },
   invokes: {
+    // A PEM-shaped placeholder: the plan shows where the CA goes, never a real certificate.
+    "digitalocean:index/getDatabaseCa:getDatabaseCa": (args) => ({
+      clusterId: str(args.clusterId) ?? "",
+      certificate: `-----BEGIN CERTIFICATE-----\nMOCKDIGITALOCEANDATABASECA${hex(`ca/${str(args.clusterId) ?? ""}`, 16)}\n-----END CERTIFICATE-----\n`,
+      id: str(args.clusterId) ?? "",
+    }),
     "digitalocean:index/getAccount:getAccount": () => ({
       uuid: uuid("account"),
       email: "ops@example.com",
