@@ -29,6 +29,11 @@ export interface NetworkArgs extends BaseArgs {
   ingressCidrs?: string[];
   /** The port the app listens on; only the edge tier may reach it. @default 8080 */
   appPort?: number;
+  /**
+   * The web droplets terminate TLS themselves (no load balancer): their firewall opens 80/443 to ingressCidrs
+   * instead of the edge port to the VPC. DigitalOcean only. @default false
+   */
+  edgeOnDroplets?: boolean;
 }
 
 export type ResolvedNetworkArgs = Required<Omit<NetworkArgs, keyof BaseArgs>> & ResolvedBase;
@@ -100,6 +105,7 @@ export class Network extends LoomComponent<ResolvedNetworkArgs, NetworkOutputs> 
       flowLogRetentionDays: args.flowLogRetentionDays ?? 30,
       ingressCidrs,
       appPort: args.appPort ?? 8080,
+      edgeOnDroplets: args.edgeOnDroplets ?? false,
     };
   }
 }
