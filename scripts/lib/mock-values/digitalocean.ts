@@ -50,6 +50,7 @@ export const digitalocean: CloudMocks = {
       case "digitalocean:index/databaseCluster:DatabaseCluster":
         databaseEndpoints(state, own, endpointOf(inputs.engine));
         state.urn = `do:dbaas:${id}`;
+        state.clusterUrn = `do:dbaas:${id}`;
         return id;
       case "digitalocean:index/databaseReplica:DatabaseReplica":
         databaseEndpoints(state, `replica-${own}`, "postgresql");
@@ -72,8 +73,12 @@ export const digitalocean: CloudMocks = {
         return id;
       case "digitalocean:index/vpc:Vpc":
         state.urn = `do:vpc:${id}`;
+        state.vpcUrn = `do:vpc:${id}`;
         state.default = false;
         return id;
+      case "digitalocean:index/tag:Tag":
+        // A tag's id is its name.
+        return own;
       case "digitalocean:index/project:Project":
         state.ownerUuid = uuid("owner");
         return id;
