@@ -42,6 +42,7 @@ export const digitalocean: CloudMocks = {
       case "digitalocean:index/droplet:Droplet": {
         const numeric = digits(`${type}/${own}`, 9);
         state.urn = `do:droplet:${numeric}`;
+        state.dropletUrn = state.urn;
         state.ipv4Address = publicIp(`droplet/${own}`);
         state.ipv4AddressPrivate = privateIp(`droplet/${own}`);
         state.status = "active";
@@ -69,6 +70,7 @@ export const digitalocean: CloudMocks = {
       case "digitalocean:index/loadBalancer:LoadBalancer":
         state.ip = publicIp(`lb/${own}`);
         state.urn = `do:loadbalancer:${id}`;
+        state.loadBalancerUrn = state.urn;
         state.status = "active";
         return id;
       case "digitalocean:index/vpc:Vpc":
@@ -87,6 +89,7 @@ export const digitalocean: CloudMocks = {
         return id;
       case "digitalocean:index/spacesBucket:SpacesBucket":
         state.urn = `do:space:${own}`;
+        state.bucketUrn = state.urn;
         state.bucketDomainName = `${own}.${region}.digitaloceanspaces.com`;
         state.endpoint = `${region}.digitaloceanspaces.com`;
         return own;
