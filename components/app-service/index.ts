@@ -145,7 +145,15 @@ export interface AppServiceOutputs {
 }
 
 /** Droplet groups for the Ansible inventory: fixed droplets by address, autoscale pools by tag. */
-export type HostGroups = Record<string, { tag: string; hosts: { name: string; privateIp: string }[] }>;
+export type HostGroups = Record<
+  string,
+  {
+    tag: string;
+    hosts: { name: string; privateIp: string }[];
+    /** The group's secret files (keys in the secrets bucket) Ansible pushes to /etc/loom/secrets. */
+    secretKeys?: string[];
+  }
+>;
 
 /** Declared beside each cloud file that has one (Azure: the Container Apps environment). */
 export type AppRuntime = AzureAppRuntime | DigitalOceanAppRuntime;
