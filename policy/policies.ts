@@ -17,6 +17,7 @@ import { autoscalerBounded } from "./rules/limits/autoscaler-bounded";
 import { containerResourceLimits } from "./rules/limits/container-resource-limits";
 import { databaseNotPublic } from "./rules/network/database-not-public";
 import { noOpenIngress } from "./rules/network/no-open-ingress";
+import { objectStoragePrivate } from "./rules/network/object-storage-private";
 import { backupRetention } from "./rules/resilience/backup-retention";
 import { deletionProtection } from "./rules/resilience/deletion-protection";
 import { databaseManagedCredentials } from "./rules/secrets/database-managed-credentials";
@@ -30,6 +31,7 @@ import { httpsOnlyEndpoints } from "./rules/tls/https-only-endpoints";
 import { minTlsVersion } from "./rules/tls/min-tls-version";
 import { notificationEndpointsTls } from "./rules/tls/notification-endpoints-tls";
 import { containerHardening } from "./rules/workload/container-hardening";
+import { hostHardening } from "./rules/workload/host-hardening";
 
 export const policies: LoomPolicy[] = [
   // TLS in transit
@@ -61,4 +63,7 @@ export const policies: LoomPolicy[] = [
   deletionProtection,
   backupRetention,
   containerHardening,
+  // Beyond the four, mandatory everywhere: nothing in them is a matter of environment
+  objectStoragePrivate,
+  hostHardening,
 ];

@@ -38,6 +38,8 @@ const MANIFEST: [name: string, level: string, severity: string, concern: string]
   ["deletion-protection", "advisory", "medium", "resilience"],
   ["backup-retention", "advisory", "medium", "resilience"],
   ["container-hardening", "advisory", "high", "workload"],
+  ["object-storage-private", "mandatory", "high", "network"],
+  ["host-hardening", "mandatory", "high", "workload"],
 ];
 
 const cloudOf = (token: string) => (token === "*" ? "*" : token.split(":")[0]);
@@ -82,8 +84,8 @@ describe("loom-guard manifest", () => {
   it("counts rules per cloud and distinct type tokens as docs/policy.md states them", () => {
     const perCloud = (cloud: string) =>
       policies.filter((p) => p.covers.some((t) => t === "*" || cloudOf(t) === cloud)).length;
-    assert.deepEqual(["aws", "gcp", "azure-native", "kubernetes", "digitalocean"].map(perCloud), [22, 19, 17, 13, 8]);
-    assert.equal(new Set(policies.flatMap((p) => p.covers).filter((t) => t !== "*")).size, 145);
+    assert.deepEqual(["aws", "gcp", "azure-native", "kubernetes", "digitalocean"].map(perCloud), [22, 19, 17, 13, 13]);
+    assert.equal(new Set(policies.flatMap((p) => p.covers).filter((t) => t !== "*")).size, 156);
   });
 
   it("checks every Azure stateful and endpoint type the Azure plans use with a rule of its own (issue 12)", () => {
@@ -129,6 +131,40 @@ describe("loom-guard manifest", () => {
         ],
       },
     );
+  });
+
+  it("checks every DigitalOcean type the DO plans use with a rule of its own (issue 13 item 8)", () => {
+    const rulesOn = (token: string) => policies.filter((p) => p.covers.includes(token)).map((p) => p.name);
+    const tokens = [
+      "droplet:Droplet",
+      "dropletAutoscale:DropletAutoscale",
+      "firewall:Firewall",
+      "loadBalancer:LoadBalancer",
+      "databaseCluster:DatabaseCluster",
+      "databaseReplica:DatabaseReplica",
+      "databaseFirewall:DatabaseFirewall",
+      "databaseValkeyConfig:DatabaseValkeyConfig",
+      "spacesBucket:SpacesBucket",
+      "spacesBucketObject:SpacesBucketObject",
+      "spacesKey:SpacesKey",
+      "monitorAlert:MonitorAlert",
+      "uptimeAlert:UptimeAlert",
+    ];
+    assert.deepEqual(Object.fromEntries(tokens.map((t) => [t, rulesOn(`digitalocean:index/${t}`)])), {
+      "droplet:Droplet": ["host-hardening"],
+      "dropletAutoscale:DropletAutoscale": ["autoscaler-bounded", "host-hardening"],
+      "firewall:Firewall": ["no-open-ingress"],
+      "loadBalancer:LoadBalancer": ["https-only-endpoints", "min-tls-version"],
+      "databaseCluster:DatabaseCluster": ["database-not-public"],
+      "databaseReplica:DatabaseReplica": ["database-not-public"],
+      "databaseFirewall:DatabaseFirewall": ["database-not-public"],
+      "databaseValkeyConfig:DatabaseValkeyConfig": ["datastore-tls-required"],
+      "spacesBucket:SpacesBucket": ["deletion-protection", "object-storage-private"],
+      "spacesBucketObject:SpacesBucketObject": ["object-storage-private"],
+      "spacesKey:SpacesKey": ["least-privilege-identity"],
+      "monitorAlert:MonitorAlert": ["notification-endpoints-tls"],
+      "uptimeAlert:UptimeAlert": ["notification-endpoints-tls"],
+    });
   });
 
   it("keeps one rule per file, at rules/<concern>/<rule-name>.ts, each in the pack", () => {

@@ -7,6 +7,7 @@ import type { GroupArgs } from "@pulumi/aws/autoscaling/group";
 import type { ContainerAppArgs } from "@pulumi/azure-native/app/containerApp";
 import type { AutoscaleSettingArgs } from "@pulumi/azure-native/monitor/autoscaleSetting";
 import type { AppArgs as DoAppArgs } from "@pulumi/digitalocean/app";
+import type { DropletAutoscaleArgs } from "@pulumi/digitalocean/dropletAutoscale";
 import type { KubernetesNodePoolArgs } from "@pulumi/digitalocean/kubernetesNodePool";
 import type { ServiceArgs as CloudRunV1ServiceArgs } from "@pulumi/gcp/cloudrun/service";
 import type { ServiceArgs as CloudRunV2ServiceArgs } from "@pulumi/gcp/cloudrunv2/service";
@@ -48,7 +49,7 @@ export const autoscalerBounded = rule<Config>({
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps:
-    "Set the maximum explicitly from the profile (web/worker maxReplicas): `maxCapacity`, `maxSize`, HPA `spec.maxReplicas`, KEDA `spec.maxReplicaCount` (defaults to 100), Cloud Run `scaling.maxInstanceCount` (defaults to 100), Container Apps `template.scale.maxReplicas` (defaults to 10), DigitalOcean `autoscaling.maxInstanceCount` / node pool `maxNodes`.",
+    "Set the maximum explicitly from the profile (web/worker maxReplicas): `maxCapacity`, `maxSize`, HPA `spec.maxReplicas`, KEDA `spec.maxReplicaCount` (defaults to 100), Cloud Run `scaling.maxInstanceCount` (defaults to 100), Container Apps `template.scale.maxReplicas` (defaults to 10), DigitalOcean `autoscaling.maxInstanceCount` / node pool `maxNodes` / DropletAutoscale `config.maxInstances`.",
   config: {
     maxReplicasCeiling: {
       type: "integer",
@@ -177,6 +178,18 @@ export const autoscalerBounded = rule<Config>({
           );
         }
       }
+    }),
+    on<DropletAutoscaleArgs>("digitalocean:index/dropletAutoscale:DropletAutoscale", (p, ctx) => {
+      // A static pool (targetNumberInstances) is bounded by its own size.
+      if (p.config?.targetNumberInstances !== undefined) return;
+      bounded(
+        "droplet autoscale pool",
+        "config.maxInstances",
+        p.config?.minInstances,
+        p.config?.maxInstances,
+        ctx.config.maxReplicasCeiling,
+        ctx.report,
+      );
     }),
     on<KubernetesNodePoolArgs>("digitalocean:index/kubernetesNodePool:KubernetesNodePool", (p, ctx) => {
       if (p.autoScale === true) {

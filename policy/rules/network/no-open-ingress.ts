@@ -130,6 +130,11 @@ export const noOpenIngress = rule<Config>({
         const what = r.protocol === "icmp" ? "ICMP" : `${r.protocol} ${bad}`;
         if (bad) ctx.report(`firewall inbound rule allows ${open.join(", ")} on ${what}; restrict sourceAddresses`);
       }
+      if ((fw.outboundRules ?? []).length === 0) {
+        ctx.report(
+          "firewall has no outboundRules, so DigitalOcean drops all egress of its droplets (apt, DNS, the database); allow at least tcp 443 and udp 53",
+        );
+      }
     }),
     on<K8sServiceArgs>("kubernetes:core/v1:Service", (svc, ctx) => {
       if (svc.spec?.type !== "LoadBalancer") return;

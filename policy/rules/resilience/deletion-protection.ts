@@ -12,6 +12,7 @@ import type { InstanceArgs as RdsInstanceArgs } from "@pulumi/aws/rds/instance";
 import type { BucketArgs as S3BucketArgs } from "@pulumi/aws/s3/bucket";
 import type { BackupVaultArgs as AzureBackupVaultArgs } from "@pulumi/azure-native/dataprotection/backupVault";
 import type { VaultArgs as KeyVaultArgs } from "@pulumi/azure-native/keyvault/vault";
+import type { SpacesBucketArgs } from "@pulumi/digitalocean/spacesBucket";
 import type { BackupVaultArgs } from "@pulumi/gcp/backupdisasterrecovery/backupVault";
 import type { InstanceArgs as GcpRedisArgs } from "@pulumi/gcp/redis/instance";
 import type { DatabaseInstanceArgs } from "@pulumi/gcp/sql/databaseInstance";
@@ -63,6 +64,7 @@ export const STATEFUL_TYPES: readonly string[] = [
   "azure-native:dataprotection:BackupVault",
   "azure-native:operationalinsights:Workspace",
   "digitalocean:index/databaseCluster:DatabaseCluster",
+  "digitalocean:index/databaseReplica:DatabaseReplica",
   "digitalocean:index/spacesBucket:SpacesBucket",
   "digitalocean:index/volume:Volume",
   "kubernetes:postgresql.cnpg.io/v1:Cluster",
@@ -193,6 +195,9 @@ export const deletionProtection = rule<Config>({
         'Backup vault securitySettings.softDeleteSettings.state is "Off" (deleted backups are gone at once); set "On" or "AlwaysOn"',
       );
     }),
+    on<SpacesBucketArgs>("digitalocean:index/spacesBucket:SpacesBucket", (b, ctx) =>
+      attribute(ctx, b.forceDestroy !== true, "Spaces bucket has forceDestroy: true (a destroy deletes every object)"),
+    ),
     on<GcsBucketArgs>("gcp:storage/bucket:Bucket", (b, ctx) =>
       attribute(
         ctx,

@@ -11,14 +11,18 @@
  * Azure: no role assignment of Owner, Contributor, User Access Administrator or Role Based Access Control
  * Administrator (at any scope): each identity gets the data-plane roles it needs (Key Vault Secrets User, Storage
  * Blob Data Contributor) on the resource it uses; the list is components/lib/azure.ts's FORBIDDEN_ROLE_IDS.
+ * DigitalOcean: a Spaces key has grants, each naming a bucket with `read` or `readwrite`; `fullaccess` reaches every
+ * bucket of the team.
  */
 
 import type { RoleAssignmentArgs } from "@pulumi/azure-native/authorization/roleAssignment";
+import type { SpacesKeyArgs } from "@pulumi/digitalocean/spacesKey";
 import type { JobArgs } from "@pulumi/gcp/cloudrunv2/job";
 import type { ServiceArgs } from "@pulumi/gcp/cloudrunv2/service";
 import type { IAMBindingArgs } from "@pulumi/gcp/projects/iambinding";
 import type { IAMMemberArgs } from "@pulumi/gcp/projects/iammember";
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
+import { q } from "../../lib/props";
 import { checks, rule } from "../../lib/rule";
 
 const on = checks<Record<string, never>>();
@@ -117,15 +121,37 @@ function azureRoleCheck(a: { roleDefinitionId?: unknown; scope?: unknown }, ctx:
   }
 }
 
+/** DigitalOcean Spaces keys: every grant names one bucket with read or readwrite, never fullaccess (every bucket). */
+function spacesKeyCheck(
+  k: { grants?: { bucket?: unknown; permission?: unknown }[] },
+  ctx: { report(m: string): void },
+) {
+  const grants = k.grants ?? [];
+  if (grants.length === 0) {
+    ctx.report("Spaces key has no grants, so its scope is not stated; grant read or readwrite on the buckets it needs");
+  }
+  for (const g of grants) {
+    const permission = String(g.permission ?? "");
+    if (!SPACES_PERMISSIONS.includes(permission)) {
+      ctx.report(
+        `Spaces key grant on ${q(g.bucket ?? "")} has permission ${q(permission)}; grant "read" or "readwrite" on a named bucket (fullaccess reaches every bucket of the team)`,
+      );
+    } else if (typeof g.bucket !== "string" || g.bucket === "") {
+      ctx.report(`Spaces key grant ${q(permission)} names no bucket; scope every grant to one bucket`);
+    }
+  }
+}
+const SPACES_PERMISSIONS = ["read", "readwrite"];
+
 export const leastPrivilegeIdentity = rule({
   name: "least-privilege-identity",
   concern: "secrets",
   description:
-    "Workloads run as their own service accounts, without service-account keys, project-level Owner/Editor or an authoritative project IAM policy; no public invoker on a Cloud Run job or an internal-only service; no Azure role assignment of Owner, Contributor, User Access Administrator or RBAC Administrator.",
+    "Workloads run as their own service accounts, without service-account keys, project-level Owner/Editor or an authoritative project IAM policy; no public invoker on a Cloud Run job or an internal-only service; no Azure role assignment of Owner, Contributor, User Access Administrator or RBAC Administrator; DigitalOcean Spaces keys scoped to named buckets (read/readwrite, never fullaccess).",
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:
-    "Create one gcp:serviceaccount/account per workload and set template.serviceAccount; grant predefined roles per resource (secretmanager.secretAccessor on each secret, cloudsql.client) with IAMMember resources; never create gcp:serviceaccount/key (use attached identities or workload identity federation); grant roles/run.invoker on jobs to the scheduler's account only. Azure: one user-assigned identity per workload with data-plane roles (Key Vault Secrets User at the vault, Storage Blob Data Contributor on the container), never Owner/Contributor/User Access Administrator/RBAC Administrator.",
+    "Create one gcp:serviceaccount/account per workload and set template.serviceAccount; grant predefined roles per resource (secretmanager.secretAccessor on each secret, cloudsql.client) with IAMMember resources; never create gcp:serviceaccount/key (use attached identities or workload identity federation); grant roles/run.invoker on jobs to the scheduler's account only. Azure: one user-assigned identity per workload with data-plane roles (Key Vault Secrets User at the vault, Storage Blob Data Contributor on the container), never Owner/Contributor/User Access Administrator/RBAC Administrator. DigitalOcean: one SpacesKey per consumer with `grants: [{ bucket, permission: read | readwrite }]` on the buckets it uses.",
   checks: [
     on<IAMMemberArgs>("gcp:projects/iAMMember:IAMMember", basicRoleCheck("project IAM member")),
     on<IAMBindingArgs>("gcp:projects/iAMBinding:IAMBinding", basicRoleCheck("project IAM binding")),
@@ -142,6 +168,7 @@ export const leastPrivilegeIdentity = rule({
     on<ServiceArgs>(SERVICE, (s, ctx) => identityCheck("service")(s.template?.serviceAccount, ctx)),
     on<JobArgs>("gcp:cloudrunv2/job:Job", (j, ctx) => identityCheck("job")(j.template?.template?.serviceAccount, ctx)),
     on<RoleAssignmentArgs>("azure-native:authorization:RoleAssignment", azureRoleCheck),
+    on<SpacesKeyArgs>("digitalocean:index/spacesKey:SpacesKey", spacesKeyCheck),
   ],
   stack: publicInvokers,
   stackTypes: [...SERVICE_IAM, ...JOB_IAM],

@@ -39,6 +39,10 @@ export const SECRET_STORE_FIELDS: readonly string[] = [
   "azure-native:containerinstance:ContainerGroup#initContainers.*.environmentVariables.*.secureValue",
   "azure-native:network:ApplicationGateway#sslCertificates",
   "digitalocean:index/certificate:Certificate#privateKey",
+  // A Slack webhook URL is the channel's credential and DO has no other place for it (the component passes it as a
+  // Pulumi secret; the engine unwraps secrets before policies run, so the pack cannot tell — the component's test can).
+  "digitalocean:index/monitorAlert:MonitorAlert#alerts.slacks.*.url",
+  "digitalocean:index/uptimeAlert:UptimeAlert#notifications.*.slacks.*.url",
   "kubernetes:core/v1:Secret",
   "kubernetes:core/v1:SecretPatch",
 ];
@@ -76,6 +80,11 @@ function strip(value: unknown, path: string[]): unknown {
 function stripConditional(type: string, props: Record<string, unknown>): Record<string, unknown> {
   if (type === "aws:ssm/parameter:Parameter" && props.type === "SecureString") {
     const { value: _v, valueWo: _w, ...rest } = props;
+    return rest;
+  }
+  // A private object in Spaces is DigitalOcean's secret store (the stack's secrets bucket); a public one is not.
+  if (type === "digitalocean:index/spacesBucketObject:SpacesBucketObject" && (props.acl ?? "private") === "private") {
+    const { content: _c, ...rest } = props;
     return rest;
   }
   if (type === "digitalocean:index/app:App" && isObj(props.spec)) {

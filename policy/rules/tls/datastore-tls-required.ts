@@ -14,6 +14,8 @@ import type { ConfigurationArgs as PgConfigurationArgs } from "@pulumi/azure-nat
 import type { RedisArgs } from "@pulumi/azure-native/redis/redis";
 import type { DatabaseArgs as RedisEnterpriseDatabaseArgs } from "@pulumi/azure-native/redisenterprise/database";
 import type { StorageAccountArgs } from "@pulumi/azure-native/storage/storageAccount";
+import type { DatabaseRedisConfigArgs } from "@pulumi/digitalocean/databaseRedisConfig";
+import type { DatabaseValkeyConfigArgs } from "@pulumi/digitalocean/databaseValkeyConfig";
 import type { InstanceArgs as MemorystoreInstanceArgs } from "@pulumi/gcp/memorystore/instance";
 import type { ClusterArgs as GcpRedisClusterArgs } from "@pulumi/gcp/redis/cluster";
 import type { InstanceArgs as GcpRedisInstanceArgs } from "@pulumi/gcp/redis/instance";
@@ -75,8 +77,21 @@ export const datastoreTlsRequired = rule({
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:
-    "Require TLS on the server side, not only in clients: RDS parameter `rds.force_ssl = 1` (PostgreSQL) or `require_secure_transport = 1` (MySQL/MariaDB), RDS Proxy `requireTls`, ElastiCache `transitEncryptionEnabled` (mode required), Cloud SQL `sslMode: ENCRYPTED_ONLY`, Memorystore `transitEncryptionMode: SERVER_AUTHENTICATION`, Azure PostgreSQL `require_secure_transport = on`, Azure Redis `enableNonSslPort: false`, Azure Storage `enableHttpsTrafficOnly: true`, CloudNativePG `pg_hba` starting with `hostnossl all all all reject`.",
+    "Require TLS on the server side, not only in clients: RDS parameter `rds.force_ssl = 1` (PostgreSQL) or `require_secure_transport = 1` (MySQL/MariaDB), RDS Proxy `requireTls`, ElastiCache `transitEncryptionEnabled` (mode required), Cloud SQL `sslMode: ENCRYPTED_ONLY`, Memorystore `transitEncryptionMode: SERVER_AUTHENTICATION`, Azure PostgreSQL `require_secure_transport = on`, Azure Redis `enableNonSslPort: false`, Azure Storage `enableHttpsTrafficOnly: true`, DigitalOcean Valkey/Redis config `ssl` not false (PostgreSQL always requires TLS), CloudNativePG `pg_hba` starting with `hostnossl all all all reject`.",
   checks: [
+    on<DatabaseValkeyConfigArgs | DatabaseRedisConfigArgs>(
+      [
+        "digitalocean:index/databaseValkeyConfig:DatabaseValkeyConfig",
+        "digitalocean:index/databaseRedisConfig:DatabaseRedisConfig",
+      ],
+      (c, ctx) => {
+        if (c.ssl === false) {
+          ctx.report(
+            `${ctx.type.includes("Valkey") ? "Valkey" : "Redis"} config sets ssl: false, so the cluster accepts plaintext connections; leave ssl unset or true (clients use rediss://)`,
+          );
+        }
+      },
+    ),
     on<ParameterGroupArgs>(
       ["aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup"],
       (pg, ctx) => checkParameterGroup(pg.family, pg.parameters as Params, ctx.report),

@@ -36,6 +36,9 @@ const GCP_HTTP_PROXIES = [
 const GCP_URL_MAPS = ["gcp:compute/uRLMap:URLMap", "gcp:compute/regionUrlMap:RegionUrlMap"];
 
 /** A GCP target HTTP proxy must serve a URL map whose default action is an HTTPS redirect. */
+/** DigitalOcean forwarding-rule entry protocols that terminate (or pass through) TLS. */
+const DO_TLS_ENTRY = ["https", "http2", "http3"];
+
 function gcpHttpProxies(resources: PolicyResource[], report: (m: string, urn?: string) => void): void {
   const maps = resources.filter((r) => GCP_URL_MAPS.includes(r.type));
   for (const proxy of resources.filter((r) => GCP_HTTP_PROXIES.includes(r.type))) {
@@ -142,12 +145,27 @@ export const httpsOnlyEndpoints = rule({
       }
     }),
     on<DoLoadBalancerArgs>("digitalocean:index/loadBalancer:LoadBalancer", (lb, ctx) => {
-      for (const r of lb.forwardingRules ?? []) {
-        if (r.entryProtocol.toLowerCase() === "http" && lb.redirectHttpToHttps !== true) {
+      const rules = lb.forwardingRules ?? [];
+      for (const r of rules) {
+        const protocol = r.entryProtocol.toLowerCase();
+        if (protocol === "http" && lb.redirectHttpToHttps !== true) {
           ctx.report(
             `forwarding rule http:${r.entryPort} → ${r.targetProtocol}:${r.targetPort} serves plaintext while redirectHttpToHttps is not true; set redirectHttpToHttps: true (and keep an https forwarding rule with a certificate)`,
           );
         }
+        if (DO_TLS_ENTRY.includes(protocol) && !r.certificateName && !r.certificateId && r.tlsPassthrough !== true) {
+          ctx.report(
+            `forwarding rule ${protocol}:${r.entryPort} has no certificateName and no tlsPassthrough, so it cannot terminate TLS; set certificateName (a lets_encrypt or custom Certificate) or tlsPassthrough: true`,
+          );
+        }
+      }
+      if (
+        rules.some((r) => r.entryProtocol.toLowerCase() === "http") &&
+        !rules.some((r) => DO_TLS_ENTRY.includes(r.entryProtocol.toLowerCase()))
+      ) {
+        ctx.report(
+          "load balancer has http forwarding rules but no https/http2/http3 rule, so the redirect leads nowhere; add an https forwarding rule on 443 with certificateName",
+        );
       }
     }),
     on<IngressArgs>(

@@ -1,0 +1,384 @@
+/**
+ * loom-guard on DigitalOcean (issue 13 item 8): every DO type the plans use, a compliant fixture and one broken
+ * mutation per check with the exact message. Rules are concept-first, so these cases live beside each rule's other
+ * clouds in spirit; they are gathered here because the DO target added them together.
+ */
+import assert from "node:assert/strict";
+import { autoscalerBounded } from "../../policy/rules/limits/autoscaler-bounded";
+import { databaseNotPublic } from "../../policy/rules/network/database-not-public";
+import { noOpenIngress } from "../../policy/rules/network/no-open-ingress";
+import { objectStoragePrivate } from "../../policy/rules/network/object-storage-private";
+import { deletionProtection } from "../../policy/rules/resilience/deletion-protection";
+import { leastPrivilegeIdentity } from "../../policy/rules/secrets/least-privilege-identity";
+import { noCredentialLiterals } from "../../policy/rules/secrets/no-credential-literals";
+import { datastoreTlsRequired } from "../../policy/rules/tls/datastore-tls-required";
+import { httpsOnlyEndpoints } from "../../policy/rules/tls/https-only-endpoints";
+import { notificationEndpointsTls } from "../../policy/rules/tls/notification-endpoints-tls";
+import { hostHardening } from "../../policy/rules/workload/host-hardening";
+import { digitalocean as d, itFails, itPasses, messages, mutate } from "../harness/fixtures";
+import { DO_USER_DATA } from "../harness/fixtures/digitalocean";
+
+const PROD = { "deletion-protection": { environment: "prod" } };
+const noKeys =
+  "has no sshKeys, so DigitalOcean sets a root password and e-mails it (password SSH login); add the operators' SSH key ids or fingerprints";
+const keyOnly =
+  "keep SSH key-only (ssh_pwauth: false, disable_root: true, PasswordAuthentication no, PermitRootLogin no)";
+// A real-shaped (fake) Slack webhook: the slack-token detector matches it.
+const SLACK = `https://hooks.slack.com/services/T0FAKE000/B0FAKE000/${"x".repeat(24)}`;
+
+describe("host-hardening (DigitalOcean droplets and pool templates)", () => {
+  itPasses(hostHardening, [d.droplet(), d.dropletAutoscale()]);
+  itPasses(hostHardening, [mutate(d.droplet(), (x) => (x.image = "123456789"))], {}, "from a snapshot id");
+  itFails(hostHardening, [
+    {
+      title: "droplet without SSH keys",
+      resource: mutate(d.droplet(), (x) => (x.sshKeys = [])),
+      messages: [`droplet ${noKeys}`],
+    },
+    {
+      title: "droplet without the metrics agent",
+      resource: mutate(d.droplet(), (x) => (x.monitoring = undefined)),
+      messages: [
+        "droplet monitoring is false, so the metrics agent is not installed (no CPU/memory/disk alerts); set monitoring: true",
+      ],
+    },
+    {
+      title: "droplet on an end-of-life image",
+      resource: mutate(d.droplet(), (x) => (x.image = "ubuntu-20-04-x64")),
+      messages: [
+        'droplet image "ubuntu-20-04-x64" is an end-of-life operating system (no security updates); use a supported release such as "ubuntu-24-04-x64"',
+      ],
+    },
+    {
+      title: "droplet boot config with password SSH and root login",
+      resource: mutate(d.droplet(), (x) => {
+        x.userData = DO_USER_DATA.replace("ssh_pwauth: false", "ssh_pwauth: true").replace(
+          "PermitRootLogin no",
+          "PermitRootLogin yes",
+        );
+      }),
+      messages: [
+        `droplet userData sets ssh_pwauth: true; ${keyOnly}`,
+        `droplet userData sets PermitRootLogin yes; ${keyOnly}`,
+      ],
+    },
+    {
+      title: "pool template without SSH keys, agent, on docker-20-04, root enabled",
+      resource: mutate(d.dropletAutoscale(), (x) => {
+        x.dropletTemplate.sshKeys = [];
+        x.dropletTemplate.withDropletAgent = false;
+        x.dropletTemplate.image = "docker-20-04";
+        x.dropletTemplate.userData = DO_USER_DATA.replace("disable_root: true", "disable_root: false");
+      }),
+      messages: [
+        `autoscale pool dropletTemplate ${noKeys}`,
+        `autoscale pool dropletTemplate userData sets disable_root: false; ${keyOnly}`,
+        'autoscale pool dropletTemplate image "docker-20-04" is an end-of-life operating system (no security updates); use a supported release such as "ubuntu-24-04-x64"',
+        "autoscale pool dropletTemplate.withDropletAgent is false, so pool members carry no metrics agent (the pool cannot scale on their CPU/memory and no alert sees them); set withDropletAgent: true",
+      ],
+    },
+  ]);
+});
+
+describe("no-open-ingress (DigitalOcean firewalls)", () => {
+  itPasses(noOpenIngress, [d.firewall()]);
+  itFails(noOpenIngress, [
+    {
+      title: "SSH open to the internet",
+      resource: mutate(d.firewall(), (f) => {
+        f.inboundRules?.push({ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0"] });
+      }),
+      messages: ["firewall inbound rule allows 0.0.0.0/0 on tcp port 22; restrict sourceAddresses"],
+    },
+    {
+      title: "a non-edge port open to ::/0",
+      resource: mutate(d.firewall(), (f) => {
+        f.inboundRules?.push({ protocol: "tcp", portRange: "8080", sourceAddresses: ["::/0"] });
+      }),
+      messages: ["firewall inbound rule allows ::/0 on tcp port 8080; restrict sourceAddresses"],
+    },
+    {
+      title: "no outbound rules (DO drops all egress)",
+      resource: mutate(d.firewall(), (f) => (f.outboundRules = [])),
+      messages: [
+        "firewall has no outboundRules, so DigitalOcean drops all egress of its droplets (apt, DNS, the database); allow at least tcp 443 and udp 53",
+      ],
+    },
+  ]);
+});
+
+describe("database-not-public (DigitalOcean managed databases)", () => {
+  const valkey = mutate(
+    d.databaseCluster(),
+    (c) => {
+      c.engine = "valkey";
+      c.version = "8";
+    },
+    { name: "cache" },
+  );
+  const cacheFirewall = mutate(d.databaseFirewall(), (f) => (f.clusterId = "cache-uuid"), { name: "cache-fw" });
+  itPasses(databaseNotPublic, [d.databaseReplica(), d.databaseFirewall()]);
+  it("passes a stack whose every cluster has a trusted-sources firewall", async () => {
+    const stack = [d.databaseCluster(), valkey, d.databaseFirewall(), cacheFirewall];
+    assert.deepEqual(await messages(databaseNotPublic, stack), []);
+  });
+  itFails(databaseNotPublic, [
+    {
+      title: "cluster outside the stack's VPC",
+      resource: [mutate(d.databaseCluster(), (c) => (c.privateNetworkUuid = undefined)), d.databaseFirewall()],
+      messages: [
+        "database cluster has no privateNetworkUuid, so it sits in the region's default VPC beside every other droplet of the account; set privateNetworkUuid to the stack's VPC",
+      ],
+    },
+    {
+      title: "replica outside the stack's VPC",
+      resource: mutate(d.databaseReplica(), (c) => (c.privateNetworkUuid = undefined)),
+      messages: [
+        "database replica has no privateNetworkUuid, so it sits in the region's default VPC beside every other droplet of the account; set privateNetworkUuid to the stack's VPC",
+      ],
+    },
+    {
+      title: "a trusted source of ::/0",
+      resource: mutate(d.databaseFirewall(), (f) => f.rules.push({ type: "ip_addr", value: "::/0" })),
+      messages: ["database firewall trusts ::/0; trust only the app's droplets, tags, Kubernetes cluster or VPC"],
+    },
+    {
+      title: "a cluster without any DatabaseFirewall (stack check)",
+      resource: [d.databaseCluster()],
+      messages: [
+        `database cluster "databasecluster" has no digitalocean DatabaseFirewall (trusted sources), so it accepts connections from any address; add one whose rules name the app droplets' tag`,
+      ],
+    },
+    {
+      title: "two clusters, one firewall (stack check)",
+      resource: [d.databaseCluster(), valkey, d.databaseFirewall()],
+      messages: [
+        "2 DigitalOcean database clusters but trusted-source firewalls for only 1: every cluster needs its own DatabaseFirewall",
+      ],
+    },
+  ]);
+});
+
+describe("datastore-tls-required (DigitalOcean Valkey)", () => {
+  itPasses(datastoreTlsRequired, [d.valkeyConfig(), mutate(d.valkeyConfig(), (c) => (c.ssl = undefined))]);
+  itFails(datastoreTlsRequired, [
+    {
+      title: "Valkey accepting plaintext",
+      resource: mutate(d.valkeyConfig(), (c) => (c.ssl = false)),
+      messages: [
+        "Valkey config sets ssl: false, so the cluster accepts plaintext connections; leave ssl unset or true (clients use rediss://)",
+      ],
+    },
+  ]);
+});
+
+describe("object-storage-private (Spaces)", () => {
+  itPasses(objectStoragePrivate, [
+    d.spacesBucket(),
+    d.spacesBucketObject(),
+    mutate(d.spacesBucket(), (b) => (b.acl = undefined)),
+  ]);
+  itFails(objectStoragePrivate, [
+    {
+      title: "public-read bucket",
+      resource: mutate(d.spacesBucket(), (b) => (b.acl = "public-read")),
+      messages: [
+        'Spaces bucket acl is "public-read", so anyone on the internet can list and read it; set acl: "private"',
+      ],
+    },
+    {
+      title: "public-read object",
+      resource: mutate(d.spacesBucketObject(), (o) => (o.acl = "public-read")),
+      messages: [
+        'Spaces object "database-password" has acl "public-read", so anyone on the internet can read it; set acl: "private"',
+      ],
+    },
+  ]);
+});
+
+describe("deletion-protection (DigitalOcean, prod)", () => {
+  itPasses(deletionProtection, [d.spacesBucket(), d.databaseCluster(), d.databaseReplica()], PROD);
+  const unprotected =
+    "stateful resource is not protected in prod: set the Pulumi resource option protect: true (a destroy or replacement would lose its data)";
+  itFails(deletionProtection, [
+    {
+      title: "force-destroyable Spaces bucket",
+      resource: mutate(d.spacesBucket(), (b) => (b.forceDestroy = true)),
+      messages: ["Spaces bucket has forceDestroy: true (a destroy deletes every object) in prod"],
+      config: PROD,
+    },
+    {
+      title: "unprotected replica",
+      resource: mutate(d.databaseReplica(), () => {}, { protect: false }),
+      messages: [unprotected],
+      config: PROD,
+    },
+    {
+      title: "unprotected bucket",
+      resource: mutate(d.spacesBucket(), () => {}, { protect: false }),
+      messages: [unprotected],
+      config: PROD,
+    },
+  ]);
+  it("asks nothing outside production", async () => {
+    const bucket = mutate(d.spacesBucket(), (b) => (b.forceDestroy = true), { protect: false });
+    assert.deepEqual(await messages(deletionProtection, bucket, { "deletion-protection": { environment: "dev" } }), []);
+  });
+});
+
+describe("least-privilege-identity (Spaces keys)", () => {
+  itPasses(leastPrivilegeIdentity, [
+    d.spacesKey(),
+    mutate(d.spacesKey(), (k) => (k.grants = [{ bucket: "loom-prod-backups-0a1b2c", permission: "readwrite" }])),
+  ]);
+  itFails(leastPrivilegeIdentity, [
+    {
+      title: "a full-access key",
+      resource: mutate(d.spacesKey(), (k) => (k.grants = [{ bucket: "", permission: "fullaccess" }])),
+      messages: [
+        'Spaces key grant on "" has permission "fullaccess"; grant "read" or "readwrite" on a named bucket (fullaccess reaches every bucket of the team)',
+      ],
+    },
+    {
+      title: "a grant on no bucket",
+      resource: mutate(d.spacesKey(), (k) => (k.grants = [{ bucket: "", permission: "read" }])),
+      messages: ['Spaces key grant "read" names no bucket; scope every grant to one bucket'],
+    },
+    {
+      title: "a key without grants",
+      resource: mutate(d.spacesKey(), (k) => (k.grants = undefined)),
+      messages: [
+        "Spaces key has no grants, so its scope is not stated; grant read or readwrite on the buckets it needs",
+      ],
+    },
+  ]);
+});
+
+describe("https-only-endpoints (DigitalOcean load balancer)", () => {
+  itPasses(httpsOnlyEndpoints, [
+    d.loadBalancer(),
+    mutate(d.loadBalancer(), (lb) => {
+      const https = lb.forwardingRules?.[0];
+      if (https) {
+        https.certificateName = undefined;
+        https.tlsPassthrough = true;
+      }
+    }),
+  ]);
+  itFails(httpsOnlyEndpoints, [
+    {
+      title: "https rule without a certificate",
+      resource: mutate(d.loadBalancer(), (lb) => {
+        const https = lb.forwardingRules?.[0];
+        if (https) https.certificateName = undefined;
+      }),
+      messages: [
+        "forwarding rule https:443 has no certificateName and no tlsPassthrough, so it cannot terminate TLS; set certificateName (a lets_encrypt or custom Certificate) or tlsPassthrough: true",
+      ],
+    },
+    {
+      title: "only an http rule",
+      resource: mutate(d.loadBalancer(), (lb) => (lb.forwardingRules = lb.forwardingRules?.slice(1))),
+      messages: [
+        "load balancer has http forwarding rules but no https/http2/http3 rule, so the redirect leads nowhere; add an https forwarding rule on 443 with certificateName",
+      ],
+    },
+    {
+      title: "http without the redirect",
+      resource: mutate(d.loadBalancer(), (lb) => (lb.redirectHttpToHttps = false)),
+      messages: [
+        "forwarding rule http:80 → http:8080 serves plaintext while redirectHttpToHttps is not true; set redirectHttpToHttps: true (and keep an https forwarding rule with a certificate)",
+      ],
+    },
+  ]);
+});
+
+describe("autoscaler-bounded (droplet autoscale pools)", () => {
+  itPasses(autoscalerBounded, [
+    d.dropletAutoscale(),
+    mutate(d.dropletAutoscale(), (p) => (p.config = { targetNumberInstances: 3 })),
+  ]);
+  itFails(autoscalerBounded, [
+    {
+      title: "pool without a maximum",
+      resource: mutate(d.dropletAutoscale(), (p) => (p.config.maxInstances = undefined)),
+      messages: ["droplet autoscale pool has no config.maxInstances; set an explicit maximum (at most 100)"],
+    },
+    {
+      title: "pool minimum above its maximum",
+      resource: mutate(d.dropletAutoscale(), (p) => (p.config.minInstances = 20)),
+      messages: ["droplet autoscale pool minimum 20 is above its config.maxInstances 12"],
+    },
+  ]);
+});
+
+describe("notification-endpoints-tls and no-credential-literals (DigitalOcean alert Slack webhooks)", () => {
+  itPasses(notificationEndpointsTls, [d.monitorAlert(), d.uptimeAlert()]);
+  const plain = (what: string) =>
+    `${what} Slack notification to "#loom-alerts" calls a non-https URL: alerts (and the webhook's token, which is its path) travel in plaintext; use the https:// webhook URL`;
+  itFails(notificationEndpointsTls, [
+    {
+      title: "monitor alert posting to http://",
+      resource: mutate(d.monitorAlert(), (a) => {
+        const s = a.alerts.slacks?.[0];
+        if (s) s.url = "http://hooks.slack.com/services/TFAKE/BFAKE/fake";
+      }),
+      messages: [plain("monitor alert")],
+    },
+    {
+      title: "uptime alert posting to http://",
+      resource: mutate(d.uptimeAlert(), (a) => {
+        const s = a.notifications[0]?.slacks?.[0];
+        if (s) s.url = "http://hooks.slack.com/services/TFAKE/BFAKE/fake";
+      }),
+      messages: [plain("uptime alert")],
+    },
+  ]);
+
+  // The webhook URL is the channel's credential and belongs in that field (as a Pulumi secret, which the engine
+  // unwraps before policies run); anywhere else it is a leaked literal.
+  itPasses(
+    noCredentialLiterals,
+    [
+      mutate(d.monitorAlert(), (a) => {
+        const s = a.alerts.slacks?.[0];
+        if (s) s.url = SLACK;
+      }),
+      mutate(d.uptimeAlert(), (a) => {
+        const s = a.notifications[0]?.slacks?.[0];
+        if (s) s.url = SLACK;
+      }),
+      d.spacesBucketObject(),
+    ],
+    {},
+    "with a real-shaped webhook in its Slack field, or a credential in a private secrets object",
+  );
+  itFails(noCredentialLiterals, [
+    {
+      title: "a Slack webhook in an alert's description",
+      resource: mutate(d.monitorAlert(), (a) => (a.description = `see ${SLACK}`)),
+      messages: [
+        'input "description" contains a Slack token or webhook (https…); keep credentials in a secret store (Secrets Manager, Secret Manager, Key Vault, a Kubernetes Secret) and pass a reference',
+      ],
+    },
+    {
+      title: "a credential in a public Spaces object",
+      resource: mutate(d.spacesBucketObject(), (o) => {
+        o.acl = "public-read";
+        o.content = `webhook: ${SLACK}`;
+      }),
+      messages: [
+        'input "content" contains a Slack token or webhook (https…); keep credentials in a secret store (Secrets Manager, Secret Manager, Key Vault, a Kubernetes Secret) and pass a reference',
+      ],
+    },
+    {
+      title: "a sensitive assignment in a droplet's boot config",
+      resource: mutate(d.droplet(), (x) => {
+        x.userData = `${DO_USER_DATA}runcmd:\n  - echo ok\nLLM_API_KEY=not-a-real-key-value\n`;
+      }),
+      messages: [
+        'input "userData" assigns a literal value to "LLM_API_KEY" (the name matches the sensitive pattern "API_?KEYS?"); read it from a secret store at runtime instead of embedding it',
+      ],
+    },
+  ]);
+});
