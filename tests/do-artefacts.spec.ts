@@ -1,0 +1,286 @@
+/**
+ * The operator's view of a DigitalOcean plan (issue 13 item 2): scripts/do-artefacts.ts turns the redacted
+ * `bootConfig` output into per-group files (boot config, the compose file it carries, every written file) and refuses
+ * to write anything that still carries a credential. Boot configs here are hand-made cloud-configs of the shape the
+ * generators render (components/lib/do-cloud-init.ts); the real tools (compose-go, cloud-init schema) run on the
+ * real renderings in scripts/do-check.sh.
+ */
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { stringify } from "yaml";
+import {
+  ArtefactError,
+  COMPOSE_PATH,
+  groupArtefacts,
+  main,
+  planArtefacts,
+  writeArtefacts,
+  writePlanArtefacts,
+} from "../scripts/do-artefacts";
+import { ROOT } from "../scripts/lib/plan";
+
+const COMPOSE = "name: loom\nservices:\n  web:\n    image: ghcr.io/loom/loom:1.2.3\n";
+const TRAEFIK = "http:\n  middlewares:\n    hsts:\n      headers:\n        stsSeconds: 31536000\n";
+const UNIT = "[Unit]\nDescription=Loom\n";
+
+function cloudConfig(files: Record<string, unknown>[]): string {
+  return `#cloud-config\n${stringify({ ssh_pwauth: false, write_files: files })}`;
+}
+
+const web = cloudConfig([
+  { path: COMPOSE_PATH, content: COMPOSE, permissions: "0644" },
+  { path: "/etc/loom/traefik/dynamic.yaml", content: TRAEFIK },
+  { path: "/etc/systemd/system/loom.service", content: Buffer.from(UNIT).toString("base64"), encoding: "b64" },
+]);
+const worker = cloudConfig([{ path: COMPOSE_PATH, content: COMPOSE.replace("web", "worker") }]);
+const monitor = "#cloud-config\npackages: [ufw]\n";
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "do-artefacts-"));
+}
+
+function message(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof ArtefactError, `expected an ArtefactError, got ${String(e)}`);
+    return e.message;
+  }
+  assert.fail("expected an error");
+}
+
+describe("DigitalOcean artefacts (scripts/do-artefacts.ts)", () => {
+  it("one group: the boot config as published, the compose file it carries, every written file decoded", () => {
+    const { artefacts, index } = groupArtefacts("web", web);
+    assert.deepEqual(
+      artefacts.map((a) => [a.path, a.content]),
+      [
+        ["web/cloud-config.yaml", web],
+        ["web/files/opt/loom/compose.yaml", COMPOSE],
+        ["web/compose.yaml", COMPOSE],
+        ["web/files/etc/loom/traefik/dynamic.yaml", TRAEFIK],
+        ["web/files/etc/systemd/system/loom.service", UNIT],
+      ],
+    );
+    assert.deepEqual(index, {
+      cloudConfig: "web/cloud-config.yaml",
+      compose: "web/compose.yaml",
+      files: {
+        "/opt/loom/compose.yaml": "web/files/opt/loom/compose.yaml",
+        "/etc/loom/traefik/dynamic.yaml": "web/files/etc/loom/traefik/dynamic.yaml",
+        "/etc/systemd/system/loom.service": "web/files/etc/systemd/system/loom.service",
+      },
+      edgeProxyConfig: ["web/files/etc/loom/traefik/dynamic.yaml"],
+    });
+  });
+
+  it("a group without write_files has only its boot config (and no compose entry)", () => {
+    const { artefacts, index } = groupArtefacts("monitor", monitor);
+    assert.deepEqual(artefacts, [{ path: "monitor/cloud-config.yaml", content: monitor }]);
+    assert.deepEqual(index, { cloudConfig: "monitor/cloud-config.yaml", files: {}, edgeProxyConfig: [] });
+  });
+
+  it("the whole plan: groups sorted, index.json last, naming each group's files", () => {
+    const all = planArtefacts({ url: "https://x", bootConfig: { worker, web } });
+    assert.deepEqual(
+      all.map((a) => a.path),
+      [
+        "web/cloud-config.yaml",
+        "web/files/opt/loom/compose.yaml",
+        "web/compose.yaml",
+        "web/files/etc/loom/traefik/dynamic.yaml",
+        "web/files/etc/systemd/system/loom.service",
+        "worker/cloud-config.yaml",
+        "worker/files/opt/loom/compose.yaml",
+        "worker/compose.yaml",
+        "index.json",
+      ],
+    );
+    const index = JSON.parse(all[all.length - 1].content);
+    assert.deepEqual(Object.keys(index), ["web", "worker"]);
+    assert.equal(index.worker.compose, "worker/compose.yaml");
+    assert.deepEqual(index.web.edgeProxyConfig, ["web/files/etc/loom/traefik/dynamic.yaml"]);
+  });
+
+  it("refuses a plan without a usable bootConfig output, naming why", () => {
+    assert.equal(
+      message(() => planArtefacts({ url: "https://x" })),
+      "the plan has no bootConfig output (group → #cloud-config): only a digitalocean plan has boot configs",
+    );
+    assert.equal(
+      message(() => planArtefacts({ bootConfig: "[secret]" })),
+      "the bootConfig output is secret: it must be the redacted rendering (redactedCloudConfig)",
+    );
+    assert.equal(
+      message(() => planArtefacts({ bootConfig: {} })),
+      "the bootConfig output has no droplet group",
+    );
+    assert.equal(
+      message(() => planArtefacts({ bootConfig: { web: 3 } })),
+      "bootConfig.web is not a string",
+    );
+  });
+
+  it("refuses malformed boot configs and unsafe paths", () => {
+    const cases: [string, string, string][] = [
+      ["Web", web, 'bootConfig: group name "Web" is not [a-z0-9-]'],
+      ["web", "#!/bin/sh\necho hi\n", 'bootConfig.web: does not start with "#cloud-config"'],
+      ["web", "#cloud-config\n- a\n", "bootConfig.web: the cloud-config is not a mapping"],
+      ["web", "#cloud-config\nwrite_files: {path: /x}\n", "bootConfig.web: write_files is not a list"],
+      [
+        "web",
+        "#cloud-config\na: [\n",
+        "bootConfig.web: not YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1:",
+      ],
+      [
+        "web",
+        cloudConfig([{ path: "/opt/../../etc/passwd", content: "x" }]),
+        'bootConfig.web: write_files path "/opt/../../etc/passwd" is not an absolute path',
+      ],
+      [
+        "web",
+        cloudConfig([{ path: "relative/file", content: "x" }]),
+        'bootConfig.web: write_files path "relative/file" is not an absolute path',
+      ],
+      ["web", cloudConfig([{ content: "x" }]), "bootConfig.web: write_files path undefined is not an absolute path"],
+      [
+        "web",
+        cloudConfig([{ path: "/x", content: "H4sI", encoding: "gz+b64" }]),
+        'bootConfig.web: write_files /x has encoding "gz+b64"; the artefacts read text/plain or b64 only',
+      ],
+      [
+        "web",
+        cloudConfig([
+          { path: "/x", content: "a" },
+          { path: "/x", content: "b" },
+        ]),
+        "bootConfig.web: write_files /x twice",
+      ],
+    ];
+    for (const [group, text, want] of cases)
+      assert.equal(
+        message(() => groupArtefacts(group, text)),
+        want,
+        want,
+      );
+  });
+
+  it("writes nothing when a file still carries a credential (the redaction failed)", () => {
+    const leaks: [string, string][] = [
+      ["AK=fake-secret-for-loom-x", "a plan fake secret"],
+      ["SK=mock-generated-password-spaces", "a mock-generated password"],
+      ["-----BEGIN RSA PRIVATE KEY-----", "a PEM private key"],
+      [`TOKEN=dop_v1_${"a".repeat(64)}`, "a DigitalOcean token"],
+      ["url: postgres://loom:hunter2@private-db:25060/loom", "a URL with a password"],
+    ];
+    for (const [line, what] of leaks) {
+      const leaky = cloudConfig([{ path: "/etc/loom/fetch-secrets.sh", content: `${line}\n` }]);
+      const dir = tmpDir();
+      assert.equal(
+        message(() => writePlanArtefacts(dir, { bootConfig: { web: leaky } })),
+        `web/cloud-config.yaml contains ${what}: nothing written`,
+      );
+      assert.deepEqual(fs.readdirSync(dir), [], what);
+    }
+    // The redacted rendering's placeholders are not credentials.
+    const redacted = cloudConfig([
+      { path: "/etc/loom/fetch-secrets.sh", content: 'curl --user "[redacted]:[redacted]"\n' },
+    ]);
+    assert.equal(planArtefacts({ bootConfig: { web: redacted } }).length, 3);
+  });
+
+  it("writes under the directory and replaces a group's folder whole (no stale file from an earlier plan)", () => {
+    const dir = tmpDir();
+    fs.mkdirSync(path.join(dir, "web", "files"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "web", "files", "stale.conf"), "old");
+    fs.writeFileSync(path.join(dir, "keep.txt"), "not ours");
+    const msg = writePlanArtefacts(dir, { bootConfig: { web, worker } });
+    assert.equal(msg, `Wrote 9 file(s) for 2 droplet group(s) (web, worker) under ${dir}`);
+    assert.equal(fs.existsSync(path.join(dir, "web", "files", "stale.conf")), false);
+    assert.equal(fs.readFileSync(path.join(dir, "keep.txt"), "utf8"), "not ours");
+    assert.equal(fs.readFileSync(path.join(dir, "web", "compose.yaml"), "utf8"), COMPOSE);
+    assert.equal(
+      fs.readFileSync(path.join(dir, "web", "files", "etc", "systemd", "system", "loom.service"), "utf8"),
+      UNIT,
+    );
+    assert.deepEqual(writeArtefacts(path.join(dir, "new", "deep"), [{ path: "a/b.txt", content: "x" }]), ["a/b.txt"]);
+    assert.equal(fs.readFileSync(path.join(dir, "new", "deep", "a", "b.txt"), "utf8"), "x");
+  });
+
+  describe("the sibling command (--plan-json FILE --out-dir DIR)", () => {
+    let logged: string[];
+    let errors: string[];
+    const orig = { log: console.log, error: console.error };
+    beforeEach(() => {
+      logged = [];
+      errors = [];
+      console.log = (m: string) => logged.push(m);
+      console.error = (m: string) => errors.push(m);
+    });
+    afterEach(() => {
+      Object.assign(console, orig);
+    });
+
+    it("writes the artefacts of a plan JSON", () => {
+      const dir = tmpDir();
+      const plan = path.join(dir, "plan.json");
+      fs.writeFileSync(plan, JSON.stringify({ outputs: { bootConfig: { worker } } }));
+      assert.equal(main(["--plan-json", plan, "--out-dir", path.join(dir, "out")]), 0);
+      assert.deepEqual(logged, [`Wrote 4 file(s) for 1 droplet group(s) (worker) under ${path.join(dir, "out")}`]);
+      assert.equal(
+        fs.readFileSync(path.join(dir, "out", "worker", "compose.yaml"), "utf8"),
+        COMPOSE.replace("web", "worker"),
+      );
+    });
+
+    it("exits 2 on usage errors, an unreadable plan and a plan without boot configs", () => {
+      assert.equal(main(["--out-dir", "x"]), 2);
+      assert.match(errors[0], /^--plan-json and --out-dir are required\nusage: /);
+      assert.equal(main(["--bogus"]), 2);
+      assert.match(errors[1], /^Unknown option '--bogus'/);
+      const dir = tmpDir();
+      assert.equal(main(["--plan-json", path.join(dir, "none.json"), "--out-dir", dir]), 2);
+      assert.match(errors[2], /^do-artefacts: ENOENT: no such file or directory/);
+      fs.writeFileSync(path.join(dir, "aws.json"), JSON.stringify({ outputs: { url: "https://x" } }));
+      assert.equal(main(["--plan-json", path.join(dir, "aws.json"), "--out-dir", dir]), 2);
+      assert.equal(
+        errors[3],
+        "do-artefacts: the plan has no bootConfig output (group → #cloud-config): only a digitalocean plan has boot configs",
+      );
+    });
+  });
+
+  it("npm run plan -- --out-dir on a plan without droplets exits 2 and names why", async () => {
+    const dir = tmpDir();
+    const run = promisify(execFile);
+    const err = await run(
+      process.execPath,
+      [
+        "scripts/dist.js",
+        "run",
+        "scripts/plan.ts",
+        "--stack",
+        "dev",
+        "--cloud",
+        "aws",
+        "--no-policy",
+        "--out-dir",
+        dir,
+      ],
+      { cwd: ROOT },
+    ).then(
+      () => assert.fail("expected exit 2"),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(err.code, 2);
+    assert.equal(
+      err.stderr.trim().split("\n").pop(),
+      "--out-dir: the plan has no bootConfig output (group → #cloud-config): only a digitalocean plan has boot configs",
+    );
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+});
