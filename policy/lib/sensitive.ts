@@ -255,6 +255,21 @@ const DETECTORS: Detector[] = [
     hint: (m) => prefix(m[0], 5),
   },
   {
+    id: "digitalocean-token",
+    what: "a DigitalOcean API token",
+    quick: (s) => s.includes("_v1_"),
+    re: /\bdo[por]_v1_[a-f0-9]{64}\b/,
+    hint: (m) => prefix(m[0], 7),
+  },
+  {
+    // DO00ABCDEFGHIJK12345: 20 upper-case letters and digits, at least one digit (so no all-caps word matches).
+    id: "spaces-access-key",
+    what: "a DigitalOcean Spaces access key id",
+    quick: (s) => s.includes("DO"),
+    re: /\bDO[0-9A-Z]{18}\b/,
+    hint: (m) => (/\d/.test(m[0]) ? prefix(m[0], 4) : undefined),
+  },
+  {
     id: "stripe-key",
     what: "a Stripe live key",
     quick: (s) => s.includes("_live_"),

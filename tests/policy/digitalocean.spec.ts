@@ -23,6 +23,8 @@ const noKeys =
   "has no sshKeys, so DigitalOcean sets a root password and e-mails it (password SSH login); add the operators' SSH key ids or fingerprints";
 const keyOnly =
   "keep SSH key-only (ssh_pwauth: false, disable_root: true, PasswordAuthentication no, PermitRootLogin no)";
+// The pool's bootstrap key as a curl config (the fetch script's --config file), fake.
+const CURL_CONFIG = `write_files:\n  - path: /etc/loom/fetch.curl\n    content: |\n      user = "DO00FAKEFAKEFAKE1234:fake-spaces-secret"\n`;
 // A real-shaped (fake) Slack webhook: the slack-token detector matches it.
 const SLACK = `https://hooks.slack.com/services/T0FAKE000/B0FAKE000/${"x".repeat(24)}`;
 
@@ -349,9 +351,10 @@ describe("notification-endpoints-tls and no-credential-literals (DigitalOcean al
         if (s) s.url = SLACK;
       }),
       d.spacesBucketObject(),
+      mutate(d.dropletAutoscale(), (p) => (p.dropletTemplate.userData = `${DO_USER_DATA}${CURL_CONFIG}`)),
     ],
     {},
-    "with a real-shaped webhook in its Slack field, or a credential in a private secrets object",
+    "with a real-shaped webhook in its Slack field, a credential in a private secrets object, or the pool's bootstrap Spaces key",
   );
   itFails(noCredentialLiterals, [
     {
@@ -369,6 +372,22 @@ describe("notification-endpoints-tls and no-credential-literals (DigitalOcean al
       }),
       messages: [
         'input "content" contains a Slack token or webhook (https…); keep credentials in a secret store (Secrets Manager, Secret Manager, Key Vault, a Kubernetes Secret) and pass a reference',
+      ],
+    },
+    {
+      title: "a Spaces key in a fixed droplet's boot config (Ansible pushes their secrets)",
+      resource: mutate(d.droplet(), (x) => (x.userData = `${DO_USER_DATA}${CURL_CONFIG}`)),
+      messages: [
+        'input "userData" contains a DigitalOcean Spaces access key id (DO00…); keep credentials in a secret store (Secrets Manager, Secret Manager, Key Vault, a Kubernetes Secret) and pass a reference',
+      ],
+    },
+    {
+      title: "a DigitalOcean API token in a pool's boot config (only the Spaces bootstrap key is allowed there)",
+      resource: mutate(d.dropletAutoscale(), (p) => {
+        p.dropletTemplate.userData = `${DO_USER_DATA}${CURL_CONFIG}# dop_v1_${"0123456789abcdef".repeat(4)}\n`;
+      }),
+      messages: [
+        'input "dropletTemplate.userData" contains a DigitalOcean API token (dop_v1_…); keep credentials in a secret store (Secrets Manager, Secret Manager, Key Vault, a Kubernetes Secret) and pass a reference',
       ],
     },
     {

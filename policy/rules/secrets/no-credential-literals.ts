@@ -47,6 +47,15 @@ export const SECRET_STORE_FIELDS: readonly string[] = [
   "kubernetes:core/v1:SecretPatch",
 ];
 
+/**
+ * Detectors a field may match by design: an autoscale pool's template cannot be pushed to, so its boot config carries
+ * the read-only Spaces key that fetches the pool's secrets at boot (a Pulumi secret; the one credential allowed there,
+ * spec fact 1). Every other detector, and every other field, still applies.
+ */
+export const ALLOWED_DETECTORS: Readonly<Record<string, readonly string[]>> = {
+  "digitalocean:index/dropletAutoscale:DropletAutoscale#dropletTemplate.userData": ["spaces-access-key"],
+};
+
 interface Exemption {
   type: string;
   /** Dot path segments (`*` = any key or index); undefined = every input of the type. */
@@ -104,7 +113,16 @@ function stripConditional(type: string, props: Record<string, unknown>): Record<
 const fmt = (path: (string | number)[]) =>
   path.reduce<string>((acc, s) => (typeof s === "number" ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), "");
 
-function scan(value: unknown, path: (string | number)[], config: Config, report: (m: string) => void, depth = 0): void {
+/** The rule's config plus the type token of the resource being scanned (for ALLOWED_DETECTORS). */
+type ScanConfig = Config & { type: string };
+
+function scan(
+  value: unknown,
+  path: (string | number)[],
+  config: ScanConfig,
+  report: (m: string) => void,
+  depth = 0,
+): void {
   if (depth > 40) return;
   if (typeof value !== "string") {
     scanChildren(value, path, config, report, depth);
@@ -124,8 +142,9 @@ function scan(value: unknown, path: (string | number)[], config: Config, report:
       return;
     }
   }
+  const allowed = ALLOWED_DETECTORS[`${config.type}#${fmt(path)}`];
   for (const m of credentialLiterals(value)) {
-    if (config.disabledDetectors.includes(m.id)) continue;
+    if (config.disabledDetectors.includes(m.id) || allowed?.includes(m.id)) continue;
     report(
       `input "${fmt(path)}" contains ${m.what} (${m.hint}); keep credentials in a secret store (Secrets Manager, Secret Manager, Key Vault, a Kubernetes Secret) and pass a reference`,
     );
@@ -140,7 +159,7 @@ function scan(value: unknown, path: (string | number)[], config: Config, report:
 function scanChildren(
   value: unknown,
   path: (string | number)[],
-  config: Config,
+  config: ScanConfig,
   report: (m: string) => void,
   depth: number,
 ): void {
@@ -181,7 +200,7 @@ export const noCredentialLiterals = rule<Config>({
         if (e.path === undefined) return; // the whole resource is a secret store
         input = strip(input, e.path);
       }
-      scanChildren(input, [], ctx.config, ctx.report, 0);
+      scanChildren(input, [], { ...ctx.config, type: ctx.type }, ctx.report, 0);
     }),
   ],
 });
