@@ -1,8 +1,47 @@
 /**
- * Database on DigitalOcean — STUB written with the contract; the database helper replaces the body (see the brief).
+ * Database on DigitalOcean: a Managed PostgreSQL cluster in the stack's VPC.
+ *
+ * Guarantees: `engine: "pg"` at the profile's major version (16+); in the stack's VPC (`privateNetworkUuid`) and
+ * its project (`projectId`); the plan's size from the tier and `storageSizeMib` ≥ storageGiB × 1024 (do-sizing.ts)
+ * with storage autoscaling on; one standby node (automatic failover) when highly available; a weekly maintenance
+ * window; the database tier's tag plus the stack's tags; trusted sources (`DatabaseFirewall`) = the app droplets'
+ * tag only, never an address range; the app's own user `loom` (doadmin stays the operator's; DigitalOcean generates
+ * the password) and database; slow statements logged from slowQueryMs; a PgBouncer pool in transaction mode when
+ * the profile asks (the app connects to it on 25061; migrations and pg_dump connect directly on 25060, because
+ * advisory locks and session state break in transaction mode); a read-only replica in the VPC on request
+ * (`readerEndpoint`). Credentials go to the stack's secret store (lib/digitalocean.ts `storeSecret`: keys
+ * `database-user`, `database-password`), never into the plan. `serverCa` is the cluster's CA (PEM) for verify-full.
+ * Cluster, replica and the app's database and user are Pulumi-protected in prod: DigitalOcean has no deletion
+ * protection of its own.
+ *
+ * Not settable on DigitalOcean: point-in-time recovery is fixed at 7 days with daily backups (backupRetentionDays
+ * beyond that is Backups' encrypted pg_dumps), storage autoscaling has no ceiling (maxStorageGiB), there is no
+ * query-insights product (performanceInsights).
  */
-import type * as pulumi from "@pulumi/pulumi";
+import { DatabaseCluster } from "@pulumi/digitalocean/databaseCluster";
+import { DatabaseConnectionPool } from "@pulumi/digitalocean/databaseConnectionPool";
+import { DatabaseDb } from "@pulumi/digitalocean/databaseDb";
+import { DatabaseFirewall } from "@pulumi/digitalocean/databaseFirewall";
+import { DatabasePostgresqlConfig } from "@pulumi/digitalocean/databasePostgresqlConfig";
+import { DatabaseReplica } from "@pulumi/digitalocean/databaseReplica";
+import { DatabaseUser } from "@pulumi/digitalocean/databaseUser";
+import { getDatabaseCaOutput } from "@pulumi/digitalocean/getDatabaseCa";
+import * as pulumi from "@pulumi/pulumi";
+import { handleFor, invalid, orInvalid } from "../lib/component";
+import { DO_PORTS, type DoScope, doScope, storeSecret } from "../lib/digitalocean";
+import type { DigitalOceanNetworkPlacement } from "../network/digitalocean";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
+import {
+  DO_APP_USER,
+  databaseNameProblem,
+  PG_MAINTENANCE_WINDOW,
+  PG_STORAGE_AUTOSCALE,
+  pgMajorVersion,
+  pgNodeCount,
+  pgPlan,
+  poolSize,
+  storageSizeMib,
+} from "./do-sizing";
 
 /** What Observability on DigitalOcean builds database alerts from. */
 export interface DigitalOceanDatabaseMonitoring {
@@ -22,6 +61,128 @@ export interface DigitalOceanDatabaseBackupTargets {
   port: number;
 }
 
-export function create(_parent: pulumi.ComponentResource, _name: string, _args: ResolvedDatabaseArgs): DatabaseOutputs {
-  throw new Error("Database on digitalocean: not built yet");
+interface PgScope extends DoScope {
+  args: ResolvedDatabaseArgs;
+  placement: DigitalOceanNetworkPlacement;
+  slug: string;
+  storageMib: string;
+  /** The database tier's tag (the network's) and the stack's tags. */
+  clusterTags: pulumi.Input<string>[];
+}
+
+export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedDatabaseArgs): DatabaseOutputs {
+  const nameProblem = databaseNameProblem(args.databaseName);
+  if (nameProblem) invalid("databaseName", nameProblem);
+  const placement = handleFor("network.placement", args.network.placement, "digitalocean");
+  const scope = doScope(parent, name, args, "database");
+  const s: PgScope = {
+    ...scope,
+    args,
+    placement,
+    slug: orInvalid("tier", () => pgPlan(args.tier)).slug,
+    storageMib: orInvalid("storageGiB", () => storageSizeMib(args.tier, args.storageGiB)),
+    clusterTags: [args.network.tiers.database, ...scope.tags],
+  };
+  const version = orInvalid("engineVersion", () => pgMajorVersion(args.engineVersion));
+
+  const cluster = pgCluster(s, version);
+  new DatabaseFirewall(
+    `${name}-pg-firewall`,
+    // Trusted sources: the droplets carrying the app tag (web, worker, jobs, backup), nothing by address.
+    { clusterId: cluster.id, rules: [{ type: "tag", value: placement.tags.app }] },
+    s.opts(),
+  );
+  const user = new DatabaseUser(`${name}-pg-user`, { clusterId: cluster.id, name: DO_APP_USER }, s.opts(true));
+  const db = new DatabaseDb(`${name}-pg-db`, { clusterId: cluster.id, name: args.databaseName }, s.opts(true));
+  new DatabasePostgresqlConfig(
+    `${name}-pg-config`,
+    { clusterId: cluster.id, logMinDurationStatement: args.slowQueryMs },
+    s.opts(),
+  );
+  const pool = args.connectionPooler ? connectionPool(s, cluster, db, user) : undefined;
+  const replica = args.readReplica ? readReplica(s, cluster) : undefined;
+
+  const username = storeSecret(s, `${name}-database-user`, "database-user", user.name);
+  const password = storeSecret(s, `${name}-database-password`, "database-password", user.password);
+  const endpoint = pool ? pool.privateHost : cluster.privateHost;
+  return {
+    // The VPC (`private-…`) hostnames: the pool's on 25061 when there is one, else the cluster's on 25060.
+    endpoint,
+    readerEndpoint: replica ? replica.privateHost : endpoint,
+    port: pulumi.output<number>(pool ? DO_PORTS.pool : DO_PORTS.postgres),
+    databaseName: db.name,
+    credentials: { username, password },
+    backupTargets: {
+      cloud: "digitalocean",
+      clusterId: cluster.id,
+      privateHost: cluster.privateHost,
+      port: DO_PORTS.postgres,
+    },
+    // DigitalOcean's own CA, which no system trust store has: the app verifies the server against it (verify-full).
+    serverCa: getDatabaseCaOutput({ clusterId: cluster.id }, { parent }).certificate,
+    monitoring: { cloud: "digitalocean", clusterIds: [cluster.id, ...(replica ? [replica.uuid] : [])] },
+  };
+}
+
+function pgCluster(s: PgScope, version: string): DatabaseCluster {
+  return new DatabaseCluster(
+    `${s.name}-pg`,
+    {
+      name: `${s.prefix}-pg`,
+      engine: "pg",
+      version,
+      size: s.slug,
+      region: s.region,
+      nodeCount: pgNodeCount(s.args.highAvailability),
+      privateNetworkUuid: s.placement.vpcId,
+      projectId: s.platform.projectId,
+      storageSizeMib: s.storageMib,
+      storageAutoscale: { ...PG_STORAGE_AUTOSCALE },
+      maintenanceWindows: [{ ...PG_MAINTENANCE_WINDOW }],
+      tags: s.clusterTags,
+    },
+    // Storage autoscaling grows the disk past storageSizeMib; without this the next update would try to shrink it.
+    s.opts(true, { ignoreChanges: ["storageSizeMib"] }),
+  );
+}
+
+/**
+ * PgBouncer in transaction mode, named like the database (clients of a DigitalOcean pool name the pool as their
+ * database, so DATABASE_NAME is right either way), logging in as the app's user.
+ */
+function connectionPool(
+  s: PgScope,
+  cluster: DatabaseCluster,
+  db: DatabaseDb,
+  user: DatabaseUser,
+): DatabaseConnectionPool {
+  return new DatabaseConnectionPool(
+    `${s.name}-pg-pool`,
+    {
+      clusterId: cluster.id,
+      name: s.args.databaseName,
+      mode: "transaction",
+      size: poolSize(s.args.tier),
+      dbName: db.name,
+      user: user.name,
+    },
+    s.opts(),
+  );
+}
+
+/** A read-only node in the primary's region and VPC (the DR copy is Backups': dumps to a second region). */
+function readReplica(s: PgScope, cluster: DatabaseCluster): DatabaseReplica {
+  return new DatabaseReplica(
+    `${s.name}-pg-replica`,
+    {
+      clusterId: cluster.id,
+      name: `${s.prefix}-pg-replica`,
+      region: s.region,
+      size: s.slug,
+      privateNetworkUuid: s.placement.vpcId,
+      storageSizeMib: s.storageMib,
+      tags: s.clusterTags,
+    },
+    s.opts(true, { ignoreChanges: ["storageSizeMib"] }),
+  );
 }
