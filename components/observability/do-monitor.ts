@@ -183,6 +183,9 @@ export function monitorCompose(): ComposeProjectSpec {
   return { name: "loom", services };
 }
 
+export const AM_CONFIG_UNIT = "loom-alertmanager-config.service";
+const LOOM_DROP_IN = `[Unit]\nRequires=${AM_CONFIG_UNIT}\nAfter=${AM_CONFIG_UNIT}\n`;
+
 /** Copies the credentials where the containers (uid 65534) read them and assembles alertmanager.yml. */
 function alertmanagerConfigUnit(keys: string[], email: boolean): string {
   const copy = keys.map(
@@ -198,14 +201,14 @@ function alertmanagerConfigUnit(keys: string[], email: boolean): string {
     "Type=oneshot",
     "RemainAfterExit=yes",
     "UMask=0077",
+    "TimeoutStartSec=infinity",
+    // The files arrive when Ansible pushes them: wait as loom.service does.
+    "ExecStartPre=/usr/local/sbin/loom-secrets",
     `ExecStart=/usr/bin/install -d -m 0500 -o 65534 -g 65534 ${AM_DIR}/secrets`,
     ...copy,
     `ExecStart=/bin/sh -c 'cat ${parts} > ${AM_DIR}/alertmanager.yml.new'`,
     `ExecStart=/usr/bin/install -m 0400 -o 65534 -g 65534 ${AM_DIR}/alertmanager.yml.new ${AM_DIR}/alertmanager.yml`,
     `ExecStart=/bin/rm -f ${AM_DIR}/alertmanager.yml.new`,
-    "",
-    "[Install]",
-    "RequiredBy=loom.service",
     "",
   ].join("\n");
 }
@@ -264,11 +267,14 @@ export function monitorBoot(i: MonitorInputs, compose: string): BootSpec {
     stopGraceS: 30,
     secretKeys,
     secretDelivery: { kind: "ansible" },
-    logShipping: { kind: "forward", address: `${i.collectorHost}:${DO_PORTS.logs}` },
+    logShipping: { kind: "forward", address: i.collectorHost },
     files: [
       { path: `${PROM_DIR}/prometheus.yml`, content: stringify(prometheusConfig(i)) },
       { path: `${PROM_DIR}/rules.yml`, content: stringify({ groups: i.rules }) },
       { path: `${AM_DIR}/routes.yml`, content: stringify(alertmanagerRoutes(i.channels)), permissions: "0600" },
+      // Not in `units` (those are started at boot, before Ansible pushed anything): loom.service pulls it in.
+      { path: `/etc/systemd/system/${AM_CONFIG_UNIT}`, content: alertmanagerConfigUnit(keys, email) },
+      { path: "/etc/systemd/system/loom.service.d/10-alertmanager.conf", content: LOOM_DROP_IN },
       ...(backup
         ? [
             {
@@ -279,9 +285,6 @@ export function monitorBoot(i: MonitorInputs, compose: string): BootSpec {
           ]
         : []),
     ],
-    units: {
-      "loom-alertmanager-config.service": alertmanagerConfigUnit(keys, email),
-      ...(backup ? BACKUP_METRICS_UNITS : {}),
-    },
+    units: backup ? BACKUP_METRICS_UNITS : {},
   };
 }
