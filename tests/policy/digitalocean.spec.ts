@@ -8,6 +8,7 @@ import { autoscalerBounded } from "../../policy/rules/limits/autoscaler-bounded"
 import { databaseNotPublic } from "../../policy/rules/network/database-not-public";
 import { noOpenIngress } from "../../policy/rules/network/no-open-ingress";
 import { objectStoragePrivate } from "../../policy/rules/network/object-storage-private";
+import { backupRetention } from "../../policy/rules/resilience/backup-retention";
 import { deletionProtection } from "../../policy/rules/resilience/deletion-protection";
 import { leastPrivilegeIdentity } from "../../policy/rules/secrets/least-privilege-identity";
 import { noCredentialLiterals } from "../../policy/rules/secrets/no-credential-literals";
@@ -226,6 +227,38 @@ describe("deletion-protection (DigitalOcean, prod)", () => {
     const bucket = mutate(d.spacesBucket(), (b) => (b.forceDestroy = true), { protect: false });
     assert.deepEqual(await messages(deletionProtection, bucket, { "deletion-protection": { environment: "dev" } }), []);
   });
+});
+
+describe("backup-retention (Spaces backup buckets; DO's own PITR is fixed at 7 days)", () => {
+  const PROD_DAYS = { "backup-retention": { minRetentionDays: 14 } };
+  itPasses(backupRetention, [d.spacesBucket()], PROD_DAYS);
+  itPasses(
+    backupRetention,
+    [mutate(d.spacesBucket(), (b) => ((b.name = "loom-prod-logs-0a1b2c"), (b.versioning = undefined)))],
+    PROD_DAYS,
+    "(a logs bucket needs no versioning)",
+  );
+  itFails(backupRetention, [
+    {
+      title: "backup bucket without versioning",
+      resource: mutate(d.spacesBucket(), (b) => (b.versioning = { enabled: false })),
+      messages: [
+        'Spaces backup bucket "loom-prod-backups-0a1b2c" has no versioning, so an overwritten or deleted dump is gone; set versioning: { enabled: true }',
+      ],
+      config: PROD_DAYS,
+    },
+    {
+      title: "backup bucket expiring dumps before the retention",
+      resource: mutate(d.spacesBucket(), (b) => {
+        const r = b.lifecycleRules?.[0];
+        if (r) r.expiration = { days: 7 };
+      }),
+      messages: [
+        'Spaces backup bucket "loom-prod-backups-0a1b2c" lifecycle expiration.days is 7, below the minimum of 14 days (minRetentionDays)',
+      ],
+      config: PROD_DAYS,
+    },
+  ]);
 });
 
 describe("least-privilege-identity (Spaces keys)", () => {

@@ -84,7 +84,7 @@ describe("loom-guard manifest", () => {
   it("counts rules per cloud and distinct type tokens as docs/policy.md states them", () => {
     const perCloud = (cloud: string) =>
       policies.filter((p) => p.covers.some((t) => t === "*" || cloudOf(t) === cloud)).length;
-    assert.deepEqual(["aws", "gcp", "azure-native", "kubernetes", "digitalocean"].map(perCloud), [22, 19, 17, 13, 13]);
+    assert.deepEqual(["aws", "gcp", "azure-native", "kubernetes", "digitalocean"].map(perCloud), [22, 19, 17, 13, 14]);
     assert.equal(new Set(policies.flatMap((p) => p.covers).filter((t) => t !== "*")).size, 156);
   });
 
@@ -159,7 +159,7 @@ describe("loom-guard manifest", () => {
       "databaseReplica:DatabaseReplica": ["database-not-public"],
       "databaseFirewall:DatabaseFirewall": ["database-not-public"],
       "databaseValkeyConfig:DatabaseValkeyConfig": ["datastore-tls-required"],
-      "spacesBucket:SpacesBucket": ["deletion-protection", "object-storage-private"],
+      "spacesBucket:SpacesBucket": ["deletion-protection", "backup-retention", "object-storage-private"],
       "spacesBucketObject:SpacesBucketObject": ["object-storage-private"],
       "spacesKey:SpacesKey": ["least-privilege-identity"],
       "monitorAlert:MonitorAlert": ["notification-endpoints-tls"],

@@ -10,6 +10,7 @@ import type { InstanceArgs as RdsInstanceArgs } from "@pulumi/aws/rds/instance";
 import type { BackupPolicyArgs as AzureBackupPolicyArgs } from "@pulumi/azure-native/dataprotection/backupPolicy";
 import type { ServerArgs as PgFlexibleServerArgs } from "@pulumi/azure-native/dbforpostgresql/server";
 import type { DatabaseArgs as RedisEnterpriseDatabaseArgs } from "@pulumi/azure-native/redisenterprise/database";
+import type { SpacesBucketArgs } from "@pulumi/digitalocean/spacesBucket";
 import type { BackupPlanArgs } from "@pulumi/gcp/backupdisasterrecovery/backupPlan";
 import type { BackupVaultArgs } from "@pulumi/gcp/backupdisasterrecovery/backupVault";
 import type { DatabaseInstanceArgs } from "@pulumi/gcp/sql/databaseInstance";
@@ -30,6 +31,30 @@ function barmanDays(policy: string): number | undefined {
   return Number(m[1]) * ({ d: 1, w: 7, m: 30 } as const)[m[2] as "d" | "w" | "m"];
 }
 
+/**
+ * DigitalOcean's managed PostgreSQL keeps a fixed 7-day PITR, so longer retention lives in logical dumps on Spaces:
+ * a bucket whose name says it holds backups (or dumps) is versioned (an overwrite or delete keeps the old dump) and
+ * expires nothing before minRetentionDays.
+ */
+function spacesBackupBucket(b: SpacesBucketArgsPlain, name: string, min: number, report: (m: string) => void): void {
+  if (!/backup|dump/i.test(name)) return;
+  if (b.versioning?.enabled !== true) {
+    report(
+      `Spaces backup bucket ${JSON.stringify(name)} has no versioning, so an overwritten or deleted dump is gone; set versioning: { enabled: true }`,
+    );
+  }
+  for (const r of b.lifecycleRules ?? []) {
+    const days = r.expiration?.days;
+    if (r.enabled && days !== undefined && days < min) {
+      report(short(`Spaces backup bucket ${JSON.stringify(name)} lifecycle expiration.days`, days, min));
+    }
+  }
+}
+type SpacesBucketArgsPlain = {
+  versioning?: { enabled?: boolean };
+  lifecycleRules?: { enabled: boolean; expiration?: { days?: number } }[];
+};
+
 const short = (what: string, days: number | string, min: number) =>
   `${what} is ${days}, below the minimum of ${min} days (minRetentionDays)`;
 
@@ -37,11 +62,11 @@ export const backupRetention = rule<Config>({
   name: "backup-retention",
   concern: "resilience",
   description:
-    "Databases have automated backups kept at least minRetentionDays (RDS, Aurora, DocumentDB, AWS Backup plans, Cloud SQL, Azure PostgreSQL, Azure Backup vault policies, CloudNativePG); caches keep snapshots at least minCacheSnapshotDays.",
+    "Databases have automated backups kept at least minRetentionDays (RDS, Aurora, DocumentDB, AWS Backup plans, Cloud SQL, Azure PostgreSQL, Azure Backup vault policies, CloudNativePG, DigitalOcean Spaces backup buckets versioned with no earlier expiry); caches keep snapshots at least minCacheSnapshotDays.",
   severity: "medium",
   enforcementLevel: "advisory",
   remediationSteps:
-    "Take the retention from the profile (backupRetentionDays: 7 staging, 14 prod): RDS/Aurora/DocumentDB `backupRetentionPeriod`, AWS Backup rule `lifecycle.deleteAfter`, Cloud SQL `backupConfiguration.enabled` + `backupRetentionSettings.retainedBackups`, Azure PostgreSQL `backup.backupRetentionDays`, Azure Backup vault policy retention rules `lifecycles[].deleteAfter.duration` (P14D), CloudNativePG `spec.backup.retentionPolicy` (or the Barman ObjectStore's); ElastiCache `snapshotRetentionLimit`; Azure Managed Redis `persistence` (AOF or RDB) when minCacheSnapshotDays > 0.",
+    "Take the retention from the profile (backupRetentionDays: 7 staging, 14 prod): RDS/Aurora/DocumentDB `backupRetentionPeriod`, AWS Backup rule `lifecycle.deleteAfter`, Cloud SQL `backupConfiguration.enabled` + `backupRetentionSettings.retainedBackups`, Azure PostgreSQL `backup.backupRetentionDays`, Azure Backup vault policy retention rules `lifecycles[].deleteAfter.duration` (P14D), CloudNativePG `spec.backup.retentionPolicy` (or the Barman ObjectStore's); ElastiCache `snapshotRetentionLimit`; Azure Managed Redis `persistence` (AOF or RDB) when minCacheSnapshotDays > 0; DigitalOcean (PITR fixed at 7 days): encrypted dumps to a Spaces bucket with `versioning.enabled` and lifecycle `expiration.days` ≥ the retention.",
   config: {
     minRetentionDays: {
       type: "integer",
@@ -58,6 +83,9 @@ export const backupRetention = rule<Config>({
     },
   },
   checks: [
+    on<SpacesBucketArgs>("digitalocean:index/spacesBucket:SpacesBucket", (b, ctx) =>
+      spacesBackupBucket(b, b.name ?? ctx.name, ctx.config.minRetentionDays, ctx.report),
+    ),
     on<RdsInstanceArgs>("aws:rds/instance:Instance", (db, ctx) => {
       if (db.replicateSourceDb) return; // replicas: the source's backups cover them
       const days = db.backupRetentionPeriod ?? 1;
