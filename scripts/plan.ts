@@ -1,12 +1,13 @@
 /**
- * npm run plan -- --stack <name> [--cloud <cloud>] [--json <file>] [--no-policy] [--policy-config <file>]
+ * npm run plan -- --stack <name> [--cloud <cloud>] [--json <file>] [--out-dir <dir>] [--no-policy] [--policy-config <file>]
  *
  * The credential-free main job: runs index.ts with the stack's real config under the mock engine, prints the
- * resource tree like `pulumi preview`, and runs the loom-guard pack on every resource.
+ * resource tree like `pulumi preview`, and runs the loom-guard pack on every resource. --out-dir (digitalocean) writes
+ * what each droplet group will run (redacted boot config, compose file, config files: scripts/do-artefacts.ts).
  * Exit: 0 clean · 1 mandatory policy violations · 2 bad config or usage (the message names the key) · 3 a bug.
  */
 // First: before anything loads @pulumi/pulumi.
-import "./lib/lazy-typescript";
+import "./lib/lazy-modules";
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { CLOUDS } from "../components/cloud";
@@ -16,7 +17,7 @@ import { type PackConfig, readPackConfig } from "./lib/policy-runner";
 import { mapStack } from "./lib/stack-map";
 
 const USAGE =
-  "usage: npm run plan -- --stack <dev|staging|prod|…> [--cloud <aws|gcp|azure|digitalocean|kubernetes>] [--json <file>] [--no-policy] [--policy-config <file>]";
+  "usage: npm run plan -- --stack <dev|staging|prod|…> [--cloud <aws|gcp|azure|digitalocean|kubernetes>] [--json <file>] [--out-dir <dir>] [--no-policy] [--policy-config <file>]";
 
 function isConfigError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
@@ -30,13 +31,21 @@ function isConfigError(e: unknown): boolean {
 }
 
 async function main(): Promise<number> {
-  let values: { stack?: string; cloud?: string; json?: string; "no-policy"?: boolean; "policy-config"?: string };
+  let values: {
+    stack?: string;
+    cloud?: string;
+    json?: string;
+    "out-dir"?: string;
+    "no-policy"?: boolean;
+    "policy-config"?: string;
+  };
   try {
     ({ values } = parseArgs({
       options: {
         stack: { type: "string", short: "s" },
         cloud: { type: "string" },
         json: { type: "string" },
+        "out-dir": { type: "string" },
         "no-policy": { type: "boolean" },
         "policy-config": { type: "string" },
       },
@@ -104,6 +113,16 @@ async function main(): Promise<number> {
       return 2;
     }
     console.log(`\nWrote ${values.json}`);
+  }
+  if (values["out-dir"]) {
+    // Loaded only here: a plan without --out-dir pays nothing for it.
+    const { writePlanArtefacts } = require("./do-artefacts") as typeof import("./do-artefacts");
+    try {
+      console.log(`\n${writePlanArtefacts(values["out-dir"], displayOutputs(result))}`);
+    } catch (e) {
+      console.error(`--out-dir: ${(e as Error).message}`);
+      return 2;
+    }
   }
 
   if (!result.policy) {
