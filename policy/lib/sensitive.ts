@@ -168,6 +168,10 @@ const REFERENCE_PATTERNS: RegExp[] = [
   /^secretref:/i,
   /^(?:\/var)?\/run\/secrets\//,
   /^\/(?:mnt|etc|vault)\/secrets\//,
+  // A file in a secrets/credentials directory, also as systemd's LoadCredential=ID:PATH (/etc/loom/secrets/<key>).
+  /^(?:[A-Za-z0-9_.-]+:)?\/(?:[\w.-]+\/)*(?:secrets|credentials)\/[\w.@-]+$/,
+  // Vector's secret reference (SECRET[backend.key]), resolved by the shipper at runtime.
+  /^SECRET\[[A-Za-z0-9_.-]+\]$/,
 ];
 const PLACEHOLDER =
   /^(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{[^}]*\}\}|\$[A-Za-z_][A-Za-z0-9_]*|%\(?[a-z_]*\)?[sd]|<[^<>]+>|\*+|x{3,}|\[secret\])$/i;

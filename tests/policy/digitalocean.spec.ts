@@ -26,6 +26,21 @@ const keyOnly =
   "keep SSH key-only (ssh_pwauth: false, disable_root: true, PasswordAuthentication no, PermitRootLogin no)";
 // The pool's bootstrap key as a curl config (the fetch script's --config file), fake.
 const CURL_CONFIG = `write_files:\n  - path: /etc/loom/fetch.curl\n    content: |\n      user = "DO00FAKEFAKEFAKE1234:fake-spaces-secret"\n`;
+const AGGREGATOR = `write_files:
+  - path: /etc/systemd/system/vector.service.d/10-loom-credentials.conf
+    content: |
+      [Service]
+      LoadCredential=logs-access-key-id:/etc/loom/secrets/logs-access-key
+      LoadCredential=logs-secret-access-key:/etc/loom/secrets/logs-secret-key
+  - path: /etc/vector/vector.yaml
+    content: |
+      sinks:
+        spaces:
+          type: aws_s3
+          auth:
+            access_key_id: SECRET[systemd.logs-access-key-id]
+            secret_access_key: SECRET[systemd.logs-secret-access-key]
+`;
 // A real-shaped (fake) Slack webhook: the slack-token detector matches it.
 const SLACK = `https://hooks.slack.com/services/T0FAKE000/B0FAKE000/${"x".repeat(24)}`;
 
@@ -385,9 +400,11 @@ describe("notification-endpoints-tls and no-credential-literals (DigitalOcean al
       }),
       d.spacesBucketObject(),
       mutate(d.dropletAutoscale(), (p) => (p.dropletTemplate.userData = `${DO_USER_DATA}${CURL_CONFIG}`)),
+      // The jobs droplet's log aggregator: systemd credentials from the secret files, Vector's SECRET[…] references.
+      mutate(d.droplet(), (x) => (x.userData = `${DO_USER_DATA}${AGGREGATOR}`)),
     ],
     {},
-    "with a real-shaped webhook in its Slack field, a credential in a private secrets object, or the pool's bootstrap Spaces key",
+    "with a real-shaped webhook in its Slack field, a credential in a private secrets object, the pool's bootstrap Spaces key, or secret-file references",
   );
   itFails(noCredentialLiterals, [
     {
@@ -421,6 +438,21 @@ describe("notification-endpoints-tls and no-credential-literals (DigitalOcean al
       }),
       messages: [
         'input "dropletTemplate.userData" contains a DigitalOcean API token (dop_v1_…); keep credentials in a secret store (Secrets Manager, Secret Manager, Key Vault, a Kubernetes Secret) and pass a reference',
+      ],
+    },
+    {
+      title: "a literal where the aggregator references its secret (systemd SetCredential, a Vector literal)",
+      resource: mutate(d.droplet(), (x) => {
+        x.userData = `${DO_USER_DATA}${AGGREGATOR}`
+          .replace(
+            "LoadCredential=logs-access-key-id:/etc/loom/secrets/logs-access-key",
+            "SetCredential=logs-access-key-id:not-a-real-key",
+          )
+          .replace("SECRET[systemd.logs-secret-access-key]", "not-a-real-secret-key");
+      }),
+      messages: [
+        'input "userData" assigns a literal value to "SetCredential" (the name matches the sensitive pattern "CREDENTIALS?"); read it from a secret store at runtime instead of embedding it',
+        'input "userData" assigns a literal value to "secret_access_key" (the name matches the sensitive pattern "SECRETS?"); read it from a secret store at runtime instead of embedding it',
       ],
     },
     {
