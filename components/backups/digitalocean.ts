@@ -20,7 +20,7 @@ import type { DigitalOceanDatabaseBackupTargets } from "../database/digitalocean
 import { handleFor } from "../lib/component";
 import { doScope, inProject, storeSecret } from "../lib/digitalocean";
 import type { BackupsOutputs, ResolvedBackupsArgs } from ".";
-import { backupDroplet } from "./do-job";
+import { backupDroplet, type DoBackupDroplet } from "./do-job";
 import { BACKUP_SECRETS } from "./do-job-script";
 import { doRecoveryObjectives } from "./do-recovery";
 import { backupStorage } from "./do-storage";
@@ -46,9 +46,11 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const storage = backupStorage(s, args.retentionDays, drRegion);
   const urns: pulumi.Input<string>[] = [storage.primary.bucket.bucketUrn];
   if (storage.dr) urns.push(storage.dr.bucket.bucketUrn);
+  let host: DoBackupDroplet | undefined;
   if (args.job) {
     storeSecret(s, `${name}-backup-key`, BACKUP_SECRETS.key);
-    urns.push(backupDroplet(s, args, args.job, storage, targets).dropletUrn);
+    host = backupDroplet(s, args, args.job, storage, targets);
+    urns.push(host.droplet.dropletUrn);
   } else {
     pulumi.log.warn(
       "backups are on in this profile but no logical backup image is set: there is no daily pg_dump to the " +
@@ -62,5 +64,11 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     drStore: storage.dr ? pulumi.interpolate`https://${storage.dr.bucket.bucketDomainName}` : pulumi.output(""),
     retentionDays: pulumi.output(args.retentionDays),
     recovery,
+    ...(host
+      ? {
+          bootConfig: host.userData.apply((text) => ({ backup: text })),
+          hosts: host.group.apply((g) => ({ backup: g })),
+        }
+      : {}),
   };
 }

@@ -13,6 +13,7 @@
 import { Droplet } from "@pulumi/digitalocean/droplet";
 import { getDatabaseCaOutput } from "@pulumi/digitalocean/getDatabaseCa";
 import * as pulumi from "@pulumi/pulumi";
+import type { HostGroups } from "../app-service";
 import type { DigitalOceanAppRuntime } from "../app-service/digitalocean";
 import type { DigitalOceanDatabaseBackupTargets } from "../database/digitalocean";
 import { handleFor, invalid, orInvalid } from "../lib/component";
@@ -89,13 +90,21 @@ const refKey = (at: string, id: pulumi.Input<string>) =>
     return k;
   });
 
+export interface DoBackupDroplet {
+  droplet: Droplet;
+  /** The boot config (plain: no credential in it), for the `bootConfig` output and Ansible. */
+  userData: pulumi.Output<string>;
+  /** The backup group for the Ansible inventory (HostGroups entry). */
+  group: pulumi.Output<HostGroups[string]>;
+}
+
 export function backupDroplet(
   s: DoScope,
   args: ResolvedBackupsArgs,
   job: ResolvedBackupJobArgs,
   storage: DoBackupStorage,
   targets: DigitalOceanDatabaseBackupTargets,
-): Droplet {
+): DoBackupDroplet {
   if (!job.network) return invalid("job.network", "is required on DigitalOcean (the VPC and the backup group's tag)");
   const placement = handleFor(
     "job.network.placement",
@@ -109,12 +118,17 @@ export function backupDroplet(
   const ca = getDatabaseCaOutput({ clusterId: targets.clusterId }, { parent: s.parent }).certificate;
   const creds = job.database.credentials;
   const buckets = [storage.primary, ...(storage.dr ? [storage.dr] : [])];
+  const userKey = refKey("job.database.credentials.username", creds.username.id);
+  const passwordKey = refKey("job.database.credentials.password", creds.password.id);
+  const secretKeys = pulumi
+    .all([userKey, passwordKey])
+    .apply(([u, p]) => [...new Set(Object.values(backupEnvFile(u, p)))]);
   const userData = pulumi
     .all([
       targets.privateHost,
       job.database.databaseName,
-      refKey("job.database.credentials.username", creds.username.id),
-      refKey("job.database.credentials.password", creds.password.id),
+      userKey,
+      passwordKey,
       ca,
       runtime.collectorHost,
       pulumi.all(buckets.map((b) => b.bucket.name)),
@@ -138,7 +152,7 @@ export function backupDroplet(
         hourUtc: args.dailyHourUtc,
       }),
     );
-  return new Droplet(
+  const droplet = new Droplet(
     `${s.name}-backup`,
     {
       name: `${s.prefix}-backup`,
@@ -155,6 +169,14 @@ export function backupDroplet(
     },
     s.opts(),
   );
+  const group = pulumi
+    .all([droplet.name, droplet.ipv4AddressPrivate, secretKeys])
+    .apply(([dropletName, privateIp, keys]) => ({
+      tag: placement.tags.backup,
+      hosts: [{ name: dropletName, privateIp }],
+      secretKeys: keys,
+    }));
+  return { droplet, userData, group };
 }
 
 /** The secret-store key of the backup key (an empty placeholder the operator fills, never overwritten). */

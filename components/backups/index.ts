@@ -13,7 +13,7 @@
  * Every cloud also returns `recovery` (recovery.ts): RPO, RTO estimate and PITR window derived from these args.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { AppRuntime } from "../app-service";
+import type { AppRuntime, HostGroups } from "../app-service";
 import type { DatabaseBackupTargets, DatabaseOutputs } from "../database";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
 import { imageRefProblem } from "../lib/image-ref";
@@ -88,6 +88,10 @@ export interface BackupsOutputs {
   retentionDays: pulumi.Output<number>;
   /** RPO, RTO estimate, PITR window and the DR copy, derived from configuration (recovery.ts). */
   recovery: pulumi.Output<Recovery>;
+  /** DigitalOcean: the backup droplet's boot config by group (`backup`; no credential in it). Undefined elsewhere. */
+  bootConfig?: pulumi.Output<Record<string, string>>;
+  /** DigitalOcean: the backup droplet for the Ansible inventory (merge with AppService's `hosts`). */
+  hosts?: pulumi.Output<HostGroups>;
 }
 
 const LOADERS = {
@@ -103,6 +107,8 @@ export class Backups extends LoomComponent<ResolvedBackupsArgs, BackupsOutputs> 
   declare readonly drStore: pulumi.Output<string>;
   declare readonly retentionDays: pulumi.Output<number>;
   declare readonly recovery: pulumi.Output<Recovery>;
+  declare readonly bootConfig?: pulumi.Output<Record<string, string>>;
+  declare readonly hosts?: pulumi.Output<HostGroups>;
 
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOADERS, "Backups", name, Backups.resolve(args), opts);

@@ -69,7 +69,14 @@ function argsFor(env: Env, over: Partial<BackupsArgs> = {}, job: Record<string, 
 async function build(args: BackupsArgs): Promise<ProgramRun> {
   return runComponents(() => {
     const b = new Backups("loom", withDoPlatform(args));
-    return { store: b.store, drStore: b.drStore, retentionDays: b.retentionDays, recovery: b.recovery };
+    return {
+      store: b.store,
+      drStore: b.drStore,
+      retentionDays: b.retentionDays,
+      recovery: b.recovery,
+      ...(b.bootConfig ? { bootConfig: b.bootConfig } : {}),
+      ...(b.hosts ? { hosts: b.hosts } : {}),
+    };
   }, DO_CONFIG);
 }
 
@@ -295,6 +302,8 @@ describe("Backups on DigitalOcean (component)", () => {
     assert.equal(run.outputs.store, "");
     assert.equal(run.outputs.drStore, "");
     assert.equal(run.outputs.retentionDays, 0);
+    assert.equal(run.outputs.bootConfig, undefined);
+    assert.equal(run.outputs.hosts, undefined);
     const recovery = run.outputs.recovery as Record<string, unknown>;
     assert.equal(recovery.pitrWindowDays, 7);
     assert.equal(recovery.logicalBackupEveryHours, 0);
@@ -354,6 +363,24 @@ describe("Backups on DigitalOcean (component)", () => {
     assert.match(writeFile(doc, BACKUP_SCRIPT_PATH), /s3:\/\/loom-staging-backups-[0-9a-z]{6}\/logical\//);
     assert.doesNotMatch(d.userData, /mock-generated-password|DO00[0-9A-F]{16}/);
     assert.deepEqual(one(run, DROPLET).secretPaths, []);
+    // Ansible's inventory: the droplet by private IP with the secret files to push; its boot config as planned.
+    const group = (run.outputs.hosts as Record<string, { hosts: { name: string; privateIp: string }[] }>).backup;
+    // The mock engine's private address of the droplet (10.110.0.x), as the provider reports ipv4AddressPrivate.
+    assert.match(group?.hosts[0]?.privateIp ?? "", /^10\.110\.0\.\d+$/);
+    assert.deepEqual(run.outputs.hosts, {
+      backup: {
+        tag: "loom-staging-backup",
+        hosts: [{ name: "loom-staging-backup", privateIp: group?.hosts[0]?.privateIp }],
+        secretKeys: [
+          "database-user",
+          "database-password",
+          "backup-key",
+          "backup-access-key-id",
+          "backup-secret-access-key",
+        ],
+      },
+    });
+    assert.deepEqual(run.outputs.bootConfig, { backup: d.userData });
     // The buckets and the droplet join the stack's project.
     const attached = inputs(one(run, PROJECT_RESOURCES, "loom-project")).resources;
     assert.equal(attached.length, 2);
