@@ -71,7 +71,7 @@ interface PgScope extends DoScope {
 }
 
 export function create(parent: pulumi.ComponentResource, name: string, args: ResolvedDatabaseArgs): DatabaseOutputs {
-  const nameProblem = databaseNameProblem(args.databaseName);
+  const nameProblem = databaseNameProblem(args.databaseName, args.connectionPooler);
   if (nameProblem) invalid("databaseName", nameProblem);
   const placement = handleFor("network.placement", args.network.placement, "digitalocean");
   const scope = doScope(parent, name, args, "database");

@@ -74,11 +74,17 @@ export function pgMajorVersion(engineVersion: string): string {
   return engineVersion;
 }
 
-/** Why `name` cannot be the app's database (a plain lower-case PostgreSQL identifier), or undefined. */
-export function databaseNameProblem(name: string): string | undefined {
+/**
+ * Why `name` cannot be the app's database (a plain lower-case PostgreSQL identifier), or undefined. With a pooler
+ * the pool carries the same name, and DigitalOcean wants pool names of 3 to 60 characters.
+ */
+export function databaseNameProblem(name: string, pooled = false): string | undefined {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
     return `must be 1-63 of a-z, 0-9 and _ (not starting with a digit), got "${name}"`;
   }
   if (name === "defaultdb" || name === "_dodb") return `"${name}" is DigitalOcean's own database`;
+  if (pooled && (name.length < 3 || name.length > 60)) {
+    return `must be 3 to 60 characters with a connection pooler (the pool carries the database's name), got "${name}"`;
+  }
   return undefined;
 }

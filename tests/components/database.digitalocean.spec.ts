@@ -118,6 +118,11 @@ describe("DigitalOcean PostgreSQL sizing (pure)", () => {
     assert.equal(databaseNameProblem("loom"), undefined);
     assert.equal(databaseNameProblem("defaultdb"), '"defaultdb" is DigitalOcean\'s own database');
     assert.match(databaseNameProblem("Loom-1") ?? "", /must be 1-63 of a-z, 0-9 and _/);
+    assert.equal(databaseNameProblem("db"), undefined);
+    assert.equal(
+      databaseNameProblem("db", true),
+      'must be 3 to 60 characters with a connection pooler (the pool carries the database\'s name), got "db"',
+    );
   });
 });
 
