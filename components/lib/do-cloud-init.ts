@@ -156,7 +156,7 @@ function checkFile(f: BootFile): void {
 }
 
 interface ParsedService {
-  ports?: { published?: string | number; protocol?: string }[];
+  ports?: { published?: string | number; protocol?: string; host_ip?: string }[];
   stop_grace_period?: string;
 }
 
@@ -166,11 +166,11 @@ function composeServices(compose: string | undefined): ParsedService[] {
   return Object.values(doc?.services ?? {});
 }
 
-/** The ports the compose file publishes (`ports[].published` with its protocol), for UFW. */
+/** The ports the compose file publishes beyond loopback (`ports[].published` with its protocol), for UFW. */
 export function publishedPorts(compose: string | undefined): { port: number; protocol: string }[] {
   return composeServices(compose).flatMap((s) =>
     (s.ports ?? [])
-      .filter((p) => p.published !== undefined)
+      .filter((p) => p.published !== undefined && !(p.host_ip ?? "").startsWith("127."))
       .map((p) => ({ port: Number(p.published), protocol: p.protocol ?? "tcp" })),
   );
 }

@@ -92,6 +92,8 @@ export function appRole(s: Pick<ComposeServiceSpec, "name" | "command">): "web" 
 }
 
 const seconds = (n: number) => `${n}s`;
+/** A literal `$` in a generated file is `$$`: compose must not interpolate from the shell that runs it. */
+const literal = (v: string) => v.replace(/\$/g, "$$$$");
 
 function requireCount(path: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) invalid(path, `must be a whole number ≥ ${min}, got ${value}`);
@@ -196,7 +198,7 @@ function checkService(s: ComposeServiceSpec, names: Set<string>): void {
 
 function renderHealthcheck(hc: ComposeHealthcheck): Record<string, unknown> {
   return {
-    test: hc.test,
+    test: hc.test.map(literal),
     interval: seconds(hc.intervalS),
     timeout: seconds(hc.timeoutS),
     retries: hc.retries,
@@ -215,7 +217,7 @@ function renderService(s: ComposeServiceSpec): Record<string, unknown> {
   const mounts = renderMounts(s);
   const out: Record<string, unknown> = {
     image: s.image,
-    ...(s.command ? { command: s.command } : {}),
+    ...(s.command ? { command: s.command.map(literal) } : {}),
     user: s.user,
     read_only: s.readOnly ?? true,
     tmpfs: s.tmpfs ?? ["/tmp"],
@@ -227,7 +229,9 @@ function renderService(s: ComposeServiceSpec): Record<string, unknown> {
     stop_grace_period: seconds(s.stopGraceS),
     ...(s.profiles?.length ? { profiles: s.profiles } : {}),
     ...(s.dependsOn?.length ? { depends_on: s.dependsOn } : {}),
-    ...(s.environment && Object.keys(s.environment).length > 0 ? { environment: s.environment } : {}),
+    ...(s.environment && Object.keys(s.environment).length > 0
+      ? { environment: Object.fromEntries(Object.entries(s.environment).map(([k, v]) => [k, literal(v)])) }
+      : {}),
     ...(s.envFiles?.length ? { env_file: s.envFiles } : {}),
     ...(s.secrets?.length ? { secrets: s.secrets } : {}),
     ...(mounts.length > 0 ? { volumes: mounts } : {}),

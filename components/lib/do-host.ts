@@ -14,6 +14,8 @@ export const COMPOSE_PATH = "/opt/loom/compose.yaml";
 export const SECRETS_SCRIPT = "/usr/local/sbin/loom-secrets";
 export const FETCH_CREDENTIALS_PATH = "/etc/loom/fetch-credentials";
 const METADATA_IP = "169.254.169.254";
+/** S3 wants the payload hash signed (curl < 8.x does not add it): a GET's empty body. */
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /**
  * Where the fetch delivery reads from: the secrets bucket, with the read-only key in FETCH_CREDENTIALS_PATH (a curl
@@ -35,8 +37,9 @@ function fetchLines(keys: string[], source: FetchSource): string[] {
     `  tmp="${SECRETS_DIR}/.$1.tmp"`,
     "  until curl --fail --silent --show-error --proto '=https' --tlsv1.2 \\",
     `    --aws-sigv4 "aws:amz:${source.region}:s3" --config ${FETCH_CREDENTIALS_PATH} \\`,
-    `    -o "$tmp" "https://${host}/$1"; do`,
-    '    echo "loom-secrets: $1 not readable yet, retrying" >&2; sleep 10',
+    `    -H "x-amz-content-sha256: ${EMPTY_SHA256}" \\`,
+    `    -o "$tmp" "https://${host}/$1" && [ -s "$tmp" ]; do`,
+    '    echo "loom-secrets: $1 not readable or still an empty placeholder, retrying" >&2; sleep 10',
     "  done",
     source.group === undefined ? '  chmod 0400 "$tmp"' : `  chgrp ${source.group} "$tmp" && chmod 0440 "$tmp"`,
     `  mv -f "$tmp" "${SECRETS_DIR}/$1"`,

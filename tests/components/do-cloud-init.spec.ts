@@ -168,7 +168,15 @@ describe("DigitalOcean boot config generator", () => {
     const script = fileAt(doc, "/usr/local/sbin/loom-secrets");
     assert.equal(script.permissions, "0700");
     assert.ok(script.content.includes('--aws-sigv4 "aws:amz:ams3:s3" --config /etc/loom/fetch-credentials'));
-    assert.ok(script.content.includes('"https://loom-staging-secrets-ab12cd.ams3.digitaloceanspaces.com/$1"'));
+    assert.ok(
+      script.content.includes(
+        '-o "$tmp" "https://loom-staging-secrets-ab12cd.ams3.digitaloceanspaces.com/$1" && [ -s "$tmp" ]; do',
+      ),
+      "retries until the object exists and is no longer the empty placeholder",
+    );
+    assert.ok(
+      script.content.includes("x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    );
     assert.ok(script.content.includes("fetch 'database-password'\nfetch 'redis-password'\n"));
     assert.ok(script.content.includes('  chmod 0400 "$tmp"\n'));
     assert.ok(
@@ -253,6 +261,18 @@ describe("DigitalOcean boot config generator", () => {
     );
     assert.equal(parse(fileAt(doc, "/opt/loom/compose.yaml").content).services.worker.ports, undefined);
     assert.equal(redactedCloudConfig(fixedWorker()), text);
+  });
+
+  it("UFW admits published ports but not those bound to loopback", () => {
+    const compose = renderCompose({
+      name: "loom",
+      services: [{ ...webService, ports: [{ published: 8080, target: 8080, hostIp: "127.0.0.1" }] }, edgeService],
+    });
+    const doc = boot(webPool({ compose, allowPorts: [{ port: 9100 }, { port: 8125, protocol: "udp" }] }));
+    assert.deepEqual(
+      doc.runcmd.filter((c) => c.startsWith("ufw allow")),
+      ["ufw allow 22/tcp", "ufw allow 80/tcp", "ufw allow 9100/tcp", "ufw allow 8125/udp"],
+    );
   });
 
   it("secretGroup lets the container's group read fetched files (compose secrets binds keep host ownership)", () => {

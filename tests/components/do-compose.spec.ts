@@ -163,6 +163,14 @@ describe("DigitalOcean compose generator", () => {
     assert.equal(composeMemoryMiB(spec), 2 * 1024 + 128);
   });
 
+  it("writes a literal $ as $$ so compose interpolates nothing from the droplet's shell", () => {
+    const doc = render([
+      worker({ environment: { LOG_FORMAT: "$level $msg" }, command: ["loom", "worker", "--tag=$x"] }),
+    ]);
+    assert.equal(doc.services.worker.environment.LOG_FORMAT, "$$level $$msg");
+    assert.deepEqual(doc.services.worker.command, ["loom", "worker", "--tag=$$x"]);
+  });
+
   it("reads the app role from the name or the loom verb", () => {
     assert.equal(appRole({ name: "api", command: ["loom", "serve"] }), "web");
     assert.equal(appRole({ name: "jobs", command: ["loom", "worker"] }), "worker");
