@@ -15,11 +15,11 @@
  */
 import { Droplet } from "@pulumi/digitalocean/droplet";
 import { MonitorAlert } from "@pulumi/digitalocean/monitorAlert";
-import { SpacesKey } from "@pulumi/digitalocean/spacesKey";
 import { UptimeAlert } from "@pulumi/digitalocean/uptimeAlert";
 import { UptimeCheck } from "@pulumi/digitalocean/uptimeCheck";
 import * as pulumi from "@pulumi/pulumi";
 import type { DigitalOceanAppMonitoring } from "../app-service/digitalocean";
+import { DO_BACKUP_BUCKET_ROLES } from "../backups/do-storage";
 import type { DigitalOceanCacheMonitoring } from "../cache/digitalocean";
 import type { DigitalOceanDatabaseMonitoring } from "../database/digitalocean";
 import { handleFor, requireWholeDays } from "../lib/component";
@@ -31,7 +31,6 @@ import { DASHBOARDS } from "./catalog/dashboards";
 import { alertName } from "./catalog/rules";
 import { doAlertPlan, doRuleGroups, type MonitorAlertSpec, type UptimeAlertSpec } from "./do-alerts";
 import {
-  BACKUP_KEY_SECRETS,
   channelSecretKey,
   credentialEntries,
   MONITOR_SIZE,
@@ -160,28 +159,21 @@ function uptimeAlert(s: DoScope, spec: UptimeAlertSpec, check: UptimeCheck, to: 
 
 /** The backup buckets the monitor droplet reads the job's metrics from (Backups' names: lib/digitalocean.ts). */
 function backupBuckets(s: DoScope, drCopy: boolean) {
-  const primary = { copy: "primary" as const, bucket: bucketName(s, "backups"), region: s.region };
-  const dr = { copy: "dr" as const, bucket: bucketName(s, "backups-dr"), region: s.platform.drRegion };
+  const primary = { copy: "primary" as const, bucket: bucketName(s, DO_BACKUP_BUCKET_ROLES.primary), region: s.region };
+  const dr = { copy: "dr" as const, bucket: bucketName(s, DO_BACKUP_BUCKET_ROLES.dr), region: s.platform.drRegion };
   return drCopy ? [primary, dr] : [primary];
 }
 
-/** Credentials the monitor droplet needs, in the secret store (Ansible pushes them); a read-only backup key. */
-function monitorSecrets(s: DoScope, args: ResolvedObservabilityArgs, buckets: ReturnType<typeof backupBuckets>): void {
+/**
+ * Credentials the monitor droplet needs, in the secret store (Ansible pushes them). The read-only key on the backup
+ * buckets is Backups' (backups/do-storage.ts stores it under BACKUP_KEY_SECRETS).
+ */
+function monitorSecrets(s: DoScope, args: ResolvedObservabilityArgs): void {
   for (const entry of credentialEntries(args.channels)) {
     const key = channelSecretKey(entry);
     storeSecret(s, `${s.name}-${key}`, key, args.channelSecrets[entry]);
   }
   if (usesEmail(args.channels)) storeSecret(s, `${s.name}-${SMTP_SECRET}`, SMTP_SECRET);
-  const key = new SpacesKey(
-    `${s.name}-backup-metrics`,
-    {
-      name: `${s.prefix}-monitor-backup-read`,
-      grants: buckets.map((b) => ({ bucket: b.bucket, permission: "read" })),
-    },
-    s.opts(false, { additionalSecretOutputs: ["secretKey"] }),
-  );
-  storeSecret(s, `${s.name}-${BACKUP_KEY_SECRETS.accessKey}`, BACKUP_KEY_SECRETS.accessKey, key.accessKey);
-  storeSecret(s, `${s.name}-${BACKUP_KEY_SECRETS.secretKey}`, BACKUP_KEY_SECRETS.secretKey, key.secretKey);
 }
 
 /** The fixed monitor droplet: Prometheus, Alertmanager, Pushgateway; no credential in its boot config. */
@@ -193,7 +185,7 @@ function monitorDroplet(
 ): Droplet {
   const drCopy = PROFILES[args.context.environment as keyof typeof PROFILES]?.disasterRecovery ?? false;
   const buckets = backupBuckets(s, drCopy);
-  monitorSecrets(s, args, buckets);
+  monitorSecrets(s, args);
   const rules = doRuleGroups({
     refs: { namespace: s.prefix, drCopy },
     thresholds: args.thresholds,

@@ -19,6 +19,7 @@
  * (127.0.0.1 only) as job loom-backup, copy primary|dr.
  */
 import { stringify } from "yaml";
+import { DO_BACKUP_METRICS_KEY, MONITOR_READ_SECRETS } from "../backups/do-job-script";
 import { DO_PORTS } from "../lib/digitalocean";
 import type { BootSpec } from "../lib/do-cloud-init";
 import type { ComposeProjectSpec, ComposeServiceSpec } from "../lib/do-compose";
@@ -39,10 +40,11 @@ export const PUSHGATEWAY_PORT = 9091;
 export const PROMETHEUS_RETENTION = "15d";
 
 /** The object the backup job writes after each run, beside its sets (scripts/backup/metrics.ts text format). */
-export const BACKUP_METRICS_KEY = "metrics/latest.prom";
+export const BACKUP_METRICS_KEY = DO_BACKUP_METRICS_KEY;
 /** Secret-store keys (lib/digitalocean.ts storeSecret) the monitor droplet reads. */
 export const SMTP_SECRET = "alertmanager-smtp";
-export const BACKUP_KEY_SECRETS = { accessKey: "monitor-backup-access-key", secretKey: "monitor-backup-secret-key" };
+/** The read-only key pair on the backup buckets: Backups creates it and stores it under these keys. */
+export const BACKUP_KEY_SECRETS = MONITOR_READ_SECRETS;
 /** The secret-store key of a channel's credential (`loom:alertSecrets.<entry>`). */
 export const channelSecretKey = (entry: string) =>
   `alert-${entry.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`.slice(0, 63);

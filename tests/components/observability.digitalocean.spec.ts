@@ -5,8 +5,12 @@
  * with notifications, secret Slack URLs, the uptime check and its alerts, the monitor droplet) and dev (nothing).
  */
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { Observability, type ObservabilityArgs } from "../../components/observability";
 import { TEXT, TITLE } from "../../components/observability/catalog/alertmanager";
 import { ALERTS, DEFAULT_THRESHOLDS } from "../../components/observability/catalog/alerts";
@@ -20,6 +24,7 @@ import {
   BACKUP_METRICS_KEY,
   backupMetricsScript,
   monitorBoot,
+  prometheusConfig,
 } from "../../components/observability/do-monitor";
 import { doNotifications } from "../../components/observability/do-notify";
 import { PROFILES } from "../../components/profiles";
@@ -327,6 +332,57 @@ describe("DigitalOcean monitor droplet configuration", () => {
   });
 });
 
+const TOOLS = path.join(process.env.LOOM_OBS_CACHE ?? path.join(os.homedir(), ".cache", "loom-obs"), "bin");
+/** Run a cached Prometheus tool on a YAML file; skips the test when the tool is not cached. */
+function check(ctx: Mocha.Context, tool: "promtool" | "amtool", argv: string[], doc: unknown): string {
+  const bin = path.join(TOOLS, tool);
+  if (!fs.existsSync(bin)) ctx.skip();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loom-do-obs-"));
+  const file = path.join(dir, "config.yml");
+  fs.writeFileSync(file, typeof doc === "string" ? doc : stringify(doc, { lineWidth: 0 }));
+  try {
+    return execFileSync(bin, [...argv, file], { encoding: "utf8" });
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+}
+
+describe("DigitalOcean monitor droplet files through promtool and amtool (when cached)", () => {
+  for (const drCopy of [false, true]) {
+    it(`the rules file passes promtool check rules (drCopy ${drCopy})`, function () {
+      const groups = doRuleGroups({
+        refs: { namespace: "loom-prod", drCopy },
+        thresholds: DEFAULT_THRESHOLDS,
+        slo: DEFAULT_SLO.prod,
+        runbookBaseUrl: "https://example.com/",
+        alerts: doAlertPlan({ thresholds: DEFAULT_THRESHOLDS, loadBalancer: false }).prometheus,
+      });
+      const count = groups.reduce((n, g) => n + g.rules.length, 0);
+      assert.match(
+        check(this, "promtool", ["check", "rules"], { groups }),
+        new RegExp(`SUCCESS: ${count} rules found`),
+      );
+    });
+  }
+
+  it("prometheus.yml passes promtool check config", function () {
+    const out = check(
+      this,
+      "promtool",
+      ["check", "config", "--syntax-only"],
+      prometheusConfig({ namespace: "loom-prod", collectorHost: COLLECTOR }),
+    );
+    assert.match(out, /SUCCESS/);
+  });
+
+  it("the assembled alertmanager.yml (operator's SMTP block + routes) passes amtool check-config", function () {
+    const smtp = "global:\n  smtp_smarthost: smtp.example.com:587\n  smtp_from: alertmanager@example.com\n";
+    const out = check(this, "amtool", ["check-config"], smtp + stringify(alertmanagerRoutes(CHANNELS)));
+    assert.match(out, /SUCCESS/);
+    assert.match(out, /3 receivers/);
+  });
+});
+
 describe("Observability on DigitalOcean, prod with alerting on", () => {
   let run: ProgramRun;
   before(async () => {
@@ -392,21 +448,26 @@ describe("Observability on DigitalOcean, prod with alerting on", () => {
     for (const secret of [SLACK_URL, PD_KEY, "mock-generated-password"]) assert.equal(userData.includes(secret), false);
   });
 
-  it("stores the channel credentials and a read-only key on the backup buckets for Ansible to push", () => {
+  it("stores the channel credentials for Ansible; reads the backup buckets with Backups' read-only key", () => {
+    const objects = Object.fromEntries(ofType(run, OBJECT).map((o) => [o.inputs.key, o]));
+    assert.deepEqual(Object.keys(objects).sort(), ["alert-pagerduty", "alert-slack", "alertmanager-smtp"]);
+    assert.equal(objects["alert-slack"]?.inputs.content, SLACK_URL);
+    assert.ok(objects["alert-slack"]?.secretPaths.includes("content"));
+    assert.equal(objects["alert-pagerduty"]?.inputs.content, PD_KEY);
+    assert.equal(objects["alertmanager-smtp"]?.inputs.content, "", "an empty placeholder the operator fills");
+    assert.deepEqual(ofType(run, SPACES_KEY), [], "the key is Backups' (one key, one pair of objects)");
     // The account suffix every bucket name ends with, as the platform's secrets bucket shows it.
     const secrets = String(one(run, "digitalocean:index/spacesBucket:SpacesBucket").inputs.name);
     const suffix = secrets.replace(/^loom-prod-secrets-/, "");
     assert.match(suffix, /^[a-z0-9]{6}$/);
-    const key = one(run, SPACES_KEY).inputs;
-    assert.deepEqual(key.grants, [
-      { bucket: `loom-prod-backups-${suffix}`, permission: "read" },
-      { bucket: `loom-prod-backups-dr-${suffix}`, permission: "read" },
-    ]);
-    const objects = Object.fromEntries(ofType(run, OBJECT).map((o) => [o.inputs.key, o]));
-    assert.equal(objects["alert-slack"]?.inputs.content, SLACK_URL);
-    assert.ok(objects["alert-slack"]?.secretPaths.includes("content"));
-    assert.equal(objects["alertmanager-smtp"]?.inputs.content, "");
-    assert.ok(objects["monitor-backup-secret-key"]?.secretPaths.includes("content"));
+    const userData = String(one(run, DROPLET, "loom-monitor").inputs.userData);
+    for (const [bucket, region] of [
+      [`loom-prod-backups-${suffix}`, "ams3"],
+      [`loom-prod-backups-dr-${suffix}`, "fra1"],
+    ]) {
+      assert.ok(userData.includes(`https://${bucket}.${region}.digitaloceanspaces.com/metrics/latest.prom`), bucket);
+    }
+    assert.ok(userData.includes("$(cat /etc/loom/secrets/monitor-backup-access-key)"));
   });
 
   it("outputs the routed channels, every alert name and the Grafana files", () => {
