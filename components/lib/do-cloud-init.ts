@@ -33,7 +33,7 @@ import {
   renderVectorConfig,
   VECTOR_CONFIG_PATH,
   VECTOR_VERSION,
-  vectorCredentialsDropIn,
+  vectorKeysDropIn,
 } from "./do-vector";
 
 export type { LogShipping } from "./do-vector";
@@ -240,8 +240,8 @@ function appFiles(spec: BootSpec): ReturnType<typeof file>[] {
     out.push(file(COMPOSE_PATH, spec.compose));
     out.push(file("/etc/systemd/system/loom.service", loomUnit(spec.stopGraceS)));
   }
-  const dropIn = vectorCredentialsDropIn(spec.logShipping);
-  if (dropIn) out.push(file("/etc/systemd/system/vector.service.d/10-loom-credentials.conf", dropIn));
+  const dropIn = vectorKeysDropIn(spec.logShipping);
+  if (dropIn) out.push(file("/etc/systemd/system/vector.service.d/10-loom-keys.conf", dropIn));
   for (const [name, text] of Object.entries(spec.units ?? {})) out.push(file(`/etc/systemd/system/${name}`, text));
   for (const f of spec.files ?? []) out.push(file(f.path, f.content, f.permissions, f.owner));
   return out;

@@ -149,6 +149,13 @@ function checkEnvironment(s: ComposeServiceSpec, at: string): void {
 function checkMounts(s: ComposeServiceSpec, at: string, role: string | undefined): void {
   const paths = [...(s.configs ?? []).flatMap((c) => [c.source, c.target]), ...(s.volumes ?? []).map((v) => v.target)];
   if (paths.some((p) => p.includes("docker.sock"))) invalid(`${at}.volumes`, "must not mount the Docker socket");
+  const targets = [
+    ...(s.configs ?? []).map((c) => c.target),
+    ...(s.volumes ?? []).map((v) => v.target),
+    ...(s.tmpfs ?? ["/tmp"]),
+  ];
+  const twice = targets.find((t, i) => targets.indexOf(t) !== i);
+  if (twice) invalid(`${at}.volumes`, `mount ${twice} twice (configs, volumes and tmpfs need distinct targets)`);
   for (const c of s.configs ?? []) {
     if (!c.source.startsWith("/") || !c.target.startsWith("/")) {
       invalid(`${at}.configs`, `must bind absolute paths, got ${c.source}:${c.target}`);

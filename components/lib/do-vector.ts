@@ -5,9 +5,9 @@
  * over Vector's native protocol to the aggregator on the jobs droplet (DO_PORTS.logs, inside the VPC; the jobs
  * firewall admits it from the stack's tags only). The jobs droplet runs the aggregator: its own journald plus the
  * `vector` source, written as gzip'd NDJSON to the logs bucket through Spaces' S3 API. Retention is the bucket's
- * lifecycle rule (expiration.days = logRetentionDays). The Spaces key pair reaches Vector as systemd credentials
- * (LoadCredential= from the 0400 secret files), read with Vector's `directory` secret backend: it never appears in
- * the config.
+ * lifecycle rule (expiration.days = logRetentionDays). The Spaces key pair is copied from the 0400 secret files into
+ * Vector's private runtime directory when it starts and read with Vector's `directory` secret backend: it never
+ * appears in the config.
  */
 import { stringify } from "yaml";
 import { DO_PORTS } from "./digitalocean";
@@ -22,8 +22,8 @@ export type LogShipping =
 export const VECTOR_CONFIG_PATH = "/etc/vector/vector.yaml";
 /** Pinned Vector release installed from its .deb (apt.vector.dev's pool; the apt repo needs a key fetched online). */
 export const VECTOR_VERSION = "0.53.0";
-/** The credential names Vector's systemd unit loads (the aggregator's Spaces key pair). */
-export const VECTOR_CREDENTIALS = { accessKey: "logs-access-key-id", secretKey: "logs-secret-access-key" } as const;
+/** The file names of the aggregator's Spaces key pair in VECTOR_KEY_DIR (Vector's `directory` secret backend). */
+export const VECTOR_KEYS = { accessKey: "logs-access-key-id", secretKey: "logs-secret-access-key" } as const;
 
 const journald = { type: "journald", current_boot_only: false };
 
@@ -47,7 +47,7 @@ export function renderVectorConfig(shipping: LogShipping, role: string): string 
   }
   return stringify({
     ...base,
-    secret: { systemd: { type: "directory", path: `\${CREDENTIALS_DIRECTORY}` } },
+    secret: { spaces_key: { type: "directory", path: VECTOR_KEY_DIR } },
     sources: { journald, droplets: { type: "vector", address: `0.0.0.0:${DO_PORTS.logs}` } },
     transforms: { tagged: tagTransform(role, ["journald"]) },
     sinks: {
@@ -58,8 +58,8 @@ export function renderVectorConfig(shipping: LogShipping, role: string): string 
         region: shipping.region,
         endpoint: `https://${shipping.region}.digitaloceanspaces.com`,
         auth: {
-          access_key_id: `SECRET[systemd.${VECTOR_CREDENTIALS.accessKey}]`,
-          secret_access_key: `SECRET[systemd.${VECTOR_CREDENTIALS.secretKey}]`,
+          access_key_id: `SECRET[spaces_key.${VECTOR_KEYS.accessKey}]`,
+          secret_access_key: `SECRET[spaces_key.${VECTOR_KEYS.secretKey}]`,
         },
         key_prefix: "{{ loom_group }}/%Y/%m/%d/",
         compression: "gzip",
@@ -76,9 +76,18 @@ function tagTransform(role: string, inputs: string[]): Record<string, unknown> {
   return { type: "remap", inputs, source: `.loom_group = ${JSON.stringify(role)}` };
 }
 
-/** The systemd drop-in that hands the aggregator its Spaces key pair (files stay 0400 root; Vector runs as vector). */
-export function vectorCredentialsDropIn(shipping: LogShipping): string | undefined {
+/** The directory (tmpfs, owned by the vector user, removed on stop) the aggregator's key pair is copied into. */
+export const VECTOR_KEY_DIR = "/run/loom-vector";
+
+/**
+ * The systemd drop-in that hands the aggregator its Spaces key pair: the files stay 0400 root in /etc/loom/secrets;
+ * before Vector starts, a root (`+`) step copies them into its private runtime directory. The package's own
+ * ExecStartPre (`vector validate`) is reset and re-added after the copy, since validation resolves the secrets.
+ */
+export function vectorKeysDropIn(shipping: LogShipping): string | undefined {
   if (shipping.kind !== "aggregate") return undefined;
+  const copy = (from: string, name: string) =>
+    `ExecStartPre=+/usr/bin/install -m 0400 -o vector -g vector ${from} ${VECTOR_KEY_DIR}/${name}`;
   return [
     "[Unit]",
     "StartLimitIntervalSec=0",
@@ -87,8 +96,12 @@ export function vectorCredentialsDropIn(shipping: LogShipping): string | undefin
     "# The key files arrive with Ansible after boot: retry until they exist.",
     "Restart=on-failure",
     "RestartSec=15s",
-    `LoadCredential=${VECTOR_CREDENTIALS.accessKey}:${shipping.accessKeyFile}`,
-    `LoadCredential=${VECTOR_CREDENTIALS.secretKey}:${shipping.secretKeyFile}`,
+    "RuntimeDirectory=loom-vector",
+    "RuntimeDirectoryMode=0700",
+    "ExecStartPre=",
+    copy(shipping.accessKeyFile, VECTOR_KEYS.accessKey),
+    copy(shipping.secretKeyFile, VECTOR_KEYS.secretKey),
+    "ExecStartPre=/usr/bin/vector validate --no-environment",
     "",
   ].join("\n");
 }

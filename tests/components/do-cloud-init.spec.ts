@@ -283,7 +283,7 @@ describe("DigitalOcean boot config generator", () => {
   it("jobs droplet: aggregates every droplet's logs into the logs bucket, key pair as systemd credentials", () => {
     const doc = boot(jobs);
     const vector = parse(fileAt(doc, "/etc/vector/vector.yaml").content);
-    assert.deepEqual(vector.secret, { systemd: { type: "directory", path: `\${CREDENTIALS_DIRECTORY}` } });
+    assert.deepEqual(vector.secret, { spaces_key: { type: "directory", path: "/run/loom-vector" } });
     assert.deepEqual(vector.sources.droplets, { type: "vector", address: "0.0.0.0:6000" });
     const sink = vector.sinks.spaces;
     assert.equal(sink.type, "aws_s3");
@@ -292,12 +292,18 @@ describe("DigitalOcean boot config generator", () => {
     assert.equal(sink.region, "ams3");
     assert.equal(sink.endpoint, "https://ams3.digitaloceanspaces.com");
     assert.deepEqual(sink.auth, {
-      access_key_id: "SECRET[systemd.logs-access-key-id]",
-      secret_access_key: "SECRET[systemd.logs-secret-access-key]",
+      access_key_id: "SECRET[spaces_key.logs-access-key-id]",
+      secret_access_key: "SECRET[spaces_key.logs-secret-access-key]",
     });
-    const dropIn = fileAt(doc, "/etc/systemd/system/vector.service.d/10-loom-credentials.conf").content;
-    assert.ok(dropIn.includes("LoadCredential=logs-access-key-id:/etc/loom/secrets/logs-access-key\n"));
-    assert.ok(dropIn.includes("LoadCredential=logs-secret-access-key:/etc/loom/secrets/logs-secret-key\n"));
+    const dropIn = fileAt(doc, "/etc/systemd/system/vector.service.d/10-loom-keys.conf").content.split("\n");
+    const copies = dropIn.filter((l) => l.startsWith("ExecStartPre="));
+    assert.deepEqual(copies, [
+      "ExecStartPre=",
+      "ExecStartPre=+/usr/bin/install -m 0400 -o vector -g vector /etc/loom/secrets/logs-access-key /run/loom-vector/logs-access-key-id",
+      "ExecStartPre=+/usr/bin/install -m 0400 -o vector -g vector /etc/loom/secrets/logs-secret-key /run/loom-vector/logs-secret-access-key",
+      "ExecStartPre=/usr/bin/vector validate --no-environment",
+    ]);
+    assert.ok(dropIn.includes("RuntimeDirectory=loom-vector") && dropIn.includes("Restart=on-failure"));
     assert.ok(doc.runcmd.includes("ufw allow 6000/tcp"));
     assert.ok(doc.packages.includes("postgresql-client-16"));
     assert.equal(

@@ -250,5 +250,10 @@ describe("DigitalOcean compose generator", () => {
       "must name another service of the project, got db",
     );
     refuses([web(), web()], "services", "must have unique names");
+    refuses(
+      [worker({ name: "backup", command: ["/bin/sh"], volumes: [{ name: "work", target: "/tmp" }] })],
+      "services.backup.volumes",
+      "mount /tmp twice (configs, volumes and tmpfs need distinct targets)",
+    );
   });
 });
