@@ -46,7 +46,14 @@ const SLACK = `https://hooks.slack.com/services/T0FAKE000/B0FAKE000/${"x".repeat
 
 describe("host-hardening (DigitalOcean droplets and pool templates)", () => {
   itPasses(hostHardening, [d.droplet(), d.dropletAutoscale()]);
-  itPasses(hostHardening, [mutate(d.droplet(), (x) => (x.image = "123456789"))], {}, "from a snapshot id");
+  itPasses(
+    hostHardening,
+    ["123456789", "ubuntu-22-04-x64", "ubuntu-24-04-x64", "debian-12-x64", "docker-24-04"].map((image) =>
+      mutate(d.droplet(), (x) => (x.image = image), { name: `on-${image}` }),
+    ),
+    {},
+    "on a snapshot id or a supported release",
+  );
   itFails(hostHardening, [
     {
       title: "droplet without SSH keys",
@@ -93,6 +100,15 @@ describe("host-hardening (DigitalOcean droplets and pool templates)", () => {
         `autoscale pool dropletTemplate userData sets disable_root: false; ${keyOnly}`,
         'autoscale pool dropletTemplate image "docker-20-04" is an end-of-life operating system (no security updates); use a supported release such as "ubuntu-24-04-x64"',
         "autoscale pool dropletTemplate.withDropletAgent is false, so pool members carry no metrics agent (the pool cannot scale on their CPU/memory and no alert sees them); set withDropletAgent: true",
+      ],
+    },
+    {
+      title: "pool boot config that leaves the metadata service open to containers",
+      resource: mutate(d.dropletAutoscale(), (x) => {
+        x.dropletTemplate.userData = DO_USER_DATA.replace(/runcmd:[\s\S]*$/, "");
+      }),
+      messages: [
+        "autoscale pool dropletTemplate.userData does not drop container traffic to 169.254.169.254, so any container can read the boot config (and the pool's bootstrap key) from the metadata service; add `iptables -I DOCKER-USER -d 169.254.169.254 -j DROP` (re-applied after docker starts)",
       ],
     },
   ]);

@@ -67,6 +67,14 @@ const MUTATIONS: Mutation[] = [
     policy: "host-hardening",
   },
   {
+    title: "pool boot config without the metadata-service drop",
+    type: T("dropletAutoscale:DropletAutoscale"),
+    change: (i) => {
+      i.dropletTemplate.userData = String(i.dropletTemplate.userData).replaceAll("DOCKER-USER", "FORWARD");
+    },
+    policy: "host-hardening",
+  },
+  {
     title: "pool boot config carrying a DigitalOcean API token beside its bootstrap key",
     type: T("dropletAutoscale:DropletAutoscale"),
     change: (i) => {

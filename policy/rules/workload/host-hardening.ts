@@ -6,7 +6,10 @@
  *   `PermitRootLogin yes`);
  * - the image is not an end-of-life OS (Ubuntu 20.04 and the other releases past their support window);
  * - the metrics agent: `monitoring: true` on a droplet, `withDropletAgent: true` on a pool template (its autoscaler
- *   scales on the agent's CPU/memory metrics, and DO Monitoring alerts need it).
+ *   scales on the agent's CPU/memory metrics, and DO Monitoring alerts need it);
+ * - a pool template's boot config (which carries the pool's bootstrap key: pools cannot be pushed to) drops container
+ *   traffic to the metadata service, which serves userData to anything on the droplet (`iptables -I DOCKER-USER -d
+ *   169.254.169.254 -j DROP`).
  */
 import type { DropletArgs } from "@pulumi/digitalocean/droplet";
 import type { DropletAutoscaleArgs } from "@pulumi/digitalocean/dropletAutoscale";
@@ -51,6 +54,8 @@ const PASSWORD_SSH: readonly [RegExp, string][] = [
   [/^\s*disable_root\s*:\s*["']?(false|no|0)["']?\s*$/im, "disable_root: false"],
 ];
 
+const METADATA_DROP = /DOCKER-USER[^\n]*169\.254\.169\.254[^\n]*-j\s+DROP/;
+
 function checkUserData(what: string, userData: unknown, ctx: Report): void {
   if (typeof userData !== "string") return;
   for (const [re, shown] of PASSWORD_SSH) {
@@ -66,11 +71,11 @@ export const hostHardening = rule({
   name: "host-hardening",
   concern: "workload",
   description:
-    "Virtual machines (DigitalOcean droplets and autoscale pool templates) log in by SSH key only (sshKeys set, no password or root SSH in the boot config), run an OS image that still gets security updates, and carry the metrics agent.",
+    "Virtual machines (DigitalOcean droplets and autoscale pool templates) log in by SSH key only (sshKeys set, no password or root SSH in the boot config), run an OS image that still gets security updates, and carry the metrics agent; a pool's boot config is hidden from containers (metadata service dropped).",
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:
-    'Droplet: `sshKeys` (key ids or fingerprints), `monitoring: true`, a supported `image` ("ubuntu-24-04-x64"), a boot config with `ssh_pwauth: false` and `disable_root: true`. DropletAutoscale `dropletTemplate`: the same `sshKeys` and image, `withDropletAgent: true`.',
+    'Droplet: `sshKeys` (key ids or fingerprints), `monitoring: true`, a supported `image` ("ubuntu-24-04-x64"), a boot config with `ssh_pwauth: false` and `disable_root: true`. DropletAutoscale `dropletTemplate`: the same `sshKeys` and image, `withDropletAgent: true`, and a boot config that runs `iptables -I DOCKER-USER -d 169.254.169.254 -j DROP` (a unit re-applying it after docker starts).',
   checks: [
     on<DropletArgs>("digitalocean:index/droplet:Droplet", (d, ctx) => {
       checkSshKeys("droplet", d.sshKeys, ctx);
@@ -86,6 +91,11 @@ export const hostHardening = rule({
       const t = p.dropletTemplate;
       checkSshKeys("autoscale pool dropletTemplate", t?.sshKeys, ctx);
       checkUserData("autoscale pool dropletTemplate", t?.userData, ctx);
+      if (typeof t?.userData === "string" && t.userData !== "" && !METADATA_DROP.test(t.userData)) {
+        ctx.report(
+          "autoscale pool dropletTemplate.userData does not drop container traffic to 169.254.169.254, so any container can read the boot config (and the pool's bootstrap key) from the metadata service; add `iptables -I DOCKER-USER -d 169.254.169.254 -j DROP` (re-applied after docker starts)",
+        );
+      }
       checkImage("autoscale pool dropletTemplate", t?.image, ctx);
       if (t?.withDropletAgent !== true) {
         ctx.report(
