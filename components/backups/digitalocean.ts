@@ -16,6 +16,7 @@
  *   restore creates a new cluster; standbys and replicas are re-added afterwards).
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { HostGroups } from "../app-service";
 import type { DigitalOceanDatabaseBackupTargets } from "../database/digitalocean";
 import { handleFor } from "../lib/component";
 import { doScope, inProject, storeSecret } from "../lib/digitalocean";
@@ -66,8 +67,8 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     recovery,
     ...(host
       ? {
-          bootConfig: host.userData.apply((text) => ({ backup: text })),
-          hosts: host.group.apply((g) => ({ backup: g })),
+          bootConfig: host.userData.apply((text): Record<string, string> => ({ backup: text })),
+          hosts: host.group.apply((g): HostGroups => ({ backup: g })),
         }
       : {}),
   };
