@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
+import { composeMemoryMiB } from "../../components/lib/do-compose";
 import { Observability, type ObservabilityArgs } from "../../components/observability";
 import { TEXT, TITLE } from "../../components/observability/catalog/alertmanager";
 import { ALERTS, DEFAULT_THRESHOLDS } from "../../components/observability/catalog/alerts";
@@ -23,7 +24,9 @@ import {
   alertmanagerRoutes,
   BACKUP_METRICS_KEY,
   backupMetricsScript,
+  MONITOR_SIZE,
   monitorBoot,
+  monitorCompose,
   prometheusConfig,
 } from "../../components/observability/do-monitor";
 import { doNotifications } from "../../components/observability/do-notify";
@@ -298,6 +301,21 @@ describe("DigitalOcean monitor droplet configuration", () => {
     assert.match(unit, /install -m 0400 -o 65534 -g 65534 \/etc\/loom\/secrets\/alert-slack /);
     assert.match(unit, /cat \/etc\/loom\/secrets\/alertmanager-smtp \/etc\/loom\/alertmanager\/routes.yml >/);
     assert.ok(boot.units?.["loom-backup-metrics.timer"]?.includes("OnUnitActiveSec=5min"));
+  });
+
+  it("fits Prometheus, Alertmanager and the Pushgateway in the droplet's RAM minus 256 MiB for the host", () => {
+    const compose = monitorCompose();
+    assert.equal(MONITOR_SIZE, "s-1vcpu-1gb");
+    assert.equal(composeMemoryMiB(compose), 704);
+    assert.ok(composeMemoryMiB(compose) <= 1024 - 256);
+    assert.deepEqual(
+      compose.services.map((c) => [c.name, c.user, (c.ports ?? []).map((p) => p.hostIp)]),
+      [
+        ["prometheus", "65534:65534", []],
+        ["alertmanager", "65534:65534", []],
+        ["pushgateway", "65534:65534", ["127.0.0.1"]],
+      ],
+    );
   });
 
   it("fetches each backup copy's metrics file with SigV4 and pushes it to the loopback Pushgateway", () => {
