@@ -81,6 +81,7 @@ const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const USER = /^(\d+)(?::(\d+))?$/;
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
 
 /** The app role a service plays: by its name (web/worker/migrate) or its `loom <verb>` command. */
 export function appRole(s: Pick<ComposeServiceSpec, "name" | "command">): "web" | "worker" | "migrate" | undefined {
@@ -160,6 +161,14 @@ function checkMounts(s: ComposeServiceSpec, at: string, role: string | undefined
     if (!c.source.startsWith("/") || !c.target.startsWith("/")) {
       invalid(`${at}.configs`, `must bind absolute paths, got ${c.source}:${c.target}`);
     }
+  }
+  for (const p of s.ports ?? []) {
+    for (const port of [p.published, p.target]) {
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        invalid(`${at}.ports`, `must be ports 1-65535, got ${port}`);
+    }
+    if (p.hostIp !== undefined && !IPV4.test(p.hostIp))
+      invalid(`${at}.ports`, `hostIp must be an IPv4 address, got "${p.hostIp}"`);
   }
   const app = role === "web" || role === "worker";
   if (app && (s.volumes ?? []).length > 0) {

@@ -251,6 +251,16 @@ describe("DigitalOcean compose generator", () => {
     );
     refuses([web(), web()], "services", "must have unique names");
     refuses(
+      [{ ...edge, ports: [{ published: 0, target: 80 }] }],
+      "services.edge.ports",
+      "must be ports 1-65535, got 0",
+    );
+    refuses(
+      [{ ...edge, ports: [{ published: 80, target: 80, hostIp: "localhost" }] }],
+      "services.edge.ports",
+      'hostIp must be an IPv4 address, got "localhost"',
+    );
+    refuses(
       [worker({ name: "backup", command: ["/bin/sh"], volumes: [{ name: "work", target: "/tmp" }] })],
       "services.backup.volumes",
       "mount /tmp twice (configs, volumes and tmpfs need distinct targets)",
