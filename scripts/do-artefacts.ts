@@ -2,7 +2,9 @@
  * The files a DigitalOcean droplet will run, written out so an operator can read them (issue 13 item 2), from the
  * plan's redacted `bootConfig` output (group → `#cloud-config`, AppServiceOutputs.bootConfig):
  *
- *   DIR/<group>/cloud-config.yaml   the boot config exactly as published (credentials already "[redacted]")
+ *   DIR/<group>/cloud-config.yaml   the boot config exactly as published (credentials already "[redacted]"); a
+ *                                   droplet whose plain userData no group shows (backup, monitor) is a group of its
+ *                                   own, named by its resource name (loom-backup)
  *   DIR/<group>/compose.yaml        the compose file it carries (write_files /opt/loom/compose.yaml), when it has one
  *   DIR/<group>/files/<path>        every write_files entry at its droplet path (edge proxy config, units, …)
  *   DIR/index.json                  group → those paths, the edge proxy config(s) named
@@ -119,8 +121,44 @@ export function groupArtefacts(group: string, cloudConfig: string): { artefacts:
   return { artefacts, index };
 }
 
-/** Every group's artefacts plus DIR/index.json, from the plan's (display) outputs. */
-export function planArtefacts(outputs: Record<string, unknown>): Artefact[] {
+/** A planned resource as the plan JSON lists it (secret inputs already "[secret]"). */
+export interface PlannedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+const DROPLET = "digitalocean:index/droplet:Droplet";
+const POOL = "digitalocean:index/dropletAutoscale:DropletAutoscale";
+
+/**
+ * Boot configs of droplets that no bootConfig group shows (the backup and monitor droplets belong to other
+ * components), by resource name: a plain (non-secret) userData, not identical to a published group's.
+ */
+function dropletBootConfigs(resources: readonly PlannedResource[], published: Set<string>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const r of resources) {
+    const userData =
+      r.type === DROPLET
+        ? r.inputs.userData
+        : r.type === POOL
+          ? (r.inputs.dropletTemplate as { userData?: unknown } | undefined)?.userData
+          : undefined;
+    if (typeof userData !== "string" || userData === "[secret]" || published.has(userData)) continue;
+    published.add(userData);
+    out.push([r.name, userData]);
+  }
+  return out;
+}
+
+/**
+ * Every group's artefacts plus DIR/index.json, from the plan's (display) outputs, and from its resources the boot
+ * config of every droplet the bootConfig output does not cover.
+ */
+export function planArtefacts(
+  outputs: Record<string, unknown>,
+  resources: readonly PlannedResource[] = [],
+): Artefact[] {
   const boot = outputs.bootConfig;
   if (boot === "[secret]") {
     throw new ArtefactError("the bootConfig output is secret: it must be the redacted rendering (redactedCloudConfig)");
@@ -132,6 +170,12 @@ export function planArtefacts(outputs: Record<string, unknown>): Artefact[] {
   }
   const groups = Object.entries(boot as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
   if (groups.length === 0) throw new ArtefactError("the bootConfig output has no droplet group");
+  const published = new Set(groups.map(([, text]) => text).filter((t): t is string => typeof t === "string"));
+  const extra = dropletBootConfigs(resources, published).filter(([name]) => {
+    if (groups.some(([g]) => g === name)) throw new ArtefactError(`droplet ${name} has the name of a bootConfig group`);
+    return true;
+  });
+  groups.push(...extra.sort(([a], [b]) => a.localeCompare(b)));
   const all: Artefact[] = [];
   const index: Record<string, GroupIndex> = {};
   for (const [group, text] of groups) {
@@ -166,10 +210,14 @@ export function writeArtefacts(dir: string, artefacts: readonly Artefact[]): str
 }
 
 /** The `--out-dir` step of `npm run plan` (and of this file's command): a message, or an ArtefactError. */
-export function writePlanArtefacts(dir: string, outputs: Record<string, unknown>): string {
-  const written = writeArtefacts(dir, planArtefacts(outputs));
+export function writePlanArtefacts(
+  dir: string,
+  outputs: Record<string, unknown>,
+  resources: readonly PlannedResource[] = [],
+): string {
+  const written = writeArtefacts(dir, planArtefacts(outputs, resources));
   const groups = new Set(written.filter((p) => p !== "index.json").map((p) => p.split("/")[0]));
-  return `Wrote ${written.length} file(s) for ${groups.size} droplet group(s) (${[...groups].join(", ")}) under ${dir}`;
+  return `Wrote ${written.length} file(s) for ${groups.size} boot config(s) (${[...groups].join(", ")}) under ${dir}`;
 }
 
 const USAGE = "usage: scripts/do-artefacts.ts --plan-json <file written by npm run plan -- --json> --out-dir <dir>";
@@ -193,8 +241,11 @@ export function main(argv: string[]): number {
     return 2;
   }
   try {
-    const plan = JSON.parse(fs.readFileSync(values["plan-json"], "utf8")) as { outputs?: Record<string, unknown> };
-    console.log(writePlanArtefacts(values["out-dir"], plan.outputs ?? {}));
+    const plan = JSON.parse(fs.readFileSync(values["plan-json"], "utf8")) as {
+      outputs?: Record<string, unknown>;
+      resources?: PlannedResource[];
+    };
+    console.log(writePlanArtefacts(values["out-dir"], plan.outputs ?? {}, plan.resources ?? []));
     return 0;
   } catch (e) {
     console.error(`do-artefacts: ${(e as Error).message}`);

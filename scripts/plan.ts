@@ -117,8 +117,11 @@ async function main(): Promise<number> {
   if (values["out-dir"]) {
     // Loaded only here: a plan without --out-dir pays nothing for it.
     const { writePlanArtefacts } = require("./do-artefacts") as typeof import("./do-artefacts");
+    type PlannedResource = import("./do-artefacts").PlannedResource;
     try {
-      console.log(`\n${writePlanArtefacts(values["out-dir"], displayOutputs(result))}`);
+      console.log(
+        `\n${writePlanArtefacts(values["out-dir"], displayOutputs(result), (toJson(result) as { resources: PlannedResource[] }).resources)}`,
+      );
     } catch (e) {
       console.error(`--out-dir: ${(e as Error).message}`);
       return 2;

@@ -106,6 +106,47 @@ describe("DigitalOcean artefacts (scripts/do-artefacts.ts)", () => {
     assert.deepEqual(index.web.edgeProxyConfig, ["web/files/etc/loom/traefik/dynamic.yaml"]);
   });
 
+  it("adds the plain boot config of every droplet no group shows (backup, monitor); skips secret and shown ones", () => {
+    const backup = cloudConfig([{ path: "/etc/systemd/system/loom-backup.timer", content: "[Timer]\n" }]);
+    const resources = [
+      { type: "digitalocean:index/droplet:Droplet", name: "loom-web-1", inputs: { userData: web } },
+      { type: "digitalocean:index/droplet:Droplet", name: "loom-backup", inputs: { userData: backup } },
+      { type: "digitalocean:index/droplet:Droplet", name: "loom-monitor", inputs: { userData: monitor } },
+      { type: "digitalocean:index/droplet:Droplet", name: "loom-monitor-2", inputs: { userData: monitor } },
+      { type: "digitalocean:index/droplet:Droplet", name: "loom-bare", inputs: {} },
+      {
+        type: "digitalocean:index/dropletAutoscale:DropletAutoscale",
+        name: "loom-worker",
+        inputs: { dropletTemplate: { userData: "[secret]" } },
+      },
+      {
+        type: "digitalocean:index/dropletAutoscale:DropletAutoscale",
+        name: "loom-pool",
+        inputs: { dropletTemplate: { userData: worker } },
+      },
+      {
+        type: "digitalocean:index/spacesBucket:SpacesBucket",
+        name: "loom-logs",
+        inputs: { userData: backup.replace("Timer", "x") },
+      },
+    ];
+    const all = planArtefacts({ bootConfig: { web } }, resources);
+    const index = JSON.parse(all[all.length - 1].content);
+    assert.deepEqual(Object.keys(index), ["web", "loom-backup", "loom-monitor", "loom-pool"]);
+    assert.deepEqual(index["loom-backup"].files, {
+      "/etc/systemd/system/loom-backup.timer": "loom-backup/files/etc/systemd/system/loom-backup.timer",
+    });
+    assert.equal(all.find((a) => a.path === "loom-pool/compose.yaml")?.content, COMPOSE.replace("web", "worker"));
+    assert.equal(
+      message(() =>
+        planArtefacts({ bootConfig: { web } }, [
+          { type: "digitalocean:index/droplet:Droplet", name: "web", inputs: { userData: monitor } },
+        ]),
+      ),
+      "droplet web has the name of a bootConfig group",
+    );
+  });
+
   it("refuses a plan without a usable bootConfig output, naming why", () => {
     assert.equal(
       message(() => planArtefacts({ url: "https://x" })),
@@ -199,7 +240,7 @@ describe("DigitalOcean artefacts (scripts/do-artefacts.ts)", () => {
     fs.writeFileSync(path.join(dir, "web", "files", "stale.conf"), "old");
     fs.writeFileSync(path.join(dir, "keep.txt"), "not ours");
     const msg = writePlanArtefacts(dir, { bootConfig: { web, worker } });
-    assert.equal(msg, `Wrote 9 file(s) for 2 droplet group(s) (web, worker) under ${dir}`);
+    assert.equal(msg, `Wrote 9 file(s) for 2 boot config(s) (web, worker) under ${dir}`);
     assert.equal(fs.existsSync(path.join(dir, "web", "files", "stale.conf")), false);
     assert.equal(fs.readFileSync(path.join(dir, "keep.txt"), "utf8"), "not ours");
     assert.equal(fs.readFileSync(path.join(dir, "web", "compose.yaml"), "utf8"), COMPOSE);
@@ -228,9 +269,15 @@ describe("DigitalOcean artefacts (scripts/do-artefacts.ts)", () => {
     it("writes the artefacts of a plan JSON", () => {
       const dir = tmpDir();
       const plan = path.join(dir, "plan.json");
-      fs.writeFileSync(plan, JSON.stringify({ outputs: { bootConfig: { worker } } }));
+      const resources = [
+        { type: "digitalocean:index/droplet:Droplet", name: "loom-monitor", inputs: { userData: monitor } },
+      ];
+      fs.writeFileSync(plan, JSON.stringify({ resources, outputs: { bootConfig: { worker } } }));
       assert.equal(main(["--plan-json", plan, "--out-dir", path.join(dir, "out")]), 0);
-      assert.deepEqual(logged, [`Wrote 4 file(s) for 1 droplet group(s) (worker) under ${path.join(dir, "out")}`]);
+      assert.deepEqual(logged, [
+        `Wrote 5 file(s) for 2 boot config(s) (worker, loom-monitor) under ${path.join(dir, "out")}`,
+      ]);
+      assert.equal(fs.readFileSync(path.join(dir, "out", "loom-monitor", "cloud-config.yaml"), "utf8"), monitor);
       assert.equal(
         fs.readFileSync(path.join(dir, "out", "worker", "compose.yaml"), "utf8"),
         COMPOSE.replace("web", "worker"),

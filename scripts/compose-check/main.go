@@ -138,7 +138,10 @@ func withLookupRecorder(po *cli.ProjectOptions, unset *[]string) *cli.ProjectOpt
 func summary(p *types.Project) string {
 	names := p.ServiceNames()
 	sort.Strings(names)
-	s := fmt.Sprintf("project %s, %d service(s): %s", p.Name, len(names), strings.Join(names, ", "))
+	s := fmt.Sprintf("project %s, %d service(s)", p.Name, len(names))
+	if len(names) > 0 {
+		s += ": " + strings.Join(names, ", ")
+	}
 	if len(p.DisabledServices) > 0 {
 		var off []string
 		for name := range p.DisabledServices {

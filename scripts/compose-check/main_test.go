@@ -96,3 +96,11 @@ func TestEnvAndOptions(t *testing.T) {
 		t.Fatalf("bad --env: code %d, %q", code, errs)
 	}
 }
+
+func TestEmptyDefaultProject(t *testing.T) {
+	f := write(t, "name: loom\nservices:\n  migrate:\n    image: ghcr.io/loom/loom:1.2.3\n    profiles: [migrate]\n")
+	code, out, _ := runArgs(f)
+	if code != 0 || out != f+": ok (project loom, 0 service(s); not started without their profile: migrate)\n" {
+		t.Fatalf("code %d, out %q", code, out)
+	}
+}
