@@ -4,6 +4,10 @@
  * aggregator), the redacted rendering, and each refusal with its property path and message.
  */
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { type BootSpec, redactedCloudConfig, renderCloudConfig } from "../../components/lib/do-cloud-init";
 import { type ComposeServiceSpec, renderCompose } from "../../components/lib/do-compose";
@@ -273,6 +277,26 @@ describe("DigitalOcean boot config generator", () => {
       doc.runcmd.filter((c) => c.startsWith("ufw allow")),
       ["ufw allow 22/tcp", "ufw allow 80/tcp", "ufw allow 9100/tcp", "ufw allow 8125/udp"],
     );
+  });
+
+  it("the secrets script, run for real, writes 0400 env files that keep every byte of the value", () => {
+    const root = mkdtempSync(join(tmpdir(), "loom-secrets-"));
+    try {
+      const script = fileAt(boot(fixedWorker()), "/usr/local/sbin/loom-secrets").content.replaceAll(
+        "/etc/loom",
+        `${root}/etc/loom`,
+      );
+      mkdirSync(`${root}/etc/loom/secrets`, { recursive: true });
+      writeFileSync(`${root}/etc/loom/secrets/database-password`, "fake'pw$HOME\\x\n");
+      writeFileSync(`${root}/etc/loom/secrets/llm-api-key`, "fake-llm-key");
+      writeFileSync(`${root}/loom-secrets`, script);
+      execFileSync("sh", [`${root}/loom-secrets`], { timeout: 20_000 });
+      const env = `${root}/etc/loom/env/worker.env`;
+      assert.equal(readFileSync(env, "utf8"), "DATABASE_PASSWORD='fake\\'pw$HOME\\x'\nLLM_API_KEY='fake-llm-key'\n");
+      assert.equal(statSync(env).mode & 0o777, 0o400);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("secretGroup lets the container's group read fetched files (compose secrets binds keep host ownership)", () => {
