@@ -74,7 +74,7 @@ export function create(
   };
   const dashboards = Object.fromEntries(DASHBOARDS.map((d) => [d.id, `observability/grafana/${d.id}.json`]));
   const telemetry = pulumi.all([h.app.collectorHost, bucketName(s, "logs")]).apply(([host, logs]) => ({
-    traces: `OpenTelemetry collector on the jobs droplet (http://${host}:${DO_PORTS.otlpHttp})`,
+    traces: `OpenTelemetry collector on the jobs droplet (http://${host}:${DO_PORTS.otlpHttp}) → Spaces bucket ${logs}/traces`,
     logs: `Vector → Spaces bucket ${logs} (${args.logRetentionDays} days)`,
   }));
   const base = {

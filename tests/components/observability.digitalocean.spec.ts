@@ -514,6 +514,11 @@ describe("Observability on DigitalOcean, dev (alerting off)", () => {
     }
     assert.deepEqual(run.outputs.alertNames, []);
     assert.deepEqual(run.outputs.alarmTargets, []);
-    assert.match(String((run.outputs.telemetry as { logs: string }).logs), /\(7 days\)$/);
+    const telemetry = run.outputs.telemetry as { logs: string; traces: string };
+    assert.match(telemetry.logs, /^Vector → Spaces bucket loom-dev-logs-[a-z0-9]{6} \(7 days\)$/);
+    assert.match(
+      telemetry.traces,
+      /^OpenTelemetry collector on the jobs droplet \(http:\/\/10\.110\.0\.9:4318\) → Spaces bucket loom-dev-logs-[a-z0-9]{6}\/traces$/,
+    );
   });
 });
