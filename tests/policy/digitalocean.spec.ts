@@ -15,6 +15,7 @@ import { noCredentialLiterals } from "../../policy/rules/secrets/no-credential-l
 import { datastoreTlsRequired } from "../../policy/rules/tls/datastore-tls-required";
 import { httpsOnlyEndpoints } from "../../policy/rules/tls/https-only-endpoints";
 import { notificationEndpointsTls } from "../../policy/rules/tls/notification-endpoints-tls";
+import { containerHardening } from "../../policy/rules/workload/container-hardening";
 import { hostHardening } from "../../policy/rules/workload/host-hardening";
 import { digitalocean as d, itFails, itPasses, messages, mutate } from "../harness/fixtures";
 import { DO_USER_DATA } from "../harness/fixtures/digitalocean";
@@ -109,6 +110,59 @@ describe("host-hardening (DigitalOcean droplets and pool templates)", () => {
       }),
       messages: [
         "autoscale pool dropletTemplate.userData does not drop container traffic to 169.254.169.254, so any container can read the boot config (and the pool's bootstrap key) from the metadata service; add `iptables -I DOCKER-USER -d 169.254.169.254 -j DROP` (re-applied after docker starts)",
+      ],
+    },
+  ]);
+});
+
+describe("container-hardening (the compose file in a droplet's boot config)", () => {
+  const COMPOSE = `  - path: /opt/loom/compose.yaml
+    content: |
+      services:
+        web:
+          image: ghcr.io/example/loom:1.0.0
+          user: 10001:10001
+          read_only: true
+          cap_drop:
+            - ALL
+          volumes:
+            - type: bind
+              source: /etc/loom/ca/server-cas.pem
+              target: /etc/loom/ca/server-cas.pem
+              read_only: true
+`;
+  const withCompose = (compose: string) =>
+    mutate(d.droplet(), (x) => (x.userData = DO_USER_DATA.replace("runcmd:", `${compose}runcmd:`)));
+  const hardened =
+    "; compose services run as a non-root user, unprivileged, in their own namespaces, without the Docker socket";
+  itPasses(containerHardening, [d.droplet(), d.dropletAutoscale(), withCompose(COMPOSE)], {
+    "container-hardening": "mandatory",
+  });
+  itFails(containerHardening, [
+    {
+      title: "a privileged, root, host-network service",
+      resource: withCompose(
+        COMPOSE.replace("user: 10001:10001", 'user: "0"').replace(
+          "read_only: true\n          cap_drop",
+          "read_only: true\n          privileged: true\n          network_mode: host\n          cap_drop",
+        ),
+      ),
+      messages: [
+        `droplet boot config runs a container with privileged: true${hardened}`,
+        `droplet boot config runs a container with network_mode: host (shares the droplet's network namespace)${hardened}`,
+        `droplet boot config runs a container with a root user (user: root / 0)${hardened}`,
+      ],
+    },
+    {
+      title: "a pool service mounting the Docker socket",
+      resource: mutate(d.dropletAutoscale(), (p) => {
+        p.dropletTemplate.userData = DO_USER_DATA.replace(
+          "runcmd:",
+          `${COMPOSE.replace("/etc/loom/ca/server-cas.pem\n              target", "/var/run/docker.sock\n              target")}runcmd:`,
+        );
+      }),
+      messages: [
+        `autoscale pool template boot config runs a container with the Docker socket (/var/run/docker.sock: root on the droplet)${hardened}`,
       ],
     },
   ]);

@@ -84,7 +84,7 @@ describe("loom-guard manifest", () => {
   it("counts rules per cloud and distinct type tokens as docs/policy.md states them", () => {
     const perCloud = (cloud: string) =>
       policies.filter((p) => p.covers.some((t) => t === "*" || cloudOf(t) === cloud)).length;
-    assert.deepEqual(["aws", "gcp", "azure-native", "kubernetes", "digitalocean"].map(perCloud), [22, 19, 17, 13, 14]);
+    assert.deepEqual(["aws", "gcp", "azure-native", "kubernetes", "digitalocean"].map(perCloud), [22, 19, 17, 13, 15]);
     assert.equal(new Set(policies.flatMap((p) => p.covers).filter((t) => t !== "*")).size, 156);
   });
 
@@ -151,8 +151,8 @@ describe("loom-guard manifest", () => {
       "uptimeAlert:UptimeAlert",
     ];
     assert.deepEqual(Object.fromEntries(tokens.map((t) => [t, rulesOn(`digitalocean:index/${t}`)])), {
-      "droplet:Droplet": ["host-hardening"],
-      "dropletAutoscale:DropletAutoscale": ["autoscaler-bounded", "host-hardening"],
+      "droplet:Droplet": ["container-hardening", "host-hardening"],
+      "dropletAutoscale:DropletAutoscale": ["autoscaler-bounded", "container-hardening", "host-hardening"],
       "firewall:Firewall": ["no-open-ingress"],
       "loadBalancer:LoadBalancer": ["https-only-endpoints", "min-tls-version"],
       "databaseCluster:DatabaseCluster": ["database-not-public"],

@@ -51,6 +51,15 @@ const MUTATIONS: Mutation[] = [
     policy: "host-hardening",
   },
   {
+    title: "a compose service on the jobs droplet mounting the Docker socket",
+    type: T("droplet:Droplet"),
+    pick: named("jobs"),
+    change: (i) => {
+      i.userData = String(i.userData).replace("source: /etc/loom/ca/server-cas.pem", "source: /var/run/docker.sock");
+    },
+    policy: "container-hardening",
+  },
+  {
     title: "web pool template without the droplet agent",
     type: T("dropletAutoscale:DropletAutoscale"),
     change: (i) => {

@@ -3,6 +3,8 @@
  * Pod Security Standards "restricted" profile (capabilities dropped, seccomp RuntimeDefault, no host namespaces).
  */
 import type { TaskDefinitionArgs } from "@pulumi/aws/ecs/taskDefinition";
+import type { DropletArgs } from "@pulumi/digitalocean/droplet";
+import type { DropletAutoscaleArgs } from "@pulumi/digitalocean/dropletAutoscale";
 import { ecsContainers, ecsLabel } from "../../lib/ecs";
 import { containersOf, K8S_WORKLOADS, podSpecOf } from "../../lib/k8s";
 import { checks, rule } from "../../lib/rule";
@@ -14,15 +16,39 @@ interface Config {
 const on = checks<Config>();
 const SECCOMP_OK = ["RuntimeDefault", "Localhost"];
 
+/**
+ * Compose settings a droplet's boot config must not carry (the compose file travels inside it as text; a line match
+ * is exact enough for these keys, whose only meaning in a compose file is the one named).
+ */
+const COMPOSE_FORBIDDEN: readonly [RegExp, string][] = [
+  [/^\s*privileged:\s*["']?true["']?\s*$/m, "privileged: true"],
+  [/^\s*network_mode:\s*["']?host["']?\s*$/m, "network_mode: host (shares the droplet's network namespace)"],
+  [/^\s*pid:\s*["']?host["']?\s*$/m, "pid: host"],
+  [/^\s*ipc:\s*["']?host["']?\s*$/m, "ipc: host"],
+  [/^\s*user:\s*["']?(?:root|0)(?::[^\s"']*)?["']?\s*$/m, "a root user (user: root / 0)"],
+  [/(?:^|[\s"'-])\/(?:var\/)?run\/docker\.sock\b/m, "the Docker socket (/var/run/docker.sock: root on the droplet)"],
+];
+
+function composeInBootConfig(what: string, userData: unknown, report: (m: string) => void): void {
+  if (typeof userData !== "string") return;
+  for (const [re, shown] of COMPOSE_FORBIDDEN) {
+    if (re.test(userData)) {
+      report(
+        `${what} boot config runs a container with ${shown}; compose services run as a non-root user, unprivileged, in their own namespaces, without the Docker socket`,
+      );
+    }
+  }
+}
+
 export const containerHardening = rule<Config>({
   name: "container-hardening",
   concern: "workload",
   description:
-    "Containers run as non-root, unprivileged, with allowPrivilegeEscalation false, a read-only root filesystem, all capabilities dropped, seccomp RuntimeDefault and no host namespaces or hostPath volumes (Kubernetes PSS restricted; ECS task definitions).",
+    "Containers run as non-root, unprivileged, with allowPrivilegeEscalation false, a read-only root filesystem, all capabilities dropped, seccomp RuntimeDefault and no host namespaces or hostPath volumes (Kubernetes PSS restricted; ECS task definitions; the compose file in a DigitalOcean droplet's boot config: no privileged, host namespaces, root user or Docker socket).",
   severity: "high",
   enforcementLevel: "advisory",
   remediationSteps:
-    'Kubernetes: pod `securityContext { runAsNonRoot: true, runAsUser: <non-zero>, seccompProfile: { type: RuntimeDefault } }` and per container `securityContext { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } }` with an emptyDir for /tmp. ECS: `user` set to a non-root UID, `readonlyRootFilesystem: true` (writable volume for /tmp), never `privileged`.',
+    'Kubernetes: pod `securityContext { runAsNonRoot: true, runAsUser: <non-zero>, seccompProfile: { type: RuntimeDefault } }` and per container `securityContext { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } }` with an emptyDir for /tmp. ECS: `user` set to a non-root UID, `readonlyRootFilesystem: true` (writable volume for /tmp), never `privileged`. DigitalOcean compose (in the boot config): `user: "10001:10001"`, `cap_drop: [ALL]`, `read_only: true`, never `privileged`, `network_mode`/`pid`/`ipc: host` or a docker.sock mount.',
   config: {
     requireReadOnlyRootFilesystem: {
       type: "boolean",
@@ -77,6 +103,12 @@ export const containerHardening = rule<Config>({
         }
       }
     }),
+    on<DropletArgs>("digitalocean:index/droplet:Droplet", (d, ctx) =>
+      composeInBootConfig("droplet", d.userData, ctx.report),
+    ),
+    on<DropletAutoscaleArgs>("digitalocean:index/dropletAutoscale:DropletAutoscale", (p, ctx) =>
+      composeInBootConfig("autoscale pool template", p.dropletTemplate?.userData, ctx.report),
+    ),
     on<TaskDefinitionArgs>("aws:ecs/taskDefinition:TaskDefinition", (td, ctx) => {
       (ecsContainers(td.containerDefinitions) ?? []).forEach((c, i) => {
         const label = ecsLabel(c, i);
