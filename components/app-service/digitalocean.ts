@@ -66,8 +66,8 @@ export function create(
   const placement = handleFor("network.placement", args.network.placement, "digitalocean");
   const sizes = checkedSizes(args, placement);
   const scope = doScope(parent, name, args, "AppService");
-  const inputs = groupInputs(scope, args, placement);
   const logs = logsStore(scope, args);
+  const inputs = groupInputs(scope, args, placement, logs.bucket.name);
   const at = (group: Group): GroupPlacement => ({
     scope,
     placement,
@@ -173,15 +173,22 @@ function groupInputs(
   scope: DoScope,
   args: ResolvedAppServiceArgs,
   placement: DigitalOceanNetworkPlacement,
+  logsBucket: pulumi.Output<string>,
 ): pulumi.Output<GroupInputs> {
   const secrets = workloadSecretKeys(scope, args);
-  return pulumi.all([pulumi.output(args.env), secrets, pulumi.output(args.serverCas ?? "")]).apply(([env, s, cas]) => ({
-    ...staticInputs(args, placement),
-    env,
-    secrets: s,
-    serverCas: cas !== "",
-    ...(cas ? { caPem: cas } : {}),
-  }));
+  return pulumi
+    .all([pulumi.output(args.env), secrets, pulumi.output(args.serverCas ?? ""), logsBucket])
+    .apply(([env, s, cas, bucket]) => {
+      const base = staticInputs(args, placement);
+      return {
+        ...base,
+        env,
+        secrets: s,
+        serverCas: cas !== "",
+        ...(cas ? { caPem: cas } : {}),
+        traces: { ...base.traces, bucket },
+      };
+    });
 }
 
 /** The inputs that need no resource (sizes and the early compose check use them). */
@@ -198,6 +205,7 @@ function staticInputs(args: ResolvedAppServiceArgs, placement: DigitalOceanNetwo
     secrets: { web: {}, worker: {}, migrate: {} },
     collectorEndpoint: `http://127.0.0.1:${DO_PORTS.otlpHttp}`,
     serverCas: args.serverCas !== undefined,
+    traces: { bucket: "logs", region: placement.region, redaction: args.redaction },
     edge: {
       domain: args.domain,
       behindLoadBalancer: args.loadBalancer,

@@ -56,7 +56,8 @@ export function groupRun(group: Group, w: GroupInputs): GroupRun {
     run = project([appService(w, "worker")]);
   } else {
     run = project([collectorService(), appService(w, "migrate", LOCAL_COLLECTOR)]);
-    files = [...files, collectorFile()];
+    files = [...files, collectorFile(w.traces)];
+    // The host's log aggregator reads the same key (the collector gets it through its env file).
     extraKeys = [LOGS_KEY_FILES.accessKey, LOGS_KEY_FILES.secretKey];
   }
   const fromEnv = Object.values(run.envFiles).flatMap((m) => Object.values(m));

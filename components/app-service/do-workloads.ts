@@ -8,9 +8,11 @@
  *   migrateCommand), which connects to PostgreSQL directly on DO_PORTS.postgres — migrations take advisory locks and
  *   set session state, which the transaction-mode pool (DO_PORTS.pool) would break.
  * Credentials never appear here: each service reads an env file (0400) the boot config assembles from the secret
- * files under /etc/loom/secrets; which service gets which follows workload-secrets.ts. The app's metrics reach the
- * collector over OTLP (OTEL_METRICS_EXPORTER=otlp: pool members have no fixed address to scrape); traces and logs
- * are not exported over OTLP (no trace backend on DigitalOcean; logs go through journald to the logs bucket).
+ * files under /etc/loom/secrets; which service gets which follows workload-secrets.ts. The app's metrics and traces
+ * reach the collector over OTLP (pool members have no fixed address to scrape). Metrics leave it on
+ * DO_PORTS.metrics for the monitor droplet's Prometheus; traces (sampled by the profile, PII masked by
+ * redaction.ts) are written as OTLP JSON under `traces/` in the logs bucket, so they expire with the logs
+ * (DigitalOcean has no trace service). Logs are not exported over OTLP: journald → Vector → the logs bucket.
  */
 import { stringify } from "yaml";
 import type { AppContract } from "../lib/app-contract";
@@ -18,6 +20,7 @@ import { DO_PORTS } from "../lib/digitalocean";
 import type { ComposeProjectSpec, ComposeServiceSpec } from "../lib/do-compose";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, otelEnv } from "../lib/telemetry";
 import { COLLECTOR_IMAGE, HEALTH_PORT, TELEMETRY_UID } from "../observability/otel-collector-config";
+import { ottlSpanStatements, type Redaction } from "../observability/redaction";
 import type { Workload } from "./workload-secrets";
 
 export const COMPOSE_PROJECT = "loom";
@@ -52,7 +55,21 @@ export interface WorkloadInputs {
   collectorEndpoint: string;
   /** A CA bundle is written beside the app (args.serverCas). */
   serverCas: boolean;
+  /** Where the collector writes traces (the logs bucket) and which PII it masks in span attributes. */
+  traces: TraceStore;
 }
+
+export interface TraceStore {
+  bucket: string;
+  region: string;
+  redaction: Redaction;
+}
+
+/** The collector's Spaces credentials (the logs bucket's key), as the AWS SDK reads them from its env file. */
+export const COLLECTOR_SECRETS = {
+  AWS_ACCESS_KEY_ID: "logs-access-key",
+  AWS_SECRET_ACCESS_KEY: "logs-secret-key",
+} as const;
 
 /** What one service needs from the boot config besides its compose entry. */
 export interface ServicePart {
@@ -72,7 +89,7 @@ function appEnvironment(w: WorkloadInputs, workload: Workload, endpoint: string)
     service: `loom-${workload}`,
     environment: w.environment,
     sampleRatio: w.traceSampleRatio,
-    exporter: "none",
+    exporter: "otlp",
     metricsExporter: "otlp",
     logsExporter: "none",
   });
@@ -117,10 +134,14 @@ export function appService(w: WorkloadInputs, workload: Workload, endpoint = w.c
 }
 
 /**
- * The jobs droplet's collector: OTLP (gRPC, HTTP) in, a Prometheus endpoint out. Plain text inside the VPC: only
- * the app tag reaches the OTLP ports and only the monitor tag the metrics port (the cloud firewall, network/).
+ * The jobs droplet's collector: OTLP (gRPC, HTTP) in; metrics out as a Prometheus endpoint, traces into the logs
+ * bucket. Plain text inside the VPC: only the app tag reaches the OTLP ports and only the monitor tag the metrics
+ * port (the cloud firewall, network/).
  */
-export function collectorConfig(): Record<string, unknown> {
+export function collectorConfig(t: TraceStore): Record<string, unknown> {
+  const statements = ottlSpanStatements(t.redaction);
+  const base = ["memory_limiter", "batch"];
+  const traceProcessors = statements.length > 0 ? ["memory_limiter", "transform/redact", "batch"] : base;
   return {
     extensions: { health_check: { endpoint: `0.0.0.0:${HEALTH_PORT}` } },
     receivers: {
@@ -133,23 +154,37 @@ export function collectorConfig(): Record<string, unknown> {
     },
     processors: {
       memory_limiter: { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 },
+      ...(statements.length > 0 ? { "transform/redact": { error_mode: "ignore", trace_statements: statements } } : {}),
       batch: { send_batch_size: 1024, timeout: "5s" },
     },
     exporters: {
       prometheus: { endpoint: `0.0.0.0:${DO_PORTS.metrics}`, resource_to_telemetry_conversion: { enabled: true } },
+      awss3: {
+        s3uploader: {
+          region: t.region,
+          s3_bucket: t.bucket,
+          s3_prefix: "traces",
+          s3_partition_format: "%Y/%m/%d/%H",
+          endpoint: `https://${t.region}.digitaloceanspaces.com`,
+          compression: "gzip",
+        },
+        marshaler: "otlp_json",
+        sending_queue: { enabled: true, num_consumers: 2, queue_size: 1024 },
+      },
     },
     service: {
       extensions: ["health_check"],
       telemetry: { logs: { encoding: "json" } },
       pipelines: {
-        metrics: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["prometheus"] },
+        metrics: { receivers: ["otlp"], processors: base, exporters: ["prometheus"] },
+        traces: { receivers: ["otlp"], processors: traceProcessors, exporters: ["awss3"] },
       },
     },
   };
 }
 
-export function collectorService(): ComposeServiceSpec {
-  return {
+export function collectorService(): ServicePart {
+  const service: ComposeServiceSpec = {
     name: "collector",
     image: COLLECTOR_IMAGE,
     command: [`--config=${COLLECTOR_FILE.container}`],
@@ -162,11 +197,13 @@ export function collectorService(): ComposeServiceSpec {
       { published: DO_PORTS.metrics, target: DO_PORTS.metrics },
     ],
     configs: [{ source: COLLECTOR_FILE.host, target: COLLECTOR_FILE.container }],
+    envFiles: [envFilePath("collector")],
     stopGraceS: 30,
   };
+  return { service, envFiles: { [envFilePath("collector")]: { ...COLLECTOR_SECRETS } } };
 }
 
-export const collectorFile = () => ({ path: COLLECTOR_FILE.host, content: stringify(collectorConfig()) });
+export const collectorFile = (t: TraceStore) => ({ path: COLLECTOR_FILE.host, content: stringify(collectorConfig(t)) });
 
 /** A group's compose project and env files from its parts. */
 export function project(parts: (ServicePart | ComposeServiceSpec)[]): {

@@ -10,6 +10,7 @@ import {
   edgeStaticConfig,
 } from "../../components/app-service/do-edge-proxy";
 import { dropletSize } from "../../components/app-service/do-sizing";
+import { collectorConfig } from "../../components/app-service/do-workloads";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { context, ofType, one, runComponents } from "../harness/program";
@@ -218,7 +219,7 @@ describe("AppService on digitalocean", () => {
       }
     });
 
-    it("sends OTLP metrics to the jobs droplet's private address, traces and logs nowhere", () => {
+    it("sends OTLP metrics and traces to the jobs droplet's private address, logs through journald", () => {
       const host = runs.dev.outputs.collectorHost as string;
       assert.match(host, /^10\.110\.0\.\d+$/);
       for (const name of ["loom-web-1", "loom-worker-1"]) {
@@ -227,11 +228,26 @@ describe("AppService on digitalocean", () => {
         assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, `http://${host}:4318`);
         assert.deepEqual(
           [env.OTEL_METRICS_EXPORTER, env.OTEL_TRACES_EXPORTER, env.OTEL_LOGS_EXPORTER],
-          ["otlp", "none", "none"],
+          ["otlp", "otlp", "none"],
         );
         assert.equal(env.PGSSLROOTCERT, "/etc/loom/ca/server-cas.pem");
         assert.equal(env.DATABASE_HOST, DB_HOST);
       }
+    });
+
+    it("samples traces by the profile and masks PII in spans only when redaction is on", () => {
+      const prodWeb = composeOf(
+        String(((ofType(runs.prod, T.pool)[0] as PlannedResource).inputs.dropletTemplate as Doc).userData),
+      ).services;
+      assert.equal(envOf(prodWeb.web as Doc).OTEL_TRACES_SAMPLER_ARG, String(PROFILES.prod.traceSampleRatio));
+      const off = collectorConfig({
+        bucket: "b",
+        region: DO_REGION,
+        redaction: { emails: false, tokens: false, ips: false },
+      });
+      const pipelines = (off.service as Doc).pipelines as Record<string, Doc>;
+      assert.deepEqual(pipelines.traces?.processors, ["memory_limiter", "batch"]);
+      assert.equal((off.processors as Doc)["transform/redact"], undefined);
     });
 
     it("worker: loom worker, no ports, loom healthcheck --worker", () => {
@@ -251,10 +267,28 @@ describe("AppService on digitalocean", () => {
       assert.equal(envOf(svc.migrate as Doc).DATABASE_PORT, "25060");
       assert.equal(envOf(svc.migrate as Doc).OTEL_EXPORTER_OTLP_ENDPOINT, "http://collector:4318");
       const collector = parse(written(userData, "/etc/loom/otelcol/config.yaml")) as Doc;
-      assert.deepEqual((collector.exporters as Doc).prometheus, {
+      const exporters = collector.exporters as Doc;
+      assert.deepEqual(exporters.prometheus, {
         endpoint: "0.0.0.0:8889",
         resource_to_telemetry_conversion: { enabled: true },
       });
+      assert.deepEqual((exporters.awss3 as Doc).s3uploader, {
+        region: DO_REGION,
+        s3_bucket: `loom-prod-logs-${SUFFIX}`,
+        s3_prefix: "traces",
+        s3_partition_format: "%Y/%m/%d/%H",
+        endpoint: "https://ams3.digitaloceanspaces.com",
+        compression: "gzip",
+      });
+      const pipelines = (collector.service as Doc).pipelines as Record<string, Doc>;
+      assert.deepEqual(pipelines.traces, {
+        receivers: ["otlp"],
+        processors: ["memory_limiter", "transform/redact", "batch"],
+        exporters: ["awss3"],
+      });
+      assert.deepEqual(pipelines.metrics?.exporters, ["prometheus"]);
+      assert.deepEqual(svc.collector?.env_file, ["/etc/loom/env/collector.env"]);
+      assert.equal(svc.collector?.environment, undefined, "the Spaces key only through the env file");
       const hosts = runs.prod.outputs.hosts as Record<string, { secretKeys: string[] }>;
       assert.deepEqual(hosts.jobs?.secretKeys, [
         "database-password",
