@@ -66,7 +66,12 @@ function restoreSteps(logical: boolean, drCopy: boolean): string[] {
             "from the backup bucket (the backup-key secret decrypts it).",
         ]
       : []),
-    ...(drCopy ? ["Region lost: create the cluster in the DR region and restore the DR bucket's latest set."] : []),
+    ...(drCopy
+      ? [
+          "Region lost: create the cluster in the DR region and restore the DR bucket's latest set, with the " +
+            "backup key's offline copy (the secrets bucket holding backup-key lives in the primary region).",
+        ]
+      : []),
     "Point the stack at the new cluster (import it or re-run `pulumi up` after adopting it) so its firewall " +
       "(trusted sources), user, database, connection pool and the app's CA follow.",
     "Re-add what a restore does not bring: standby nodes (nodeCount) and read replicas, where the stack has them (prod).",

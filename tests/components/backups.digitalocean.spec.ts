@@ -195,7 +195,7 @@ describe("Backups on DigitalOcean (helpers)", () => {
     assert.equal(prod.logicalRetentionDays, 14);
     assert.equal(prod.rtoMinutesEstimate, rto(100));
     assert.ok(prod.restoreSteps.some((s) => /standby nodes .* read replicas/.test(s)));
-    assert.ok(prod.restoreSteps.some((s) => s.includes("DR region")));
+    assert.ok(prod.restoreSteps.some((s) => s.includes("DR region") && s.includes("backup key's offline copy")));
     // A DR region without the job copies nothing.
     assert.equal(
       doRecoveryObjectives({ retentionDays: 7, storageGiB: 50, logicalJob: false, drRegion: "fra1" }).drCopy,
