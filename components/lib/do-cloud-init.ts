@@ -297,8 +297,20 @@ function runcmd(spec: BootSpec): string[] {
   ];
 }
 
+/** DigitalOcean refuses user data larger than 64 KiB (droplet and autoscale pool template alike). */
+export const USER_DATA_MAX_BYTES = 64 * 1024;
+
 /** The `#cloud-config` text. */
 export function renderCloudConfig(spec: BootSpec): string {
+  const text = renderUnchecked(spec);
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > USER_DATA_MAX_BYTES) {
+    invalid("files", `the boot config is ${bytes} bytes; DigitalOcean accepts at most ${USER_DATA_MAX_BYTES} (64 KiB)`);
+  }
+  return text;
+}
+
+function renderUnchecked(spec: BootSpec): string {
   checkSpec(spec);
   const doc = {
     package_update: true,

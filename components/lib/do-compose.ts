@@ -9,7 +9,8 @@
  * SystemMaxUse in the host config, read there by the host's log shipper), no host namespaces, no docker.sock.
  * Refused (InputPropertyError naming `services.<name>.<field>`): a root user, a docker.sock mount, a sensitive
  * environment name (lib/sensitive.ts), a credential-shaped literal anywhere in the service, an unpinned image, a
- * shell-form healthcheck, and for the app roles (web, worker: by name or `loom serve`/`loom worker`) a writable
+ * shell-form healthcheck, a capability beyond ALLOWED_CAPS, a stop_grace_period under 30 s on a service
+ * `docker compose up` starts, a mount target used twice, and for the app roles (web, worker: by name or `loom serve`/`loom worker`) a writable
  * root or volume, published ports on a worker/migrate, or a healthcheck that is not `loom healthcheck`.
  */
 import { stringify } from "yaml";

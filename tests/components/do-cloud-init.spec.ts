@@ -400,5 +400,12 @@ describe("DigitalOcean boot config generator", () => {
       'must be systemd unit file names (x.service, x.timer…), got "backup.sh"',
     );
     refuses(webPool({ allowPorts: [{ port: 70000 }] }), "allowPorts", "must be ports 1-65535, got 70000");
+    assert.throws(
+      () => renderCloudConfig(webPool({ files: [{ path: "/etc/loom/big", content: "x".repeat(70_000) }] })),
+      {
+        propertyPath: "files",
+        reason: /^the boot config is \d+ bytes; DigitalOcean accepts at most 65536 \(64 KiB\)$/,
+      },
+    );
   });
 });
