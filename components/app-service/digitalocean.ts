@@ -26,6 +26,7 @@ import {
   type GroupPlacement,
   type PoolGroup,
   poolGroup,
+  WORKER_CPU_TARGET,
   WORKER_MEMORY_TARGET,
 } from "./do-droplets";
 import { dnsRecord, loadBalancer } from "./do-edge";
@@ -103,6 +104,7 @@ export function create(
         domain: args.domain,
         healthPath: args.app.healthPath,
         ingressCidrs: args.ingressCidrs,
+        webMaxReplicas: args.web.maxReplicas,
       })
     : undefined;
   const webDroplet = "droplets" in groups.web ? groups.web.droplets[0] : undefined;
@@ -158,7 +160,7 @@ function tierGroup(
     {
       minInstances: t.minReplicas,
       maxInstances: t.maxReplicas,
-      targetCpuUtilization: (tier === "web" ? args.web.targetCpuPercent : 60) / 100,
+      targetCpuUtilization: tier === "web" ? args.web.targetCpuPercent / 100 : WORKER_CPU_TARGET,
       ...(tier === "worker" ? { targetMemoryUtilization: WORKER_MEMORY_TARGET } : {}),
     },
     run,

@@ -22,6 +22,8 @@ import type { DropletSlug } from "./do-sizing";
 
 /** Minutes a pool waits between scaling actions. */
 export const POOL_COOLDOWN_MINUTES = 5;
+/** The worker pool's CPU target (no queue-depth scaling on DigitalOcean: CPU and memory stand in for it). */
+export const WORKER_CPU_TARGET = 0.6;
 /** The worker pool's memory target (a queue consumer's load shows in memory as much as in CPU). */
 export const WORKER_MEMORY_TARGET = 0.8;
 

@@ -20,6 +20,10 @@ import type { DigitalOceanNetworkPlacement } from "../network/digitalocean";
 /** Seconds an idle client connection stays open at the load balancer (DigitalOcean's default is 60). */
 export const LB_IDLE_TIMEOUT_S = 60;
 export const DNS_TTL_S = 300;
+/** Web droplets per load-balancer node (`sizeUnit`; the deprecated `size` slugs are not used). */
+export const WEB_DROPLETS_PER_LB_NODE = 8;
+
+export const lbSizeUnit = (webMaxReplicas: number) => Math.max(1, Math.ceil(webMaxReplicas / WEB_DROPLETS_PER_LB_NODE));
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
 
 /** The record name of `domain` inside the DNS domain (`@` for the apex). */
@@ -42,6 +46,8 @@ export interface EdgeInputs {
   domain: string;
   healthPath: string;
   ingressCidrs: string[];
+  /** The web tier's ceiling (the load balancer's node count follows it). */
+  webMaxReplicas: number;
 }
 
 export interface DoEdge {
@@ -76,7 +82,7 @@ export function loadBalancer(e: EdgeInputs): DoEdge {
       name: `${scope.prefix}-web`,
       region: scope.region,
       vpcUuid: e.placement.vpcId,
-      size: "lb-small",
+      sizeUnit: lbSizeUnit(e.webMaxReplicas),
       forwardingRules: [
         {
           entryProtocol: "https",

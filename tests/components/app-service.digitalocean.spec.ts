@@ -376,6 +376,15 @@ describe("AppService on digitalocean", () => {
         unhealthyThreshold: 3,
       });
       assert.equal(lb.firewall, undefined, "ingressCidrs 0.0.0.0/0: no allow list");
+      assert.deepEqual([lb.sizeUnit, lb.size, one(runs.staging, T.lb).inputs.sizeUnit], [2, undefined, 1]);
+      assert.equal(lb.disableLetsEncryptDnsRecords, true, "the stack's own A record, not a second one");
+      const web = String(((ofType(runs.prod, T.pool)[0] as PlannedResource).inputs.dropletTemplate as Doc).userData);
+      const dynamic = parse(written(web, "/etc/loom/edge/dynamic.yml")) as { http: Record<string, Doc> };
+      assert.deepEqual(dynamic.http.middlewares?.ratelimit, {
+        rateLimit: { average: 2000, period: "5m", burst: 2000 },
+      });
+      const stat = parse(written(web, "/etc/loom/edge/traefik.yml")) as { entryPoints: Record<string, Doc> };
+      assert.deepEqual(stat.entryPoints.web?.proxyProtocol, { trustedIPs: ["10.40.32.0/20"] });
       const cert = one(runs.prod, T.cert).inputs;
       assert.deepEqual([cert.type, cert.domains, cert.name], ["lets_encrypt", ["loom.example.com"], "loom-prod-web"]);
       assert.equal(one(runs.prod, T.dns).inputs.value, runs.prod.outputs.edgeHostname);
