@@ -20,6 +20,7 @@ import * as path from "node:path";
 import { parse, Scalar, stringify } from "yaml";
 // `secretKeys` (optional) names a group's secret files exactly; without it they are read from the boot config.
 import type { HostGroups } from "../components/app-service/index";
+import { credentialLiterals } from "../policy/lib/sensitive";
 
 export interface InventoryOptions {
   stack: string;
@@ -42,22 +43,32 @@ export interface BootFileVar {
 /** What a group's boot config makes of a host, as Ansible variables. */
 export interface BootState {
   loom_packages: string[];
+  /** .deb packages the boot config downloads and installs (Vector); `$(dpkg --print-architecture)` left in. */
+  loom_debs: string[];
   loom_files: BootFileVar[];
+  /** Units the boot config enables (`systemctl enable [--now] …`). */
   loom_units: string[];
+  /** Supplementary groups the boot config adds (`usermod -a -G group user`). */
+  loom_user_groups: { user: string; group: string }[];
   loom_ufw_allow: string[];
   loom_secret_keys: string[];
 }
 
 const REDACTED = "[redacted]";
+/** The pool's fetch key (components/lib/do-host.ts FETCH_CREDENTIALS_PATH): never in an inventory, redacted or not. */
+export const FETCH_CREDENTIALS_PATH = "/etc/loom/fetch-credentials";
 const SECRET_FILE = /\/etc\/loom\/secrets\/([a-z0-9][a-z0-9-]{0,62})/g;
-const UNIT_DIR = "/etc/systemd/system/";
-const UFW_ALLOW =
-  /^ufw\s+allow\s+(?:in\s+)?(?:proto\s+(tcp|udp)\s+.*port\s+)?(\d{1,5}(?::\d{1,5})?)(?:\/(tcp|udp))?\s*$/;
+/** The loom-secrets script (components/lib/do-host.ts) names its keys as `fetch 'k'` or `for key in 'a' 'b'; do`. */
+const SECRET_SCRIPT_KEYS = /^(?:fetch\s+'([a-z0-9][a-z0-9-]{0,62})'|for key in ((?:\s*'[a-z0-9-]+')+); do)$/;
+const UFW_ALLOW = /^ufw\s+allow\s+(\d{1,5}(?::\d{1,5})?)(?:\/(tcp|udp))?$/;
+const ENABLE = /^systemctl\s+enable\s+(?:--now\s+)?([A-Za-z0-9@_.-]+\.(?:service|timer|path|socket))$/;
+const DEB = /"(https:\/\/[^"\s]+(?:\$\(dpkg --print-architecture\))?[^"\s]*\.deb)"/;
+const USERMOD = /^usermod\s+-a\s+-G\s+([a-z0-9_-]+)\s+([a-z0-9_-]+)$/;
 const ANSIBLE_GROUP = /^[a-z][a-z0-9_]*$/;
 
 function runcmdLines(runcmd: unknown): string[] {
   if (!Array.isArray(runcmd)) return [];
-  return runcmd.map((c) => (Array.isArray(c) ? c.map(String).join(" ") : String(c)));
+  return runcmd.map((c) => (Array.isArray(c) ? c.map(String).join(" ") : String(c)).trim());
 }
 
 function fileVar(raw: Record<string, unknown>): BootFileVar {
@@ -75,28 +86,52 @@ function fileVar(raw: Record<string, unknown>): BootFileVar {
   };
 }
 
-/** The state one `#cloud-config` text gives a host (write_files, packages, units, `ufw allow` ports, secret files). */
+/** Files an inventory carries: not the fetch key, nothing redacted, and (refused loudly) no credential literal. */
+function keepFile(f: BootFileVar): boolean {
+  if (f.path === FETCH_CREDENTIALS_PATH || f.content.includes(REDACTED)) return false;
+  const found = credentialLiterals(f.content);
+  if (found.length > 0) {
+    throw new Error(`write_files ${f.path}: holds a credential (${found.map((m) => m.what).join(", ")}); refusing`);
+  }
+  return true;
+}
+
+const matches = (lines: string[], re: RegExp) =>
+  lines.map((l) => re.exec(l)).filter((m): m is RegExpExecArray => m !== null);
+const uniq = (xs: string[]) => [...new Set(xs)].sort();
+
+/** Secret keys: every `/etc/loom/secrets/<key>` the config mentions, and the keys the loom-secrets script names. */
+function secretKeysOf(cloudConfig: string, files: BootFileVar[]): string[] {
+  const script = files.flatMap((f) => (f.path === "/usr/local/sbin/loom-secrets" ? f.content.split("\n") : []));
+  const fromScript = matches(script, SECRET_SCRIPT_KEYS).flatMap((m) =>
+    m[1] ? [m[1]] : [...m[2].matchAll(/'([a-z0-9-]+)'/g)].map((k) => k[1]),
+  );
+  return uniq([...[...cloudConfig.matchAll(SECRET_FILE)].map((m) => m[1]), ...fromScript]);
+}
+
+/**
+ * The state one `#cloud-config` text gives a host: its packages and .debs, its files (less those holding a redacted
+ * credential: a pool's fetch key, needed at first boot only), the units it enables, the groups it adds, the ports
+ * `ufw allow` opens, and the secret files it waits for or fetches.
+ */
 export function bootState(cloudConfig: string): BootState {
   const doc = (parse(cloudConfig) ?? {}) as Record<string, unknown>;
   const files = ((doc.write_files ?? []) as Record<string, unknown>[]).map(fileVar);
-  const kept = files.filter((f) => !f.content.includes(REDACTED));
+  const runcmd = runcmdLines(doc.runcmd);
   const packages = ((doc.packages ?? []) as unknown[]).map((p) => (Array.isArray(p) ? `${p[0]}=${p[1]}` : String(p)));
-  const units = kept
-    .map((f) => f.path)
-    .filter((p) => p.startsWith(UNIT_DIR) && /\.(service|timer)$/.test(p))
-    .map((p) => p.slice(UNIT_DIR.length))
-    .filter((u, _, all) => !(u.endsWith(".service") && all.includes(u.replace(/\.service$/, ".timer"))));
-  const ufw = runcmdLines(doc.runcmd)
-    .map((line) => UFW_ALLOW.exec(line.trim()))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => `${m[2]}/${m[1] ?? m[3] ?? "tcp"}`);
-  const secretKeys = [...cloudConfig.matchAll(SECRET_FILE)].map((m) => m[1]);
   return {
     loom_packages: [...new Set(packages)],
-    loom_files: kept,
-    loom_units: [...new Set(units)].sort(),
-    loom_ufw_allow: [...new Set(ufw)].sort(),
-    loom_secret_keys: [...new Set(secretKeys)].sort(),
+    loom_debs: uniq(
+      matches(
+        runcmd.filter((l) => l.startsWith("curl ")),
+        DEB,
+      ).map((m) => m[1]),
+    ),
+    loom_files: files.filter(keepFile),
+    loom_units: uniq(matches(runcmd, ENABLE).map((m) => m[1])),
+    loom_user_groups: matches(runcmd, USERMOD).map((m) => ({ user: m[2], group: m[1] })),
+    loom_ufw_allow: uniq(matches(runcmd, UFW_ALLOW).map((m) => `${m[1]}/${m[2] ?? "tcp"}`)),
+    loom_secret_keys: secretKeysOf(cloudConfig, files),
   };
 }
 
@@ -165,7 +200,14 @@ export function inventoryFiles(outputsDoc: Record<string, unknown>, opts: Invent
     children.pools = { children: Object.fromEntries(Object.keys(pools).map((g) => [g, {}])) };
   }
   const files = new Map<string, string>();
-  files.set(`${opts.stack}.yml`, yaml(opts.stack, { all: { vars: connectionVars(opts), children } }));
+  // The secrets bucket: the options, else the stack's `secretsBucket` / `secretsRegion` outputs when it has them.
+  const fromStack = (k: string) => (typeof outputs[k] === "string" ? (outputs[k] as string) : undefined);
+  const withBucket = {
+    ...opts,
+    secretsBucket: opts.secretsBucket ?? fromStack("secretsBucket"),
+    secretsRegion: opts.secretsRegion ?? fromStack("secretsRegion"),
+  };
+  files.set(`${opts.stack}.yml`, yaml(opts.stack, { all: { vars: connectionVars(withBucket), children } }));
   if (Object.keys(pools).length > 0) files.set(`${opts.stack}.digitalocean.yml`, yaml(opts.stack, poolPlugin(pools)));
   return files;
 }
