@@ -19,7 +19,7 @@ import { parse, stringify } from "yaml";
 import { credentialLiterals } from "../../policy/lib/sensitive";
 import { invalid } from "./component";
 import { DO_PORTS } from "./digitalocean";
-import { MIN_STOP_GRACE_S } from "./do-compose";
+import { MIN_STOP_GRACE_S, YAML_OUT } from "./do-compose";
 import {
   COMPOSE_PATH,
   FETCH_CREDENTIALS_PATH,
@@ -322,7 +322,7 @@ function renderUnchecked(spec: BootSpec): string {
     write_files: [...hostFiles(spec), ...secretFiles(spec), ...appFiles(spec)],
     runcmd: runcmd(spec),
   };
-  return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;
+  return `#cloud-config\n${stringify(doc, YAML_OUT)}`;
 }
 
 /** The same rendering with every credential (the fetch key pair) replaced by "[redacted]": the `bootConfig` output. */

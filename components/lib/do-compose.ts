@@ -70,6 +70,12 @@ export interface ComposeProjectSpec {
   services: ComposeServiceSpec[];
 }
 
+/**
+ * How every generated YAML file is written: no line folding, and YAML 1.1 quoting, so a scalar a YAML 1.1 reader
+ * (PyYAML: cloud-init, most checkers) would turn into a boolean or a base-60 number (`no`, `on`, `1000:50`) is
+ * quoted. YAML 1.2 readers (compose-go, Vector) read the same strings.
+ */
+export const YAML_OUT = { lineWidth: 0, version: "1.1" } as const;
 /** Where compose `secrets:` files live on the host (the secret delivery writes them there). */
 export const SECRETS_DIR = "/etc/loom/secrets";
 /** Capabilities a service may add back; anything wider (SYS_ADMIN, NET_ADMIN, ALL) is refused. */
@@ -290,7 +296,7 @@ export function renderCompose(spec: ComposeProjectSpec): string {
       : {}),
     ...(volumes.length > 0 ? { volumes: Object.fromEntries(volumes.map((n) => [n, {}])) } : {}),
   };
-  return stringify(doc, { lineWidth: 0 });
+  return stringify(doc, YAML_OUT);
 }
 
 /** The sum of memory limits (MiB) of the services `docker compose up` starts (those without profiles). */

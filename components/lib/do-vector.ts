@@ -11,6 +11,7 @@
  */
 import { stringify } from "yaml";
 import { DO_PORTS } from "./digitalocean";
+import { YAML_OUT } from "./do-compose";
 
 /** Where the host's log shipper sends journald. (Re-exported by do-cloud-init.ts, the contract's home.) */
 export type LogShipping =
@@ -31,45 +32,51 @@ const journald = { type: "journald", current_boot_only: false };
 export function renderVectorConfig(shipping: LogShipping, role: string): string {
   const base = { data_dir: "/var/lib/vector", api: { enabled: false } };
   if (shipping.kind === "forward") {
-    return stringify({
+    return stringify(
+      {
+        ...base,
+        sources: { journald },
+        transforms: { tagged: tagTransform(role, ["journald"]) },
+        sinks: {
+          aggregator: {
+            type: "vector",
+            inputs: ["tagged"],
+            address: `${shipping.address}:${DO_PORTS.logs}`,
+            buffer: { type: "disk", max_size: 268435488, when_full: "block" },
+          },
+        },
+      },
+      YAML_OUT,
+    );
+  }
+  return stringify(
+    {
       ...base,
-      sources: { journald },
+      secret: { spaces_key: { type: "directory", path: VECTOR_KEY_DIR } },
+      sources: { journald, droplets: { type: "vector", address: `0.0.0.0:${DO_PORTS.logs}` } },
       transforms: { tagged: tagTransform(role, ["journald"]) },
       sinks: {
-        aggregator: {
-          type: "vector",
-          inputs: ["tagged"],
-          address: `${shipping.address}:${DO_PORTS.logs}`,
-          buffer: { type: "disk", max_size: 268435488, when_full: "block" },
+        spaces: {
+          type: "aws_s3",
+          inputs: ["tagged", "droplets"],
+          bucket: shipping.bucket,
+          region: shipping.region,
+          endpoint: `https://${shipping.region}.digitaloceanspaces.com`,
+          auth: {
+            access_key_id: `SECRET[spaces_key.${VECTOR_KEYS.accessKey}]`,
+            secret_access_key: `SECRET[spaces_key.${VECTOR_KEYS.secretKey}]`,
+          },
+          key_prefix: "{{ loom_group }}/%Y/%m/%d/",
+          compression: "gzip",
+          encoding: { codec: "json" },
+          framing: { method: "newline_delimited" },
+          batch: { timeout_secs: 300, max_bytes: 10485760 },
+          buffer: { type: "disk", max_size: 1073741824, when_full: "block" },
         },
-      },
-    });
-  }
-  return stringify({
-    ...base,
-    secret: { spaces_key: { type: "directory", path: VECTOR_KEY_DIR } },
-    sources: { journald, droplets: { type: "vector", address: `0.0.0.0:${DO_PORTS.logs}` } },
-    transforms: { tagged: tagTransform(role, ["journald"]) },
-    sinks: {
-      spaces: {
-        type: "aws_s3",
-        inputs: ["tagged", "droplets"],
-        bucket: shipping.bucket,
-        region: shipping.region,
-        endpoint: `https://${shipping.region}.digitaloceanspaces.com`,
-        auth: {
-          access_key_id: `SECRET[spaces_key.${VECTOR_KEYS.accessKey}]`,
-          secret_access_key: `SECRET[spaces_key.${VECTOR_KEYS.secretKey}]`,
-        },
-        key_prefix: "{{ loom_group }}/%Y/%m/%d/",
-        compression: "gzip",
-        encoding: { codec: "json" },
-        framing: { method: "newline_delimited" },
-        batch: { timeout_secs: 300, max_bytes: 10485760 },
-        buffer: { type: "disk", max_size: 1073741824, when_full: "block" },
       },
     },
-  });
+    YAML_OUT,
+  );
 }
 
 function tagTransform(role: string, inputs: string[]): Record<string, unknown> {

@@ -163,6 +163,12 @@ describe("DigitalOcean compose generator", () => {
     assert.equal(composeMemoryMiB(spec), 2 * 1024 + 128);
   });
 
+  it("quotes what a YAML 1.1 reader would turn into a boolean or a base-60 number", () => {
+    const text = renderCompose({ name: "loom", services: [{ ...migrate, user: "1000:50" }] });
+    assert.ok(text.includes('    restart: "no"\n'));
+    assert.ok(text.includes('    user: "1000:50"\n'));
+  });
+
   it("writes a literal $ as $$ so compose interpolates nothing from the droplet's shell", () => {
     const doc = render([
       worker({ environment: { LOG_FORMAT: "$level $msg" }, command: ["loom", "worker", "--tag=$x"] }),
