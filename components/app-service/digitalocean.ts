@@ -76,15 +76,8 @@ export function create(
     size: sizes[group],
   });
 
-  const aggregate = logs.bucket.name.apply((bucket) => ({
-    kind: "aggregate" as const,
-    bucket,
-    region: scope.region,
-    accessKeyFile: `${SECRETS_DIR}/${LOGS_KEY_FILES.accessKey}`,
-    secretKeyFile: `${SECRETS_DIR}/${LOGS_KEY_FILES.secretKey}`,
-  }));
   const jobsRun = runOf("jobs", inputs);
-  const jobs = fixedGroup(at("jobs"), "jobs", 1, jobsRun, aggregate);
+  const jobs = fixedGroup(at("jobs"), "jobs", 1, jobsRun, aggregateInto(logs.bucket.name, scope.region));
   const collectorHost = (jobs.droplets[0] as FixedGroup["droplets"][number]).ipv4AddressPrivate;
   const appInputs = pulumi
     .all([inputs, collectorHost])
@@ -138,6 +131,17 @@ export function create(
       .apply(([w, k, j]): Record<string, string> => ({ web: w, worker: k, jobs: j })),
     hosts: hostGroups(placement, groups, runs),
   };
+}
+
+/** The jobs droplet's Vector: every droplet's logs into the logs bucket, with the key files Ansible pushes. */
+function aggregateInto(bucket: pulumi.Output<string>, region: string) {
+  return bucket.apply((name) => ({
+    kind: "aggregate" as const,
+    bucket: name,
+    region,
+    accessKeyFile: `${SECRETS_DIR}/${LOGS_KEY_FILES.accessKey}`,
+    secretKeyFile: `${SECRETS_DIR}/${LOGS_KEY_FILES.secretKey}`,
+  }));
 }
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
