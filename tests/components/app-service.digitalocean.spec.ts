@@ -201,8 +201,10 @@ describe("AppService on digitalocean", () => {
   describe("compose per group", () => {
     it("web: the image, loom serve, uid 10001, profile limits, loom healthcheck, 120 s grace, env files", () => {
       for (const env of ["dev", "prod"] as const) {
-        const userData = env === "dev" ? String(droplet(runs.dev, "loom-web-1").inputs.userData) : "";
-        if (!userData) continue;
+        const userData =
+          env === "dev"
+            ? String(droplet(runs.dev, "loom-web-1").inputs.userData)
+            : String(((ofType(runs.prod, T.pool)[0] as PlannedResource).inputs.dropletTemplate as Doc).userData);
         const web = composeOf(userData).services.web as Doc;
         assert.equal(web.image, IMAGE);
         assert.deepEqual(web.command, ["loom", "serve"]);
@@ -216,6 +218,9 @@ describe("AppService on digitalocean", () => {
           "http://127.0.0.1:8080/healthz",
         ]);
         assert.deepEqual(web.env_file, ["/etc/loom/env/web.env"]);
+        const limits = ((web.deploy as Doc).resources as Doc).limits;
+        assert.deepEqual(limits, { cpus: PROFILES[env].web.cpu, memory: `${PROFILES[env].web.memoryMiB}m` });
+        assert.deepEqual([web.read_only, web.cap_drop], [true, ["ALL"]]);
       }
     });
 
