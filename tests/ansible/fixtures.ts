@@ -50,7 +50,7 @@ export function bootSpecs(): Record<string, BootSpec> {
       { published: 80, target: 80 },
       { published: 443, target: 443 },
     ],
-    configs: [{ source: "/opt/loom/edge/traefik.yml", target: "/etc/traefik/traefik.yml" }],
+    configs: [{ source: "/etc/loom/edge/traefik.yml", target: "/etc/traefik/traefik.yml" }],
   };
   const worker = app("worker", ["loom", "worker"], {
     healthcheck: health(["CMD", "loom", "healthcheck", "--worker"]),
@@ -66,7 +66,7 @@ export function bootSpecs(): Record<string, BootSpec> {
       secretDelivery: FAKE_FETCH,
       envFiles: { "/etc/loom/env/web.env": { ...dbEnv, LLM_API_KEY: "llm-api-key" } },
       logShipping: forward,
-      files: [{ path: "/opt/loom/edge/traefik.yml", content: "entryPoints:\n  web:\n    address: ':80'\n" }],
+      files: [{ path: "/etc/loom/edge/traefik.yml", content: "entryPoints:\n  web:\n    address: ':80'\n" }],
     },
     worker: {
       role: "worker",

@@ -36,6 +36,14 @@ function allTasks(): Task[] {
   });
 }
 
+const unsafe = { tag: "!unsafe", resolve: (s: string) => s };
+const inventory = () =>
+  parse(inventoryFiles(fixtureOutputs(), { stack: "x", secretsBucket: "b", secretsRegion: "r" }).get("x.yml") ?? "", {
+    customTags: [unsafe],
+  });
+const groupFiles = (g: string): string[] =>
+  inventory().all.children[g].vars.loom_files.map((f: { path: string }) => f.path);
+
 describe("ansible playbooks", () => {
   it("the playbooks the issue asks for, and the roles they use", () => {
     const names = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml"));
@@ -81,6 +89,22 @@ describe("ansible playbooks", () => {
     assert.deepEqual(healthy[0]["ansible.builtin.command"].argv.slice(-3), ["ps", "--format", "json"]);
     assert.match(healthy[0].until, /rejectattr\('Health', 'in', \['healthy', ''\]\)/);
     assert.equal(healthy[1]["ansible.builtin.wait_for"].timeout, "{{ loom_deploy_lb_settle_s }}");
+  });
+
+  it("deploy rewrites the compose file, the configs it binds and loom.service, never host hardening or secrets", () => {
+    const pattern = new RegExp(read("roles/loom_deploy/defaults/main.yml").loom_deploy_files);
+    const web = groupFiles("web");
+    const written = web.filter((p) => pattern.test(p) && !p.startsWith("/etc/loom/secrets/"));
+    assert.deepEqual(written, [
+      "/opt/loom/compose.yaml",
+      "/etc/systemd/system/loom.service",
+      "/etc/loom/edge/traefik.yml",
+    ]);
+    const main = read("roles/loom_deploy/tasks/main.yml") as Task[];
+    assert.match(
+      main[0].loop,
+      /selectattr\('path', 'match', loom_deploy_files\) \| rejectattr\('path', 'match', '\^\/etc\/loom\/secrets\/'\)/,
+    );
   });
 
   it("updates: one droplet at a time; reboot only when the upgrade asks, drained first, healthy after", () => {
