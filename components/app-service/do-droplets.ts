@@ -5,6 +5,9 @@
  * and database trusted sources select by it) plus the app tag, the metrics agent (`monitoring` / `withDropletAgent`),
  * no IPv6 (every rule is IPv4), and the group's boot config as userData.
  *
+ * A fixed droplet ignores later userData changes (Ansible rolls them out); a pool's template change reaches new
+ * members.
+ *
  * Secrets (spec fact 1): a fixed droplet's boot config carries none (Ansible pushes the files, loom.service waits for
  * them). A pool member cannot be pushed to, so it fetches its files at boot with a read-only Spaces key scoped to the
  * secrets bucket: the only credential in its userData, which is therefore a Pulumi secret. The redacted rendering
@@ -82,7 +85,10 @@ export function fixedGroup(
         gracefulShutdown: true,
         userData: config,
       },
-      scope.opts(),
+      // userData only boots a droplet: a changed one would replace it (new addresses — the jobs droplet's is in
+      // every other group's boot config — and, in dev, a lost ACME volume). Later changes reach fixed droplets
+      // through Ansible (ansible/playbooks/provision.yml, deploy.yml), which renders the same files.
+      scope.opts(false, { ignoreChanges: ["userData"] }),
     );
   });
   return { droplets, bootConfig: config };
