@@ -3,7 +3,7 @@
  * Everything cloud-specific happens inside components/<name>/<cloud>.ts; this file never reads a cloud's target.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AppService } from "./components/app-service";
+import { AppService, type HostGroups } from "./components/app-service";
 import { applicabilityWarnings } from "./components/applicability";
 import { Backups } from "./components/backups";
 import { stackConfigExport } from "./components/backups/config-export";
@@ -48,6 +48,8 @@ const network = new Network("loom", {
   flowLogRetentionDays: profile.logRetentionDays,
   ingressCidrs: settings.ingressCidrs,
   appPort: settings.app.port,
+  // DigitalOcean without a load balancer (dev): the web droplet terminates TLS itself, so its firewall opens 80/443.
+  edgeOnDroplets: !profile.loadBalancer,
 });
 
 const database = new Database("loom", {
@@ -168,3 +170,18 @@ export const telemetry = observability.telemetry;
 export const backupStore = backups.store;
 export const drBackupStore = backups.drStore;
 export const recovery = backups.recovery;
+
+// DigitalOcean only: each droplet group's boot config with credentials redacted (what a droplet runs, for review),
+// and the droplets Ansible manages (scripts/ansible-inventory.ts reads it) — the app's groups and the backup
+// droplet. Added to the exports only where they exist: a top-level undefined export makes Pulumi warn on every run.
+const merged = <T>(...parts: (pulumi.Output<Record<string, T>> | undefined)[]) => {
+  const present = parts.filter((p): p is pulumi.Output<Record<string, T>> => p !== undefined);
+  return present.length === 0 ? undefined : pulumi.all(present).apply((all) => Object.assign({}, ...all));
+};
+const dropletOutputs = {
+  bootConfig: merged(app.bootConfig, backups.bootConfig),
+  hosts: merged<HostGroups[string]>(app.hosts, backups.hosts),
+};
+for (const [key, value] of Object.entries(dropletOutputs)) {
+  if (value !== undefined) Object.assign(module.exports, { [key]: value });
+}

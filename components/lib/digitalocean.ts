@@ -40,6 +40,8 @@ export const DO_PORTS = {
   pool: 25061,
   /** Managed Valkey. */
   valkey: 25061,
+  /** Mail submission from the monitor droplet's Alertmanager to the operator's relay (DigitalOcean has none). */
+  smtp: 587,
 } as const;
 
 /** Every droplet's tags carry this key/value shape: `loom:tags` pairs become `k:v`. */

@@ -60,8 +60,8 @@ const tcp = (port: number | string, from: Omit<InboundRule, "protocol" | "portRa
   ...from,
 });
 
-/** The outbound rules every group shares. */
-export function outboundRules(vpcCidr: string): OutboundRule[] {
+/** The outbound rules every group shares; the monitor droplet also submits mail (Alertmanager → the SMTP relay). */
+export function outboundRules(vpcCidr: string, group?: DoFirewallGroup): OutboundRule[] {
   const out = (protocol: "tcp" | "udp", portRange: string, to: string[]): OutboundRule => ({
     protocol,
     portRange,
@@ -78,6 +78,7 @@ export function outboundRules(vpcCidr: string): OutboundRule[] {
     out("tcp", `${DO_PORTS.otlpGrpc}-${DO_PORTS.otlpHttp}`, vpc),
     out("tcp", String(DO_PORTS.logs), vpc),
     out("tcp", String(DO_PORTS.metrics), vpc),
+    ...(group === "monitor" ? [out("tcp", String(DO_PORTS.smtp), ANYWHERE)] : []),
   ];
 }
 
@@ -111,7 +112,7 @@ export function firewallPlans(i: FirewallInputs): FirewallPlan[] {
   const open = i.adminCidrs.filter((c) => ANYWHERE.includes(c));
   if (open.length > 0) throw new Error(`adminCidrs must not open SSH to the internet (${open.join(", ")})`);
   return DO_FIREWALL_GROUPS.map((group) => {
-    const plan = { group, inboundRules: inboundRules(group, i), outboundRules: outboundRules(i.vpcCidr) };
+    const plan = { group, inboundRules: inboundRules(group, i), outboundRules: outboundRules(i.vpcCidr, group) };
     const count = plan.inboundRules.length + plan.outboundRules.length;
     if (count > MAX_FIREWALL_RULES) {
       throw new Error(`the ${group} firewall would hold ${count} rules; DigitalOcean allows ${MAX_FIREWALL_RULES}`);

@@ -26,7 +26,6 @@ import { handleFor, requireWholeDays } from "../lib/component";
 import { bucketName, DO_PORTS, type DoScope, doScope, inProject, storeSecret } from "../lib/digitalocean";
 import { renderCloudConfig } from "../lib/do-cloud-init";
 import { renderCompose } from "../lib/do-compose";
-import { PROFILES } from "../profiles";
 import { DASHBOARDS } from "./catalog/dashboards";
 import { alertName } from "./catalog/rules";
 import { doAlertPlan, doRuleGroups, type MonitorAlertSpec, type UptimeAlertSpec } from "./do-alerts";
@@ -183,7 +182,7 @@ function monitorDroplet(
   h: Handles,
   prometheusAlerts: ReturnType<typeof doAlertPlan>["prometheus"],
 ): Droplet {
-  const drCopy = PROFILES[args.context.environment as keyof typeof PROFILES]?.disasterRecovery ?? false;
+  const drCopy = s.platform.disasterRecovery;
   const buckets = backupBuckets(s, drCopy);
   monitorSecrets(s, args);
   const rules = doRuleGroups({

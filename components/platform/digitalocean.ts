@@ -41,6 +41,8 @@ export interface DigitalOceanPlatform {
   /** Ranges allowed to SSH besides the VPC. */
   adminCidrs: string[];
   dropletImage: string;
+  /** The stack has disaster recovery (backups and DR on): copies go to `drRegion`. */
+  disasterRecovery: boolean;
   /** The stack's DigitalOcean project (id); components attach their resources with `inProject`. */
   projectId: pulumi.Output<string>;
   /** The suffix every Spaces bucket name ends with (from the account uuid; bucket names are global). */
@@ -92,6 +94,7 @@ export function create(
     sshKeys: target.sshKeys,
     adminCidrs: target.adminCidrs,
     dropletImage: target.dropletImage,
+    disasterRecovery: args.disasterRecovery,
     projectId: project.id,
     accountSuffix,
     secrets: { bucket: bucket.name, region: target.region, endpoint: spacesEndpoint(target.region) },

@@ -37,7 +37,7 @@ export function lazyFile(file: string, opts: { esModule: boolean }): void {
       m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
         require("node:path").dirname(file),
       );
-      m.load(file);
+      (m as unknown as { load(file: string): void }).load(file);
       real = m.exports as object;
     }
     return real;

@@ -62,6 +62,7 @@ export function staticDoPlatform(target: DigitalOceanTarget = doTarget()): Digit
     sshKeys: target.sshKeys,
     adminCidrs: target.adminCidrs,
     dropletImage: target.dropletImage,
+    disasterRecovery: false,
     projectId: pulumi.output("00000000-0000-4000-8000-00000000000p"),
     accountSuffix: pulumi.output("a1b2c3"),
     secrets: {

@@ -105,10 +105,13 @@ describe("Network on digitalocean", () => {
     }
   });
 
-  it("every firewall allows exactly the shared egress (DigitalOcean drops all egress without outbound rules)", () => {
+  it("every firewall allows exactly the shared egress (DigitalOcean drops all egress without outbound rules); the monitor also submits mail", () => {
+    const smtp = { protocol: "tcp", portRange: "587", destinationAddresses: ["0.0.0.0/0", "::/0"] };
     for (const env of ["dev", "staging", "prod"] as const) {
-      for (const g of DO_FIREWALL_GROUPS)
-        assert.deepEqual(firewall(runs[env], g).outboundRules, OUTBOUND(DO_VPC_CIDRS[env]));
+      for (const g of DO_FIREWALL_GROUPS) {
+        const expected = OUTBOUND(DO_VPC_CIDRS[env]);
+        assert.deepEqual(firewall(runs[env], g).outboundRules, g === "monitor" ? [...expected, smtp] : expected);
+      }
     }
   });
 

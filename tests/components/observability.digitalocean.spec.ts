@@ -97,7 +97,7 @@ function args(env: Env, extra: Partial<ObservabilityArgs> = {}): ObservabilityAr
 async function plan(env: Env): Promise<ProgramRun> {
   return runComponents(
     () => {
-      const obs = new Observability("loom", withDoPlatform(args(env)));
+      const obs = new Observability("loom", withDoPlatform(args(env), { disasterRecovery: env === "prod" }));
       return {
         alarmTargets: obs.alarmTargets,
         alertNames: obs.alertNames,
