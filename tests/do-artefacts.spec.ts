@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import {
   ArtefactError,
   COMPOSE_PATH,
@@ -299,6 +299,42 @@ describe("DigitalOcean artefacts (scripts/do-artefacts.ts)", () => {
         "do-artefacts: the plan has no bootConfig output (group → #cloud-config): only a digitalocean plan has boot configs",
       );
     });
+  });
+
+  it("npm run plan -- --stack dev --cloud digitalocean --out-dir: every group's boot config and the compose it carries", async () => {
+    const dir = tmpDir();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        "scripts/dist.js",
+        "run",
+        "scripts/plan.ts",
+        "--stack",
+        "dev",
+        "--cloud",
+        "digitalocean",
+        "--no-policy",
+        "--out-dir",
+        dir,
+      ],
+      { cwd: ROOT },
+    );
+    const index = JSON.parse(fs.readFileSync(path.join(dir, "index.json"), "utf8"));
+    // dev: fixed web and worker droplets and the jobs droplet; no backup or monitor droplet (profile: no backups, no alerting).
+    assert.deepEqual(Object.keys(index), ["jobs", "web", "worker"]);
+    assert.match(
+      stdout,
+      new RegExp(`\\nWrote \\d+ file\\(s\\) for 3 boot config\\(s\\) \\(jobs, web, worker\\) under ${dir}\\n`),
+    );
+    for (const group of ["jobs", "web", "worker"]) {
+      const text = fs.readFileSync(path.join(dir, group, "cloud-config.yaml"), "utf8");
+      const carried = (parse(text).write_files as { path: string; content: string }[]).find(
+        (f) => f.path === COMPOSE_PATH,
+      );
+      assert.equal(index[group].compose, `${group}/compose.yaml`);
+      assert.equal(fs.readFileSync(path.join(dir, group, "compose.yaml"), "utf8"), carried?.content, group);
+    }
+    assert.ok(index.web.edgeProxyConfig.length > 0, "the web group's edge proxy config is named");
   });
 
   it("npm run plan -- --out-dir on a plan without droplets exits 2 and names why", async () => {
