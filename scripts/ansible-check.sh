@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the Ansible playbooks (ansible/) with the real tools: `ansible-lint --profile production` and
 # `ansible-playbook --syntax-check` on every playbook, against the inventory scripts/ansible-inventory.ts makes from
-# example stack outputs (tests/ansible/fixtures.ts: boot configs rendered by the real generators).
+# example stack outputs (tests/ansible/fixtures.ts: boot configs rendered by the real generators), and checks that
+# Ansible writes every fixed host's boot files exactly as cloud-init would (tests/ansible/converge/).
 # Tools: ansible (the package bundles the collections the playbooks use: community.general, community.docker,
 # community.digitalocean, ansible.posix — there is no Galaxy here) and ansible-lint from PyPI, pinned in
 # ansible/requirements.txt, into a venv keyed by that file's hash. Cache: $LOOM_ANSIBLE_CACHE (default
@@ -55,6 +56,11 @@ playbooks=(ansible/playbooks/*.yml)
 ansible-playbook -i "$tmp/example.yml" --syntax-check "${playbooks[@]}" >/dev/null
 printf 'ok: %s\n' "${playbooks[@]}"
 count=${#playbooks[@]}
+
+step "converge: Ansible writes each fixed host's boot files byte for byte as cloud-init does"
+ansible-playbook -i "$tmp/example.yml" tests/ansible/converge/render-files.yml \
+  -e "loom_render_dir=$tmp/render" -e "ansible_python_interpreter=${VENV}/bin/python" >/dev/null
+"${VENV}/bin/python" tests/ansible/converge/compare.py "$tmp/outputs.json" "$tmp/render"
 
 step "ansible-lint --profile production"
 (cd ansible && ansible-lint --profile production --offline --nocolor playbooks/)

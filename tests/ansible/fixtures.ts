@@ -100,6 +100,7 @@ export function bootSpecs(): Record<string, BootSpec> {
       secretDelivery: { kind: "ansible" },
       logShipping: forward,
       packages: ["postgresql-client-16"],
+      files: [{ path: "/opt/loom/backup/job.sh", content: "#!/bin/sh\nexec loom backup run\n", permissions: "0750" }],
       units: {
         "loom-backup.service":
           "[Unit]\nDescription=Loom backup\n\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/loom-backup\n",

@@ -162,6 +162,17 @@ describe("ansible playbooks", () => {
     const last = p.tasks[p.tasks.length - 1];
     assert.equal(last.failed_when, "loom_backup_result.stdout != 'success'");
     assert.equal(p.tasks[1]["ansible.builtin.systemd_service"].enabled, true);
+    const loop = /selectattr\('path', 'match', '(.+)'\) \}\}$/.exec(p.tasks[0].loop)?.[1] ?? "";
+    const pattern = new RegExp(loop.replace(/\\\\/g, "\\"));
+    assert.deepEqual(
+      groupFiles("backup").filter((f) => pattern.test(f)),
+      [
+        "/etc/systemd/system/loom-metadata-guard.service",
+        "/etc/systemd/system/loom-backup.service",
+        "/etc/systemd/system/loom-backup.timer",
+        "/opt/loom/backup/job.sh",
+      ],
+    );
   });
 
   it("provision: never starts the compose unit (it waits for secrets; the deploy role starts it, drained)", () => {

@@ -1,0 +1,32 @@
+"""Every fixed host's rendered boot files (render-files.yml) equal the boot config's write_files, byte for byte;
+only the pool fetch key may be missing. Usage: compare.py OUTPUTS.json RENDER_DIR"""
+import json
+import os
+import sys
+
+import yaml
+
+SKIPPED = {"/etc/loom/fetch-credentials"}
+outputs = json.load(open(sys.argv[1]))
+outputs = outputs.get("outputs", outputs) if "resources" in outputs else outputs
+render = sys.argv[2]
+compared, problems = 0, []
+for group, g in outputs["hosts"].items():
+    files = yaml.safe_load(outputs["bootConfig"][group])["write_files"]
+    for host in g["hosts"]:
+        for f in files:
+            path = os.path.join(render, host["name"] + f["path"])
+            if f["path"] in SKIPPED:
+                if os.path.exists(path):
+                    problems.append(f"{host['name']}: {f['path']} must not be written")
+                continue
+            if not os.path.exists(path):
+                problems.append(f"{host['name']}: {f['path']} missing")
+            elif open(path).read() != f["content"]:
+                problems.append(f"{host['name']}: {f['path']} differs from the boot config")
+            else:
+                compared += 1
+for p in problems:
+    print(p, file=sys.stderr)
+print(f"converge: {compared} boot files written by Ansible equal cloud-init's")
+sys.exit(1 if problems or compared == 0 else 0)
