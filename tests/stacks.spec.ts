@@ -139,6 +139,33 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "azure-native:authorization:ManagementLockAtResourceGroupLevel": { dev: 0, staging: 0, prod: 1 },
     },
   },
+  digitalocean: {
+    stateful: [
+      "digitalocean:index/project:Project",
+      "digitalocean:index/databaseCluster:DatabaseCluster",
+      "digitalocean:index/databaseReplica:DatabaseReplica",
+      "digitalocean:index/spacesBucket:SpacesBucket",
+    ],
+    resources: { dev: 44, staging: 76, prod: 78 },
+    protected: { dev: 0, staging: 0, prod: 10 },
+    byType: {
+      // PostgreSQL and Valkey; prod adds the read replica (the standby node is the cluster's nodeCount).
+      "digitalocean:index/databaseCluster:DatabaseCluster": { dev: 2, staging: 2, prod: 2 },
+      "digitalocean:index/databaseReplica:DatabaseReplica": { dev: 0, staging: 0, prod: 1 },
+      "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool": { dev: 0, staging: 1, prod: 1 },
+      // dev: fixed web, worker and jobs droplets; staging/prod: jobs, backup and monitor (web and worker are pools).
+      "digitalocean:index/droplet:Droplet": { dev: 3, staging: 3, prod: 3 },
+      "digitalocean:index/dropletAutoscale:DropletAutoscale": { dev: 0, staging: 2, prod: 2 },
+      // dev: the web droplet terminates TLS itself (its edge proxy, ACME HTTP-01).
+      "digitalocean:index/loadBalancer:LoadBalancer": { dev: 0, staging: 1, prod: 1 },
+      "digitalocean:index/certificate:Certificate": { dev: 0, staging: 1, prod: 1 },
+      "digitalocean:index/monitorAlert:MonitorAlert": { dev: 0, staging: 11, prod: 11 },
+      "digitalocean:index/uptimeAlert:UptimeAlert": { dev: 0, staging: 2, prod: 2 },
+      // secrets + logs; staging/prod the backup bucket; prod its DR twin in drRegion.
+      "digitalocean:index/spacesBucket:SpacesBucket": { dev: 2, staging: 3, prod: 4 },
+      "digitalocean:index/firewall:Firewall": { dev: 5, staging: 5, prod: 5 },
+    },
+  },
   kubernetes: {
     stateful: [
       "kubernetes:core/v1:Namespace",
