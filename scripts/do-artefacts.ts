@@ -46,6 +46,8 @@ export interface GroupIndex {
   /** Droplet path → artefact path. */
   files: Record<string, string>;
   edgeProxyConfig: string[];
+  /** Host paths the compose file reads that nothing in the boot config writes or makes (unresolvedHostPaths). */
+  unresolved?: string[];
 }
 
 export class ArtefactError extends Error {
@@ -95,6 +97,50 @@ function writeFilesOf(group: string, cloudConfig: string): WriteFile[] {
   return entries as WriteFile[];
 }
 
+/** Where secret files arrive (Ansible's push or the boot-time fetch), outside write_files by design. */
+const DELIVERED = "/etc/loom/secrets/";
+
+/** The host paths a compose file reads: bind-mount sources, env_file entries, file-based secrets and configs. */
+export function composeHostPaths(compose: string): string[] {
+  const doc = (parse(compose) ?? {}) as {
+    services?: Record<string, { volumes?: unknown[]; env_file?: unknown }>;
+    secrets?: Record<string, { file?: unknown }>;
+    configs?: Record<string, { file?: unknown }>;
+  };
+  const found = new Set<string>();
+  const add = (p: unknown) => typeof p === "string" && p.startsWith("/") && found.add(p);
+  for (const svc of Object.values(doc.services ?? {})) {
+    for (const v of svc.volumes ?? []) {
+      if (typeof v === "string") add(v.split(":")[0]);
+      else if (v && typeof v === "object" && (v as { type?: unknown }).type === "bind")
+        add((v as { source?: unknown }).source);
+    }
+    const envFiles = Array.isArray(svc.env_file) ? svc.env_file : svc.env_file === undefined ? [] : [svc.env_file];
+    for (const e of envFiles) add(typeof e === "string" ? e : (e as { path?: unknown }).path);
+  }
+  for (const top of [doc.secrets, doc.configs]) for (const d of Object.values(top ?? {})) add(d.file);
+  return [...found].sort();
+}
+
+/**
+ * The compose file's host paths that would be missing on the droplet: not a written file, not a directory holding
+ * one, not under /etc/loom/secrets/ (delivered), and named by no other written file (a script or unit that makes it,
+ * like the env files loom-secrets assembles). Docker would bind an empty directory in its place.
+ */
+export function unresolvedHostPaths(compose: string, files: Record<string, string>): string[] {
+  const written = Object.keys(files);
+  return composeHostPaths(compose).filter(
+    (p) =>
+      !p.startsWith(DELIVERED) &&
+      !written.some((w) => w === p || w.startsWith(`${p}/`)) &&
+      !written.some((w) => w !== COMPOSE_PATH && files[w].includes(p)),
+  );
+}
+
+function contentOf(artefacts: readonly Artefact[], at: string): string {
+  return artefacts.find((a) => a.path === at)?.content ?? "";
+}
+
 /** The artefacts of one droplet group's boot config, and its index entry. */
 export function groupArtefacts(group: string, cloudConfig: string): { artefacts: Artefact[]; index: GroupIndex } {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(group)) {
@@ -117,6 +163,11 @@ export function groupArtefacts(group: string, cloudConfig: string): { artefacts:
       artefacts.push({ path: index.compose, content });
     }
     if (EDGE_CONFIG.test(dropletPath)) index.edgeProxyConfig.push(at);
+  }
+  const compose = artefacts.find((a) => a.path === index.compose)?.content;
+  if (compose !== undefined) {
+    const contents = Object.fromEntries(Object.entries(index.files).map(([d, at]) => [d, contentOf(artefacts, at)]));
+    index.unresolved = unresolvedHostPaths(compose, contents);
   }
   return { artefacts, index };
 }

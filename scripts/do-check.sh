@@ -5,8 +5,11 @@
 #      per droplet group the redacted boot config, the compose file it carries, every written file)
 #   2. every OUT/*/*/compose.yaml through compose-check (scripts/compose-check: compose-go, the Compose Specification
 #      loader Docker Compose uses), once as `docker compose up` sees it and once with every profile (migrate)
+#   2b. every host path a compose file reads (bind sources, env_file, secret files) is written by its boot config,
+#      made by one of its scripts/units, or a delivered secret (index.json `unresolved`, scripts/do-artefacts.ts)
 #   3. every OUT/*/*/cloud-config.yaml through `cloud-init schema --config-file` (Debian bookworm's cloud-init 22.4,
-#      what CI's machine runs), strict: a deprecation or an unknown top-level key fails too (22.4 ignores both)
+#      older than the droplets' Ubuntu 24.04 one, so only keys both know pass), strict: a deprecation or an unknown
+#      top-level key fails too (22.4 ignores both)
 # Negative controls run first: each validator must reject a known-bad sample, so a tool that accepts everything (e.g.
 # cloud-init without jsonschema skips validation) fails the check instead of passing it.
 # Tools: compose-check built once per Go version + module sources into the cache (its Go tests run on that build);
@@ -32,7 +35,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --stacks) stacks="$2"; shift 2 ;;
     --artefacts) artefacts="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "do-check: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -167,6 +170,16 @@ if [ ${#configs[@]} -eq 0 ] || [ ${#composes[@]} -eq 0 ]; then
   echo "do-check: found ${#configs[@]} boot config(s) and ${#composes[@]} compose file(s) under ${dirs[*]}: nothing to check" >&2
   exit 1
 fi
+
+step "host paths: every file a compose file reads is written or made by its boot config (index.json unresolved)"
+"$PY" - "${dirs[@]}" <<'PY'
+import json, sys
+bad = [f"{d}/{g}: {', '.join(v['unresolved'])}" for d in sys.argv[1:]
+       for g, v in json.load(open(f"{d}/index.json")).items() if v.get("unresolved")]
+if bad:
+    sys.exit("compose files read host paths no boot config writes (Docker would bind an empty directory):\n  " + "\n  ".join(bad))
+print("every compose file's host paths are written by its boot config, made by one of its files, or delivered secrets")
+PY
 
 step "compose-go: ${#composes[@]} compose file(s), as \`up\` sees them and with every profile"
 "$CC" "${composes[@]}"

@@ -18,6 +18,7 @@ import {
   groupArtefacts,
   main,
   planArtefacts,
+  unresolvedHostPaths,
   writeArtefacts,
   writePlanArtefacts,
 } from "../scripts/do-artefacts";
@@ -75,7 +76,45 @@ describe("DigitalOcean artefacts (scripts/do-artefacts.ts)", () => {
         "/etc/systemd/system/loom.service": "web/files/etc/systemd/system/loom.service",
       },
       edgeProxyConfig: ["web/files/etc/loom/traefik/dynamic.yaml"],
+      unresolved: [],
     });
+  });
+
+  it("names the host paths a compose file reads that the boot config neither writes nor makes", () => {
+    const compose = stringify({
+      name: "loom",
+      services: {
+        web: {
+          image: "x:1",
+          env_file: ["/etc/loom/env/web.env", { path: "/etc/loom/env/missing.env", required: true }],
+          volumes: [
+            { type: "bind", source: "/etc/loom/edge/traefik.yml", target: "/t.yml", read_only: true },
+            { type: "bind", source: "/etc/loom/prometheus", target: "/p" },
+            { type: "volume", source: "data", target: "/data" },
+            "/etc/loom/absent.pem:/ca.pem:ro",
+          ],
+        },
+        worker: { image: "x:1", env_file: "/etc/loom/env/worker.env" },
+      },
+      secrets: { db: { file: "/etc/loom/secrets/database-password" }, ca: { file: "/etc/loom/ca/none.pem" } },
+    });
+    const files = {
+      [COMPOSE_PATH]: compose,
+      "/etc/loom/edge/traefik.yml": "entryPoints: {}\n",
+      "/etc/loom/prometheus/rules.yml": "groups: []\n",
+      "/usr/local/sbin/loom-secrets": "install -m 0400 /dev/null /etc/loom/env/web.env\n",
+    };
+    assert.deepEqual(unresolvedHostPaths(compose, files), [
+      "/etc/loom/absent.pem",
+      "/etc/loom/ca/none.pem",
+      "/etc/loom/env/missing.env",
+      "/etc/loom/env/worker.env",
+    ]);
+    const index = groupArtefacts(
+      "web",
+      cloudConfig(Object.entries(files).map(([p, content]) => ({ path: p, content }))),
+    );
+    assert.deepEqual(index.index.unresolved, unresolvedHostPaths(compose, files));
   });
 
   it("a group without write_files has only its boot config (and no compose entry)", () => {
@@ -335,6 +374,7 @@ describe("DigitalOcean artefacts (scripts/do-artefacts.ts)", () => {
       assert.equal(fs.readFileSync(path.join(dir, group, "compose.yaml"), "utf8"), carried?.content, group);
     }
     assert.ok(index.web.edgeProxyConfig.length > 0, "the web group's edge proxy config is named");
+    for (const group of ["jobs", "web", "worker"]) assert.deepEqual(index[group].unresolved, [], group);
   });
 
   it("npm run plan -- --out-dir on a plan without droplets exits 2 and names why", async () => {
