@@ -58,6 +58,7 @@ printf 'ok: %s\n' "${playbooks[@]}"
 count=${#playbooks[@]}
 
 step "converge: Ansible writes each fixed host's boot files byte for byte as cloud-init does"
+mkdir -p "$tmp/render"
 ansible-playbook -i "$tmp/example.yml" tests/ansible/converge/render-files.yml \
   -e "loom_render_dir=$tmp/render" -e "ansible_python_interpreter=${VENV}/bin/python" >/dev/null
 "${VENV}/bin/python" tests/ansible/converge/compare.py "$tmp/outputs.json" "$tmp/render"

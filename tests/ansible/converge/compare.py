@@ -14,15 +14,15 @@ compared, problems = 0, []
 for group, g in outputs["hosts"].items():
     files = yaml.safe_load(outputs["bootConfig"][group])["write_files"]
     for host in g["hosts"]:
+        written = json.load(open(os.path.join(render, host["name"] + ".json")))
         for f in files:
-            path = os.path.join(render, host["name"] + f["path"])
             if f["path"] in SKIPPED:
-                if os.path.exists(path):
+                if f["path"] in written:
                     problems.append(f"{host['name']}: {f['path']} must not be written")
                 continue
-            if not os.path.exists(path):
+            if f["path"] not in written:
                 problems.append(f"{host['name']}: {f['path']} missing")
-            elif open(path).read() != f["content"]:
+            elif written[f["path"]] != f["content"]:
                 problems.append(f"{host['name']}: {f['path']} differs from the boot config")
             else:
                 compared += 1
