@@ -181,6 +181,9 @@ const DIGITALOCEAN: Record<ProfileKey, Applicability> = {
   "cache.snapshotRetentionDays": na(
     "Managed Valkey persists with DigitalOcean's own snapshots, whose retention cannot be set",
   ),
+  "cache.highAvailability": na(
+    "a DigitalOcean Valkey cluster's standbys always fail over automatically: cache.nodes sets the node count (1 to 3), and highAvailability only requires it to be 2 or more",
+  ),
 };
 
 export const APPLICABILITY = {

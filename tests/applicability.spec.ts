@@ -92,6 +92,8 @@ const COMPANIONS: Partial<
 > = {
   gcp: { loadBalancer: { waf: false }, "cache.highAvailability": { "cache.nodes": 1 } },
   azure: { loadBalancer: { waf: false }, "cache.highAvailability": { "cache.nodes": 1 } },
+  // Without a load balancer one fixed web droplet terminates TLS itself; pools need the LB to follow them by tag.
+  digitalocean: { loadBalancer: { autoscaling: false, "web.minReplicas": 1, "worker.minReplicas": 1 } },
 };
 
 /**
@@ -101,6 +103,9 @@ const COMPANIONS: Partial<
  */
 function withoutConfigExport(value: unknown): unknown {
   if (typeof value === "string") {
+    // DigitalOcean: the export is a file the backup droplet's boot config writes (one JSON line in the YAML).
+    if (value.startsWith("#cloud-config"))
+      return value.replace(/\{"format":"loom-stack-config\/1".*$/gm, "<loom-stack-config>");
     if (!/^\s*[[{]/.test(value)) return value;
     try {
       const parsed = JSON.parse(value) as unknown;
@@ -136,7 +141,10 @@ function withOverride(profile: Record<string, unknown>, key: string, value: unkn
   return out;
 }
 
-/** The prod stack on `cloud` with `loom:profile` replaced, as plan JSON (secrets redacted, so generated values agree). */
+/**
+ * The prod stack on `cloud` with `loom:profile` replaced, as plan JSON (secrets redacted, so generated values agree),
+ * with DigitalOcean's redacted boot configs.
+ */
 async function planJson(cloud: string, profile: Record<string, unknown>): Promise<string> {
   const plan = await planStack({
     stack: "prod",
@@ -144,7 +152,10 @@ async function planJson(cloud: string, profile: Record<string, unknown>): Promis
     policy: false,
     configOverrides: { "loom:profile": JSON.stringify(profile) },
   });
-  return JSON.stringify(withoutConfigExport((toJson(plan) as { resources: unknown[] }).resources));
+  const json = toJson(plan) as { resources: unknown[]; outputs?: Record<string, unknown> };
+  // DigitalOcean: a pool's userData is a Pulumi secret; what it runs is the redacted `bootConfig` output.
+  const boot = json.outputs?.bootConfig;
+  return JSON.stringify(withoutConfigExport(boot === undefined ? json.resources : [json.resources, boot]));
 }
 
 describe("applicability: profile key × cloud", () => {

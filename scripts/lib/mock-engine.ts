@@ -50,6 +50,19 @@ function isSecret(v: unknown): v is { value: unknown } {
   return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
+/** The paths of the secret values in a resource's inputs as the wire carries them (innermost, as sent). */
+export function wireSecretPaths(value: unknown, at: string[] = [], found: string[] = []): string[] {
+  if (isSecret(value)) {
+    found.push(at.join("."));
+    return found;
+  }
+  if (Array.isArray(value)) value.forEach((v, i) => wireSecretPaths(v, [...at, String(i)], found));
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) wireSecretPaths(v, [...at, k], found);
+  }
+  return found;
+}
+
 /** Remove the secret wrappers from a value, recording where they were. */
 export function unwrapSecrets(value: unknown, at: string[] = [], found: string[] = []): unknown {
   if (isSecret(value)) {
@@ -174,6 +187,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     // Record each resource's inputs by URN, as the mock monitor computes it: MockResourceArgs carries no parent, so
     // keying by type and name would mix up two components' children of the same type and name.
     const inputsByUrn = new Map<string, Record<string, unknown>>();
+    const secretPathsByUrn = new Map<string, string[]>();
     const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorInternals;
     const register = monitor.registerResource.bind(monitor);
     // The first URN registered twice: the real engine fails the deployment on it (after the program has run).
@@ -182,6 +196,12 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
       if (inputsByUrn.has(urn)) duplicate ??= urn;
       inputsByUrn.set(urn, pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>);
+      // Where the secrets are, from the wire form: deserializing hoists a nested secret to its whole object (a pool
+      // template whose userData is secret would hide its size and VPC), which the real engine does not.
+      secretPathsByUrn.set(
+        urn,
+        wireSecretPaths((req.getObject() as unknown as { toJavaScript(): unknown }).toJavaScript()),
+      );
       return register(req, callback);
     };
 
@@ -218,9 +238,9 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       const urn = await urnOf(r.resource);
       const parent = r.opts.parent ? await urnOf(r.opts.parent) : null;
       const custom = pulumi.CustomResource.isInstance(r.resource);
-      const secretPaths: string[] = [];
       const rawInputs = inputsByUrn.get(urn) ?? {};
-      const inputs = unwrapSecrets(rawInputs, [], secretPaths) as Record<string, unknown>;
+      const inputs = unwrapSecrets(rawInputs) as Record<string, unknown>;
+      const secretPaths = secretPathsByUrn.get(urn) ?? [];
       resources.push({
         urn: engineUrn(urn),
         type: r.type,
