@@ -179,8 +179,8 @@ const merged = <T>(...parts: (pulumi.Output<Record<string, T>> | undefined)[]) =
   return present.length === 0 ? undefined : pulumi.all(present).apply((all) => Object.assign({}, ...all));
 };
 const dropletOutputs = {
-  bootConfig: merged(app.bootConfig, backups.bootConfig),
-  hosts: merged<HostGroups[string]>(app.hosts, backups.hosts),
+  bootConfig: merged(app.bootConfig, backups.bootConfig, observability.bootConfig),
+  hosts: merged<HostGroups[string]>(app.hosts, backups.hosts, observability.hosts),
 };
 for (const [key, value] of Object.entries(dropletOutputs)) {
   if (value !== undefined) Object.assign(module.exports, { [key]: value });

@@ -108,7 +108,9 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   return {
     // The VPC (`private-…`) hostnames: the pool's on 25061 when there is one, else the cluster's on 25060.
     endpoint,
-    readerEndpoint: replica ? replica.privateHost : endpoint,
+    // The app reaches both hosts on one DATABASE_PORT. DigitalOcean's pools run on the primary only, so with the
+    // pool the readers use it too and the replica serves failover and DR (docs/digitalocean.md).
+    readerEndpoint: replica && !pool ? replica.privateHost : endpoint,
     port: pulumi.output<number>(pool ? DO_PORTS.pool : DO_PORTS.postgres),
     databaseName: db.name,
     credentials: { username, password },

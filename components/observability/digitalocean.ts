@@ -18,6 +18,7 @@ import { MonitorAlert } from "@pulumi/digitalocean/monitorAlert";
 import { UptimeAlert } from "@pulumi/digitalocean/uptimeAlert";
 import { UptimeCheck } from "@pulumi/digitalocean/uptimeCheck";
 import * as pulumi from "@pulumi/pulumi";
+import type { HostGroups } from "../app-service";
 import type { DigitalOceanAppMonitoring } from "../app-service/digitalocean";
 import { DO_BACKUP_BUCKET_ROLES } from "../backups/do-storage";
 import type { DigitalOceanCacheMonitoring } from "../cache/digitalocean";
@@ -98,10 +99,12 @@ export function create(
     s.opts(),
   );
   for (const spec of plan.uptime) uptimeAlert(s, spec, check, notify[spec.severity]);
-  const droplet = monitorDroplet(s, args, h, plan.prometheus);
-  inProject(s, [droplet.urn]);
+  const monitor = monitorDroplet(s, args, h, plan.prometheus);
+  inProject(s, [monitor.droplet.urn]);
   return {
     ...base,
+    bootConfig: monitor.bootConfig,
+    hosts: monitor.hosts,
     alarmTargets: pulumi.output(routedTargets(args)),
     alertNames: pulumi.output([
       ...plan.monitor.map((m) => `${s.prefix}-${m.id}`),
@@ -181,7 +184,7 @@ function monitorDroplet(
   args: ResolvedObservabilityArgs,
   h: Handles,
   prometheusAlerts: ReturnType<typeof doAlertPlan>["prometheus"],
-): Droplet {
+): { droplet: Droplet; bootConfig: pulumi.Output<Record<string, string>>; hosts: pulumi.Output<HostGroups> } {
   const drCopy = s.platform.disasterRecovery;
   const buckets = backupBuckets(s, drCopy);
   monitorSecrets(s, args);
@@ -193,7 +196,7 @@ function monitorDroplet(
     alerts: prometheusAlerts,
   });
   const compose = renderCompose(monitorCompose());
-  const userData = pulumi
+  const boot = pulumi
     .all([h.app.collectorHost, pulumi.all(buckets.map((b) => b.bucket))])
     .apply(([collectorHost, names]) => {
       const inputs: MonitorInputs = {
@@ -203,9 +206,10 @@ function monitorDroplet(
         channels: args.channels,
         backupBuckets: buckets.map((b, i) => ({ copy: b.copy, bucket: names[i] as string, region: b.region })),
       };
-      return renderCloudConfig(monitorBoot(inputs, compose));
+      return monitorBoot(inputs, compose);
     });
-  return new Droplet(
+  const userData = boot.apply(renderCloudConfig);
+  const droplet = new Droplet(
     `${s.name}-monitor`,
     {
       name: `${s.prefix}-monitor`,
@@ -221,4 +225,17 @@ function monitorDroplet(
     },
     s.opts(),
   );
+  // The monitor droplet in the stack's `bootConfig` and `hosts` outputs (Ansible pushes its channel credentials).
+  const group = pulumi
+    .all([droplet.name, droplet.ipv4AddressPrivate, boot])
+    .apply(([dropletName, privateIp, spec]) => ({
+      tag: h.app.tags.monitor,
+      hosts: [{ name: dropletName, privateIp }],
+      secretKeys: spec.secretKeys,
+    }));
+  return {
+    droplet,
+    bootConfig: userData.apply((text): Record<string, string> => ({ monitor: text })),
+    hosts: group.apply((g): HostGroups => ({ monitor: { ...g, secretKeys: [...g.secretKeys] } })),
+  };
 }

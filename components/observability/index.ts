@@ -11,7 +11,7 @@
  * | azure | Azure Monitor from the catalog (catalog/azure-monitor.ts): an action group per severity (e-mail, webhook receivers for Slack relay, PagerDuty and webhooks), metric alerts per member resource where a platform metric exists and scheduled query rules (KQL over the workspace) for the rest; the seven dashboards as workbooks; per-table retention below the workspace's 30-day floor |
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { AppMonitoring } from "../app-service";
+import type { AppMonitoring, HostGroups } from "../app-service";
 import type { CacheMonitoring } from "../cache";
 import type { ImplementedCloud } from "../cloud";
 import type { DatabaseMonitoring } from "../database";
@@ -83,6 +83,10 @@ export interface ObservabilityOutputs {
    * EventBridge publish); undefined when there is no such sink (alerting off; Kubernetes alerts through Prometheus).
    */
   alertSink?: pulumi.Output<string>;
+  /** DigitalOcean: the monitor droplet's boot config (no credential in it), for the stack's `bootConfig` output. */
+  bootConfig?: pulumi.Output<Record<string, string>>;
+  /** DigitalOcean: the monitor droplet for the Ansible inventory (merged into the stack's `hosts`). */
+  hosts?: pulumi.Output<HostGroups>;
 }
 
 const LOADERS = {
@@ -103,6 +107,8 @@ export class Observability
   declare readonly dashboards: pulumi.Output<Record<string, string>>;
   declare readonly telemetry: pulumi.Output<{ traces: string; logs: string }>;
   declare readonly alertSink?: pulumi.Output<string>;
+  declare readonly bootConfig?: pulumi.Output<Record<string, string>>;
+  declare readonly hosts?: pulumi.Output<HostGroups>;
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOADERS, "Observability", name, Observability.resolve(args), opts);

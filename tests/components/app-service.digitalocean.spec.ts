@@ -350,7 +350,7 @@ describe("AppService on digitalocean", () => {
             [DO_REGION, DO_VPC_ID, [DO_SSH_KEY], true, false, "ubuntu-24-04-x64"],
           );
           // The runtime marks the whole template secret when one field (userData, with the fetch key) is.
-          assert.deepEqual(pool.secretPaths, ["dropletTemplate"]);
+          assert.deepEqual(pool.secretPaths, ["dropletTemplate.userData"]);
         }
       }
     });

@@ -277,7 +277,7 @@ describe("Database on Azure", () => {
           tags: inputs(secret).tags,
         });
         // The value makes the whole properties object secret in the plan.
-        assert.deepEqual(secret.secretPaths, ["properties"]);
+        assert.deepEqual(secret.secretPaths, ["properties.value"]);
         assert.equal(secret.protect, env === "prod");
       }
       const replica = ofType(run, SERVER).find((s) => inputs(s).createMode === "Replica");

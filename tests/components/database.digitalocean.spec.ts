@@ -222,7 +222,14 @@ describe("Database on digitalocean", () => {
     assert.equal(r.region, DO_REGION);
     assert.equal(r.size, "db-s-4vcpu-8gb");
     assert.equal(r.storageSizeMib, "117760");
-    assert.equal(outputs(runs.prod).readerEndpoint, `private-${HOST("replica-loom-prod-pg-replica")}`);
+    // With the pool (prod), readers use it too: one DATABASE_PORT, and DigitalOcean's pools run on the primary.
+    assert.equal(outputs(runs.prod).readerEndpoint, outputs(runs.prod).endpoint);
+  });
+
+  it("a replica without a pool is the reader endpoint, on the same direct port", async () => {
+    const run = await build({ ...argsFor("prod"), connectionPooler: false });
+    assert.equal(outputs(run).readerEndpoint, `private-${HOST("replica-loom-prod-pg-replica")}`);
+    assert.equal(outputs(run).port, 25060);
   });
 
   it("prod protects the cluster, the replica, the app's database and user; dev and staging protect nothing", () => {

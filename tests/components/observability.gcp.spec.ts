@@ -193,7 +193,7 @@ describe("Observability on GCP, prod with alerting on and all four channels", ()
     assert.deepEqual(shape("email"), ["email", { email_address: "oncall@example.com" }, true]);
     assert.deepEqual(shape("slack"), ["slack", { channel_name: "#loom-alerts" }, true]);
     assert.deepEqual(shape("pagerduty"), ["pagerduty", {}, true]);
-    assert.deepEqual(shape("webhook"), ["webhook_tokenauth", "[secret]", true]);
+    assert.deepEqual(shape("webhook"), ["webhook_tokenauth", { url: "[secret]" }, true]);
     assert.deepEqual(one(run, CHANNEL, "loom-channel-webhook").inputs.labels, { url: WEBHOOK });
     const slack = one(run, CHANNEL, "loom-channel-slack").inputs.sensitiveLabels;
     assert.deepEqual(slack, { authToken: SLACK_TOKEN });
@@ -201,9 +201,9 @@ describe("Observability on GCP, prod with alerting on and all four channels", ()
   });
 
   it("keeps the Slack token, the PagerDuty key and the webhook URL secret: never in clear in any input", () => {
-    assert.deepEqual(one(run, CHANNEL, "loom-channel-slack").secretPaths, ["sensitiveLabels"]);
-    assert.deepEqual(one(run, CHANNEL, "loom-channel-pagerduty").secretPaths, ["sensitiveLabels"]);
-    assert.deepEqual(one(run, CHANNEL, "loom-channel-webhook").secretPaths, ["labels"]);
+    assert.deepEqual(one(run, CHANNEL, "loom-channel-slack").secretPaths, ["sensitiveLabels.authToken"]);
+    assert.deepEqual(one(run, CHANNEL, "loom-channel-pagerduty").secretPaths, ["sensitiveLabels.serviceKey"]);
+    assert.deepEqual(one(run, CHANNEL, "loom-channel-webhook").secretPaths, ["labels.url"]);
     assert.deepEqual(one(run, CHANNEL, "loom-channel-email").secretPaths, []);
     for (const r of run.resources) {
       const shown = JSON.stringify(redact(r.inputs, r.secretPaths));
