@@ -24,6 +24,7 @@
  *   creates with the image's /tmp mode 1777), so the droplet is sized for it (backupDropletSize).
  */
 import type { ComposeServiceSpec } from "../lib/do-compose";
+import { containerUnitHead } from "../lib/do-host";
 import {
   CLI,
   type Destination,
@@ -199,11 +200,7 @@ export function backupUnits(secretsScript: string, hourUtc: number): Record<stri
   const compose = `/usr/bin/docker compose -f ${BACKUP_COMPOSE_PATH}`;
   return {
     "loom-backup.service": [
-      "[Unit]",
-      "Description=Loom logical backup (pg_dump, encrypted client-side, to Spaces)",
-      "Wants=network-online.target",
-      "Requires=docker.service loom-metadata-guard.service",
-      "After=network-online.target docker.service loom-metadata-guard.service",
+      ...containerUnitHead("Loom logical backup (pg_dump, encrypted client-side, to Spaces)"),
       "",
       "[Service]",
       "Type=oneshot",

@@ -112,14 +112,24 @@ export function metadataGuardUnit(): string {
 }
 
 /** loom.service: the compose project, started once the secrets are in place, drained on stop. */
-export function loomUnit(stopGraceS: number): string {
-  const compose = `/usr/bin/docker compose -f ${COMPOSE_PATH}`;
+/**
+ * The [Unit] head of every unit that runs containers: after the network, Docker and the metadata guard (no container
+ * may start before the DOCKER-USER drop of 169.254.169.254 is in place).
+ */
+export function containerUnitHead(description: string): string[] {
   return [
     "[Unit]",
-    "Description=Loom compose project",
+    `Description=${description}`,
     "Wants=network-online.target",
     "Requires=docker.service loom-metadata-guard.service",
     "After=network-online.target docker.service loom-metadata-guard.service",
+  ];
+}
+
+export function loomUnit(stopGraceS: number): string {
+  const compose = `/usr/bin/docker compose -f ${COMPOSE_PATH}`;
+  return [
+    ...containerUnitHead("Loom compose project"),
     "",
     "[Service]",
     "Type=oneshot",
