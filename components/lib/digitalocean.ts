@@ -9,7 +9,7 @@
 import { ProjectResources } from "@pulumi/digitalocean/projectResources";
 import { SpacesBucketObject } from "@pulumi/digitalocean/spacesBucketObject";
 import * as pulumi from "@pulumi/pulumi";
-import { fit, prefix as namePrefix } from "../naming";
+import { fit as fitName, prefix as namePrefix } from "../naming";
 import type { DigitalOceanPlatform } from "../platform/digitalocean";
 import type { Tags } from "../tags";
 import { childOptions, handleFor, type ResolvedBase, tagsFor } from "./component";
@@ -86,7 +86,7 @@ export const groupTag = (scope: Pick<DoScope, "prefix">, group: string) => `${sc
  * are shared by every DigitalOcean customer, so a stack-only name could already be taken.
  */
 export function bucketName(scope: Pick<DoScope, "prefix" | "platform">, role: string): pulumi.Output<string> {
-  return scope.platform.accountSuffix.apply((suffix) => `${fit(`${scope.prefix}-${role}`, 55)}-${suffix}`);
+  return scope.platform.accountSuffix.apply((suffix) => `${fitName(`${scope.prefix}-${role}`, 55)}-${suffix}`);
 }
 
 /** Attach a component's resources (their `urn` outputs, `do:<kind>:<id>`) to the stack's project. */

@@ -56,8 +56,9 @@ export function wireSecretPaths(value: unknown, at: string[] = [], found: string
     found.push(at.join("."));
     return found;
   }
-  if (Array.isArray(value)) value.forEach((v, i) => wireSecretPaths(v, [...at, String(i)], found));
-  else if (value && typeof value === "object") {
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) wireSecretPaths(v, [...at, String(i)], found);
+  } else if (value && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) wireSecretPaths(v, [...at, k], found);
   }
   return found;

@@ -319,7 +319,12 @@ describe("backup-retention (Spaces backup buckets; DO's own PITR is fixed at 7 d
   itPasses(backupRetention, [d.spacesBucket()], PROD_DAYS);
   itPasses(
     backupRetention,
-    [mutate(d.spacesBucket(), (b) => ((b.name = "loom-prod-logs-0a1b2c"), (b.versioning = undefined)))],
+    [
+      mutate(d.spacesBucket(), (b) => {
+        b.name = "loom-prod-logs-0a1b2c";
+        b.versioning = undefined;
+      }),
+    ],
     PROD_DAYS,
     "(a logs bucket needs no versioning)",
   );
