@@ -43,6 +43,11 @@ export const SECRET_STORE_FIELDS: readonly string[] = [
   // Pulumi secret; the engine unwraps secrets before policies run, so the pack cannot tell — the component's test can).
   "digitalocean:index/monitorAlert:MonitorAlert#alerts.slacks.*.url",
   "digitalocean:index/uptimeAlert:UptimeAlert#notifications.*.slacks.*.url",
+  // The same for the other clouds' alert channels: the webhook receiver's URL (Azure; Slack relays, PagerDuty, plain
+  // webhooks) and the notification channel's sensitive labels (GCP: the Slack bot token, the PagerDuty key) are
+  // each channel's credential, and the component passes them as Pulumi secrets.
+  "azure-native:monitor:ActionGroup#webhookReceivers.*.serviceUri",
+  "gcp:monitoring/notificationChannel:NotificationChannel#sensitiveLabels",
   "kubernetes:core/v1:Secret",
   "kubernetes:core/v1:SecretPatch",
 ];
