@@ -7,7 +7,7 @@
  * Exit: 0 clean · 1 mandatory policy violations · 2 bad config or usage (the message names the key) · 3 a bug.
  */
 // First: before anything loads @pulumi/pulumi.
-import "./lib/lazy-modules";
+import "./lib/plan-start";
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { CLOUDS } from "../components/cloud";
