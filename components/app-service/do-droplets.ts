@@ -17,7 +17,7 @@ import { Droplet } from "@pulumi/digitalocean/droplet";
 import { DropletAutoscale } from "@pulumi/digitalocean/dropletAutoscale";
 import { SpacesKey } from "@pulumi/digitalocean/spacesKey";
 import * as pulumi from "@pulumi/pulumi";
-import type { DoScope } from "../lib/digitalocean";
+import { type DoScope, dropletBase } from "../lib/digitalocean";
 import { type LogShipping, redactedCloudConfig, renderCloudConfig, type SecretDelivery } from "../lib/do-cloud-init";
 import type { DigitalOceanNetworkPlacement } from "../network/digitalocean";
 import { type Group, type GroupRun, groupBoot } from "./do-groups";
@@ -73,14 +73,9 @@ export function fixedGroup(
       `${scope.name}-${group}-${n}`,
       {
         name: `${scope.prefix}-${group}-${n}`,
-        region: scope.region,
+        ...dropletBase(scope, p.placement.vpcId),
         size: p.size.slug,
-        image: scope.platform.dropletImage,
-        vpcUuid: p.placement.vpcId,
-        sshKeys: scope.platform.sshKeys,
         tags: p.tags,
-        monitoring: true,
-        ipv6: false,
         backups: false,
         gracefulShutdown: true,
         userData: config,

@@ -17,7 +17,7 @@ import type { HostGroups } from "../app-service";
 import type { DigitalOceanAppRuntime } from "../app-service/digitalocean";
 import type { DigitalOceanDatabaseBackupTargets } from "../database/digitalocean";
 import { handleFor, invalid, orInvalid } from "../lib/component";
-import type { DoScope } from "../lib/digitalocean";
+import { type DoScope, dropletBase } from "../lib/digitalocean";
 import { renderCloudConfig } from "../lib/do-cloud-init";
 import { renderCompose } from "../lib/do-compose";
 import { SECRETS_SCRIPT } from "../lib/do-host";
@@ -36,19 +36,14 @@ import {
   backupUnits,
   CONFIG_HOST_PATH,
   DB_CA_HOST_PATH,
+  type DoBackupServiceInputs,
   type DoBucketRef,
   doJobScript,
 } from "./do-job-script";
 import type { DoBackupStorage } from "./do-storage";
 
-export interface DoBootInputs {
-  image: string;
-  runAsUser: number;
-  cpu: number;
-  memoryMiB: number;
-  host: string;
-  port: number;
-  database: string;
+/** The backup service's inputs (do-job-script.ts), with the stack's config JSON itself rather than its presence. */
+export interface DoBootInputs extends Omit<DoBackupServiceInputs, "config"> {
   dbUserKey: string;
   dbPasswordKey: string;
   ca: string;
@@ -156,13 +151,8 @@ export function backupDroplet(
     `${s.name}-backup`,
     {
       name: `${s.prefix}-backup`,
-      region: s.region,
+      ...dropletBase(s, placement.vpcId),
       size,
-      image: s.platform.dropletImage,
-      sshKeys: s.platform.sshKeys,
-      vpcUuid: placement.vpcId,
-      monitoring: true,
-      ipv6: false,
       gracefulShutdown: true,
       tags: [placement.tags.backup, placement.tags.app, ...s.tags],
       userData,

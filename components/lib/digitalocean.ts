@@ -78,6 +78,21 @@ export function doScope(parent: pulumi.Resource, name: string, args: ResolvedBas
   };
 }
 
+/**
+ * What every fixed droplet of the stack shares (one home): the stack's region, OS image and SSH keys (no password
+ * logins), the VPC, the metrics agent on (`monitoring`), no IPv6 (the firewalls and trusted sources are IPv4).
+ */
+export function dropletBase(scope: Pick<DoScope, "region" | "platform">, vpcId: pulumi.Input<string>) {
+  return {
+    region: scope.region,
+    image: scope.platform.dropletImage,
+    sshKeys: scope.platform.sshKeys,
+    vpcUuid: vpcId,
+    monitoring: true,
+    ipv6: false,
+  };
+}
+
 /** A droplet-group tag (`loom-prod-web`): the identity firewalls, the load balancer and database rules select by. */
 export const groupTag = (scope: Pick<DoScope, "prefix">, group: string) => `${scope.prefix}-${group}`;
 

@@ -24,7 +24,7 @@ import { DO_BACKUP_BUCKET_ROLES } from "../backups/do-storage";
 import type { DigitalOceanCacheMonitoring } from "../cache/digitalocean";
 import type { DigitalOceanDatabaseMonitoring } from "../database/digitalocean";
 import { handleFor, requireWholeDays } from "../lib/component";
-import { bucketName, DO_PORTS, type DoScope, doScope, inProject, storeSecret } from "../lib/digitalocean";
+import { bucketName, DO_PORTS, type DoScope, doScope, dropletBase, inProject, storeSecret } from "../lib/digitalocean";
 import { renderCloudConfig } from "../lib/do-cloud-init";
 import { renderCompose } from "../lib/do-compose";
 import { DASHBOARDS } from "./catalog/dashboards";
@@ -213,13 +213,8 @@ function monitorDroplet(
     `${s.name}-monitor`,
     {
       name: `${s.prefix}-monitor`,
-      region: s.region,
+      ...dropletBase(s, h.app.vpcId),
       size: MONITOR_SIZE,
-      image: s.platform.dropletImage,
-      sshKeys: s.platform.sshKeys,
-      vpcUuid: h.app.vpcId,
-      monitoring: true,
-      ipv6: false,
       tags: [h.app.tags.monitor, ...s.tags],
       userData,
     },
