@@ -26,7 +26,7 @@ const ROOT = path.resolve(__dirname, "..");
 const OUT = path.join(ROOT, "dist");
 const MANIFEST = path.join(OUT, ".manifest.json");
 /** What is compiled: files, and directories walked for *.ts (not *.d.ts). */
-const SOURCES = ["index.ts", "components", "policy", "scripts"];
+const SOURCES = ["index.ts", "components", "policy", "scripts", "deployments"];
 /** Never compiled: dependencies, the Go engine (and its tests), anything generated. */
 const SKIP_DIRS = new Set(["node_modules", "dist", "engine", ".git"]);
 /** JSON files the compiled code imports (resolveJsonModule), copied beside their importers. */
