@@ -7,12 +7,18 @@
  * checks dist/ is fresh, then runs dist/scripts/plan.js), each as a ratio to the bare program. Goal (issue 8,
  * item 7): ≤ 1.5× on every cloud. `--ts-node` adds the old way (ts-node transpiling the sources on every start)
  * for a before/after. Then the policy pack's throughput (scripts/bench-policy.ts).
+ *
+ * Regression gate (issue 15, item 2; scripts/lib/bench-gate.ts): `--gate bench/baseline.json` exits 1 when a plan /
+ * bare-program ratio (wall or CPU) is more than the baseline's bound (+25 %) worse than the committed baseline;
+ * `--write-baseline bench/baseline.json` records this run's ratios (and the machine's load) as the new baseline.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { IMPLEMENTED_CLOUDS } from "../components/cloud";
+import { baselineFor, gate, parseBaseline, type Ratios } from "./lib/bench-gate";
 
 const GOAL = 1.5;
 /** The repository (this file also runs compiled, from dist/scripts/). */
@@ -24,8 +30,22 @@ const { values } = parseArgs({
     cloud: { type: "string", default: IMPLEMENTED_CLOUDS.join(",") },
     "ts-node": { type: "boolean", default: false },
     "no-drill": { type: "boolean", default: false },
+    gate: { type: "string" },
+    "write-baseline": { type: "string" },
   },
 });
+// Read before measuring: a bad baseline fails in a second, not after minutes of measurements.
+const gateFile = values.gate === undefined ? undefined : path.resolve(values.gate);
+const baseline = gateFile === undefined ? undefined : parseBaseline(readOrFail(gateFile), gateFile);
+
+function readOrFail(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    console.error(`bench: --gate ${file}: cannot read it (${(e as Error).message})`);
+    process.exit(2);
+  }
+}
 const runs = Number(values.runs);
 const clouds = (values.cloud as string).split(",").filter(Boolean);
 const REPORT_RSS = path.join(ROOT, "scripts", "bench", "report-rss.js");
@@ -101,6 +121,33 @@ console.log(
   `goal ≤ ${GOAL}× on every cloud (worse of wall and CPU): ${worst <= GOAL ? "met" : `NOT met (${worst.toFixed(2)}×)`}`,
 );
 
+const measuredRatios: Record<string, Ratios> = Object.fromEntries(
+  ratios.map(([cloud, wall, cpu]) => [cloud, { wall, cpu }]),
+);
+if (baseline) {
+  const verdict = gate(baseline, measuredRatios, values.stack as string);
+  console.log("");
+  for (const line of verdict.lines) console.log(line);
+  if (!verdict.ok) {
+    console.error(`bench gate: ${verdict.failures.length} ratio(s) worse than ${gateFile} allows`);
+    process.exitCode = 1;
+  }
+}
+if (values["write-baseline"]) {
+  const file = path.resolve(values["write-baseline"]);
+  const [l1, l5, l15] = os.loadavg().map((x) => x.toFixed(2));
+  const measured = {
+    at: new Date().toISOString(),
+    node: process.version,
+    runs,
+    cpus: os.cpus().length,
+    loadAverage: `${l1} ${l5} ${l15} (1, 5, 15 min, when the measurements ended)`,
+  };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(baselineFor(values.stack as string, measuredRatios, measured), null, 2)}\n`);
+  console.log(`\nbaseline written: ${file}`);
+}
+
 const policyBench = path.join(ROOT, "scripts", "bench-policy.ts");
 if (fs.existsSync(policyBench)) {
   console.log("");
@@ -109,7 +156,7 @@ if (fs.existsSync(policyBench)) {
     cwd: ROOT,
     stdio: "inherit",
   });
-  process.exitCode = r.status ?? 1;
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
 }
 
 // The backup drill's figures (issue 10): our dump + encrypt + sha256 + verify + restore against raw
