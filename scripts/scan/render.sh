@@ -50,8 +50,10 @@ for e in "${envs[@]}"; do
   sed -e "s/^  loom:environment: .*/  loom:environment: $e/" \
     -e "s|^    renderDir: .*|    renderDir: $dir|" \
     -e "s/^    namespace: .*/    namespace: loom-$e/" Pulumi.local.yaml >"$file"
-  grep -q "loom:environment: $e" "$file" && grep -q "renderDir: $dir" "$file" ||
-    { echo "scan:render: could not derive $file from Pulumi.local.yaml (keys moved?)" >&2; exit 1; }
+  if ! { grep -q "loom:environment: $e" "$file" && grep -q "renderDir: $dir" "$file"; }; then
+    echo "scan:render: could not derive $file from Pulumi.local.yaml (keys moved?)" >&2
+    exit 1
+  fi
   rm -rf "$dir"
   pulumi stack rm "$stack" --yes --force --preserve-config >/dev/null 2>&1 || true
   s=$(date +%s)
