@@ -11,7 +11,9 @@ import { parseAllDocuments } from "yaml";
 import { type Finding, fromKubeScore, fromTrivy, GATED, judge, loadIgnores } from "./findings";
 
 function objectOfFile(file: string): string {
-  const docs = parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null);
+  const docs = parseAllDocuments(fs.readFileSync(file, "utf8")).map(
+    (d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null,
+  );
   const o = docs.find((d) => d?.kind);
   if (!o) throw new Error(`scan: ${file} holds no Kubernetes object (no 'kind')`);
   return `${o.kind}/${o.metadata?.name ?? "?"}`;
