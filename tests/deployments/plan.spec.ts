@@ -26,11 +26,9 @@ const find = (resources: PlannedResource[], type: string, name: string) => {
   assert.ok(r, `no ${type} ${name}`);
   return r;
 };
+type CommittedStack = { deployer?: string; oidc: Record<string, Record<string, string>> };
 const committedStacks = () =>
-  JSON.parse(loadDeploymentsConfig("all")["loom-deployments:stacks"] as string) as Record<
-    string,
-    Record<string, unknown>
-  >;
+  JSON.parse(loadDeploymentsConfig("all")["loom-deployments:stacks"] as string) as Record<string, CommittedStack>;
 
 describe("deployments plan (mock engine, committed config)", () => {
   it("registers settings, a drift schedule and the deployer tag per Loom stack, nothing else", async () => {
@@ -113,7 +111,7 @@ describe("deployments plan (mock engine, committed config)", () => {
 
   it("handing staging to Deployments: push-to-deploy and previews on staging only, tag says so", async () => {
     const stacks = committedStacks();
-    (stacks.staging as Record<string, unknown>).deployer = "deployments";
+    (stacks.staging as CommittedStack).deployer = "deployments";
     const plan = await planDeploymentsProgram({
       configOverrides: { "loom-deployments:stacks": JSON.stringify(stacks) },
     });
