@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# npm run chart:check — the chart's CI check (docs/chart.md):
+#   1. charts/loom is what `npm run chart` generates now (a stale chart fails, naming the files);
+#   2. `helm lint --strict` with each values-<profile>.yaml (values.schema.json is enforced by lint and template);
+#   3. `helm template` per profile into out/chart/<profile>/manifest.yaml;
+#   4. when out/cluster/kubeconfig exists and its API server answers /readyz (scripts/cluster/up.sh), a server-side
+#      dry run of each profile's manifest there, in a throw-away namespace loom-chart-<profile> (created for real,
+#      since a dry-run Namespace does not exist for the objects in it; deleted on exit). Otherwise it says why it
+#      skipped the dry run.
+# helm: $LOOM_HELM, else built (cached) by scripts/chart/build-helm.sh. kubectl: ~/.cache/loom-cluster/bin or PATH.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+chart=charts/loom
+out=out/chart
+profiles=(dev staging prod)
+
+helm="${LOOM_HELM:-}"
+if [[ -z "$helm" ]]; then
+  helm="$(bash scripts/chart/build-helm.sh)" || { echo "chart:check: building helm failed" >&2; exit 1; }
+fi
+
+echo "chart:check: 1/4 the chart is up to date (npm run chart -- --check)"
+node scripts/dist.js run scripts/chart/generate.ts --check 2> >(grep -v '^warning: \[runtime\]' >&2)
+
+echo "chart:check: 2/4 helm lint"
+for p in "${profiles[@]}"; do
+  "$helm" lint --strict "$chart" -f "$chart/values-$p.yaml"
+done
+
+echo "chart:check: 3/4 helm template -> $out/<profile>/manifest.yaml"
+for p in "${profiles[@]}"; do
+  mkdir -p "$out/$p"
+  "$helm" template loom "$chart" -f "$chart/values-$p.yaml" >"$out/$p/manifest.yaml"
+  echo "  $p: $(grep -c '^kind: ' "$out/$p/manifest.yaml") objects"
+done
+
+kubeconfig="$out/../cluster/kubeconfig"
+kubectl="$HOME/.cache/loom-cluster/bin/kubectl"
+[[ -x "$kubectl" ]] || kubectl="$(command -v kubectl || true)"
+why=""
+if [[ ! -f "$kubeconfig" ]]; then
+  why="no control plane: out/cluster/kubeconfig does not exist (start one with npm run cluster:up)"
+elif [[ -z "$kubectl" ]]; then
+  why="kubectl is neither in ~/.cache/loom-cluster/bin nor on PATH"
+elif ! "$kubectl" --kubeconfig "$kubeconfig" --request-timeout=5s get --raw /readyz >/dev/null 2>&1; then
+  why="the API server in out/cluster/kubeconfig does not answer /readyz"
+fi
+if [[ -n "$why" ]]; then
+  echo "chart:check: 4/4 server-side dry run SKIPPED: $why"
+  exit 0
+fi
+
+echo "chart:check: 4/4 kubectl apply --dry-run=server (namespace loom-chart-<profile>)"
+k() { "$kubectl" --kubeconfig "$kubeconfig" "$@"; }
+created=()
+cleanup() { for ns in "${created[@]}"; do k delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; done; }
+trap cleanup EXIT
+for p in "${profiles[@]}"; do
+  ns="loom-chart-$p"
+  manifest="$out/$p/dry-run.yaml"
+  "$helm" template loom "$chart" -f "$chart/values-$p.yaml" --set "namespace=$ns" >"$manifest"
+  "$helm" template loom "$chart" -f "$chart/values-$p.yaml" --set "namespace=$ns" \
+    --show-only templates/namespace-namespace.yaml | k apply --server-side -f - >/dev/null
+  created+=("$ns")
+  k apply --server-side --dry-run=server -f "$manifest" >"$out/$p/dry-run.log"
+  echo "  $p: $(grep -c . "$out/$p/dry-run.log") objects accepted by the API server (dry run)"
+done

@@ -1,0 +1,139 @@
+/**
+ * From three renders (dev, staging, prod) to one template per object: a value that is the same in every render is
+ * a literal; one that differs is looked up in the values by matching its values across the profiles to a profile
+ * key's (in one of the program's formats, values.ts FORMATS). Several keys with the same values are told apart by a
+ * render of prod with one key perturbed (render.ts). What matches no key, or more than one, becomes a generated key
+ * under `derived` (documented in values.yaml) so that nothing differing is silently hardcoded. An object present in
+ * some profiles only is wrapped in the condition of the boolean key(s) whose values match its presence.
+ */
+import { isDeepStrictEqual } from "node:util";
+import { ENVIRONMENTS, type Environment } from "../../components/profiles";
+import { type Manifest, RENAMED, type Renders } from "./render";
+import { FORMATS, type Format, profileLeaves, type Setting, substitute } from "./values";
+
+export type Node =
+  | { t: "lit"; v: unknown }
+  | { t: "map"; entries: { key: string; node: Node; optional: boolean }[] }
+  | { t: "arr"; items: Node[] }
+  | { t: "leaf"; path: (string | number)[]; values: unknown[]; candidates: Candidate[] }
+  | { t: "key"; key: string; format: Format }
+  | { t: "derived"; key: string };
+
+export interface Candidate {
+  key: string;
+  format: Format;
+}
+
+export interface ChartObject {
+  /** `Kind/name` (name with placeholders). */
+  id: string;
+  kind: string;
+  name: string;
+  presentIn: Environment[];
+  /** Boolean profile keys whose conjunction is the object's presence, or a derived key; none when always present. */
+  condition?: { keys: string[] } | { derived: string };
+  node: Node;
+}
+
+/** Generated values: `derived` key → value per profile (null where the object or the field is absent). */
+export type Derived = Map<string, { doc: string; values: Record<Environment, unknown> }>;
+
+/** `Kind/name`; an object named by its content hash (render.ts manifestsOf) by its Pulumi name. */
+export const idOf = (m: Manifest): string => `${m.kind}/${RENAMED.get(m.metadata.name) ?? m.metadata.name}`;
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isScalar = (v: unknown) => v === null || ["string", "number", "boolean"].includes(typeof v);
+
+/** The profile keys (in a format) whose values in `envs` are exactly `values`. */
+export function candidatesFor(values: readonly unknown[], envs: readonly Environment[]): Candidate[] {
+  const leaves = envs.map((e) => profileLeaves(e));
+  const out: Candidate[] = [];
+  for (const key of leaves[0].keys()) {
+    for (const format of FORMATS) {
+      const ok = envs.every((_, i) => {
+        const got = format.js(leaves[i].get(key));
+        return got !== undefined && isDeepStrictEqual(got, values[i]);
+      });
+      if (ok) {
+        out.push({ key, format });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** One node over the values of the present profiles (see the file comment). */
+export function unify(values: unknown[], envs: Environment[], path: (string | number)[] = []): Node {
+  if (values.every((v) => isDeepStrictEqual(v, values[0]))) return { t: "lit", v: values[0] };
+  if (values.every(isMap)) {
+    const keys = [...new Set(values.flatMap((v) => Object.keys(v as object)))];
+    return {
+      t: "map",
+      entries: keys.map((key) => {
+        const sub = values.map((v) => (v as Record<string, unknown>)[key]);
+        const optional = sub.some((v) => v === undefined);
+        const node: Node = optional
+          ? { t: "leaf", path: [...path, key], values: sub.map((v) => v ?? null), candidates: [] }
+          : unify(sub, envs, [...path, key]);
+        return { key, node, optional };
+      }),
+    };
+  }
+  if (values.every(Array.isArray) && values.every((v) => (v as unknown[]).length === (values[0] as unknown[]).length)) {
+    const first = values[0] as unknown[];
+    return {
+      t: "arr",
+      items: first.map((_, i) =>
+        unify(
+          values.map((v) => (v as unknown[])[i]),
+          envs,
+          [...path, i],
+        ),
+      ),
+    };
+  }
+  const candidates = values.every(isScalar) ? candidatesFor(values, envs) : [];
+  return { t: "leaf", path, values, candidates };
+}
+
+/** The object skeletons: each object's renders, placeholders in, unified over the profiles it is present in. */
+export function objectsOf(renders: Renders, settings: readonly Setting[]): ChartObject[] {
+  const byEnv = new Map<Environment, Map<string, Manifest>>();
+  const order: string[] = [];
+  for (const env of ENVIRONMENTS) {
+    const m = new Map<string, Manifest>();
+    for (const raw of renders[env]) {
+      const obj = substitute(raw, env, settings) as Manifest;
+      const id = idOf(obj);
+      if (m.has(id)) throw new Error(`${env}: two objects ${id}; the chart needs (kind, name) to be unique`);
+      m.set(id, obj);
+      if (!order.includes(id)) order.push(id);
+    }
+    byEnv.set(env, m);
+  }
+  return order.map((id) => {
+    const presentIn = ENVIRONMENTS.filter((e) => byEnv.get(e)?.has(id));
+    const objs = presentIn.map((e) => byEnv.get(e)?.get(id) as Manifest);
+    const name = id.slice(id.indexOf("/") + 1);
+    return { id, kind: objs[0].kind, name, presentIn, node: unify(objs, presentIn) };
+  });
+}
+
+/** Every unresolved leaf of a node tree (the ones the perturbed renders must decide). */
+export function leavesOf(node: Node, out: Extract<Node, { t: "leaf" }>[] = []): Extract<Node, { t: "leaf" }>[] {
+  if (node.t === "leaf") out.push(node);
+  else if (node.t === "map") for (const e of node.entries) leavesOf(e.node, out);
+  else if (node.t === "arr") for (const i of node.items) leavesOf(i, out);
+  return out;
+}
+
+/** The value at `path` of the object `id` in a render (placeholders in), or undefined. */
+export function valueAt(objs: Map<string, unknown>, id: string, path: readonly (string | number)[]): unknown {
+  let v: unknown = objs.get(id);
+  for (const p of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}

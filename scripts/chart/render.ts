@@ -1,0 +1,130 @@
+/**
+ * The chart's source: the Kubernetes target rendered under the mock engine (scripts/lib/plan.ts planStack), once per
+ * profile, from the `local` stack's config (Pulumi.local.yaml: cloud kubernetes, fake domain and digest-pinned
+ * images) with `loom:environment` and the namespace (`loom-<environment>`, as scripts/scan/render.sh does) changed.
+ * Perturbed renders (one profile key changed in prod) tell the generator which key a value or an object follows when
+ * several keys have the same values in all three profiles.
+ */
+import * as crypto from "node:crypto";
+import { ENVIRONMENTS, type Environment, PROFILES } from "../../components/profiles";
+import type { PlannedResource } from "../lib/mock-engine";
+import { loadStackConfig, planStack, ROOT } from "../lib/plan";
+
+/** The stack whose config the chart is rendered from. */
+export const SOURCE_STACK = "local";
+
+/** One Kubernetes object as the program sends it (the resource's inputs, secrets unwrapped). */
+export type Manifest = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+};
+
+/** The namespace the chart's renders use for a profile (the default `loom:kubernetes.namespace` pattern). */
+export const namespaceFor = (env: Environment): string => `loom-${env}`;
+
+/** The suffix the mock engine gives an auto-named Kubernetes object (scripts/lib/mock-values/kubernetes.ts). */
+export const MOCK_SUFFIX = "-0mock0ab";
+
+/**
+ * Kubernetes objects only: no provider, no component, no operator chart (installOperators is off in the chart).
+ * An auto-named object (the immutable app ConfigMap: Pulumi adds a random suffix, so a change makes a new one) gets
+ * `<name>-<first 8 hex of the SHA-256 of its data>` instead, in its own metadata and wherever the render refers to
+ * the mock's name: a chart cannot draw a random suffix, and a content hash keeps "new content, new object".
+ */
+/** Content-hash names given by manifestsOf → the object's Pulumi name (its identity across the profiles). */
+export const RENAMED = new Map<string, string>();
+
+export function manifestsOf(resources: readonly PlannedResource[]): Manifest[] {
+  const k8s = resources.filter(
+    (r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh"),
+  );
+  const renames = new Map<string, string>();
+  for (const r of k8s) {
+    const inputs = r.inputs as Manifest;
+    if (inputs.metadata?.name !== undefined) continue;
+    const digest = crypto
+      .createHash("sha256")
+      .update(JSON.stringify(inputs.data ?? inputs.spec ?? {}))
+      .digest("hex");
+    renames.set(`${r.name}${MOCK_SUFFIX}`, `${r.name}-${digest.slice(0, 8)}`);
+    RENAMED.set(`${r.name}-${digest.slice(0, 8)}`, r.name);
+  }
+  const rename = (v: unknown): unknown => {
+    if (typeof v === "string") return renames.get(v) ?? v;
+    if (Array.isArray(v)) return v.map(rename);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rename(x)]));
+    return v;
+  };
+  return k8s.map((r) => {
+    const m = rename(r.inputs) as Manifest;
+    if (m.metadata?.name === undefined)
+      m.metadata = { ...m.metadata, name: renames.get(`${r.name}${MOCK_SUFFIX}`) as string };
+    return m;
+  });
+}
+
+function kubernetesConfig(root: string): Record<string, unknown> {
+  const { config } = loadStackConfig(SOURCE_STACK, root);
+  const raw = config["loom:kubernetes"];
+  return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+}
+
+/** Plan the source stack as `env`, optionally with `loom:profile` overrides; returns its Kubernetes objects. */
+export async function renderProfile(
+  env: Environment,
+  profileOverride?: Record<string, unknown>,
+  root = ROOT,
+): Promise<Manifest[]> {
+  const k8s = { ...kubernetesConfig(root), namespace: namespaceFor(env) };
+  if (k8s.installOperators === true) {
+    throw new Error(`Pulumi.${SOURCE_STACK}.yaml: loom:kubernetes.installOperators must be off for the chart`);
+  }
+  const configOverrides: Record<string, string> = {
+    "loom:environment": env,
+    "loom:kubernetes": JSON.stringify(k8s),
+  };
+  if (profileOverride) configOverrides["loom:profile"] = JSON.stringify(profileOverride);
+  const result = await planStack({ stack: SOURCE_STACK, cloud: "kubernetes", policy: false, root, configOverrides });
+  return manifestsOf(result.resources);
+}
+
+export type Renders = Record<Environment, Manifest[]>;
+
+/** The three profile renders. */
+export async function renderAll(root = ROOT): Promise<Renders> {
+  const out: Partial<Renders> = {};
+  for (const env of ENVIRONMENTS) out[env] = await renderProfile(env, undefined, root);
+  return out as Renders;
+}
+
+/** A value of the same type that every profile schema accepts in prod: a flipped boolean, a doubled number. */
+export function perturbed(value: unknown): unknown {
+  if (typeof value === "boolean") return !value;
+  if (typeof value === "number") return value * 2;
+  return undefined;
+}
+
+/** `{a: {b: v}}` for the dotted key "a.b". */
+export function nested(key: string, value: unknown): Record<string, unknown> {
+  const parts = key.split(".");
+  let out: unknown = value;
+  for (const p of parts.reverse()) out = { [p]: out };
+  return out as Record<string, unknown>;
+}
+
+/**
+ * Prod rendered with the profile key `key` perturbed (see perturbed), or undefined when the program refuses that
+ * profile (e.g. a combination the settings reject): then the key cannot be told apart and is not chosen.
+ */
+export async function renderPerturbed(key: string, prodValue: unknown, root = ROOT): Promise<Manifest[] | undefined> {
+  const value = perturbed(prodValue);
+  if (value === undefined) return undefined;
+  try {
+    return await renderProfile("prod", nested(key, value), root);
+  } catch {
+    return undefined;
+  }
+}
+
+export { ENVIRONMENTS, PROFILES };
