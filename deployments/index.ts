@@ -40,6 +40,7 @@ export function program(opts: ProgramOptions = {}) {
       deployer: p.deployer,
       branch: cfg.stacks[name]?.branch,
       driftCron: p.drift.scheduleCron,
+      oidcSubjects: p.subjects,
       ...(p.ttl ? { expires: p.ttl.timestamp } : {}),
     };
   }

@@ -41,6 +41,8 @@ const LONG_LIVED = ["dev", "staging", "prod"] as const;
 export interface StackPlan {
   stack: LoomStack;
   deployer: StackConfig["deployer"];
+  /** The OIDC subjects the stack's cloud role must trust: exactly the operations Deployments runs on it. */
+  subjects: string[];
   settings: ps.DeploymentSettingsArgs;
   drift: ps.DriftScheduleArgs;
   ttl?: ps.TtlScheduleArgs;
@@ -154,6 +156,25 @@ export function crossStackProblems(stacks: readonly LoomStack[], cfg: Deployment
   return problems;
 }
 
+/**
+ * The Deployments operations a stack's cloud credentials are used for, so its OIDC trust allows exactly those.
+ * Drift runs are `detect-drift` in the Deployments API and refresh previews in the CLI; Pulumi documents the token's
+ * operation claim as preview, update, refresh or destroy, so both are trusted. A workflows-deployed stack is only
+ * ever drift-checked: its role need not trust update (a click-to-deploy `pulumi up` then fails at the credentials).
+ */
+export function trustedOperations(cfg: StackConfig): string[] {
+  const ops = ["detect-drift", "refresh"];
+  if (cfg.deployer === "deployments") ops.push("preview", "update");
+  if (cfg.drift.autoRemediate) ops.push("remediate-drift");
+  if (cfg.expires !== undefined) ops.push("destroy");
+  return ops;
+}
+
+/** The OIDC token's subject claim for one stack and operation (Pulumi Deployments' format). */
+export function oidcSubject(organization: string, project: string, stack: string, operation: string): string {
+  return `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:operation:${operation}:scope:write`;
+}
+
 /** Push-to-deploy: only for a stack Deployments deploys; by default staging (the workflows' push target too). */
 export function deploysOnPush(stack: LoomStack, cfg: StackConfig): boolean {
   return cfg.deployer === "deployments" && (cfg.deployOnPush ?? stack.environment === "staging");
@@ -212,6 +233,7 @@ export function planDeployments(cfg: DeploymentsConfig, stacks: readonly LoomSta
       plans.push({
         stack,
         deployer: c.deployer,
+        subjects: trustedOperations(c).map((op) => oidcSubject(cfg.organization, project, stack.name, op)),
         settings: settingsFor(stack, c, { ...ids, repository: cfg.repository }),
         drift: {
           ...ids,

@@ -19,6 +19,11 @@ function usage(message: string): number {
   return 2;
 }
 
+function subjectsOf(plan: DeploymentsPlan, stack: string): string[] {
+  const stacks = (plan.outputs.stacks ?? {}) as Record<string, { oidcSubjects?: string[] }>;
+  return stacks[stack]?.oidcSubjects ?? [];
+}
+
 /** The settings that matter per Loom stack, one block each. */
 function describe(plan: DeploymentsPlan): string {
   const lines: string[] = [];
@@ -33,6 +38,8 @@ function describe(plan: DeploymentsPlan): string {
     lines.push(
       `  ${String(i.stack)}: ${String((i.sourceContext?.git as Record<string, unknown>)?.branch)} · deployCommits ${String(gh.deployCommits)} · previewPullRequests ${String(gh.previewPullRequests)} · review template ${String(gh.pullRequestTemplate)}`,
       `      oidc ${Object.keys(op.oidc ?? {}).join(",")} · policy ${env.PULUMI_OPTION_POLICY_PACK} ${env.PULUMI_OPTION_POLICY_PACK_CONFIG} · drift "${String(drift?.inputs.scheduleCron)}" autoRemediate ${String(drift?.inputs.autoRemediate)}`,
+      "      OIDC subjects to trust:",
+      ...subjectsOf(plan, String(i.stack)).map((s) => `        ${s}`),
     );
   }
   return lines.join("\n");

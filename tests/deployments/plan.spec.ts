@@ -41,10 +41,22 @@ describe("deployments plan (mock engine, committed config)", () => {
         `pulumiservice:index:StackTag ${s}-deployer`,
       ]),
     );
+    const subjects = (stack: string) =>
+      ["detect-drift", "refresh"].map(
+        (op) => `pulumi:deploy:org:example-org:project:loom:stack:${stack}:operation:${op}:scope:write`,
+      );
+    const summary = (stack: string, driftCron: string) => ({
+      cloud: "aws",
+      environment: stack,
+      deployer: "workflows",
+      branch: "main",
+      driftCron,
+      oidcSubjects: subjects(stack),
+    });
     assert.deepEqual(plan.outputs.stacks, {
-      dev: { cloud: "aws", environment: "dev", deployer: "workflows", branch: "main", driftCron: "0 6 * * 1-5" },
-      staging: { cloud: "aws", environment: "staging", deployer: "workflows", branch: "main", driftCron: "0 6 * * *" },
-      prod: { cloud: "aws", environment: "prod", deployer: "workflows", branch: "main", driftCron: "0 */4 * * *" },
+      dev: summary("dev", "0 6 * * 1-5"),
+      staging: summary("staging", "0 6 * * *"),
+      prod: summary("prod", "0 */4 * * *"),
     });
   });
 

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DeploymentsConfigError, parseConfig } from "../../deployments/config";
-import { planDeployments, type StackPlan } from "../../deployments/settings";
+import { planDeployments, type StackPlan, trustedOperations } from "../../deployments/settings";
 import { describeStack, type LoomStack, loadStacks } from "../../deployments/stacks";
 
 /** The AWS session name, literally: Pulumi Cloud fills the placeholders in. */
@@ -199,6 +199,43 @@ describe("deployments settings (pure)", () => {
           .environmentVariables.PULUMI_OPTION_POLICY_PACK_CONFIG,
       "policy/config/dev.json",
     );
+  });
+});
+
+describe("deployments OIDC trust: exactly the operations Deployments runs on the stack", () => {
+  const cfg = (stacks: Record<string, Record<string, unknown>>, name: string) => {
+    const c = parseConfig(raw(stacks)).stacks[name];
+    assert.ok(c);
+    return c;
+  };
+  it("workflows-deployed: drift only; deployments: + preview, update; remediation and TTL add theirs", () => {
+    assert.deepEqual(trustedOperations(cfg({ dev: { oidc: OIDC } }, "dev")), ["detect-drift", "refresh"]);
+    assert.deepEqual(trustedOperations(cfg({ dev: { deployer: "deployments", oidc: OIDC } }, "dev")), [
+      "detect-drift",
+      "refresh",
+      "preview",
+      "update",
+    ]);
+    const all = {
+      deployer: "deployments",
+      drift: { autoRemediate: true },
+      expires: "2027-01-31T18:00:00Z",
+      oidc: OIDC,
+    };
+    assert.deepEqual(trustedOperations(cfg({ demo: all }, "demo")), [
+      "detect-drift",
+      "refresh",
+      "preview",
+      "update",
+      "remediate-drift",
+      "destroy",
+    ]);
+    const demo = byStack(plan({ demo: all }, [stack("demo", "aws", "dev")]), "demo");
+    assert.equal(
+      demo.subjects[5],
+      "pulumi:deploy:org:example-org:project:loom:stack:demo:operation:destroy:scope:write",
+    );
+    assert.equal(demo.subjects.length, 6);
   });
 });
 
