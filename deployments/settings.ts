@@ -13,6 +13,7 @@
  * - credentials only through Deployments OIDC: AWS, GCP and Azure; a stack on another cloud is an error.
  */
 import type * as ps from "@pulumi/pulumiservice";
+import { ENVIRONMENTS } from "../components/profiles";
 import { type DeploymentsConfig, DeploymentsConfigError, type OidcConfig, PROJECT, type StackConfig } from "./config";
 import type { LoomStack } from "./stacks";
 
@@ -34,9 +35,6 @@ export const DEFAULT_DRIFT_CRON = { dev: "0 6 * * 1-5", staging: "0 6 * * *", pr
 
 /** `npm ci` installs the program and the loom-guard pack (an npm workspace) from the one lock file. */
 export const PRE_RUN_COMMANDS = ["npm ci --no-audit --no-fund", "npm ls --workspace=policy --depth=0"] as const;
-
-/** Stacks that never get a time-to-live (besides any prod-profile stack). */
-const LONG_LIVED = ["dev", "staging", "prod"] as const;
 
 export interface StackPlan {
   stack: LoomStack;
@@ -118,7 +116,8 @@ export function stackProblems(stack: LoomStack, cfg: StackConfig): string[] {
       `${key(name, "reviewStacks")}: true is not allowed on a ${stack.environment} stack; the template's config is copied into every PR stack, so it must be a dev-profile stack`,
     );
   }
-  const longLived = (LONG_LIVED as readonly string[]).includes(name) || stack.environment === "prod";
+  // the stacks named after a profile are the long-lived ones
+  const longLived = (ENVIRONMENTS as readonly string[]).includes(name) || stack.environment === "prod";
   if (cfg.expires !== undefined && longLived) {
     problems.push(
       `${key(name, "expires")}: ${JSON.stringify(cfg.expires)} is not allowed on ${name}; only temporary non-prod stacks (not dev, staging or prod) get a time-to-live`,

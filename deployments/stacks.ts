@@ -8,10 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { CLOUDS, type Cloud } from "../components/cloud";
+import { ENVIRONMENTS, type Environment } from "../components/profiles";
 import { DeploymentsConfigError, PROJECT } from "./config";
-
-export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
 
 export interface LoomStack {
   name: string;
