@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { loadDeploymentsConfig, planDeploymentsProgram, ROOT } from "../../scripts/lib/deployments-plan";
-import type { PlannedResource } from "../../scripts/lib/mock-engine";
+import { type PlannedResource, runProgram } from "../../scripts/lib/mock-engine";
 
 /** The AWS session name, literally: Pulumi Cloud fills the placeholders in. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Pulumi Cloud placeholders, not JavaScript
@@ -138,6 +138,22 @@ describe("deployments plan (mock engine, committed config)", () => {
       ],
     );
     assert.equal(find(plan.resources, "StackTag", "staging-deployer").inputs.value, "deployments");
+  });
+
+  it("the engine's entry point, deployments/main.js (precompiled dist/), registers the same resources", async () => {
+    const run = await runProgram({
+      project: "loom-deployments",
+      stack: "all",
+      config: loadDeploymentsConfig("all"),
+      program: path.join(ROOT, "deployments", "main.js"),
+    });
+    const viaTs = await planDeploymentsProgram();
+    assert.deepEqual(
+      run.resources.map((r) => [r.type, r.name, r.inputs]),
+      viaTs.resources.map((r) => [r.type, r.name, r.inputs]),
+    );
+    assert.equal(run.resources.length, 9);
+    assert.deepEqual(run.outputs, viaTs.outputs);
   });
 
   it("bad config fails before any resource is registered", async () => {
