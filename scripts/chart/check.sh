@@ -15,6 +15,8 @@ cd "$root"
 chart=charts/loom
 out=out/chart
 profiles=(dev staging prod)
+# helm built from source assumes Kubernetes v1.20 for templates; the chart needs >= 1.30 (docs/kubernetes.md).
+kube=(--kube-version "${LOOM_CHART_KUBE_VERSION:-v1.30.0}")
 
 helm="${LOOM_HELM:-}"
 if [[ -z "$helm" ]]; then
@@ -26,13 +28,13 @@ node scripts/dist.js run scripts/chart/generate.ts --check 2> >(grep -v '^warnin
 
 echo "chart:check: 2/4 helm lint"
 for p in "${profiles[@]}"; do
-  "$helm" lint --strict "$chart" -f "$chart/values-$p.yaml"
+  "$helm" lint --strict "$chart" "${kube[@]}" -f "$chart/values-$p.yaml"
 done
 
 echo "chart:check: 3/4 helm template -> $out/<profile>/manifest.yaml"
 for p in "${profiles[@]}"; do
   mkdir -p "$out/$p"
-  "$helm" template loom "$chart" -f "$chart/values-$p.yaml" >"$out/$p/manifest.yaml"
+  "$helm" template loom "$chart" "${kube[@]}" -f "$chart/values-$p.yaml" >"$out/$p/manifest.yaml"
   echo "  $p: $(grep -c '^kind: ' "$out/$p/manifest.yaml") objects"
 done
 
@@ -60,8 +62,8 @@ trap cleanup EXIT
 for p in "${profiles[@]}"; do
   ns="loom-chart-$p"
   manifest="$out/$p/dry-run.yaml"
-  "$helm" template loom "$chart" -f "$chart/values-$p.yaml" --set "namespace=$ns" >"$manifest"
-  "$helm" template loom "$chart" -f "$chart/values-$p.yaml" --set "namespace=$ns" \
+  "$helm" template loom "$chart" "${kube[@]}" -f "$chart/values-$p.yaml" --set "namespace=$ns" >"$manifest"
+  "$helm" template loom "$chart" "${kube[@]}" -f "$chart/values-$p.yaml" --set "namespace=$ns" \
     --show-only templates/namespace-namespace.yaml | k apply --server-side -f - >/dev/null
   created+=("$ns")
   k apply --server-side --dry-run=server -f "$manifest" >"$out/$p/dry-run.log"

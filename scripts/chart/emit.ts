@@ -3,7 +3,7 @@
  * scalar (valid YAML), every looked-up value as `toJson` of a values expression, strings holding a setting through
  * the `loom.subst` helper (placeholders `@@key@@` → `.Values.<key>`).
  */
-import type { ChartObject, Node } from "./model";
+import type { ChartObject, Condition, Node } from "./model";
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 /** Keys YAML 1.1 (which Helm's parser follows) would read as booleans or null. */
@@ -51,6 +51,7 @@ function inline(node: Node): string | undefined {
     return undefined;
   }
   if (node.t === "map" && node.entries.length === 0) return "{}";
+  if (node.t === "keyed") return undefined;
   if (node.t === "arr" && node.items.length === 0) return "[]";
   if (node.t === "leaf") throw new Error(`unresolved leaf at ${node.path.join(".")}`);
   return undefined;
@@ -79,6 +80,15 @@ export function block(node: Node, indent: number): string[] {
       else lines.push(head, ...block(e.node, indent + 2));
       if (ref) lines.push("{{- end }}");
     }
+  } else if (n.t === "keyed") {
+    for (const item of n.items) {
+      const cond = item.condition ? conditionText(item.condition) : undefined;
+      if (cond) lines.push(`{{- if ${cond} }}`);
+      const one = inline(item.node);
+      if (one !== undefined) lines.push(`${pad}- ${one}`);
+      else lines.push(`${pad}-`, ...block(item.node, indent + 2));
+      if (cond) lines.push("{{- end }}");
+    }
   } else if (n.t === "arr") {
     for (const item of n.items) {
       const one = inline(item);
@@ -91,9 +101,12 @@ export function block(node: Node, indent: number): string[] {
 
 /** The `{{- if }}` opening an object present in some profiles only. */
 export function conditionExpr(o: ChartObject): string | undefined {
-  if (!o.condition) return undefined;
-  if ("derived" in o.condition) return `index $.Values.derived ${goString(o.condition.derived)}`;
-  const refs = o.condition.keys.map((k) => `$.Values.${k}`);
+  return o.condition ? conditionText(o.condition) : undefined;
+}
+
+function conditionText(c: Condition): string {
+  if ("derived" in c) return `index $.Values.derived ${goString(c.derived)}`;
+  const refs = c.keys.map((k) => `$.Values.${k}`);
   return refs.length === 1 ? refs[0] : `and ${refs.join(" ")}`;
 }
 

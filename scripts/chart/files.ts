@@ -75,7 +75,7 @@ export function helpers(settings: readonly Setting[]): string {
     "{{- end -}}",
     "{{/* vCPU -> CPU quantity (cpuQuantity): 0.25 -> 250m, 1 -> 1. */}}",
     '{{- define "loom.cpu" -}}',
-    "{{- $m := mulf . 1000 | round 0 | int -}}",
+    "{{- $m := round (mulf . 1000) 0 | int -}}",
     "{{- if eq (mod $m 1000) 0 }}{{ div $m 1000 }}{{ else }}{{ $m }}m{{ end -}}",
     "{{- end -}}",
     "{{/* MiB -> memory quantity (memoryQuantity): 512 -> 512Mi, 2048 -> 2Gi. */}}",

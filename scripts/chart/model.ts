@@ -11,11 +11,26 @@ import { ENVIRONMENTS, type Environment } from "../../components/profiles";
 import { type Manifest, RENAMED, type Renders } from "./render";
 import { FORMATS, type Format, profileLeaves, type Setting, substitute } from "./values";
 
+/** A step into a value: a map key, an array index, or the array item whose `name` is this. */
+export type Seg = string | number | { name: string };
+
+/** Boolean profile keys whose conjunction is the presence, or a derived key. */
+export type Condition = { keys: string[] } | { derived: string };
+
+/** An item of a keyed array (items with unique `name`s, differing between the profiles). */
+export interface KeyedItem {
+  name: string;
+  presentIn: Environment[];
+  node: Node;
+  condition?: Condition;
+}
+
 export type Node =
   | { t: "lit"; v: unknown }
   | { t: "map"; entries: { key: string; node: Node; optional: boolean }[] }
   | { t: "arr"; items: Node[] }
-  | { t: "leaf"; path: (string | number)[]; values: unknown[]; candidates: Candidate[] }
+  | { t: "keyed"; path: Seg[]; items: KeyedItem[] }
+  | { t: "leaf"; path: Seg[]; envs: Environment[]; values: unknown[]; candidates: Candidate[] }
   | { t: "key"; key: string; format: Format }
   | { t: "derived"; key: string };
 
@@ -30,8 +45,8 @@ export interface ChartObject {
   kind: string;
   name: string;
   presentIn: Environment[];
-  /** Boolean profile keys whose conjunction is the object's presence, or a derived key; none when always present. */
-  condition?: { keys: string[] } | { derived: string };
+  /** The object's presence condition; none when always present. */
+  condition?: Condition;
   node: Node;
 }
 
@@ -63,8 +78,36 @@ export function candidatesFor(values: readonly unknown[], envs: readonly Environ
   return out;
 }
 
+/** `a.b[name=x].c` */
+export const pathText = (path: readonly Seg[]): string =>
+  path.map((p, i) => (typeof p === "object" ? `[name=${p.name}]` : `${i > 0 ? "." : ""}${p}`)).join("");
+
+/** The item names when every value is an array of maps with unique string `name`s, not in the same order everywhere. */
+function keyNames(values: unknown[]): string[][] | undefined {
+  if (!values.every(Array.isArray)) return undefined;
+  const names = (values as unknown[][]).map((a) =>
+    a.map((x) => (isMap(x) && typeof x.name === "string" ? x.name : "")),
+  );
+  if (names.some((n) => n.includes("") || new Set(n).size !== n.length)) return undefined;
+  return names.every((n) => isDeepStrictEqual(n, names[0])) ? undefined : names;
+}
+
+function keyed(values: unknown[], names: string[][], envs: Environment[], path: Seg[]): Node {
+  const all = [...new Set(names.flat())];
+  return {
+    t: "keyed",
+    path,
+    items: all.map((name) => {
+      const idx = names.map((n) => n.indexOf(name));
+      const presentIn = envs.filter((_, i) => idx[i] >= 0);
+      const vals = values.map((v, i) => (v as unknown[])[idx[i]]).filter((_, i) => idx[i] >= 0);
+      return { name, presentIn, node: unify(vals, presentIn, [...path, { name }]) };
+    }),
+  };
+}
+
 /** One node over the values of the present profiles (see the file comment). */
-export function unify(values: unknown[], envs: Environment[], path: (string | number)[] = []): Node {
+export function unify(values: unknown[], envs: Environment[], path: Seg[] = []): Node {
   if (values.every((v) => isDeepStrictEqual(v, values[0]))) return { t: "lit", v: values[0] };
   if (values.every(isMap)) {
     const keys = [...new Set(values.flatMap((v) => Object.keys(v as object)))];
@@ -74,12 +117,14 @@ export function unify(values: unknown[], envs: Environment[], path: (string | nu
         const sub = values.map((v) => (v as Record<string, unknown>)[key]);
         const optional = sub.some((v) => v === undefined);
         const node: Node = optional
-          ? { t: "leaf", path: [...path, key], values: sub.map((v) => v ?? null), candidates: [] }
+          ? { t: "leaf", path: [...path, key], envs, values: sub.map((v) => v ?? null), candidates: [] }
           : unify(sub, envs, [...path, key]);
         return { key, node, optional };
       }),
     };
   }
+  const names = keyNames(values);
+  if (names) return keyed(values, names, envs, path);
   if (values.every(Array.isArray) && values.every((v) => (v as unknown[]).length === (values[0] as unknown[]).length)) {
     const first = values[0] as unknown[];
     return {
@@ -94,7 +139,7 @@ export function unify(values: unknown[], envs: Environment[], path: (string | nu
     };
   }
   const candidates = values.every(isScalar) ? candidatesFor(values, envs) : [];
-  return { t: "leaf", path, values, candidates };
+  return { t: "leaf", path, envs, values, candidates };
 }
 
 /** The object skeletons: each object's renders, placeholders in, unified over the profiles it is present in. */
@@ -125,15 +170,34 @@ export function leavesOf(node: Node, out: Extract<Node, { t: "leaf" }>[] = []): 
   if (node.t === "leaf") out.push(node);
   else if (node.t === "map") for (const e of node.entries) leavesOf(e.node, out);
   else if (node.t === "arr") for (const i of node.items) leavesOf(i, out);
+  else if (node.t === "keyed") for (const i of node.items) leavesOf(i.node, out);
+  return out;
+}
+
+/** Every keyed item present in some of its array's profiles only, with the array's path. */
+export function partialItemsOf(
+  node: Node,
+  envs: Environment[],
+  out: { path: Seg[]; envs: Environment[]; item: KeyedItem }[] = [],
+) {
+  if (node.t === "map") for (const e of node.entries) partialItemsOf(e.node, envs, out);
+  else if (node.t === "arr") for (const i of node.items) partialItemsOf(i, envs, out);
+  else if (node.t === "keyed") {
+    for (const i of node.items) {
+      if (i.presentIn.length < envs.length) out.push({ path: node.path, envs, item: i });
+      partialItemsOf(i.node, i.presentIn, out);
+    }
+  }
   return out;
 }
 
 /** The value at `path` of the object `id` in a render (placeholders in), or undefined. */
-export function valueAt(objs: Map<string, unknown>, id: string, path: readonly (string | number)[]): unknown {
+export function valueAt(objs: Map<string, unknown>, id: string, path: readonly Seg[]): unknown {
   let v: unknown = objs.get(id);
   for (const p of path) {
     if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<string | number, unknown>)[p];
+    if (typeof p === "object") v = Array.isArray(v) ? v.find((x) => isMap(x) && x.name === p.name) : undefined;
+    else v = (v as Record<string | number, unknown>)[p];
   }
   return v;
 }

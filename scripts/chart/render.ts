@@ -76,7 +76,7 @@ export async function renderProfile(
   profileOverride?: Record<string, unknown>,
   root = ROOT,
 ): Promise<Manifest[]> {
-  const k8s = { ...kubernetesConfig(root), namespace: namespaceFor(env) };
+  const k8s: Record<string, unknown> = { ...kubernetesConfig(root), namespace: namespaceFor(env) };
   if (k8s.installOperators === true) {
     throw new Error(`Pulumi.${SOURCE_STACK}.yaml: loom:kubernetes.installOperators must be off for the chart`);
   }

@@ -6,7 +6,17 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { ENVIRONMENTS, type Environment } from "../../components/profiles";
-import { type ChartObject, type Derived, idOf, leavesOf, type Node, valueAt } from "./model";
+import {
+  type ChartObject,
+  type Condition,
+  type Derived,
+  idOf,
+  leavesOf,
+  type Node,
+  partialItemsOf,
+  pathText,
+  valueAt,
+} from "./model";
 import { type Manifest, perturbed } from "./render";
 import { profileLeaves, type Setting, substitute } from "./values";
 
@@ -22,22 +32,21 @@ export interface Resolved {
 
 const PROD_LEAVES = () => profileLeaves("prod");
 
-function presenceCandidates(o: ChartObject): string[] {
-  const leaves = ENVIRONMENTS.map((e) => profileLeaves(e));
-  return [...leaves[0].keys()].filter((k) =>
-    ENVIRONMENTS.every((e, i) => leaves[i].get(k) === o.presentIn.includes(e)),
-  );
+/** Boolean profile keys that are true exactly in `presentIn` among `envs`. */
+function presenceCandidates(presentIn: Environment[], envs: readonly Environment[]): string[] {
+  const leaves = envs.map((e) => profileLeaves(e));
+  return [...leaves[0].keys()].filter((k) => envs.every((e, i) => leaves[i].get(k) === presentIn.includes(e)));
 }
 
 const show = (v: unknown) => JSON.stringify(v)?.slice(0, 60);
 
-function derivedDoc(o: ChartObject, what: string, values: unknown[], why: string): string {
-  const per = o.presentIn.map((e, i) => `${e}: ${show(values[i])}`).join(", ");
+function derivedDoc(o: ChartObject, what: string, envs: Environment[], values: unknown[], why: string): string {
+  const per = envs.map((e, i) => `${e}: ${show(values[i])}`).join(", ");
   return `${o.id} ${what} (${per}): ${why}`;
 }
 
-function perEnv(o: ChartObject, values: unknown[]): Record<Environment, unknown> {
-  return Object.fromEntries(ENVIRONMENTS.map((e) => [e, values[o.presentIn.indexOf(e)] ?? null])) as Record<
+function perEnv(envs: Environment[], values: unknown[]): Record<Environment, unknown> {
+  return Object.fromEntries(ENVIRONMENTS.map((e) => [e, values[envs.indexOf(e)] ?? null])) as Record<
     Environment,
     unknown
   >;
@@ -83,39 +92,67 @@ async function resolveLeaves(
       out.used.add(explaining[0].key);
       continue;
     }
-    const key = `${o.id}:${leaf.path.join(".")}`;
+    const key = `${o.id}:${pathText(leaf.path)}`;
     const why =
       explaining.length > 1
         ? `follows several profile keys (${explaining.map((c) => c.key).join(", ")}), so the generator cannot pick one`
         : "no profile key reproduces it (a value the program computes from several keys or from its own tables)";
-    out.derived.set(key, { doc: derivedDoc(o, leaf.path.join("."), leaf.values, why), values: perEnv(o, leaf.values) });
+    const doc = derivedDoc(o, pathText(leaf.path), leaf.envs, leaf.values, why);
+    out.derived.set(key, { doc, values: perEnv(leaf.envs, leaf.values) });
     Object.assign(target, { t: "derived", key });
   }
 }
 
-async function resolveCondition(
+/**
+ * The condition of something present in `presentIn` of `envs` only: the boolean keys confirmed by a perturbed prod
+ * (`present` of that render flips), else a generated `derived` boolean named `key`.
+ */
+async function conditionFor(
+  what: { key: string; text: string; presentIn: Environment[]; envs: Environment[] },
+  present: (objs: Map<string, unknown>) => boolean,
+  rendered: (key: string) => Promise<Map<string, unknown> | undefined>,
+  out: Resolved,
+): Promise<Condition> {
+  const keys: string[] = [];
+  if (what.envs.includes("prod")) {
+    for (const k of presenceCandidates(what.presentIn, what.envs)) {
+      const objs = await rendered(k);
+      if (objs && present(objs) === !PROD_LEAVES().get(k)) keys.push(k);
+    }
+  }
+  if (keys.length > 0) {
+    for (const k of keys) out.used.add(k);
+    return { keys };
+  }
+  out.derived.set(what.key, {
+    doc: `${what.text} is rendered in ${what.presentIn.join(", ")} only, and no boolean profile key alone switches it`,
+    values: Object.fromEntries(ENVIRONMENTS.map((e) => [e, what.presentIn.includes(e)])) as Record<
+      Environment,
+      unknown
+    >,
+  });
+  return { derived: what.key };
+}
+
+async function resolveConditions(
   o: ChartObject,
   rendered: (key: string) => Promise<Map<string, unknown> | undefined>,
   out: Resolved,
 ): Promise<void> {
-  if (o.presentIn.length === ENVIRONMENTS.length) return;
-  const keys: string[] = [];
-  for (const k of presenceCandidates(o)) {
-    const objs = await rendered(k);
-    if (objs && objs.has(o.id) === !PROD_LEAVES().get(k)) keys.push(k);
+  if (o.presentIn.length < ENVIRONMENTS.length) {
+    const what = { key: `${o.id}:present`, text: o.id, presentIn: o.presentIn, envs: [...ENVIRONMENTS] };
+    o.condition = await conditionFor(what, (objs) => objs.has(o.id), rendered, out);
   }
-  if (keys.length > 0) {
-    o.condition = { keys };
-    for (const k of keys) out.used.add(k);
-    return;
+  for (const { path, envs, item } of partialItemsOf(o.node, o.presentIn)) {
+    const at = [...path, { name: item.name }];
+    const what = {
+      key: `${o.id}:${pathText(at)}:present`,
+      text: `${o.id} ${pathText(at)}`,
+      presentIn: item.presentIn,
+      envs,
+    };
+    item.condition = await conditionFor(what, (objs) => valueAt(objs, o.id, at) !== undefined, rendered, out);
   }
-  const key = `${o.id}:present`;
-  const values = ENVIRONMENTS.map((e) => o.presentIn.includes(e));
-  out.derived.set(key, {
-    doc: `${o.id} is rendered in ${o.presentIn.join(", ")} only, and no boolean profile key alone switches it`,
-    values: Object.fromEntries(ENVIRONMENTS.map((e, i) => [e, values[i]])) as Record<Environment, unknown>,
-  });
-  o.condition = { derived: key };
 }
 
 export async function resolve(
@@ -126,7 +163,7 @@ export async function resolve(
   const out: Resolved = { objects, derived: new Map(), used: new Set() };
   const rendered = perturber(render, settings);
   for (const o of objects) {
-    await resolveCondition(o, rendered, out);
+    await resolveConditions(o, rendered, out);
     await resolveLeaves(o, rendered, out);
   }
   return out;

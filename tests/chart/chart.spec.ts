@@ -12,6 +12,8 @@ import { ROOT } from "../../scripts/lib/plan";
 const chartDir = path.join(ROOT, CHART_DIR);
 const helmBin = process.env.LOOM_HELM ?? path.join(os.homedir(), ".cache", "loom-helm", "bin", "helm");
 const haveHelm = fs.existsSync(helmBin);
+/** The oldest Kubernetes the program supports (docs/kubernetes.md); helm built from source assumes v1.20. */
+const KUBE = ["--kube-version", "v1.30.0"];
 
 type Obj = Manifest & { spec?: Record<string, unknown> };
 const idOf = (m: Obj) => `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`;
@@ -19,7 +21,7 @@ const idOf = (m: Obj) => `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.n
 function helmTemplate(env: Environment, extra: string[] = []): Obj[] {
   const out = execFileSync(
     helmBin,
-    ["template", "loom", chartDir, "-f", path.join(chartDir, `values-${env}.yaml`), ...extra],
+    ["template", "loom", chartDir, ...KUBE, "-f", path.join(chartDir, `values-${env}.yaml`), ...extra],
     { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
   );
   return YAML.parseAllDocuments(out)
@@ -99,12 +101,12 @@ describe("chart: charts/loom is generated from the Kubernetes target", function 
 
     it("values.schema.json refuses a bad value, naming the key", () => {
       assert.throws(
-        () => execFileSync(helmBin, ["template", "loom", chartDir, "--set", "web.memoryMiB=64"], { stdio: "pipe" }),
+        () => execFileSync(helmBin, ["template", "loom", chartDir, ...KUBE, "--set", "web.memoryMiB=64"], { stdio: "pipe" }),
         (e: Error & { stderr?: Buffer }) =>
           /web\/memoryMiB|web\.memoryMiB/.test(String(e.stderr)) && /128/.test(String(e.stderr)),
       );
       assert.throws(
-        () => execFileSync(helmBin, ["template", "loom", chartDir, "--set", "environment=qa"], { stdio: "pipe" }),
+        () => execFileSync(helmBin, ["template", "loom", chartDir, ...KUBE, "--set", "environment=qa"], { stdio: "pipe" }),
         (e: Error & { stderr?: Buffer }) => /environment/.test(String(e.stderr)),
       );
     });
