@@ -101,12 +101,16 @@ describe("chart: charts/loom is generated from the Kubernetes target", function 
 
     it("values.schema.json refuses a bad value, naming the key", () => {
       assert.throws(
-        () => execFileSync(helmBin, ["template", "loom", chartDir, ...KUBE, "--set", "web.memoryMiB=64"], { stdio: "pipe" }),
+        () =>
+          execFileSync(helmBin, ["template", "loom", chartDir, ...KUBE, "--set", "web.memoryMiB=64"], {
+            stdio: "pipe",
+          }),
         (e: Error & { stderr?: Buffer }) =>
           /web\/memoryMiB|web\.memoryMiB/.test(String(e.stderr)) && /128/.test(String(e.stderr)),
       );
       assert.throws(
-        () => execFileSync(helmBin, ["template", "loom", chartDir, ...KUBE, "--set", "environment=qa"], { stdio: "pipe" }),
+        () =>
+          execFileSync(helmBin, ["template", "loom", chartDir, ...KUBE, "--set", "environment=qa"], { stdio: "pipe" }),
         (e: Error & { stderr?: Buffer }) => /environment/.test(String(e.stderr)),
       );
     });
