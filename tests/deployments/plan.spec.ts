@@ -167,6 +167,41 @@ describe("deployments plan (mock engine, committed config)", () => {
   });
 });
 
+describe("deployments stack file loader", () => {
+  const dirWith = (text: string) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loom-deployments-"));
+    fs.copyFileSync(path.join(ROOT, "deployments", "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(dir, "Pulumi.t.yaml"), text);
+    return dir;
+  };
+  it("objects become JSON strings as the engine passes them", () => {
+    const dir = dirWith(
+      "config:\n  loom-deployments:organization: example-org\n  loom-deployments:stacks:\n    dev: {}\n",
+    );
+    assert.deepEqual(loadDeploymentsConfig("t", dir), {
+      "loom-deployments:organization": "example-org",
+      "loom-deployments:stacks": '{"dev":{}}',
+    });
+  });
+  it("a key the program never reads, a secret and a missing file are usage errors naming them", () => {
+    assert.throws(() => loadDeploymentsConfig("t", dirWith("config:\n  organization: example-org\n")), {
+      message: 'Pulumi.t.yaml: key "organization" is never read; write it as "loom-deployments:organization"',
+    });
+    assert.throws(() => loadDeploymentsConfig("t", dirWith("config:\n  loom:organization: example-org\n")), {
+      message: 'Pulumi.t.yaml: key "loom:organization" is never read; write it as "loom-deployments:organization"',
+    });
+    assert.throws(
+      () => loadDeploymentsConfig("t", dirWith("config:\n  loom-deployments:repository:\n    secure: v1:abc\n")),
+      {
+        message: "Pulumi.t.yaml: loom-deployments:repository is secret; no key of this program is",
+      },
+    );
+    assert.throws(() => loadDeploymentsConfig("nope", dirWith("config: {}\n")), {
+      message: "no stack file deployments/Pulumi.nope.yaml",
+    });
+  });
+});
+
 describe("npm run deployments:plan (CLI)", () => {
   it("prints every resource and each stack's settings; --json writes the resources", async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "loom-deployments-")), "plan.json");
