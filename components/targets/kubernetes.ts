@@ -6,7 +6,7 @@
  * `drBackup` store needs `bucket` and `credentialsSecret`; each `tracing` key only with its backend, an `otlp`
  * endpoint required and https:// unless it is an in-cluster Service. Defaults: namespace `loom-<stack>`, tracing
  * `jaeger`; where the profile has backups and the stack sets no store, a default one (`defaulted: true`); likewise
- * `drBackup` where the profile also has disaster recovery.
+ * `drBackup` where the profile also has disaster recovery. `testOnlySkipAwait` only in the e2e control plane's stack.
  */
 import { z } from "zod";
 import { fit as fitName } from "../naming";
@@ -111,6 +111,8 @@ export interface KubernetesTarget {
   drBackup?: KubernetesBackupSettings;
   tracing: KubernetesTracing;
   logs: KubernetesLogs;
+  /** TEST ONLY: annotate workloads `pulumi.com/skipAwait` (lib/k8s-skip-await.ts); absent when off (always). */
+  testOnlySkipAwait?: true;
 }
 
 const backupSchema = z
@@ -183,6 +185,7 @@ const schema = z
     drBackup: backupSchema,
     tracing: tracingSchema,
     logs: logsSchema,
+    testOnlySkipAwait: bool(),
   })
   .partial()
   .strict();
@@ -324,6 +327,23 @@ function logsOf(k: Config, namespace: string, problems: string[]): KubernetesLog
   return { storageGiB: l.storageGiB ?? DEFAULT_LOKI_STORAGE_GIB, namespaceRetentionDays: retention };
 }
 
+/** `testOnlySkipAwait` (TEST ONLY, docs/e2e.md): only in this stack, with up.sh's kubeconfig, never with operators. */
+export const SKIP_AWAIT_TEST_STACK = "cluster";
+export const SKIP_AWAIT_TEST_KUBECONFIG = "out/cluster/kubeconfig";
+function checkTestOnlySkipAwait(k: Config, ctx: TargetContext): void {
+  if (k.testOnlySkipAwait !== true) return;
+  const what = `${key("testOnlySkipAwait")} is TEST ONLY (workloads are reported created before they are ready)`;
+  const problems = [
+    ctx.stack !== SKIP_AWAIT_TEST_STACK &&
+      `it is allowed only in the stack ${show(SKIP_AWAIT_TEST_STACK)} (npm run e2e:cluster), not in ${show(ctx.stack)}; remove it`,
+    k.kubeconfig !== SKIP_AWAIT_TEST_KUBECONFIG &&
+      `${key("kubeconfig")} must be ${show(SKIP_AWAIT_TEST_KUBECONFIG)} (the e2e control plane, scripts/cluster/up.sh) with it, not ${show(k.kubeconfig)}`,
+    k.installOperators === true &&
+      `it cannot be set with ${key("installOperators")} (the charts' workloads would not be annotated); remove one of them`,
+  ];
+  for (const p of problems) if (p) ctx.problems.push(`${what}: ${p}`);
+}
+
 function namespaceOf(k: Config, ctx: TargetContext): string {
   if (k.namespace !== undefined) return k.namespace;
   const namespace = `${ctx.project}-${ctx.stack}`;
@@ -341,6 +361,7 @@ export const kubernetesTarget = {
   providerKeys: [],
   resolve(k, ctx): KubernetesTarget {
     checkExclusions(k, ctx.problems);
+    checkTestOnlySkipAwait(k, ctx);
     const namespace = namespaceOf(k, ctx);
     const ns = k.operatorNamespaces ?? {};
     const monitoring = ns.monitoring ?? "monitoring";
@@ -373,6 +394,7 @@ export const kubernetesTarget = {
       ...stores(k, namespace, ctx),
       tracing: tracingOf(k.tracing, ctx.problems),
       logs: logsOf(k, namespace, ctx.problems),
+      ...(k.testOnlySkipAwait === true ? { testOnlySkipAwait: true as const } : {}),
     };
   },
 } satisfies TargetSpec<"kubernetes", typeof schema, KubernetesTarget>;
