@@ -156,6 +156,55 @@ describe("deployments plan (mock engine, committed config)", () => {
     assert.deepEqual(run.outputs, viaTs.outputs);
   });
 
+  it("a review-stack template and a temporary stack: TtlSchedule registered after its settings", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "loom-deployments-root-"));
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: loom\n");
+    fs.writeFileSync(path.join(root, "package.json"), "{}\n");
+    fs.writeFileSync(path.join(root, "Pulumi.dev.yaml"), "config:\n  loom:cloud: gcp\n");
+    fs.writeFileSync(path.join(root, "Pulumi.loadtest.yaml"), "config:\n  loom:cloud: aws\n  loom:environment: dev\n");
+    fs.mkdirSync(path.join(root, "policy", "config"), { recursive: true });
+    fs.writeFileSync(path.join(root, "policy", "config", "dev.json"), "{}\n");
+    const committed = committedStacks();
+    const stacks = {
+      dev: { reviewStacks: true, oidc: committed.dev?.oidc },
+      loadtest: { expires: "2027-01-31T18:00:00Z", oidc: committed.dev?.oidc },
+    };
+    const plan = await planDeploymentsProgram({
+      root,
+      configOverrides: { "loom-deployments:stacks": JSON.stringify(stacks) },
+    });
+    assert.deepEqual(find(plan.resources, "TtlSchedule", "loadtest-ttl").inputs, {
+      organization: "example-org",
+      project: "loom",
+      stack: "loadtest",
+      timestamp: "2027-01-31T18:00:00Z",
+      deleteAfterDestroy: true,
+    });
+    const names = plan.resources.map((r) => r.name);
+    assert.ok(names.indexOf("loadtest-ttl") > names.indexOf("loadtest-settings"));
+    const dev = find(plan.resources, "DeploymentSettings", "dev-settings").inputs;
+    assert.equal((dev.github as Record<string, unknown>).pullRequestTemplate, true);
+    assert.deepEqual((dev.operationContext as Record<string, Record<string, unknown>>).options, {
+      skipInstallDependencies: true,
+      skipIntermediateDeployments: true,
+      deleteAfterDestroy: true,
+    });
+    assert.deepEqual(Object.keys((dev.operationContext as Record<string, Record<string, unknown>>).oidc ?? {}), [
+      "gcp",
+    ]);
+    assert.deepEqual(
+      (plan.outputs.stacks as Record<string, Record<string, unknown>>).loadtest?.expires,
+      "2027-01-31T18:00:00Z",
+    );
+  });
+
+  it("a stacks value that is not a map is an error naming the key", async () => {
+    await assert.rejects(planDeploymentsProgram({ configOverrides: { "loom-deployments:stacks": "dev, prod" } }), {
+      message:
+        'invalid loom-deployments config:\n  - loom-deployments:stacks: "dev, prod" must be a map of stack name → settings',
+    });
+  });
+
   it("bad config fails before any resource is registered", async () => {
     await assert.rejects(
       planDeploymentsProgram({ configOverrides: { "loom-deployments:repository": "not a repo" } }),
