@@ -11,6 +11,8 @@
  * - `@npmcli/arborist`: npm's dependency-tree library (with pacote, cacache, sigstore…), which
  *   `runtime/closure/codePaths.js` loads to find the packages a serialized function needs — function serialization
  *   again. Together with the Automation API it was ≈ 0.5 s of CPU at every plan's start (issue 11/12, item 7).
+ * - `normalize-package-data` (with validate-npm-package-license, spdx-correct, hosted-git-info), which the same
+ *   `codePaths.js` loads for the same purpose: spdx-correct alone sorts its license tables at load (≈ 60-80 ms).
  * - zod's `locales` (≈ 50 translation modules, all loaded by `zod`'s index for `z.locales`): settings and the pack
  *   report in English, which zod configures from its own `en` module.
  */
@@ -64,6 +66,7 @@ export function lazyFile(file: string, opts: { esModule: boolean }): void {
 lazyModule("@pulumi/pulumi/typescript-shim", { esModule: false });
 lazyModule("@pulumi/pulumi/automation", { esModule: true });
 lazyModule("@npmcli/arborist", { esModule: true });
+lazyModule("normalize-package-data", { esModule: false });
 lazyFile(
   require("node:path").join(require("node:path").dirname(require.resolve("zod")), "v4", "locales", "index.cjs"),
   {
