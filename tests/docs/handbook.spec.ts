@@ -10,6 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { IMPLEMENTED_CLOUDS } from "../../components/cloud";
 import { ALERTS } from "../../components/observability/catalog/alerts";
+import { estimate } from "../../scripts/lib/cost";
+import { loadPriceTable } from "../../scripts/lib/cost-table";
 import { planStack } from "../../scripts/lib/plan";
 import {
   anchorsOf,
@@ -20,6 +22,7 @@ import {
   npmScripts,
   perCloudFiles,
   prose,
+  quotedCosts,
   ROOT,
   read,
   relativeLinks,
@@ -117,6 +120,7 @@ describe("operations handbook (docs/runbooks, docs/troubleshooting, upgrades, ca
   describe("the runbook links each backend renders into the prod plan resolve", function () {
     this.timeout(120_000);
     /** Distinct alerts with a runbook link per cloud (DigitalOcean Monitoring has no queue or LLM metric). */
+    const table = loadPriceTable(path.join(ROOT, "scripts", "cost", "prices.yaml"));
     const LINKED: Record<string, number> = { aws: 19, gcp: 19, azure: 19, digitalocean: 17, kubernetes: 19 };
     for (const cloud of IMPLEMENTED_CLOUDS) {
       it(cloud, async () => {
@@ -124,6 +128,9 @@ describe("operations handbook (docs/runbooks, docs/troubleshooting, upgrades, ca
         const links = [...new Set(runbookLinks(JSON.stringify(plan.resources.map((r) => r.inputs))))];
         assert.equal(links.length, LINKED[cloud], links.join(" "));
         for (const link of links) assert.ok(resolves(link), `${cloud}: ${link} does not resolve`);
+        // The same plan's monthly list price is what capacity.md quotes for prod on this cloud.
+        const quoted = quotedCosts(read("docs/capacity.md")).prod?.[cloud];
+        assert.equal(quoted, estimate(plan.resources, table, cloud).total, `capacity.md: prod on ${cloud}`);
       });
     }
   });
@@ -140,6 +147,10 @@ describe("operations handbook (docs/runbooks, docs/troubleshooting, upgrades, ca
     it("computes GitHub anchors, skipping code blocks and numbering duplicates", () => {
       const md = "# A `b` c\n```sh\n# not a heading\n```\n## AWS\n## AWS\n### Fix: (1) ok?\n";
       assert.deepEqual([...anchorsOf(md)], ["a-b-c", "aws", "aws-1", "fix-1-ok"]);
+    });
+    it("reads the cost table capacity.md quotes, footnote marks dropped", () => {
+      const md = "| stack | AWS | Azure |\n|---|---|---|\n| dev | 1.50 | 2.00 ¹ |\n| prod | 10 | 0 ² |\n";
+      assert.deepEqual(quotedCosts(md), { dev: { aws: 1.5, azure: 2 }, prod: { aws: 10, azure: 0 } });
     });
     it("finds runbook links in rendered text and resolves them against the repository", () => {
       const text = '{"d":"Runbook: https://x.example/docs/runbooks/alerts.md#high-error-rate"}';

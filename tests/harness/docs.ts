@@ -29,6 +29,7 @@ export const perCloudFiles = () =>
   [
     "docs/runbooks/deploy.md",
     "docs/runbooks/rollback.md",
+    "docs/runbooks/backup-restore.md",
     "docs/runbooks/scaling.md",
     "docs/runbooks/database-maintenance.md",
     "docs/runbooks/incident-response.md",
@@ -128,4 +129,28 @@ export function resolves(link: string, root = ROOT): boolean {
   const [file, anchor] = link.split("#");
   const full = path.join(root, file);
   return fs.existsSync(full) && (!anchor || anchorsOf(fs.readFileSync(full, "utf8")).has(anchor));
+}
+
+/**
+ * The monthly list prices capacity.md quotes: its `| stack | AWS | GCP | … |` table as { stack: { cloud: number } },
+ * footnote marks dropped; cloud keys as `loom:cloud` spells them.
+ */
+export function quotedCosts(md: string): Record<string, Record<string, number>> {
+  const rows = md.split("\n").filter((l) => /^\| (stack|dev|staging|prod) \|/.test(l));
+  const cells = (l: string) =>
+    l
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const header = rows.find((l) => l.startsWith("| stack |"));
+  if (!header) return {};
+  const clouds = cells(header)
+    .slice(1)
+    .map((c) => c.toLowerCase());
+  const out: Record<string, Record<string, number>> = {};
+  for (const row of rows.filter((l) => l !== header)) {
+    const [stack, ...values] = cells(row);
+    out[stack] = Object.fromEntries(clouds.map((c, i) => [c, Number.parseFloat(values[i])]));
+  }
+  return out;
 }
