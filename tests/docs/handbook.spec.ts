@@ -10,12 +10,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { IMPLEMENTED_CLOUDS } from "../../components/cloud";
 import { ALERTS } from "../../components/observability/catalog/alerts";
+import { DASHBOARDS } from "../../components/observability/catalog/dashboards";
 import { estimate } from "../../scripts/lib/cost";
 import { loadPriceTable } from "../../scripts/lib/cost-table";
 import { planStack } from "../../scripts/lib/plan";
 import {
   anchorsOf,
   CLOUD_HEADINGS,
+  dashboardRefs,
   GUIDE_SECTIONS,
   handbookFiles,
   headings,
@@ -32,6 +34,7 @@ import {
   stackOutputRefs,
   stackOutputs,
   TROUBLESHOOTING,
+  tableAlertRefs,
 } from "../harness/docs";
 
 const HANDBOOK = handbookFiles();
@@ -75,6 +78,10 @@ describe("operations handbook (docs/runbooks, docs/troubleshooting, upgrades, ca
             assert.ok(anchorsOf(fs.readFileSync(full, "utf8")).has(anchor), `${file}: link ${link}: no such heading`);
         }
       });
+      it("names only dashboards the catalog defines", () => {
+        const titles = DASHBOARDS.map((d) => d.title);
+        for (const t of dashboardRefs(md)) assert.ok(titles.includes(t), `${file}: no dashboard titled "${t}"`);
+      });
       it("has no placeholder left in it", () => {
         assert.doesNotMatch(prose(md), /\b(TODO|TBD|FIXME)\b/);
       });
@@ -103,6 +110,21 @@ describe("operations handbook (docs/runbooks, docs/troubleshooting, upgrades, ca
       );
     });
   }
+
+  it("troubleshooting/README.md lists every guide and only alerts the catalog has", () => {
+    const md = read("docs/troubleshooting/README.md");
+    for (const g of TROUBLESHOOTING) assert.match(md, new RegExp(`\\]\\(${g}\\.md\\)`), g);
+    const refs = tableAlertRefs(md);
+    assert.ok(refs.length >= 10, refs.join(" "));
+    const ids = ALERTS.map((a) => a.id as string);
+    for (const ref of refs) {
+      const glob = new RegExp(`^${ref.replace(/\*/g, ".*")}$`);
+      assert.ok(
+        ids.some((id) => glob.test(id)),
+        `no alert matches ${ref}`,
+      );
+    }
+  });
 
   it("documents every stack output as a `pulumi stack output <name>` somewhere in the handbook", () => {
     const documented = new Set(HANDBOOK.flatMap((f) => stackOutputRefs(read(f))));
@@ -151,6 +173,14 @@ describe("operations handbook (docs/runbooks, docs/troubleshooting, upgrades, ca
     it("reads the cost table capacity.md quotes, footnote marks dropped", () => {
       const md = "| stack | AWS | Azure |\n|---|---|---|\n| dev | 1.50 | 2.00 ¹ |\n| prod | 10 | 0 ² |\n";
       assert.deepEqual(quotedCosts(md), { dev: { aws: 1.5, azure: 2 }, prod: { aws: 10, azure: 0 } });
+    });
+    it("reads dashboard titles and the alerts column of a table", () => {
+      assert.deepEqual(dashboardRefs("open `Loom / Overview` and `Loom / Database health`"), [
+        "Loom / Overview",
+        "Loom / Database health",
+      ]);
+      const md = "| a | b | alerts |\n|---|---|---|\n| x | [g](g.md) | `high-error-rate`, `slo-latency-*` |\n";
+      assert.deepEqual(tableAlertRefs(md), ["high-error-rate", "slo-latency-*"]);
     });
     it("finds runbook links in rendered text and resolves them against the repository", () => {
       const text = '{"d":"Runbook: https://x.example/docs/runbooks/alerts.md#high-error-rate"}';

@@ -154,3 +154,19 @@ export function quotedCosts(md: string): Record<string, Record<string, number>> 
   }
   return out;
 }
+
+/** Dashboard titles quoted in backticks (`Loom / Overview`), a title wrapped over two lines joined again. */
+export function dashboardRefs(md: string): string[] {
+  return [...md.matchAll(/`(Loom \/ [^`]+)`/g)].map((m) => m[1].replace(/\s+/g, " "));
+}
+
+/** Alert ids in backticks in the third column of a markdown table (troubleshooting/README.md's "alerts" column). */
+export function tableAlertRefs(md: string): string[] {
+  const out: string[] = [];
+  for (const line of md.split("\n")) {
+    const cols = line.split("|");
+    if (cols.length < 5 || /^\|\s*-/.test(line)) continue;
+    out.push(...[...cols[3].matchAll(/`([a-z0-9*-]+)`/g)].map((m) => m[1]));
+  }
+  return out;
+}
