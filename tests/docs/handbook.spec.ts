@@ -23,6 +23,7 @@ import {
   headings,
   npmScripts,
   perCloudFiles,
+  prodNames,
   prose,
   quotedCosts,
   ROOT,
@@ -143,10 +144,22 @@ describe("operations handbook (docs/runbooks, docs/troubleshooting, upgrades, ca
     this.timeout(120_000);
     /** Distinct alerts with a runbook link per cloud (DigitalOcean Monitoring has no queue or LLM metric). */
     const table = loadPriceTable(path.join(ROOT, "scripts", "cost", "prices.yaml"));
+    /** Every prod plan's resources and outputs as text, filled by the tests per cloud below. */
+    const planned: string[] = [];
+    /** Names the procedures tell the operator to create (restores, blue-green, snapshots): not in any plan. */
+    const OPERATOR_NAMES = [
+      "loom-prod-db-pitr",
+      "loom-prod-db-geo",
+      "loom-prod-db-restored",
+      "loom-prod-pre-pg17",
+      "loom-prod-green",
+      "loom-prod-web--green",
+    ];
     const LINKED: Record<string, number> = { aws: 19, gcp: 19, azure: 19, digitalocean: 17, kubernetes: 19 };
     for (const cloud of IMPLEMENTED_CLOUDS) {
       it(cloud, async () => {
         const plan = await planStack({ stack: "prod", cloud, policy: false });
+        planned.push(JSON.stringify({ resources: plan.resources, outputs: plan.outputs }));
         const links = [...new Set(runbookLinks(JSON.stringify(plan.resources.map((r) => r.inputs))))];
         assert.equal(links.length, LINKED[cloud], links.join(" "));
         for (const link of links) assert.ok(resolves(link), `${cloud}: ${link} does not resolve`);
@@ -155,6 +168,16 @@ describe("operations handbook (docs/runbooks, docs/troubleshooting, upgrades, ca
         assert.equal(quoted, estimate(plan.resources, table, cloud).total, `capacity.md: prod on ${cloud}`);
       });
     }
+    it("every loom-prod-… name the handbook quotes is one a prod plan creates (or one the operator creates)", () => {
+      assert.equal(planned.length, IMPLEMENTED_CLOUDS.length, "runs after the plans above");
+      const all = planned.join("\n");
+      const names = [...new Set(HANDBOOK.flatMap((f) => prodNames(read(f))))];
+      assert.ok(names.length >= 30, names.join(" "));
+      const missing = names.filter(
+        (n) => !OPERATOR_NAMES.includes(n) && !new RegExp(`${n.replace(/-/g, "\\-")}(?![a-z0-9-])`).test(all),
+      );
+      assert.deepEqual(missing, [], `names no prod plan creates: ${missing.join(", ")}`);
+    });
   });
 
   describe("the parsers", () => {
@@ -173,6 +196,10 @@ describe("operations handbook (docs/runbooks, docs/troubleshooting, upgrades, ca
     it("reads the cost table capacity.md quotes, footnote marks dropped", () => {
       const md = "| stack | AWS | Azure |\n|---|---|---|\n| dev | 1.50 | 2.00 ¹ |\n| prod | 10 | 0 ² |\n";
       assert.deepEqual(quotedCosts(md), { dev: { aws: 1.5, azure: 2 }, prod: { aws: 10, azure: 0 } });
+    });
+    it("reads the prod stack's physical names, skipping those continued by a placeholder", () => {
+      const md = "`loom-prod-web`, loom-prod-secrets-<suffix>, <loom-prod-pg-id>, /loom/prod/web and loom-prod-web.";
+      assert.deepEqual(prodNames(md), ["loom-prod-web"]);
     });
     it("reads dashboard titles and the alerts column of a table", () => {
       assert.deepEqual(dashboardRefs("open `Loom / Overview` and `Loom / Database health`"), [

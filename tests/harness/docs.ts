@@ -170,3 +170,15 @@ export function tableAlertRefs(md: string): string[] {
   }
   return out;
 }
+
+/**
+ * Physical names of the prod stack the handbook quotes (`loom-prod-web`, `/loom/prod/…` excluded), without the
+ * ones that continue with a placeholder (`loom-prod-secrets-<suffix>`, `<loom-prod-pg-id>`).
+ */
+export function prodNames(md: string): string[] {
+  const out = new Set<string>();
+  for (const m of md.matchAll(/(<?)(loom-prod-[a-z0-9-]*[a-z0-9])(-?<|>)?/g)) {
+    if (m[1] === "" && m[3] === undefined) out.add(m[2]);
+  }
+  return [...out];
+}
