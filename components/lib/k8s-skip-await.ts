@@ -1,5 +1,5 @@
 /**
- * TEST ONLY: `loom:kubernetes.testOnlySkipAwait` (docs/e2e.md, "The control-plane e2e"). The e2e control plane
+ * TEST ONLY: `loom:kubernetes.testOnlySkipAwait` (docs/cluster.md, "The skip-await switch"). The e2e control plane
  * (scripts/cluster/up.sh) is etcd + kube-apiserver + kube-controller-manager: no scheduler, no kubelet, no cloud. Pods
  * are created and stay Pending there, so the Kubernetes provider's readiness checks for the kinds below would wait
  * until they time out (10 min each) and fail `pulumi up`. With the switch on, the Kubernetes platform registers a

@@ -327,7 +327,7 @@ function logsOf(k: Config, namespace: string, problems: string[]): KubernetesLog
   return { storageGiB: l.storageGiB ?? DEFAULT_LOKI_STORAGE_GIB, namespaceRetentionDays: retention };
 }
 
-/** `testOnlySkipAwait` (TEST ONLY, docs/e2e.md): only in this stack, with up.sh's kubeconfig, never with operators. */
+/** `testOnlySkipAwait` (TEST ONLY, docs/cluster.md): only in this stack, with up.sh's kubeconfig, never with operators. */
 export const SKIP_AWAIT_TEST_STACK = "cluster";
 export const SKIP_AWAIT_TEST_KUBECONFIG = "out/cluster/kubeconfig";
 function checkTestOnlySkipAwait(k: Config, ctx: TargetContext): void {
