@@ -12,7 +12,7 @@ import { ROOT } from "../lib/plan";
 import { profileDocs, valuesSchema } from "./docs";
 import { fileName, template } from "./emit";
 import { chartYaml, helpers, notes, secretList, valuesYaml } from "./files";
-import { objectsOf } from "./model";
+import { type Derived, objectsOf } from "./model";
 import { type Manifest, type Renders, renderAll, renderPerturbed } from "./render";
 import { resolve } from "./resolve";
 import { settingsOf } from "./values";
@@ -47,10 +47,15 @@ function biomeJson(text: string, root: string): string {
 
 /** The chart's files (path relative to charts/loom → content). */
 export async function generateChart(root = ROOT): Promise<Map<string, string>> {
+  return (await generateChartModel(root)).files;
+}
+
+/** The chart's files and the generated (`derived`) keys behind them. */
+export async function generateChartModel(root = ROOT): Promise<{ files: Map<string, string>; derived: Derived }> {
   const settings = settingsOf(root);
   const { rest, secrets } = withoutSecrets(await renderAll(root));
   const objects = objectsOf(rest, settings);
-  const { derived, used } = await resolve(objects, settings, (key, value) => renderPerturbed(key, value, root));
+  const { derived, used } = await resolve(objects, settings, (overrides) => renderPerturbed(overrides, root));
   const docs = profileDocs(root);
   const version = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
   const input = { settings, used: [...used], derived, docs };
@@ -77,7 +82,7 @@ export async function generateChart(root = ROOT): Promise<Map<string, string>> {
     if (files.has(file)) throw new Error(`two objects map to ${file}`);
     files.set(file, template(o));
   }
-  return files;
+  return { files, derived };
 }
 
 /** The files under `dir` (relative paths), for staleness checks. */

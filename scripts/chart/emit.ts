@@ -36,10 +36,6 @@ export function valueExpr(node: Extract<Node, { t: "key" } | { t: "derived" }>):
   return `{{ include "loom.subst" (list $ (index $.Values.derived ${goString(node.key)})) }}`;
 }
 
-function derivedRef(node: Node): string | undefined {
-  return node.t === "derived" ? `(index $.Values.derived ${goString(node.key)})` : undefined;
-}
-
 /** Is the node written on the key's line (scalar, lookup, empty collection)? */
 function inline(node: Node): string | undefined {
   if (node.t === "key" || node.t === "derived") return valueExpr(node);
@@ -60,7 +56,7 @@ function inline(node: Node): string | undefined {
 function asNode(v: unknown): Node {
   if (Array.isArray(v)) return { t: "arr", items: v.map(asNode) };
   if (v && typeof v === "object") {
-    return { t: "map", entries: Object.entries(v).map(([key, x]) => ({ key, node: asNode(x), optional: false })) };
+    return { t: "map", path: [], entries: Object.entries(v).map(([key, x]) => ({ key, node: asNode(x) })) };
   }
   return { t: "lit", v };
 }
@@ -73,12 +69,12 @@ export function block(node: Node, indent: number): string[] {
   if (n.t === "map") {
     for (const e of n.entries) {
       const head = `${pad}${yamlKey(e.key)}:`;
-      const ref = e.optional ? derivedRef(e.node) : undefined;
-      if (ref) lines.push(`{{- if ne (toJson ${ref}) "null" }}`);
+      const cond = e.condition ? conditionText(e.condition) : undefined;
+      if (cond) lines.push(`{{- if ${cond} }}`);
       const one = inline(e.node);
       if (one !== undefined) lines.push(`${head} ${one}`);
       else lines.push(head, ...block(e.node, indent + 2));
-      if (ref) lines.push("{{- end }}");
+      if (cond) lines.push("{{- end }}");
     }
   } else if (n.t === "keyed") {
     for (const item of n.items) {
@@ -106,7 +102,7 @@ export function conditionExpr(o: ChartObject): string | undefined {
 
 function conditionText(c: Condition): string {
   if ("derived" in c) return `index $.Values.derived ${goString(c.derived)}`;
-  const refs = c.keys.map((k) => `$.Values.${k}`);
+  const refs = c.keys.map((k) => (k.startsWith("!") ? `(not $.Values.${k.slice(1)})` : `$.Values.${k}`));
   return refs.length === 1 ? refs[0] : `and ${refs.join(" ")}`;
 }
 

@@ -17,6 +17,14 @@ export type Seg = string | number | { name: string };
 /** Boolean profile keys whose conjunction is the presence, or a derived key. */
 export type Condition = { keys: string[] } | { derived: string };
 
+/** A map entry; `presentIn` (and, once resolved, `condition`) when it is absent in some of the map's profiles. */
+export interface MapEntry {
+  key: string;
+  node: Node;
+  presentIn?: Environment[];
+  condition?: Condition;
+}
+
 /** An item of a keyed array (items with unique `name`s, differing between the profiles). */
 export interface KeyedItem {
   name: string;
@@ -27,10 +35,18 @@ export interface KeyedItem {
 
 export type Node =
   | { t: "lit"; v: unknown }
-  | { t: "map"; entries: { key: string; node: Node; optional: boolean }[] }
+  | { t: "map"; path: Seg[]; entries: MapEntry[] }
   | { t: "arr"; items: Node[] }
   | { t: "keyed"; path: Seg[]; items: KeyedItem[] }
-  | { t: "leaf"; path: Seg[]; envs: Environment[]; values: unknown[]; candidates: Candidate[] }
+  | {
+      t: "leaf";
+      path: Seg[];
+      envs: Environment[];
+      values: unknown[];
+      candidates: Candidate[];
+      /** Unconfirmed: a literal (the value of the one profile it exists in), not a derived key. */
+      literal?: boolean;
+    }
   | { t: "key"; key: string; format: Format }
   | { t: "derived"; key: string };
 
@@ -51,7 +67,14 @@ export interface ChartObject {
 }
 
 /** Generated values: `derived` key → value per profile (null where the object or the field is absent). */
-export type Derived = Map<string, { doc: string; values: Record<Environment, unknown> }>;
+export type Derived = Map<
+  string,
+  {
+    doc: string;
+    values: Record<Environment, unknown> /** the field's object and path, for a leaf */;
+    at?: { id: string; path: Seg[] };
+  }
+>;
 
 /** `Kind/name`; an object named by its content hash (render.ts manifestsOf) by its Pulumi name. */
 export const idOf = (m: Manifest): string => `${m.kind}/${RENAMED.get(m.metadata.name) ?? m.metadata.name}`;
@@ -108,18 +131,31 @@ function keyed(values: unknown[], names: string[][], envs: Environment[], path: 
 
 /** One node over the values of the present profiles (see the file comment). */
 export function unify(values: unknown[], envs: Environment[], path: Seg[] = []): Node {
-  if (values.every((v) => isDeepStrictEqual(v, values[0]))) return { t: "lit", v: values[0] };
+  // Existing in one profile only (e.g. the DR replica in prod), a number or quantity may still follow a key: such a
+  // subtree is walked down to its scalars, which become literals unless a perturbed render confirms a key.
+  const single = envs.length === 1 && !isScalar(values[0]);
+  if (!single && values.every((v) => isDeepStrictEqual(v, values[0]))) {
+    if (envs.length === 1 && typeof values[0] !== "boolean") {
+      const candidates = candidatesFor(values, envs);
+      if (candidates.length > 0) return { t: "leaf", path, envs, values, candidates, literal: true };
+    }
+    return { t: "lit", v: values[0] };
+  }
   if (values.every(isMap)) {
     const keys = [...new Set(values.flatMap((v) => Object.keys(v as object)))];
     return {
       t: "map",
-      entries: keys.map((key) => {
+      path,
+      entries: keys.map((key): MapEntry => {
         const sub = values.map((v) => (v as Record<string, unknown>)[key]);
-        const optional = sub.some((v) => v === undefined);
-        const node: Node = optional
-          ? { t: "leaf", path: [...path, key], envs, values: sub.map((v) => v ?? null), candidates: [] }
-          : unify(sub, envs, [...path, key]);
-        return { key, node, optional };
+        if (!sub.some((v) => v === undefined)) return { key, node: unify(sub, envs, [...path, key]) };
+        const presentIn = envs.filter((_, i) => sub[i] !== undefined);
+        const node = unify(
+          sub.filter((v) => v !== undefined),
+          presentIn,
+          [...path, key],
+        );
+        return { key, node, presentIn };
       }),
     };
   }
@@ -163,32 +199,6 @@ export function objectsOf(renders: Renders, settings: readonly Setting[]): Chart
     const name = id.slice(id.indexOf("/") + 1);
     return { id, kind: objs[0].kind, name, presentIn, node: unify(objs, presentIn) };
   });
-}
-
-/** Every unresolved leaf of a node tree (the ones the perturbed renders must decide). */
-export function leavesOf(node: Node, out: Extract<Node, { t: "leaf" }>[] = []): Extract<Node, { t: "leaf" }>[] {
-  if (node.t === "leaf") out.push(node);
-  else if (node.t === "map") for (const e of node.entries) leavesOf(e.node, out);
-  else if (node.t === "arr") for (const i of node.items) leavesOf(i, out);
-  else if (node.t === "keyed") for (const i of node.items) leavesOf(i.node, out);
-  return out;
-}
-
-/** Every keyed item present in some of its array's profiles only, with the array's path. */
-export function partialItemsOf(
-  node: Node,
-  envs: Environment[],
-  out: { path: Seg[]; envs: Environment[]; item: KeyedItem }[] = [],
-) {
-  if (node.t === "map") for (const e of node.entries) partialItemsOf(e.node, envs, out);
-  else if (node.t === "arr") for (const i of node.items) partialItemsOf(i, envs, out);
-  else if (node.t === "keyed") {
-    for (const i of node.items) {
-      if (i.presentIn.length < envs.length) out.push({ path: node.path, envs, item: i });
-      partialItemsOf(i.node, i.presentIn, out);
-    }
-  }
-  return out;
 }
 
 /** The value at `path` of the object `id` in a render (placeholders in), or undefined. */

@@ -105,23 +105,31 @@ export function perturbed(value: unknown): unknown {
   return undefined;
 }
 
-/** `{a: {b: v}}` for the dotted key "a.b". */
-export function nested(key: string, value: unknown): Record<string, unknown> {
-  const parts = key.split(".");
-  let out: unknown = value;
-  for (const p of parts.reverse()) out = { [p]: out };
-  return out as Record<string, unknown>;
+/** `{a: {b: 1, c: 2}}` for {"a.b": 1, "a.c": 2}. */
+export function nestedAll(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(values)) {
+    const parts = key.split(".");
+    let at = out;
+    for (const p of parts.slice(0, -1)) {
+      at[p] ??= {};
+      at = at[p] as Record<string, unknown>;
+    }
+    at[parts[parts.length - 1]] = v;
+  }
+  return out;
 }
 
 /**
- * Prod rendered with the profile key `key` perturbed (see perturbed), or undefined when the program refuses that
- * profile (e.g. a combination the settings reject): then the key cannot be told apart and is not chosen.
+ * Prod rendered with some profile keys set (dotted key → value), or undefined when the program refuses that
+ * profile (a combination the settings reject): then nothing can be confirmed by it.
  */
-export async function renderPerturbed(key: string, prodValue: unknown, root = ROOT): Promise<Manifest[] | undefined> {
-  const value = perturbed(prodValue);
-  if (value === undefined) return undefined;
+export async function renderPerturbed(
+  overrides: Record<string, unknown>,
+  root = ROOT,
+): Promise<Manifest[] | undefined> {
   try {
-    return await renderProfile("prod", nested(key, value), root);
+    return await renderProfile("prod", nestedAll(overrides), root);
   } catch {
     return undefined;
   }

@@ -44,9 +44,9 @@ const renders: Renders = {
 };
 
 /** The program's answer to a perturbed prod: replicas follow web.minReplicas, the HPA autoscaling; nothing else. */
-async function perturbedProd(key: string, value: unknown): Promise<Manifest[] | undefined> {
-  const replicas = key === "web.minReplicas" ? (value as number) * 2 : 3;
-  return render("prod", { replicas, collector: 2, hpa: key !== "autoscaling" });
+async function perturbedProd(overrides: Record<string, unknown>): Promise<Manifest[] | undefined> {
+  const replicas = (overrides["web.minReplicas"] as number | undefined) ?? 3;
+  return render("prod", { replicas, collector: 2, hpa: overrides.autoscaling !== false });
 }
 
 describe("chart generator: from three renders to templates", () => {
