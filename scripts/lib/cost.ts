@@ -241,3 +241,43 @@ export function renderEstimate(e: Estimate, title: string): string {
   );
   return rows.join("\n");
 }
+
+/** One estimate of a stack on a cloud, for the side-by-side matrix. */
+export interface PairEstimate {
+  stack: string;
+  cloud: string;
+  estimate: Estimate;
+}
+
+/**
+ * Stacks × clouds side by side as a markdown table (the shape docs/capacity.md quotes): a cell is the total, marked
+ * `*` when something of that plan is not in it (unknown types, unpriceable sizes); the date and source above it.
+ */
+export function renderMatrix(pairs: readonly PairEstimate[]): string {
+  const stacks = [...new Set(pairs.map((p) => p.stack))];
+  const clouds = [...new Set(pairs.map((p) => p.cloud))];
+  const first = pairs[0]?.estimate;
+  if (!first) return "";
+  const cell = (stack: string, cloud: string) => {
+    const e = pairs.find((p) => p.stack === stack && p.cloud === cloud)?.estimate;
+    if (!e) return "";
+    return `${e.total.toFixed(2)}${e.unknownTypes.length + e.unpriced.length > 0 ? " *" : ""}`;
+  };
+  const rows = [
+    `Monthly list price (${first.currency}), prices of ${first.date}; source: ${first.source}`,
+    "",
+    `| stack | ${clouds.join(" | ")} |`,
+    `|---|${clouds.map(() => "---|").join("")}`,
+    ...stacks.map((s) => `| ${s} | ${clouds.map((c) => cell(s, c)).join(" | ")} |`),
+  ];
+  const gaps = pairs.filter((p) => p.estimate.unknownTypes.length + p.estimate.unpriced.length > 0);
+  if (gaps.length > 0) rows.push("", "* not in the total (never guessed):");
+  for (const p of gaps) {
+    const what = [
+      ...p.estimate.unknownTypes.map((t) => `${t.type} ×${t.count} (unknown type)`),
+      ...p.estimate.unpriced.map((u) => `${u.name}: ${u.reason}`),
+    ];
+    rows.push(`  ${p.stack} on ${p.cloud}: ${what.join("; ")}`);
+  }
+  return rows.join("\n");
+}

@@ -8,7 +8,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { type CostResource, estimate, groupLines, inputAt, quantity, renderEstimate } from "../../scripts/lib/cost";
+import {
+  type CostResource,
+  estimate,
+  groupLines,
+  inputAt,
+  quantity,
+  renderEstimate,
+  renderMatrix,
+} from "../../scripts/lib/cost";
 import { loadPriceTable, type PriceTable, parsePriceTable } from "../../scripts/lib/cost-table";
 import { planStack, ROOT } from "../../scripts/lib/plan";
 
@@ -138,6 +146,28 @@ describe("npm run cost", () => {
       assert.deepEqual([k.total, k.included], [0, [{ type: "kubernetes:apps/v1:Deployment", count: 1 }]]);
     });
 
+    it("sets stacks × clouds side by side, marking and listing what is not in a total", () => {
+      const k = estimate([res("kubernetes:apps/v1:Deployment", "web", {})], TABLE, "kubernetes");
+      const text = renderMatrix([
+        { stack: "dev", cloud: "aws", estimate: e },
+        { stack: "dev", cloud: "kubernetes", estimate: k },
+      ]);
+      assert.equal(
+        text,
+        [
+          "Monthly list price (USD), prices of 2026-01-31; source: a fixture table for the tests",
+          "",
+          "| stack | aws | kubernetes |",
+          "|---|---|---|",
+          "| dev | 119.03 * | 0.00 |",
+          "",
+          "* not in the total (never guessed):",
+          '  dev on aws: aws:sqs/queue:Queue ×2 (unknown type); db-big: instance: instanceClass = "db.x2g.16xlarge" has no price',
+        ].join("\n"),
+      );
+      assert.equal(renderMatrix([]), "");
+    });
+
     it("groups identical lines for display", () => {
       const lines = [
         { type: "t", name: "a", monthly: 1.1, charges: ["x = 1.10"] },
@@ -235,6 +265,24 @@ describe("npm run cost", () => {
       assert.match(stdout, /\n {5}63\.00 USD {2}per month/);
       const doc = JSON.parse(fs.readFileSync(json, "utf8"));
       assert.deepEqual([doc.stack, doc.cloud, doc.total, doc.date], ["dev", "digitalocean", 63, "2026-12-02"]);
+    });
+
+    it("the CLI prints several stacks side by side", async () => {
+      const { stdout } = await run(
+        process.execPath,
+        [
+          path.join(ROOT, "scripts", "dist.js"),
+          "run",
+          "scripts/cost.ts",
+          "--stack",
+          "dev,prod",
+          "--cloud",
+          "digitalocean",
+        ],
+        { cwd: ROOT },
+      );
+      assert.match(stdout, /^Monthly list price \(USD\), prices of 2026-12-02; source: /);
+      assert.match(stdout, /\n\| stack \| digitalocean \|\n\|---\|---\|\n\| dev \| 63\.00 \|\n\| prod \| 690\.00 \|\n/);
     });
 
     it("the CLI refuses bad usage with exit 2 and says what is allowed", async () => {

@@ -160,12 +160,26 @@ describe("operations handbook (docs/runbooks, docs/troubleshooting, upgrades, ca
       it(cloud, async () => {
         const plan = await planStack({ stack: "prod", cloud, policy: false });
         planned.push(JSON.stringify({ resources: plan.resources, outputs: plan.outputs }));
+        // runbooks/README.md tells the operator no output needs --show-secrets.
+        assert.deepEqual(plan.secretOutputs, [], `${cloud}: secret stack outputs`);
         const links = [...new Set(runbookLinks(JSON.stringify(plan.resources.map((r) => r.inputs))))];
         assert.equal(links.length, LINKED[cloud], links.join(" "));
         for (const link of links) assert.ok(resolves(link), `${cloud}: ${link} does not resolve`);
-        // The same plan's monthly list price is what capacity.md quotes for prod on this cloud.
-        const quoted = quotedCosts(read("docs/capacity.md")).prod?.[cloud];
-        assert.equal(quoted, estimate(plan.resources, table, cloud).total, `capacity.md: prod on ${cloud}`);
+        // capacity.md quotes each stack's monthly list price on this cloud: the estimate of the same plans.
+        const quoted = quotedCosts(read("docs/capacity.md"));
+        assert.equal(
+          quoted.prod?.[cloud],
+          estimate(plan.resources, table, cloud).total,
+          `capacity.md: prod on ${cloud}`,
+        );
+        for (const stack of ["dev", "staging"]) {
+          const other = await planStack({ stack, cloud, policy: false });
+          assert.equal(
+            quoted[stack]?.[cloud],
+            estimate(other.resources, table, cloud).total,
+            `capacity.md: ${stack} on ${cloud}`,
+          );
+        }
       });
     }
     it("every loom-prod-… name the handbook quotes is one a prod plan creates (or one the operator creates)", () => {
