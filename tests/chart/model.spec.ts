@@ -16,7 +16,10 @@ const settings: Setting[] = [
   { key: "environment", doc: "env", values: { dev: "dev", staging: "staging", prod: "prod" }, whole: true },
 ];
 
-/** Per profile: a Deployment with the given replicas and collector replicas, and an HPA unless `hpa` is false. */
+/**
+ * Per profile: a Deployment with the given replicas and collector replicas, and an HPA unless `hpa` is false; the
+ * Deployment's `fixed` field (as `replicas` in the program) exists only without the HPA and equals `replicas` then.
+ */
 function render(env: Environment, o: { replicas: number; collector: number; hpa: boolean }): Manifest[] {
   const ns = `loom-${env}`;
   const out: Manifest[] = [
@@ -24,7 +27,12 @@ function render(env: Environment, o: { replicas: number; collector: number; hpa:
       apiVersion: "apps/v1",
       kind: "Deployment",
       metadata: { name: "web", namespace: ns, labels: { environment: env } },
-      spec: { replicas: o.replicas, collectorReplicas: o.collector, url: `https://x.${ns}.svc` },
+      spec: {
+        replicas: o.replicas,
+        collectorReplicas: o.collector,
+        url: `https://x.${ns}.svc`,
+        ...(o.hpa ? {} : { fixed: o.replicas }),
+      },
     },
   ];
   if (o.hpa)
@@ -83,6 +91,17 @@ describe("chart generator: from three renders to templates", () => {
     assert.deepEqual(hpa?.presentIn, ["staging", "prod"]);
     assert.deepEqual(hpa?.condition, { keys: ["autoscaling"] });
     assert.match(template(hpa as never), /^\{\{- if \$\.Values\.autoscaling \}\}$/m);
+  });
+
+  it("a field present in one profile gets its condition (here a negated key) and is confirmed under it", async () => {
+    const objects = objectsOf(renders, settings);
+    await resolve(objects, settings, perturbedProd);
+    // `fixed` exists only in dev (no HPA): its value 1 matches many keys in dev alone; prod with autoscaling=false
+    // and one candidate perturbed at a time tells which one it follows.
+    assert.match(
+      template(objects[0]),
+      /^\{\{- if \(not \$\.Values\.autoscaling\) \}\}\n {2}fixed: \{\{ \$\.Values\.web\.minReplicas \| toJson \}\}\n\{\{- end \}\}$/m,
+    );
   });
 
   it("with no confirming key the presence is a generated key, never a guess", async () => {
