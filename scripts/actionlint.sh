@@ -7,7 +7,8 @@
 #   3. runs actionlint on the workflows as committed (third-party actions pinned by commit SHA);
 #   4. runs it again on a copy where each `owner/repo@<sha> # vX.Y.Z` is rewritten to `owner/repo@vX`, because
 #      actionlint only checks `with:` inputs of actions it knows by tag (e.g. a misspelt `policyPacks`);
-#   5. checks that every remote action is pinned by a full commit SHA with a `# vX.Y.Z` comment.
+#   5. checks that every remote action (workflows and .github/actions/*/action.yml) is pinned by a full commit SHA
+#      with a `# vX.Y.Z` comment.
 # Exits non-zero on any finding. Usage: bash scripts/actionlint.sh   (see docs/ci.md)
 # Cache: ${LOOM_ACTIONLINT_CACHE:-~/.cache/loom-actionlint}/<version>/bin/actionlint (the Go caches used to build it
 # are removed). Needs Go >= 1.25 on PATH only for the first run.
@@ -95,7 +96,9 @@ if [[ -n "$inputs" ]]; then
 fi
 
 # --- 5. pinning ------------------------------------------------------------------------------------------------------
-unpinned="$(grep -nE '^[[:space:]]*(-[[:space:]]+)?uses:[[:space:]]' "${workflows[@]}" |
+# the local composite actions' steps too (actionlint reads them only for their inputs)
+local_actions=(.github/actions/*/action.yml .github/actions/*/action.yaml)
+unpinned="$(grep -nE '^[[:space:]]*(-[[:space:]]+)?uses:[[:space:]]' "${workflows[@]}" "${local_actions[@]}" |
   grep -vE 'uses:[[:space:]]*(\./|docker://)' |
   grep -vE 'uses:[[:space:]]*[^@[:space:]]+@[0-9a-f]{40}[[:space:]]+#[[:space:]]*v[0-9]+(\.[0-9]+)*[[:space:]]*$' || true)"
 if [[ -n "$unpinned" ]]; then
@@ -108,4 +111,4 @@ if [[ $findings -ne 0 ]]; then
   say "FAILED: actionlint $version found problems in ${#workflows[@]} workflow files ($shellcheck_note)" >&2
   exit 1
 fi
-say "actionlint $version: ${#workflows[@]} workflow files, 0 findings ($shellcheck_note; inputs checked with tags in place of SHAs; all remote actions SHA-pinned)"
+say "actionlint $version: ${#workflows[@]} workflow files, 0 findings ($shellcheck_note; inputs checked with tags in place of SHAs; all remote actions SHA-pinned, in ${#local_actions[@]} local actions too)"
