@@ -7,7 +7,10 @@
  *    (MAX_TOKENS, TOKENS_PER_MINUTE, PASSWORD_MIN_LENGTH) is not sensitive;
  *  - values: references to a secret store (ARNs, `projects/…/secrets/…`, Key Vault references), variable
  *    placeholders (`${X}`, `$(X)`, `{{ x }}`), booleans and empty strings are not literals.
+ * The shapes themselves (their regular expressions) are credential-shapes.ts, shared with the log pipeline's
+ * redaction (components/observability/redaction.ts); this file adds the pack's look-alike guards to them.
  */
+import { CREDENTIAL_SHAPES, shapeRegExp } from "./credential-shapes";
 import type { ConfigSchema } from "./rule";
 
 export interface SensitiveNameConfig {
@@ -194,121 +197,77 @@ export interface CredentialMatch {
   hint: string;
 }
 
-interface Detector {
-  id: string;
-  what: string;
-  /** Cheap substring test before the regex. */
+/**
+ * The pack's side of each shape in credential-shapes.ts (the one table): a cheap substring test before the regex,
+ * and the masked hint, or undefined when the match is a look-alike (a placeholder password, an all-letter DO… word).
+ */
+interface DetectorGuard {
   quick: (s: string) => boolean;
-  re: RegExp;
-  hint: (m: RegExpExecArray) => string | undefined;
+  hint: (m: RegExpMatchArray) => string | undefined;
 }
 
 const prefix = (s: string, n: number) => `${s.slice(0, n)}…`;
 
-const DETECTORS: Detector[] = [
-  {
-    id: "aws-access-key-id",
-    what: "an AWS access key id",
-    quick: (s) => s.includes("AKIA") || s.includes("ASIA"),
-    re: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/,
-    hint: (m) => prefix(m[0], 4),
-  },
-  {
-    id: "private-key",
-    what: "a PEM private key",
-    quick: (s) => s.includes("PRIVATE KEY"),
-    re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/,
-    hint: (m) => m[0],
-  },
-  {
-    id: "url-credentials",
-    what: "a URL with an embedded password",
+const GUARDS: Readonly<Record<string, DetectorGuard>> = {
+  "aws-access-key-id": { quick: (s) => s.includes("AKIA") || s.includes("ASIA"), hint: (m) => prefix(m[0], 4) },
+  "private-key": { quick: (s) => s.includes("PRIVATE KEY"), hint: (m) => m[1] },
+  "url-credentials": {
     quick: (s) => s.includes("://") && s.includes("@"),
-    re: /\b([a-z][a-z0-9+.-]*):\/\/([^\s/?#@:'"]*):([^\s/?#@'"]+)@/i,
     hint: (m) => (isReferenceOrPlaceholder(m[3] ?? "") ? undefined : `${m[1]}://${m[2]}:****@`),
   },
-  {
-    id: "connection-string-password",
-    what: "a connection string with a literal Password=",
-    quick: (s) => /pass/i.test(s) && s.includes(";"),
-    re: /(?:^|;)\s*(?:Password|Pwd)\s*=\s*([^;]*)/i,
+  "connection-string-password": {
+    quick: (s) => /pass|pwd/i.test(s) && s.includes(";"),
     hint: (m) => {
-      const v = (m[1] ?? "").trim().replace(/^['"]|['"]$/g, "");
+      const v = (m[2] ?? "").trim().replace(/^['"]|['"]$/g, "");
       return v.length < 4 || isReferenceOrPlaceholder(v) || v.startsWith("$") ? undefined : "Password=****";
     },
   },
-  {
-    id: "azure-storage-key",
-    what: "an Azure storage account key",
-    quick: (s) => s.includes("AccountKey="),
-    re: /AccountKey=[A-Za-z0-9+/]{40,}={0,2}/,
-    hint: () => "AccountKey=****",
-  },
-  {
-    id: "github-token",
-    what: "a GitHub token",
-    quick: (s) => s.includes("gh") || s.includes("github_pat_"),
-    re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b/,
-    hint: (m) => prefix(m[0], 4),
-  },
-  {
-    id: "slack-token",
-    what: "a Slack token or webhook",
+  "azure-storage-key": { quick: (s) => s.includes("AccountKey="), hint: () => "AccountKey=****" },
+  "github-token": { quick: (s) => s.includes("gh") || s.includes("github_pat_"), hint: (m) => prefix(m[0], 4) },
+  "slack-token": {
     quick: (s) => s.includes("xox") || s.includes("hooks.slack.com"),
-    re: /\bxox[abposr]-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,}/,
     hint: (m) => prefix(m[0], 5),
   },
-  {
-    id: "digitalocean-token",
-    what: "a DigitalOcean API token",
-    quick: (s) => s.includes("_v1_"),
-    re: /\bdo[por]_v1_[a-f0-9]{64}\b/,
-    hint: (m) => prefix(m[0], 7),
-  },
-  {
-    // DO00ABCDEFGHIJK12345: 20 upper-case letters and digits, at least one digit (so no all-caps word matches).
-    id: "spaces-access-key",
-    what: "a DigitalOcean Spaces access key id",
-    quick: (s) => s.includes("DO"),
-    re: /\bDO[0-9A-Z]{18}\b/,
-    hint: (m) => (/\d/.test(m[0]) ? prefix(m[0], 4) : undefined),
-  },
-  {
-    id: "stripe-key",
-    what: "a Stripe live key",
-    quick: (s) => s.includes("_live_"),
-    re: /\b[rs]k_live_[A-Za-z0-9]{20,}/,
-    hint: (m) => prefix(m[0], 8),
-  },
-  {
-    id: "google-api-key",
-    what: "a Google API key",
+  "digitalocean-token": { quick: (s) => s.includes("_v1_"), hint: (m) => prefix(m[0], 7) },
+  // At least one digit, so no all-caps word counts.
+  "spaces-access-key": { quick: (s) => s.includes("DO"), hint: (m) => (/\d/.test(m[0]) ? prefix(m[0], 4) : undefined) },
+  "stripe-key": { quick: (s) => s.includes("_live_") || s.includes("_test_"), hint: (m) => prefix(m[0], 8) },
+  // Exactly 39 characters: a longer run of key characters is something else.
+  "google-api-key": {
     quick: (s) => s.includes("AIza"),
-    re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/,
-    hint: (m) => prefix(m[0], 4),
+    hint: (m) =>
+      /[0-9A-Za-z_-]/.test((m.input ?? "").charAt((m.index ?? 0) + m[0].length)) ? undefined : prefix(m[0], 4),
   },
-  {
-    id: "llm-api-key",
-    what: "an LLM provider API key (Anthropic/OpenAI)",
-    quick: (s) => s.includes("sk-"),
-    re: /\bsk-ant-[a-z]+\d{2}-[A-Za-z0-9_-]{20,}|\bsk-[A-Za-z0-9_-]*T3BlbkFJ[A-Za-z0-9_-]+/,
-    hint: (m) => prefix(m[0], 7),
-  },
-];
+  "llm-api-key": { quick: (s) => s.includes("sk-"), hint: (m) => prefix(m[0], 7) },
+};
+
+interface Detector extends DetectorGuard {
+  id: string;
+  what: string;
+  re: RegExp;
+}
+
+const DETECTORS: readonly Detector[] = CREDENTIAL_SHAPES.map((shape) => {
+  const guard = GUARDS[shape.id];
+  if (!guard) throw new Error(`credential shape "${shape.id}" has no detector guard in policy/lib/sensitive.ts`);
+  return { id: shape.id, what: shape.what, re: shapeRegExp(shape.pattern, true), ...guard };
+});
 
 /** Detector ids, for config validation and docs. */
 export const CREDENTIAL_DETECTORS: readonly string[] = DETECTORS.map((d) => d.id);
 
-/** Every credential shape found in `s` (at most one per detector). */
+/** Every credential shape found in `s` (at most one per detector: its first match that is not a look-alike). */
 export function credentialLiterals(s: string): CredentialMatch[] {
   if (s.length < 16) return [];
   const out: CredentialMatch[] = [];
   for (const d of DETECTORS) {
     if (!d.quick(s)) continue;
-    const m = d.re.exec(s);
-    if (!m) continue;
-    const hint = d.hint(m);
-    if (hint !== undefined) out.push({ id: d.id, what: d.what, hint });
+    for (const m of s.matchAll(d.re)) {
+      const hint = d.hint(m);
+      if (hint === undefined) continue;
+      out.push({ id: d.id, what: d.what, hint });
+      break;
+    }
   }
   return out;
 }

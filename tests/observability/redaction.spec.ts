@@ -8,6 +8,9 @@ import { collectorConfig } from "../../components/observability/otel-collector-c
 import {
   DEFAULT_REDACTION,
   jsRegExp,
+  keyValueRule,
+  LOG_ONLY_KEYS,
+  logKeyWord,
   ottlLogStatements,
   ottlSpanStatements,
   REDACTION_RULES,
@@ -15,6 +18,7 @@ import {
   redactLine,
   rulesFor,
 } from "../../components/observability/redaction";
+import { sensitiveNameConfig } from "../../policy/lib/sensitive";
 
 const JWT =
   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
@@ -29,7 +33,8 @@ const MASKED: readonly [string, string][] = [
   ["webhook secret=s3cr3t-value retried", "webhook secret=[REDACTED] retried"],
   [`session ${JWT} expired`, "session [REDACTED_JWT] expired"],
   ["LLM call with sk-proj-AbCdEfGhIjKlMnOpQrStUv failed: 429", "LLM call with [REDACTED_KEY] failed: 429"],
-  ["clone with ghp_0123456789abcdefghijABCDEFGHIJ ok", "clone with [REDACTED_KEY] ok"],
+  // A classic GitHub token is ghp_ and 36 characters (the pack's github-token shape, policy/lib/credential-shapes.ts).
+  ["clone with ghp_0123456789abcdefghijABCDEFGHIJKLMNOP ok", "clone with [REDACTED_KEY] ok"],
   ["request from 203.0.113.42 took 120ms", "request from [REDACTED_IP] took 120ms"],
   ["peer 2001:0db8:85a3:0000:0000:8a2e:0370:7334 reset", "peer [REDACTED_IP] reset"],
   ["peer 2001:db8::1 reset", "peer [REDACTED_IP] reset"],
@@ -77,6 +82,30 @@ describe("PII redaction", () => {
     assert.equal(redactLine(line, { emails: false, tokens: false, ips: false }), line);
   });
 
+  it("masks the value of every sensitive name the loom-guard pack knows, as `NAME=` and as a JSON key", () => {
+    // PASSWORDS? → PASSWORD, API_?KEYS? → API_KEY: one concrete name per pattern of the pack.
+    const names = sensitiveNameConfig.sensitiveNamePatterns.default.map((p) =>
+      p.replace(/S\?$/, "").replace(/\?/g, ""),
+    );
+    for (const name of [...names, ...LOG_ONLY_KEYS]) {
+      assert.equal(redactLine(`LOOM_${name}=not-a-real-value x`), `LOOM_${name}=[REDACTED] x`, name);
+      assert.equal(
+        redactLine(`{"${name.toLowerCase()}": "not-a-real-value"}`),
+        `{"${name.toLowerCase()}": "[REDACTED]"}`,
+      );
+    }
+  });
+
+  it("turns a pack name pattern into a log key word, singular, and refuses one it cannot translate", () => {
+    assert.equal(logKeyWord("API_?KEYS?"), "api[_-]?key");
+    assert.equal(logKeyWord("MYSQL_PWD"), "mysql[_-]pwd");
+    assert.equal(logKeyWord("TOKENS?"), "token");
+    assert.throws(
+      () => keyValueRule(["PASS.*"]),
+      /sensitive name pattern "PASS\.\*" cannot be a log key word: allowed are upper-case letters, digits, "_", "_\?" and a trailing "S\?"/,
+    );
+  });
+
   it("uses only RE2-compatible syntax (no lookaround, no backreferences) that JavaScript also compiles", () => {
     for (const rule of REDACTION_RULES) {
       assert.doesNotMatch(rule.pattern, /\(\?[=!<]|\\[1-9]/, rule.pattern);
@@ -89,9 +118,10 @@ describe("PII redaction", () => {
     const tokenRules = REDACTION_RULES.filter((r) => r.class === "tokens");
     assert.equal(ottlSpanStatements(tokensOnly).length, tokenRules.length);
     assert.equal(ottlLogStatements(tokensOnly).length, tokenRules.length * 2);
+    const bearer = tokenRules.findIndex((r) => r.pattern.startsWith("(?i)(bearer|basic)"));
     assert.equal(
-      ottlSpanStatements(tokensOnly)[0],
-      `replace_all_patterns(span.attributes, "value", ${JSON.stringify(tokenRules[0]?.pattern)}, "$$1 [REDACTED]")`,
+      ottlSpanStatements(tokensOnly)[bearer],
+      `replace_all_patterns(span.attributes, "value", ${JSON.stringify(tokenRules[bearer]?.pattern)}, "$$1 [REDACTED]")`,
     );
     assert.deepEqual(ottlSpanStatements({ emails: false, tokens: false, ips: false }), []);
   });

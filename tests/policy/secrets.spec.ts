@@ -423,7 +423,7 @@ describe("no-credential-literals", () => {
       resource: mutate(aws.lambda(), (f) => {
         if (f.environment?.variables) f.environment.variables.PAYMENTS = FAKE.stripe;
       }),
-      messages: [literal("environment.variables.PAYMENTS", "a Stripe live key (sk_live_…)")],
+      messages: [literal("environment.variables.PAYMENTS", "a Stripe secret or restricted key (sk_live_…)")],
     },
     {
       title: "a Google API key in a Cloud Run argument",
