@@ -92,7 +92,12 @@ describe("zizmor config and release-please files", () => {
     assert.equal(parse(fs.readFileSync(path.join(root, "policy/PulumiPolicy.yaml"), "utf8")).version, version);
     assert.deepEqual(
       config.packages["."]["extra-files"].map((f: { path: string }) => f.path),
-      ["policy/package.json", "policy/PulumiPolicy.yaml"],
+      ["policy/package.json", "policy/PulumiPolicy.yaml", "charts/loom/Chart.yaml"],
+    );
+    // release-please's yaml updater re-dumps the file without comments: only for files nothing compares byte for byte
+    assert.deepEqual(
+      config.packages["."]["extra-files"].map((f: { type: string }) => f.type),
+      ["json", "yaml", "generic"],
     );
   });
 });

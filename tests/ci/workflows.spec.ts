@@ -107,6 +107,7 @@ describe("GitHub workflows (structure)", () => {
       "preview.yml:preview:id-token",
       "preview.yml:preview:pull-requests",
       "release.yml:chart:contents",
+      "release.yml:chart:id-token",
       "release.yml:chart:packages",
       "release.yml:docs:id-token",
       "release.yml:docs:pages",
