@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { DEPLOYED_STACKS } from "../../.github/scripts/affected-stacks";
+import { IMPLEMENTED_CLOUDS } from "../../components/cloud";
 
 const root = path.resolve(__dirname, "../..");
 type Step = { uses?: string; run?: string; id?: string; if?: string; with?: Record<string, unknown>; name?: string };
@@ -151,6 +153,17 @@ describe("GitHub workflows (structure)", () => {
       assert.ok(named.has(s), `no workflow runs npm run ${s}`);
     for (const s of ["observability:check", "drill", "bench", "smoke", "rollback", "build", "engine:build"])
       assert.ok(named.has(s), `no workflow runs npm run ${s}`);
+  });
+
+  it("plans every deployed stack on every implemented cloud in ci.yml", () => {
+    const plan = (workflows.get(".github/workflows/ci.yml") as Workflow).jobs.plan as Job & {
+      strategy: { matrix: { stack: string[]; cloud: string[] } };
+    };
+    assert.deepEqual(plan.strategy.matrix.stack, [...DEPLOYED_STACKS]);
+    assert.deepEqual(plan.strategy.matrix.cloud, [...IMPLEMENTED_CLOUDS]);
+    const run = (plan.steps ?? []).map((s) => s.run ?? "").join("\n");
+    assert.match(run, /npm run plan -- --stack "\$STACK" --cloud "\$CLOUD" --json/);
+    assert.doesNotMatch(run, /--no-policy/);
   });
 
   describe("deploy.yml", () => {
