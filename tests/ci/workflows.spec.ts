@@ -153,6 +153,7 @@ describe("GitHub workflows (structure)", () => {
       assert.ok(named.has(s), `no workflow runs npm run ${s}`);
     for (const s of ["observability:check", "drill", "bench", "smoke", "rollback", "build", "engine:build"])
       assert.ok(named.has(s), `no workflow runs npm run ${s}`);
+    for (const s of ["deployments:plan", "secrets:install"]) assert.ok(named.has(s), `no workflow runs npm run ${s}`);
   });
 
   it("plans every deployed stack on every implemented cloud in ci.yml", () => {
