@@ -54,16 +54,32 @@ function without(obj: unknown, path: readonly Seg[]): unknown {
   return out;
 }
 
+/** The fields the issue names first, for a readable failure; then the whole object. */
+function assertSameObject(c: Obj, p: Obj): void {
+  assert.deepEqual(
+    containers(c).map((x) => [x.name, x.securityContext, x.resources]),
+    containers(p).map((x) => [x.name, x.securityContext, x.resources]),
+    `${idOf(p)}: containers' security contexts and resources`,
+  );
+  assert.deepEqual(c.spec?.replicas, p.spec?.replicas, `${idOf(p)}: replicas`);
+  assert.deepEqual(c, p, idOf(p));
+}
+
+/** The generator's output, computed once for both suites (about 30 s: 3 renders and the perturbed ones). */
+let generated: ReturnType<typeof generateChartModel> | undefined;
+let model: Awaited<ReturnType<typeof generateChartModel>>;
+async function loadModel(): Promise<void> {
+  generated ??= generateChartModel();
+  model = await generated;
+}
+
 describe("chart: charts/loom is generated from the Kubernetes target", function () {
   this.timeout(600_000);
-  let model: Awaited<ReturnType<typeof generateChartModel>>;
-  before(async () => {
-    model = await generateChartModel();
-  });
+  before(loadModel);
 
   it("the committed chart is what `npm run chart` generates now (a stale chart fails)", () => {
     const want = model.files;
-    assert.deepEqual(staleFiles(want, filesUnder(chartDir)), []);
+    assert.deepEqual(staleFiles(want, filesUnder(chartDir)), [], "charts/loom is stale: run `npm run chart`");
     // The check itself sees a change: a template edited by hand is reported by name.
     const edited = new Map(want);
     edited.set("templates/deployment-loom-web.yaml", `${want.get("templates/deployment-loom-web.yaml")}# edit\n`);
@@ -79,84 +95,76 @@ describe("chart: charts/loom is generated from the Kubernetes target", function 
     // The cache password the program generates never reaches the chart.
     assert.doesNotMatch(fs.readFileSync(path.join(chartDir, "values.yaml"), "utf8"), /requirepass/);
   });
+});
 
-  describe("helm template renders the same objects as the program for each profile", () => {
-    before(function () {
-      if (!haveHelm) {
-        console.log(`      (skipped: no helm at ${helmBin}; build it with scripts/chart/build-helm.sh, as CI does)`);
-        this.skip();
-      }
-    });
-
-    for (const env of ENVIRONMENTS) {
-      it(`${env}: same (kind, namespace, name) set, and each object equal field for field`, async () => {
-        const program = (await renderProfile(env)).filter((m) => m.kind !== "Secret") as Obj[];
-        const chart = helmTemplate(env);
-        assert.deepEqual(chart.map(idOf).sort(), program.map(idOf).sort());
-        const byId = new Map(chart.map((m) => [idOf(m), m]));
-        for (const p of program) {
-          const c = byId.get(idOf(p)) as Obj;
-          // The fields the issue names first, for a readable failure; then the whole object.
-          assert.deepEqual(
-            containers(c).map((x) => [x.name, x.securityContext, x.resources]),
-            containers(p).map((x) => [x.name, x.securityContext, x.resources]),
-            `${idOf(p)}: containers' security contexts and resources`,
-          );
-          assert.deepEqual(c.spec?.replicas, p.spec?.replicas, `${idOf(p)}: replicas`);
-          assert.deepEqual(c, p, idOf(p));
-        }
-      });
+describe("chart: helm template renders the same objects as the program for each profile", function () {
+  this.timeout(600_000);
+  before(async function () {
+    if (!haveHelm) {
+      console.log(`      (skipped: no helm at ${helmBin}; build it with scripts/chart/build-helm.sh, as CI does)`);
+      this.skip();
     }
+    await loadModel();
+  });
 
-    it("changed values render what the program renders for the same loom:profile overrides (derived fields aside)", async () => {
-      // Keys of four kinds: a presence switch (autoscaling: HPA and ScaledObject go, replicas appear), a switch of
-      // entries (waf: the ModSecurity annotations), a quantity (web.cpu) and a size read by two clusters (storageGiB).
-      // Generated `derived` fields keep their per-profile values by design (docs/chart.md), so they are left out
-      // of the comparison, and exactly those: every other field must follow the values as the program does.
-      const set = ["autoscaling=false", "waf=false", "web.cpu=2", "database.storageGiB=200"];
-      const chart = helmTemplate(
-        "prod",
-        set.flatMap((s) => ["--set", s]),
-      );
-      const override = { autoscaling: false, waf: false, web: { cpu: 2 }, database: { storageGiB: 200 } };
-      const program = (await renderProfile("prod", override)).filter((m) => m.kind !== "Secret") as Obj[];
+  for (const env of ENVIRONMENTS) {
+    it(`${env}: same (kind, namespace, name) set, and each object equal field for field`, async () => {
+      const program = (await renderProfile(env)).filter((m) => m.kind !== "Secret") as Obj[];
+      const chart = helmTemplate(env);
       assert.deepEqual(chart.map(idOf).sort(), program.map(idOf).sort());
       const byId = new Map(chart.map((m) => [idOf(m), m]));
-      const derivedAt = [...model.derived.values()].flatMap((d) => (d.at ? [d.at] : []));
-      const settings = settingsOf();
-      const setAside: string[] = [];
-      for (const p of program) {
-        const id = modelId(substitute(p, "prod", settings) as Manifest);
-        let [c, q]: unknown[] = [byId.get(idOf(p)), p];
-        for (const at of derivedAt.filter((a) => a.id === id)) {
-          [c, q] = [without(c, at.path), without(q, at.path)];
-          setAside.push(id);
-        }
-        assert.deepEqual(c, q, idOf(p));
-      }
-      // The fields set aside are the program's computed tables and embedded copies, not the keys changed here.
-      assert.ok(setAside.includes("CronJob/loom-logical-backup"));
-      assert.ok(!setAside.includes("HorizontalPodAutoscaler/loom-web"));
-      const web = byId.get("Deployment/loom-prod/loom-web") as Obj;
-      assert.equal(web.spec?.replicas, 3);
-      assert.equal((containers(web)[0].resources as { limits: { cpu: string } }).limits.cpu, "2");
-      assert.equal(chart.filter((m) => m.kind === "HorizontalPodAutoscaler").length, 0);
+      for (const p of program) assertSameObject(byId.get(idOf(p)) as Obj, p);
     });
+  }
 
-    it("values.schema.json refuses a bad value, naming the key", () => {
-      assert.throws(
-        () =>
-          execFileSync(helmBin, ["template", "loom", chartDir, ...KUBE, "--set", "web.memoryMiB=64"], {
-            stdio: "pipe",
-          }),
-        (e: Error & { stderr?: Buffer }) =>
-          /web\/memoryMiB|web\.memoryMiB/.test(String(e.stderr)) && /128/.test(String(e.stderr)),
-      );
-      assert.throws(
-        () =>
-          execFileSync(helmBin, ["template", "loom", chartDir, ...KUBE, "--set", "environment=qa"], { stdio: "pipe" }),
-        (e: Error & { stderr?: Buffer }) => /environment/.test(String(e.stderr)),
-      );
-    });
+  it("changed values render what the program renders for the same loom:profile overrides (derived fields aside)", async () => {
+    // Keys of four kinds: a presence switch (autoscaling: HPA and ScaledObject go, replicas appear), a switch of
+    // entries (waf: the ModSecurity annotations), a quantity (web.cpu) and a size read by two clusters (storageGiB).
+    // Generated `derived` fields keep their per-profile values by design (docs/chart.md), so they are left out
+    // of the comparison, and exactly those: every other field must follow the values as the program does.
+    const set = ["autoscaling=false", "waf=false", "web.cpu=2", "database.storageGiB=200"];
+    const chart = helmTemplate(
+      "prod",
+      set.flatMap((s) => ["--set", s]),
+    );
+    const override = { autoscaling: false, waf: false, web: { cpu: 2 }, database: { storageGiB: 200 } };
+    const program = (await renderProfile("prod", override)).filter((m) => m.kind !== "Secret") as Obj[];
+    assert.deepEqual(chart.map(idOf).sort(), program.map(idOf).sort());
+    const byId = new Map(chart.map((m) => [idOf(m), m]));
+    const derivedAt = [...model.derived.values()].flatMap((d) => (d.at ? [d.at] : []));
+    const settings = settingsOf();
+    const setAside: string[] = [];
+    for (const p of program) {
+      const id = modelId(substitute(p, "prod", settings) as Manifest);
+      let [c, q]: unknown[] = [byId.get(idOf(p)), p];
+      for (const at of derivedAt.filter((a) => a.id === id)) {
+        [c, q] = [without(c, at.path), without(q, at.path)];
+        setAside.push(id);
+      }
+      assert.deepEqual(c, q, idOf(p));
+    }
+    // The fields set aside are the program's computed tables and embedded copies, not the keys changed here.
+    assert.ok(setAside.includes("CronJob/loom-logical-backup"));
+    assert.ok(!setAside.includes("HorizontalPodAutoscaler/loom-web"));
+    const web = byId.get("Deployment/loom-prod/loom-web") as Obj;
+    assert.equal(web.spec?.replicas, 3);
+    assert.equal((containers(web)[0].resources as { limits: { cpu: string } }).limits.cpu, "2");
+    assert.equal(chart.filter((m) => m.kind === "HorizontalPodAutoscaler").length, 0);
+  });
+
+  it("values.schema.json refuses a bad value, naming the key", () => {
+    assert.throws(
+      () =>
+        execFileSync(helmBin, ["template", "loom", chartDir, ...KUBE, "--set", "web.memoryMiB=64"], {
+          stdio: "pipe",
+        }),
+      (e: Error & { stderr?: Buffer }) =>
+        /web\/memoryMiB|web\.memoryMiB/.test(String(e.stderr)) && /128/.test(String(e.stderr)),
+    );
+    assert.throws(
+      () =>
+        execFileSync(helmBin, ["template", "loom", chartDir, ...KUBE, "--set", "environment=qa"], { stdio: "pipe" }),
+      (e: Error & { stderr?: Buffer }) => /environment/.test(String(e.stderr)),
+    );
   });
 });
