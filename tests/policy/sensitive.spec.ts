@@ -118,6 +118,23 @@ describe("credential literals", () => {
     assert.deepEqual(found("Host=db;Username=loom;Password=hunter22"), ["connection-string-password:Password=****"]);
   });
 
+  it("reads its shapes from the shared table: Pwd=, Stripe test keys, an exact-length Google key, a real match after a look-alike", () => {
+    assert.deepEqual(found("Driver={PostgreSQL};Server=db;Pwd=not-a-real-password"), [
+      "connection-string-password:Password=****",
+    ]);
+    assert.deepEqual(found(`stripe ${["sk", "test", "notarealkeynotarealkey00"].join("_")}`), ["stripe-key:sk_test_…"]);
+    const google = ["AI", "za", "SyA-notarealkeynotarealkeynotreal00"].join("");
+    assert.deepEqual(found(`maps ${google}`), ["google-api-key:AIza…"]);
+    assert.deepEqual(found(`maps ${google}0`), [], "a 40-character run is not a Google key");
+    // The first URL's password is a placeholder; the detector goes on to the literal one.
+    assert.deepEqual(found("postgres://loom:${DB_PASSWORD}@db/loom postgres://loom:hunter22@db/loom"), [
+      "url-credentials:postgres://loom:****@",
+    ]);
+    assert.deepEqual(found(["-----BEGIN RSA", " PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----"].join("")), [
+      "private-key:-----BEGIN RSA PRIVATE KEY-----",
+    ]);
+  });
+
   it("ignores look-alikes: certificates, public keys, key policies, ARNs, URLs without passwords, placeholders", () => {
     for (const s of [
       "-----BEGIN CERTIFICATE-----\nMIIB",
