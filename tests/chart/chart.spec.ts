@@ -88,6 +88,19 @@ describe("chart: charts/loom is generated from the Kubernetes target", function 
     assert.deepEqual(staleFiles(want, edited), ["Chart.yaml", "templates/deployment-loom-web.yaml"]);
   });
 
+  it("npm run chart refuses an unknown argument with exit 2 and the usage", () => {
+    const run = () =>
+      execFileSync("node", ["scripts/dist.js", "run", "scripts/chart/generate.ts", "--write"], {
+        cwd: ROOT,
+        stdio: "pipe",
+      });
+    assert.throws(run, (e: Error & { status?: number; stderr?: Buffer }) => {
+      assert.equal(e.status, 2);
+      assert.match(String(e.stderr), /chart: unknown argument --write \(usage: npm run chart \[-- --check\]\)/);
+      return true;
+    });
+  });
+
   it("carries no secret value: no Secret object and no stringData/data of a Secret in any template", () => {
     for (const [file, text] of filesUnder(path.join(chartDir, "templates"))) {
       assert.doesNotMatch(text, /^kind: "Secret"$/m, file);
