@@ -84,7 +84,7 @@ export function valuesSchema(used: readonly string[], settings: readonly Setting
       put(props[head], rest, leaf);
     }
   };
-  for (const s of settings) {
+  for (const s of settings.filter((x) => !x.expr)) {
     const leaf: Json = { type: "string", minLength: 1, description: s.doc };
     if (s.key === "environment") leaf.enum = [...ENVIRONMENTS];
     if (s.key === "namespace") Object.assign(leaf, { pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$" });

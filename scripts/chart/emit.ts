@@ -5,6 +5,9 @@
  */
 import type { ChartObject, Condition, Node } from "./model";
 
+/** Placeholders of computed settings (values.ts `expr`): only the helper knows their expression. */
+const COMPUTED = new Set(["namespaceHash"]);
+
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 /** Keys YAML 1.1 (which Helm's parser follows) would read as booleans or null. */
 const RESERVED = new Set(["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"]);
@@ -18,7 +21,7 @@ const hasPlaceholder = (v: unknown): boolean => JSON.stringify(v).includes("@@")
 function scalar(v: unknown): string {
   if (typeof v === "string") {
     const only = /^@@(\w+)@@$/.exec(v);
-    if (only) return `{{ $.Values.${only[1]} | toJson }}`;
+    if (only && !COMPUTED.has(only[1])) return `{{ $.Values.${only[1]} | toJson }}`;
     if (hasPlaceholder(v)) return `{{ include "loom.subst" (list $ ${goString(v)}) }}`;
     if (v.includes("{{") || v.includes("}}")) return `{{ ${goString(v)} | toJson }}`;
   }

@@ -70,13 +70,14 @@ function kubernetesConfig(root: string): Record<string, unknown> {
   return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
 }
 
-/** Plan the source stack as `env`, optionally with `loom:profile` overrides; returns its Kubernetes objects. */
+/** Plan the source stack as `env` (optionally with `loom:profile` overrides, another namespace): its Kubernetes objects. */
 export async function renderProfile(
   env: Environment,
   profileOverride?: Record<string, unknown>,
   root = ROOT,
+  namespace = namespaceFor(env),
 ): Promise<Manifest[]> {
-  const k8s: Record<string, unknown> = { ...kubernetesConfig(root), namespace: namespaceFor(env) };
+  const k8s: Record<string, unknown> = { ...kubernetesConfig(root), namespace };
   if (k8s.installOperators === true) {
     throw new Error(`Pulumi.${SOURCE_STACK}.yaml: loom:kubernetes.installOperators must be off for the chart`);
   }

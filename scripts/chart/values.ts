@@ -4,6 +4,7 @@
  * rendered leaf can be traced back to the key it comes from.
  */
 import { cpuQuantity, memoryQuantity } from "../../components/lib/k8s";
+import { stackUid } from "../../components/observability/catalog/grafana";
 import { ENVIRONMENTS, type Environment, PROFILES } from "../../components/profiles";
 import { loadStackConfig, ROOT } from "../lib/plan";
 import { namespaceFor, SOURCE_STACK } from "./render";
@@ -19,9 +20,19 @@ export interface Setting {
    * or a path like "loom-dev" or "/dev/null", but in "deployment.environment.name=prod,…").
    */
   whole: boolean;
+  /**
+   * A value computed from another setting, not a values key: the Go expression (of `$root`) the chart replaces the
+   * placeholder with (e.g. the dashboards' uid suffix, a hash of the namespace).
+   */
+  expr?: string;
 }
 
 export const placeholder = (key: string): string => `@@${key}@@`;
+
+/** The namespace's hash as the dashboards' uids carry it (one home: stackUid). */
+export function namespaceHash(namespace: string): string {
+  return stackUid("x", namespace).slice("loom-x-".length);
+}
 
 /** The settings of the source stack that reach the manifests. */
 export function settingsOf(root = ROOT): Setting[] {
@@ -59,6 +70,16 @@ export function settingsOf(root = ROOT): Setting[] {
       whole: false,
     },
   ];
+  out.push({
+    key: "namespaceHash",
+    doc: "The first 8 hex digits of the namespace's SHA-256 (Grafana dashboard uids, observability/catalog/grafana.ts).",
+    values: Object.fromEntries(ENVIRONMENTS.map((e) => [e, namespaceHash(namespaceFor(e))])) as Record<
+      Environment,
+      string
+    >,
+    whole: false,
+    expr: "(sha256sum $root.Values.namespace | trunc 8)",
+  });
   if (backup.image) {
     out.push({
       key: "backupImage",

@@ -2,7 +2,7 @@
 {{/* A value as JSON with the settings' placeholders replaced: (list $ value). */}}
 {{- define "loom.subst" -}}
 {{- $root := index . 0 -}}
-{{- index . 1 | toJson | replace "@@namespace@@" $root.Values.namespace | replace "@@environment@@" $root.Values.environment | replace "@@image@@" $root.Values.image | replace "@@domain@@" $root.Values.domain | replace "@@backupImage@@" $root.Values.backupImage -}}
+{{- index . 1 | toJson | replace "@@namespace@@" $root.Values.namespace | replace "@@environment@@" $root.Values.environment | replace "@@image@@" $root.Values.image | replace "@@domain@@" $root.Values.domain | replace "@@namespaceHash@@" (sha256sum $root.Values.namespace | trunc 8) | replace "@@backupImage@@" $root.Values.backupImage -}}
 {{- end -}}
 {{/* vCPU -> CPU quantity (cpuQuantity): 0.25 -> 250m, 1 -> 1. */}}
 {{- define "loom.cpu" -}}
