@@ -48,8 +48,9 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "aws:s3/bucket:Bucket",
       "aws:secretsmanager/secret:Secret",
     ],
-    // + the backup tier's security group and its two egress rules; + backup-size-drop and backup-dr-copy-failed.
-    resources: { dev: 110, staging: 208, prod: 241 },
+    // + the backup tier's security group and its two egress rules; + backup-size-drop and backup-dr-copy-failed;
+    // + the cache's noeviction parameter group.
+    resources: { dev: 111, staging: 209, prod: 242 },
     protected: { dev: 0, staging: 0, prod: 24 },
     byType: {
       "aws:ec2/natGateway:NatGateway": { dev: 1, staging: 1, prod: 3 },
@@ -72,6 +73,7 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "aws:backup/vault:Vault": { dev: 0, staging: 1, prod: 2 },
       "pulumi:providers:aws": { dev: 0, staging: 0, prod: 1 },
       "aws:appautoscaling/target:Target": { dev: 0, staging: 2, prod: 2 },
+      "aws:elasticache/parameterGroup:ParameterGroup": { dev: 1, staging: 1, prod: 1 },
     },
   },
   gcp: {

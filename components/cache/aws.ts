@@ -8,7 +8,12 @@
  * lists `--engine valkey|redis`), Valkey is protocol-compatible with Redis 7.2 clients, is where new versions land,
  * and node-based Valkey is priced about 20 % below Redis OSS. Moving Redis → Valkey later is an in-place upgrade;
  * the reverse is not, so a new stack starts on Valkey.
+ *
+ * Eviction: a parameter group of our own with `maxmemory-policy noeviction`, as on every other cloud. The default
+ * group's `volatile-lru` evicts keys that carry a TTL when memory is full (locks, job leases of the review queue);
+ * here a full cache refuses writes instead, and the cache-memory alert fires before that.
  */
+import { ParameterGroup } from "@pulumi/aws/elasticache/parameterGroup";
 import { ReplicationGroup } from "@pulumi/aws/elasticache/replicationGroup";
 import { SubnetGroup } from "@pulumi/aws/elasticache/subnetGroup";
 import { Secret } from "@pulumi/aws/secretsmanager/secret";
@@ -25,6 +30,12 @@ import { awsCacheNodeType } from "./node-types";
 export const CACHE_ENGINE = "valkey";
 export const CACHE_ENGINE_VERSION = "8.0";
 export const CACHE_PORT = 6379;
+/** The parameter group family of CACHE_ENGINE_VERSION (`valkey8`): changes with a major version upgrade. */
+export const CACHE_PARAMETER_FAMILY = `${CACHE_ENGINE}${CACHE_ENGINE_VERSION.split(".")[0]}`;
+/** The review-job queue lives in the cache: never evict, refuse writes when full. */
+export const CACHE_PARAMETERS: readonly { name: string; value: string }[] = [
+  { name: "maxmemory-policy", value: "noeviction" },
+];
 /** Daily snapshot window (UTC); must not overlap the maintenance window. */
 export const SNAPSHOT_WINDOW = "03:00-04:00";
 /** Weekly maintenance window (UTC), after the snapshot. */
@@ -63,8 +74,20 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     kmsKeyArn: key.arn,
     tags: s.tags(),
   });
+  const parameters = new ParameterGroup(
+    `${name}-cache`,
+    {
+      name: `${prefix}-cache`,
+      family: CACHE_PARAMETER_FAMILY,
+      description: `Loom cache ${prefix}: noeviction (the review-job queue lives here)`,
+      parameters: [...CACHE_PARAMETERS],
+      tags: s.tags(),
+    },
+    { parent },
+  );
   const group = replicationGroup(s, args, {
     keyArn: key.arn,
+    parameterGroupName: parameters.name,
     token: token.value,
     subnetGroupName: subnetGroup.name,
     slowLogName: slowLog.name,
@@ -112,6 +135,7 @@ function authToken(s: AwsScope, keyArn: pulumi.Output<string>): { value: pulumi.
 
 interface GroupWiring {
   keyArn: pulumi.Output<string>;
+  parameterGroupName: pulumi.Output<string>;
   token: pulumi.Output<string>;
   subnetGroupName: pulumi.Output<string>;
   slowLogName: pulumi.Output<string>;
@@ -131,6 +155,7 @@ function replicationGroup(s: AwsScope, args: ResolvedCacheArgs, w: GroupWiring):
       automaticFailoverEnabled: args.highAvailability,
       multiAzEnabled: args.highAvailability,
       port: CACHE_PORT,
+      parameterGroupName: w.parameterGroupName,
       subnetGroupName: w.subnetGroupName,
       securityGroupIds: [args.network.tiers.cache],
       transitEncryptionEnabled: true,

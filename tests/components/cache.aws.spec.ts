@@ -14,6 +14,7 @@ const SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup";
+const PARAMETER_GROUP = "aws:elasticache/parameterGroup:ParameterGroup";
 const CACHE_KEY_ARN = /^arn:aws:kms:eu-west-1:111122223333:key\/loom-cache$/;
 
 const dev = (): CacheArgs => ({ platform: staticAwsPlatform(), context: context("dev"), network: fakeAwsNetwork() });
@@ -66,6 +67,17 @@ describe("Cache on aws", () => {
   before(async () => {
     devRun = await build(dev());
     prodRun = await build(prod());
+  });
+
+  it("never evicts: its own parameter group with maxmemory-policy noeviction (not the default's volatile-lru)", () => {
+    for (const run of [devRun, prodRun]) {
+      const params = one(run, PARAMETER_GROUP);
+      assert.equal(params.inputs.family, "valkey8");
+      assert.deepEqual(params.inputs.parameters, [{ name: "maxmemory-policy", value: "noeviction" }]);
+      assert.equal(one(run, RG).inputs.parameterGroupName, params.inputs.name);
+    }
+    assert.equal(one(devRun, PARAMETER_GROUP).inputs.name, "loom-dev-cache");
+    assert.equal(one(prodRun, PARAMETER_GROUP).inputs.name, "loom-prod-cache");
   });
 
   it("builds a TLS-only, KMS-encrypted, authenticated replication group", () => {

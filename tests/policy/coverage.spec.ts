@@ -248,6 +248,7 @@ const PLAIN: Record<string, readonly string[]> = {
     "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup",
     "aws:rds/proxyTarget:ProxyTarget",
     "aws:elasticache/subnetGroup:SubnetGroup",
+    "aws:elasticache/parameterGroup:ParameterGroup",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
     "aws:s3/bucketPolicy:BucketPolicy",
