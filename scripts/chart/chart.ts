@@ -10,12 +10,12 @@ import * as path from "node:path";
 import { ENVIRONMENTS, type Environment } from "../../components/profiles";
 import { ROOT } from "../lib/plan";
 import { profileDocs, valuesSchema } from "./docs";
-import { fileName, template } from "./emit";
-import { chartYaml, helpers, notes, secretList, valuesYaml } from "./files";
-import { type Derived, objectsOf } from "./model";
+import { dataLines, fileName, template } from "./emit";
+import { chartYaml, hashedDefines, helpers, notes, secretList, valuesYaml } from "./files";
+import { type Derived, hashedBase, objectsOf } from "./model";
 import { type Manifest, type Renders, renderAll, renderPerturbed } from "./render";
 import { resolve } from "./resolve";
-import { settingsOf } from "./values";
+import { hashedNameSetting, type Setting, settingsOf } from "./values";
 
 export const CHART_DIR = path.join("charts", "loom");
 
@@ -45,6 +45,23 @@ function biomeJson(text: string, root: string): string {
   });
 }
 
+/** A setting per object named by its data's hash (render.ts contentName): the chart computes those names. */
+function hashedNames(renders: Renders): Setting[] {
+  const names = new Map<string, Partial<Record<Environment, string>>>();
+  for (const env of ENVIRONMENTS) {
+    for (const m of renders[env]) {
+      const base = hashedBase(m.metadata.name);
+      if (base) names.set(base, { ...names.get(base), [env]: m.metadata.name });
+    }
+  }
+  return [...names.entries()].map(([base, v]) =>
+    hashedNameSetting(
+      base,
+      Object.fromEntries(ENVIRONMENTS.map((e) => [e, v[e] ?? ""])) as Record<Environment, string>,
+    ),
+  );
+}
+
 /** The chart's files (path relative to charts/loom → content). */
 export async function generateChart(root = ROOT): Promise<Map<string, string>> {
   return (await generateChartModel(root)).files;
@@ -52,8 +69,8 @@ export async function generateChart(root = ROOT): Promise<Map<string, string>> {
 
 /** The chart's files and the generated (`derived`) keys behind them. */
 export async function generateChartModel(root = ROOT): Promise<{ files: Map<string, string>; derived: Derived }> {
-  const settings = settingsOf(root);
   const { rest, secrets } = withoutSecrets(await renderAll(root));
+  const settings = [...settingsOf(root), ...hashedNames(rest)];
   const objects = objectsOf(rest, settings);
   const { derived, used } = await resolve(objects, settings, (overrides) => renderPerturbed(overrides, root));
   const docs = profileDocs(root);
@@ -78,6 +95,7 @@ export async function generateChartModel(root = ROOT): Promise<{ files: Map<stri
   files.set("templates/_helpers.tpl", helpers(settings));
   files.set("templates/NOTES.txt", notes(secretList(secrets)));
   for (const o of objects) {
+    if (o.hashed) files.set(`templates/_${o.hashed}.tpl`, hashedDefines(o.hashed, dataLines(o)));
     const file = `templates/${fileName(o)}`;
     if (files.has(file)) throw new Error(`two objects map to ${file}`);
     files.set(file, template(o));

@@ -53,6 +53,7 @@ function inline(node: Node): string | undefined {
   if (node.t === "keyed") return undefined;
   if (node.t === "arr" && node.items.length === 0) return "[]";
   if (node.t === "leaf") throw new Error(`unresolved leaf at ${node.path.join(".")}`);
+  if (node.t === "raw") return undefined;
   return undefined;
 }
 
@@ -68,6 +69,7 @@ function asNode(v: unknown): Node {
 export function block(node: Node, indent: number): string[] {
   const pad = " ".repeat(indent);
   const n = node.t === "lit" ? asNode(node.v) : node;
+  if (n.t === "raw") return n.lines;
   const lines: string[] = [];
   if (n.t === "map") {
     for (const e of n.entries) {
@@ -109,6 +111,25 @@ function conditionText(c: Condition): string {
   return refs.length === 1 ? refs[0] : `and ${refs.join(" ")}`;
 }
 
+/** An object named by its data's hash: its data is the named template (files.ts hashedDefines) the name hashes. */
+function withDataIncluded(o: ChartObject): Node {
+  const node = o.node.t === "lit" ? asNode(o.node.v) : o.node;
+  if (node.t !== "map") throw new Error(`${o.id}: not a map`);
+  const lines = [`{{- include ${goString(`loom.data.${o.hashed}`)} $ | nindent 2 }}`];
+  return {
+    ...node,
+    entries: node.entries.map((e) => (e.key === "data" ? { key: "data", node: { t: "raw", lines } } : e)),
+  };
+}
+
+/** The data block of an object named by its data's hash (for its named template). */
+export function dataLines(o: ChartObject): string[] {
+  const node = o.node.t === "lit" ? asNode(o.node.v) : o.node;
+  const data = node.t === "map" ? node.entries.find((e) => e.key === "data") : undefined;
+  if (!data || data.presentIn) throw new Error(`${o.id}: a hashed name needs data in every profile`);
+  return block(data.node, 0);
+}
+
 /** One template file. */
 export function template(o: ChartObject): string {
   const head = [
@@ -116,7 +137,7 @@ export function template(o: ChartObject): string {
     `# ${o.id}: rendered by the program in ${o.presentIn.join(", ")}.`,
   ];
   const cond = conditionExpr(o);
-  const body = block(o.node, 0);
+  const body = block(o.hashed ? withDataIncluded(o) : o.node, 0);
   return `${[...head, ...(cond ? [`{{- if ${cond} }}`] : []), ...body, ...(cond ? ["{{- end }}"] : [])].join("\n")}\n`;
 }
 

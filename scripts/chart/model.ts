@@ -48,7 +48,9 @@ export type Node =
       literal?: boolean;
     }
   | { t: "key"; key: string; format: Format }
-  | { t: "derived"; key: string };
+  | { t: "derived"; key: string }
+  /** Template lines written as they are (e.g. an include). */
+  | { t: "raw"; lines: string[] };
 
 export interface Candidate {
   key: string;
@@ -61,6 +63,8 @@ export interface ChartObject {
   kind: string;
   name: string;
   presentIn: Environment[];
+  /** The Pulumi name of an object named by the hash of its data (the chart computes the name). */
+  hashed?: string;
   /** The object's presence condition; none when always present. */
   condition?: Condition;
   node: Node;
@@ -76,8 +80,13 @@ export type Derived = Map<
   }
 >;
 
-/** `Kind/name`; an object named by its content hash (render.ts manifestsOf) by its Pulumi name. */
-export const idOf = (m: Manifest): string => `${m.kind}/${RENAMED.get(m.metadata.name) ?? m.metadata.name}`;
+/** The Pulumi name of an object named by its content hash (render.ts manifestsOf), placeholder or hash in. */
+export function hashedBase(name: string): string | undefined {
+  return /^@@name:(.+)@@$/.exec(name)?.[1] ?? RENAMED.get(name);
+}
+
+/** `Kind/name`; an object named by its content hash by its Pulumi name. */
+export const idOf = (m: Manifest): string => `${m.kind}/${hashedBase(m.metadata.name) ?? m.metadata.name}`;
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown) => v === null || ["string", "number", "boolean"].includes(typeof v);
@@ -197,7 +206,8 @@ export function objectsOf(renders: Renders, settings: readonly Setting[]): Chart
     const presentIn = ENVIRONMENTS.filter((e) => byEnv.get(e)?.has(id));
     const objs = presentIn.map((e) => byEnv.get(e)?.get(id) as Manifest);
     const name = id.slice(id.indexOf("/") + 1);
-    return { id, kind: objs[0].kind, name, presentIn, node: unify(objs, presentIn) };
+    const hashed = hashedBase(objs[0].metadata.name);
+    return { id, kind: objs[0].kind, name, presentIn, hashed, node: unify(objs, presentIn) };
   });
 }
 

@@ -26,15 +26,30 @@ export const namespaceFor = (env: Environment): string => `loom-${env}`;
 /** The suffix the mock engine gives an auto-named Kubernetes object (scripts/lib/mock-values/kubernetes.ts). */
 export const MOCK_SUFFIX = "-0mock0ab";
 
-/**
- * Kubernetes objects only: no provider, no component, no operator chart (installOperators is off in the chart).
- * An auto-named object (the immutable app ConfigMap: Pulumi adds a random suffix, so a change makes a new one) gets
- * `<name>-<first 8 hex of the SHA-256 of its data>` instead, in its own metadata and wherever the render refers to
- * the mock's name: a chart cannot draw a random suffix, and a content hash keeps "new content, new object".
- */
 /** Content-hash names given by manifestsOf → the object's Pulumi name (its identity across the profiles). */
 export const RENAMED = new Map<string, string>();
 
+/**
+ * JSON as Go's encoding/json writes a map of strings (Helm's `toJson`): keys sorted, `<`, `>`, `&`, U+2028 and
+ * U+2029 escaped. The chart hashes a ConfigMap's data with `toJson | sha256sum`, so both sides hash the same bytes.
+ */
+export function goJson(data: Record<string, unknown>): string {
+  const esc = (s: string) =>
+    JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const keys = Object.keys(data).sort();
+  return `{${keys.map((k) => `${esc(k)}:${typeof data[k] === "string" ? esc(data[k] as string) : JSON.stringify(data[k])}`).join(",")}}`;
+}
+
+/** `<name>-<first 8 hex of the SHA-256 of the data as Go's toJson writes it>` */
+export const contentName = (name: string, data: Record<string, unknown>): string =>
+  `${name}-${crypto.createHash("sha256").update(goJson(data)).digest("hex").slice(0, 8)}`;
+
+/**
+ * Kubernetes objects only: no provider, no component, no operator chart (installOperators is off in the chart).
+ * An auto-named object (the immutable app ConfigMap: Pulumi adds a random suffix, so a change makes a new one) gets
+ * contentName instead, in its own metadata and wherever the render refers to the mock's name: a chart cannot draw a
+ * random suffix, and a content hash keeps "new content, new object" (the chart computes the same hash).
+ */
 export function manifestsOf(resources: readonly PlannedResource[]): Manifest[] {
   const k8s = resources.filter(
     (r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh"),
@@ -43,12 +58,14 @@ export function manifestsOf(resources: readonly PlannedResource[]): Manifest[] {
   for (const r of k8s) {
     const inputs = r.inputs as Manifest;
     if (inputs.metadata?.name !== undefined) continue;
-    const digest = crypto
-      .createHash("sha256")
-      .update(JSON.stringify(inputs.data ?? inputs.spec ?? {}))
-      .digest("hex");
-    renames.set(`${r.name}${MOCK_SUFFIX}`, `${r.name}-${digest.slice(0, 8)}`);
-    RENAMED.set(`${r.name}-${digest.slice(0, 8)}`, r.name);
+    if (inputs.kind !== "ConfigMap" || !inputs.data) {
+      throw new Error(
+        `${inputs.kind} ${r.name} is auto-named without data: the chart can only name ConfigMaps by content`,
+      );
+    }
+    const name = contentName(r.name, inputs.data as Record<string, unknown>);
+    renames.set(`${r.name}${MOCK_SUFFIX}`, name);
+    RENAMED.set(name, r.name);
   }
   const rename = (v: unknown): unknown => {
     if (typeof v === "string") return renames.get(v) ?? v;
@@ -58,8 +75,9 @@ export function manifestsOf(resources: readonly PlannedResource[]): Manifest[] {
   };
   return k8s.map((r) => {
     const m = rename(r.inputs) as Manifest;
-    if (m.metadata?.name === undefined)
+    if (m.metadata?.name === undefined) {
       m.metadata = { ...m.metadata, name: renames.get(`${r.name}${MOCK_SUFFIX}`) as string };
+    }
     return m;
   });
 }

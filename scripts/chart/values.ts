@@ -95,6 +95,17 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** `word` not touching a letter, digit, `_`, `.`, `/` or `-`. */
 const wordPattern = (word: string) => new RegExp(`(?<![\\w./-])${escapeRe(word)}(?![\\w./-])`, "g");
 
+/** A content-hash name (render.ts contentName) as a setting: the chart computes it (templates/_<name>.tpl). */
+export function hashedNameSetting(base: string, values: Record<Environment, string>): Setting {
+  return {
+    key: `name:${base}`,
+    doc: `the name of ${base}, a hash of its data`,
+    values,
+    whole: false,
+    expr: `(include ${JSON.stringify(`loom.name.${base}`)} $root)`,
+  };
+}
+
 /** Replace the settings' values by their placeholders in every string of `value` (keys included). */
 export function substitute(value: unknown, env: Environment, settings: readonly Setting[]): unknown {
   if (typeof value === "string") {
@@ -104,7 +115,7 @@ export function substitute(value: unknown, env: Environment, settings: readonly 
     // Longest values first, so a value that contains another is replaced whole.
     for (const st of [...settings].sort((a, b) => b.values[env].length - a.values[env].length)) {
       if (st.whole) s = s.replace(wordPattern(st.values[env]), placeholder(st.key));
-      else s = s.split(st.values[env]).join(placeholder(st.key));
+      else if (st.values[env]) s = s.split(st.values[env]).join(placeholder(st.key));
     }
     return s;
   }

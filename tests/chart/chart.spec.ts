@@ -8,7 +8,7 @@ import { ENVIRONMENTS, type Environment } from "../../components/profiles";
 import { CHART_DIR, filesUnder, generateChartModel, staleFiles } from "../../scripts/chart/chart";
 import { idOf as modelId, type Seg } from "../../scripts/chart/model";
 import { type Manifest, renderProfile } from "../../scripts/chart/render";
-import { settingsOf, substitute } from "../../scripts/chart/values";
+import { namespaceHash, settingsOf, substitute } from "../../scripts/chart/values";
 import { ROOT } from "../../scripts/lib/plan";
 
 const chartDir = path.join(ROOT, CHART_DIR);
@@ -135,17 +135,23 @@ describe("chart: helm template renders the same objects as the program for each 
     // entries (waf: the ModSecurity annotations), a quantity (web.cpu) and a size read by two clusters (storageGiB).
     // Generated `derived` fields keep their per-profile values by design (docs/chart.md), so they are left out
     // of the comparison, and exactly those: every other field must follow the values as the program does.
-    const set = ["autoscaling=false", "waf=false", "web.cpu=2", "database.storageGiB=200"];
+    // And another namespace: every name, DNS name, label and dashboard uid derived from it follows.
+    const ns = "loom-acme";
+    const set = ["autoscaling=false", "waf=false", "web.cpu=2", "database.storageGiB=200", `namespace=${ns}`];
     const chart = helmTemplate(
       "prod",
       set.flatMap((s) => ["--set", s]),
     );
     const override = { autoscaling: false, waf: false, web: { cpu: 2 }, database: { storageGiB: 200 } };
-    const program = (await renderProfile("prod", override)).filter((m) => m.kind !== "Secret") as Obj[];
+    const program = (await renderProfile("prod", override, ROOT, ns)).filter((m) => m.kind !== "Secret") as Obj[];
     assert.deepEqual(chart.map(idOf).sort(), program.map(idOf).sort());
     const byId = new Map(chart.map((m) => [idOf(m), m]));
     const derivedAt = [...model.derived.values()].flatMap((d) => (d.at ? [d.at] : []));
-    const settings = settingsOf();
+    // Object ids as the generator made them (placeholders in), for this namespace.
+    const forNs: Record<string, string> = { namespace: ns, namespaceHash: namespaceHash(ns) };
+    const settings = settingsOf().map((st) =>
+      st.key in forNs ? { ...st, values: { ...st.values, prod: forNs[st.key] } } : st,
+    );
     const setAside: string[] = [];
     for (const p of program) {
       const id = modelId(substitute(p, "prod", settings) as Manifest);
@@ -159,7 +165,7 @@ describe("chart: helm template renders the same objects as the program for each 
     // The fields set aside are the program's computed tables and embedded copies, not the keys changed here.
     assert.ok(setAside.includes("CronJob/loom-logical-backup"));
     assert.ok(!setAside.includes("HorizontalPodAutoscaler/loom-web"));
-    const web = byId.get("Deployment/loom-prod/loom-web") as Obj;
+    const web = byId.get(`Deployment/${ns}/loom-web`) as Obj;
     assert.equal(web.spec?.replicas, 3);
     assert.equal((containers(web)[0].resources as { limits: { cpu: string } }).limits.cpu, "2");
     assert.equal(chart.filter((m) => m.kind === "HorizontalPodAutoscaler").length, 0);

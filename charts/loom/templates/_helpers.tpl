@@ -2,7 +2,11 @@
 {{/* A value as JSON with the settings' placeholders replaced: (list $ value). */}}
 {{- define "loom.subst" -}}
 {{- $root := index . 0 -}}
-{{- index . 1 | toJson | replace "@@namespace@@" $root.Values.namespace | replace "@@environment@@" $root.Values.environment | replace "@@image@@" $root.Values.image | replace "@@domain@@" $root.Values.domain | replace "@@namespaceHash@@" (sha256sum $root.Values.namespace | trunc 8) | replace "@@backupImage@@" $root.Values.backupImage -}}
+{{- $s := index . 1 | toJson | replace "@@namespace@@" $root.Values.namespace | replace "@@environment@@" $root.Values.environment | replace "@@image@@" $root.Values.image | replace "@@domain@@" $root.Values.domain | replace "@@namespaceHash@@" (sha256sum $root.Values.namespace | trunc 8) | replace "@@backupImage@@" $root.Values.backupImage -}}
+{{- if contains "@@name:loom-app-config@@" $s }}{{ $s = replace "@@name:loom-app-config@@" (include "loom.name.loom-app-config" $root) $s }}{{ end -}}
+{{- if contains "@@name:loom-otel-collector-config@@" $s }}{{ $s = replace "@@name:loom-otel-collector-config@@" (include "loom.name.loom-otel-collector-config" $root) $s }}{{ end -}}
+{{- if contains "@@name:loom-jaeger-config@@" $s }}{{ $s = replace "@@name:loom-jaeger-config@@" (include "loom.name.loom-jaeger-config" $root) $s }}{{ end -}}
+{{- $s -}}
 {{- end -}}
 {{/* vCPU -> CPU quantity (cpuQuantity): 0.25 -> 250m, 1 -> 1. */}}
 {{- define "loom.cpu" -}}
