@@ -6,7 +6,7 @@
 #   4. when out/cluster/kubeconfig exists and its API server answers /readyz (scripts/cluster/up.sh), a server-side
 #      dry run of each profile's manifest there, in a throw-away namespace loom-chart-<profile> (created for real,
 #      since a dry-run Namespace does not exist for the objects in it; deleted on exit). Otherwise it says why it
-#      skipped the dry run.
+#      skipped the dry run. A negative control (a Deployment with an unknown field) must be refused.
 # helm: $LOOM_HELM, else built (cached) by scripts/chart/build-helm.sh. kubectl: ~/.cache/loom-cluster/bin or PATH.
 set -euo pipefail
 
@@ -69,3 +69,18 @@ for p in "${profiles[@]}"; do
   k apply --server-side --dry-run=server -f "$manifest" >"$out/$p/dry-run.log"
   echo "  $p: $(grep -c . "$out/$p/dry-run.log") objects accepted by the API server (dry run)"
 done
+
+# Negative control: the same dry run must refuse a rendered object with an unknown field (strict field validation),
+# so "accepted" above means the API server checked the objects against its schemas.
+bad="$out/prod/dry-run-negative.yaml"
+"$helm" template loom "$chart" "${kube[@]}" -f "$chart/values-prod.yaml" --set "namespace=loom-chart-prod" \
+  --show-only templates/deployment-loom-web.yaml | sed 's/^spec:$/spec:\n  loomNoSuchField: 1/' >"$bad"
+if k apply --server-side --dry-run=server -f "$bad" >"$out/prod/dry-run-negative.log" 2>&1; then
+  echo "chart:check: FAILED: the dry run accepted a Deployment with an unknown field ($bad)" >&2
+  exit 1
+fi
+grep -q 'loomNoSuchField' "$out/prod/dry-run-negative.log" || {
+  echo "chart:check: FAILED: the negative control failed for another reason: $(cat "$out/prod/dry-run-negative.log")" >&2
+  exit 1
+}
+echo "  negative control: a Deployment with an unknown field is refused ($(head -c 160 "$out/prod/dry-run-negative.log"))"
