@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run e2e:cluster: the real Pulumi engine against a real control plane on 127.0.0.1 (docs/cluster.md).
 #   0 cluster up: etcd + kube-apiserver + kube-controller-manager, the operators' CRDs (scripts/cluster/up.sh)
-#   1 preview with the loom-guard pack (prod config): a server-side dry run of every object
+#   1a up --target the Namespace (a namespaced object can be dry-run only once its namespace exists)
+#   1 preview with the loom-guard pack (prod config): a server-side dry run of every object (counted in the audit log)
 #   2 up (prod profile; the test-only skip-await switch of Pulumi.cluster.yaml)
 #   3 preview again: no changes
 #   4 admission: the controllers' ReplicaSets, StatefulSet and Job produced Pods, all Pending, no FailedCreate
@@ -94,12 +95,39 @@ clean_stack() {
   git diff --quiet -- "Pulumi.$STACK.yaml" 2>/dev/null || echo "   note: stack init changed Pulumi.$STACK.yaml"
 }
 
+# The Namespace (and its parent component) first, through Pulumi itself: a dry run of a namespaced object needs its
+# namespace, and without it the provider falls back to a client-side preview for every namespaced object. Without
+# the pack: in a targeted update the analyzer sees the untargeted resources without their inputs (and fails on
+# them); the pack runs on the whole program in the next step.
+namespace_first() {
+  local ns_urn="urn:pulumi:$STACK::loom::loom:components:Network\$kubernetes:core/v1:Namespace::loom-namespace"
+  run 1-namespace pulumi up --stack "$STACK" --yes --non-interactive \
+    --target "urn:pulumi:$STACK::loom::loom:components:Network::loom" --target "$ns_urn" ||
+    { show_tail "$out/1-namespace.log" 60; fail "pulumi up --target the Namespace"; }
+  summary "$out/1-namespace.log"
+  [[ -n $(kubectl get namespace "$NS" --ignore-not-found -o name) ]] || fail "namespace $NS was not created"
+}
+
+# dry_runs: the distinct objects (resource namespace name) the API server received as a dryRun=All write.
+dry_runs() {
+  jq -r 'select(.requestURI | test("[?&]dryRun=All")) | .objectRef | "\(.resource) \(.namespace // "-") \(.name)"' \
+    "$root/out/cluster/logs/audit.log" | sort -u
+}
+
 preview_policy() {
+  local before after want
+  before=$(dry_runs | wc -l)
   run 1-preview pulumi preview --stack "$STACK" "${POLICY[@]}" --non-interactive ||
     { show_tail "$out/1-preview.log" 60; fail "pulumi preview --policy-pack policy exited non-zero"; }
   grep -qE "loom-guard[@|]" "$out/1-preview.log" || fail "the loom-guard pack did not run (no 'loom-guard@' in the output)"
   grep -q "testOnlySkipAwait is ON" "$out/1-preview.log" || fail "the program did not warn that testOnlySkipAwait is on"
   summary "$out/1-preview.log"
+  # Every Kubernetes object of the plan but the Namespace (created in the step before) was dry-run server-side.
+  want=$(jq '[.resources[] | select(.custom and (.type | startswith("kubernetes:")) and .type != "kubernetes:core/v1:Namespace")] | length' \
+    "$root/out/cluster/plan.json")
+  after=$(dry_runs | wc -l)
+  echo "   the API server's audit log: $((after - before)) objects received as server-side dry runs (dryRun=All); expected $want"
+  [[ $((after - before)) -eq $want ]] || fail "$((after - before)) server-side dry runs in the audit log, expected $want (out/cluster/logs/audit.log)"
 }
 
 up() {
@@ -222,6 +250,7 @@ nothing_left() {
 step "setup: engine, dist/" setup_engine
 step "0 cluster up (build, certificates, control plane, CRDs)" cluster_up
 step "setup: clean state, stack init" clean_stack
+step "1a up --target the Namespace" namespace_first
 step "1 preview --policy-pack policy (server-side dry run)" preview_policy
 step "2 up (prod profile, skip-await)" up
 step "3 preview --expect-no-changes" preview_no_changes

@@ -129,6 +129,17 @@ say "etcd on 127.0.0.1:$etcd_port ($(($(date +%s) - start))s)"
 # --allow-privileged: as on real clusters, so that Pod Security admission (not validation) is what refuses a
 # privileged Pod in a `restricted` namespace. --endpoint-reconciler-type=none: the default reconciler would publish
 # 127.0.0.1 as the kubernetes Service's endpoint, which the API server refuses (a loopback address).
+# Audit: every write (dry runs included) at Metadata level, so npm run e2e:cluster can show that the preview sent
+# each object to the API server as a server-side dry run (requestURI ...?dryRun=All).
+cat >"$state/audit-policy.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [create, patch, update, delete]
+  - level: None
+EOF
 launch kube-apiserver --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
   --etcd-servers "https://127.0.0.1:$etcd_port" --etcd-cafile "$pki/ca.crt" \
   --etcd-certfile "$pki/apiserver-etcd-client.crt" --etcd-keyfile "$pki/apiserver-etcd-client.key" \
@@ -138,7 +149,8 @@ launch kube-apiserver --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --s
   --allow-privileged=true --endpoint-reconciler-type none \
   --service-account-issuer https://kubernetes.default.svc.cluster.local --service-account-key-file "$pki/sa.pub" \
   --service-account-signing-key-file "$pki/sa.key" --service-cluster-ip-range "$SERVICE_CIDR" \
-  --profiling=false --cert-dir "$state/apiserver"
+  --profiling=false --cert-dir "$state/apiserver" \
+  --audit-policy-file "$state/audit-policy.yaml" --audit-log-path "$logs/audit.log" --audit-log-format json
 admin=(--cert "$pki/admin.crt" --key "$pki/admin.key")
 wait_for "kube-apiserver /readyz" 120 kube-apiserver curl_ok "${admin[@]}" "https://127.0.0.1:$api_port/readyz"
 say "kube-apiserver on https://127.0.0.1:$api_port ready ($(($(date +%s) - start))s)"
