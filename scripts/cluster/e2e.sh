@@ -42,6 +42,9 @@ finish() {
   exit "$rc"
 }
 trap finish EXIT
+# A signal ends the script through `exit`, so the EXIT trap (down.sh) runs then too.
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 step() {
   current="$1"
   echo

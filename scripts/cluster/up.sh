@@ -24,6 +24,7 @@ die() {
 
 bash "$here/build.sh"
 bash "$here/down.sh" --quiet
+rm -rf "$logs" # the last run's logs (down.sh keeps them); the audit log must hold this run's requests only
 mkdir -p "$pki" "$logs" "$state/pids"
 chmod 700 "$state" "$pki"
 
