@@ -15,7 +15,7 @@ import { CLOUDS } from "../components/cloud";
 import { estimate, type PairEstimate, renderEstimate, renderMatrix } from "./lib/cost";
 import { loadPriceTable } from "./lib/cost-table";
 import { outputPathProblem, planStack, ROOT } from "./lib/plan";
-import { mapStack } from "./lib/stack-map";
+import { runCli } from "./lib/stack-map";
 
 const USAGE =
   "usage: npm run cost -- --stack <dev|staging|prod|…>[,…] [--cloud <aws|gcp|azure|digitalocean|kubernetes>[,…]] [--json <file>] [--prices <file>]";
@@ -95,12 +95,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(e instanceof Error ? mapStack(e.stack ?? e.message) : e);
-    process.exitCode = 3;
-  },
-);
+runCli(main);

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { CLOUDS, type Cloud } from "../components/cloud";
 import { type DeploymentsPlan, isConfigProblem, planDeploymentsProgram, renderPlan } from "./lib/deployments-plan";
 import { outputPathProblem, toJson } from "./lib/plan";
-import { mapStack } from "./lib/stack-map";
+import { mapStack, runCli } from "./lib/stack-map";
 
 const USAGE = "usage: npm run deployments:plan -- [--stack all] [--cloud <aws|gcp|azure>] [--json <file>]";
 
@@ -82,12 +82,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(e instanceof Error ? mapStack(e.stack ?? e.message) : e);
-    process.exitCode = 3;
-  },
-);
+runCli(main);

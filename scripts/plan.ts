@@ -14,7 +14,7 @@ import { CLOUDS } from "../components/cloud";
 import { policies } from "../policy/policies";
 import { displayOutputs, mandatory, outputPathProblem, planStack, renderTree, toJson, UsageError } from "./lib/plan";
 import { type PackConfig, readPackConfig } from "./lib/policy-runner";
-import { mapStack } from "./lib/stack-map";
+import { mapStack, runCli } from "./lib/stack-map";
 
 const USAGE =
   "usage: npm run plan -- --stack <dev|staging|prod|…> [--cloud <aws|gcp|azure|digitalocean|kubernetes>] [--json <file>] [--out-dir <dir>] [--no-policy] [--policy-config <file>]";
@@ -142,12 +142,4 @@ async function main(): Promise<number> {
   return mandatory(result).length > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(e instanceof Error ? mapStack(e.stack ?? e.message) : e);
-    process.exitCode = 3;
-  },
-);
+runCli(main);

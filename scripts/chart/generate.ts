@@ -9,7 +9,7 @@ import "../lib/plan-start";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "../lib/plan";
-import { mapStack } from "../lib/stack-map";
+import { runCli } from "../lib/stack-map";
 import { CHART_DIR, filesUnder, generateChart, staleFiles } from "./chart";
 
 async function main(argv: string[]): Promise<number> {
@@ -39,12 +39,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(e instanceof Error ? mapStack(e.stack ?? e.message) : String(e));
-    process.exitCode = 3;
-  },
-);
+runCli(() => main(process.argv.slice(2)));

@@ -46,3 +46,19 @@ export function mapStack(stack: string): string {
     },
   );
 }
+
+/**
+ * The one way a script's `main` ends: its resolved number is the exit code; a crash prints the stack mapped to the
+ * TypeScript sources and exits 3 (the plan's, cost's, chart's and Deployments plan's documented "crashed" code).
+ */
+export function runCli(main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      console.error(e instanceof Error ? mapStack(e.stack ?? e.message) : String(e));
+      process.exitCode = 3;
+    },
+  );
+}
