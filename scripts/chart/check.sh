@@ -31,10 +31,12 @@ for p in "${profiles[@]}"; do
   "$helm" lint --strict "$chart" "${kube[@]}" -f "$chart/values-$p.yaml"
 done
 
-echo "chart:check: 3/4 helm template -> $out/<profile>/manifest.yaml"
+echo "chart:check: 3/4 helm template -> $out/<profile>/manifest.yaml (and one file per object under objects/, for npm run scan:k8s)"
 for p in "${profiles[@]}"; do
+  rm -rf "${out:?}/$p"
   mkdir -p "$out/$p"
   "$helm" template loom "$chart" "${kube[@]}" -f "$chart/values-$p.yaml" >"$out/$p/manifest.yaml"
+  "$helm" template loom "$chart" "${kube[@]}" -f "$chart/values-$p.yaml" --output-dir "$out/$p/objects" >/dev/null
   echo "  $p: $(grep -c '^kind: ' "$out/$p/manifest.yaml") objects"
 done
 
