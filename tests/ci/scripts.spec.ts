@@ -100,4 +100,13 @@ describe("zizmor config and release-please files", () => {
       ["json", "yaml", "generic"],
     );
   });
+  it("marks Chart.yaml's version and appVersion for the generic updater, at package.json's version", () => {
+    const version = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version;
+    const chart = fs.readFileSync(path.join(root, "charts/loom/Chart.yaml"), "utf8");
+    const marked = chart.split("\n").filter((l) => l.endsWith("# x-release-please-version"));
+    assert.deepEqual(marked, [
+      `version: ${version} # x-release-please-version`,
+      `appVersion: "${version}" # x-release-please-version`,
+    ]);
+  });
 });
