@@ -194,7 +194,7 @@ describe("GitHub workflows (structure)", () => {
       assert.notEqual(deploy.jobs.up.environment, "prod");
     });
 
-    it("smoke-tests after every pulumi up, marks a pass good, and rolls back when the smoke test fails", () => {
+    it("smoke-tests after every pulumi up, marks a pass good, and rolls back when the update or the smoke test fails", () => {
       for (const [name, job] of upJobs) {
         const steps = job.steps ?? [];
         const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
@@ -202,7 +202,12 @@ describe("GitHub workflows (structure)", () => {
         const back = steps.findIndex((s) => s.run === 'npm run rollback -- --stack "$STACK"');
         assert.ok(up >= 0 && smoke > up && back > smoke, `${name}: up ${up}, smoke ${smoke}, rollback ${back}`);
         assert.equal(steps[smoke].id, "smoke", name);
-        assert.equal(steps[back].if, "failure() && steps.smoke.outcome == 'failure'", name);
+        assert.equal(steps[up].id, "up", name);
+        assert.equal(
+          steps[back].if,
+          "failure() && (steps.up.outcome == 'failure' || steps.smoke.outcome == 'failure')",
+          name,
+        );
         assert.equal(steps[up].with?.policyPacks, "policy", name);
         // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
         const config = job.env?.STACK === "prod" ? "prod" : "${{ env.STACK }}";
