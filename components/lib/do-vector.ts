@@ -5,20 +5,29 @@
  * over Vector's native protocol to the aggregator on the jobs droplet (DO_PORTS.logs, inside the VPC; the jobs
  * firewall admits it from the stack's tags only). The jobs droplet runs the aggregator: its own journald plus the
  * `vector` source, written as gzip'd NDJSON to the logs bucket through Spaces' S3 API. Retention is the bucket's
- * lifecycle rule (expiration.days = logRetentionDays). The Spaces key pair is copied from the 0400 secret files into
+ * lifecycle rule (expiration.days = logRetentionDays). Before anything leaves a droplet, the `redact` remap transform
+ * (do-vector-redaction.ts: the credential shapes and PII rules of observability/redaction.ts in VRL) masks secrets in
+ * each message, on the shipping side; the aggregator redacts its own journald the same way. The Spaces key pair is copied from the 0400 secret files into
  * Vector's private runtime directory when it starts and read with Vector's `directory` secret backend: it never
  * appears in the config.
  */
 import { stringify } from "yaml";
+import type { Redaction } from "../observability/redaction";
 import { DO_PORTS } from "./digitalocean";
 import { YAML_OUT } from "./do-compose";
+import { REDACT_TRANSFORM, redactTransform } from "./do-vector-redaction";
 
-/** Where the host's log shipper sends journald. (Re-exported by do-cloud-init.ts, the contract's home.) */
+/**
+ * Where the host's log shipper sends journald. (Re-exported by do-cloud-init.ts, the contract's home.) `redaction`
+ * is `loom:observability.redact` (default: every class on), the same switches the collectors' rules follow.
+ */
 export type LogShipping =
   /** To the aggregator on the jobs droplet (VPC address). */
-  | { kind: "forward"; address: string }
-  /** The jobs droplet itself: aggregate every droplet's logs into the logs bucket (retention = its lifecycle). */
-  | { kind: "aggregate"; bucket: string; region: string; accessKeyFile: string; secretKeyFile: string };
+  (
+    | { kind: "forward"; address: string }
+    /** The jobs droplet itself: aggregate every droplet's logs into the logs bucket (retention = its lifecycle). */
+    | { kind: "aggregate"; bucket: string; region: string; accessKeyFile: string; secretKeyFile: string }
+  ) & { redaction?: Redaction };
 
 export const VECTOR_CONFIG_PATH = "/etc/vector/vector.yaml";
 /** Pinned Vector release installed from its .deb (apt.vector.dev's pool; the apt repo needs a key fetched online). */
@@ -31,16 +40,20 @@ const journald = { type: "journald", current_boot_only: false };
 /** The vector.yaml text for a droplet. */
 export function renderVectorConfig(shipping: LogShipping, role: string): string {
   const base = { data_dir: "/var/lib/vector", api: { enabled: false } };
+  // journald → tagged → redact → the sink; without a redaction class on, the sink reads `tagged`.
+  const redact = redactTransform(["tagged"], shipping.redaction);
+  const transforms = { tagged: tagTransform(role, ["journald"]), ...(redact ? { [REDACT_TRANSFORM]: redact } : {}) };
+  const local = redact ? REDACT_TRANSFORM : "tagged";
   if (shipping.kind === "forward") {
     return stringify(
       {
         ...base,
         sources: { journald },
-        transforms: { tagged: tagTransform(role, ["journald"]) },
+        transforms,
         sinks: {
           aggregator: {
             type: "vector",
-            inputs: ["tagged"],
+            inputs: [local],
             address: `${shipping.address}:${DO_PORTS.logs}`,
             buffer: { type: "disk", max_size: 268435488, when_full: "block" },
           },
@@ -54,11 +67,12 @@ export function renderVectorConfig(shipping: LogShipping, role: string): string 
       ...base,
       secret: { spaces_key: { type: "directory", path: VECTOR_KEY_DIR } },
       sources: { journald, droplets: { type: "vector", address: `0.0.0.0:${DO_PORTS.logs}` } },
-      transforms: { tagged: tagTransform(role, ["journald"]) },
+      transforms,
       sinks: {
         spaces: {
           type: "aws_s3",
-          inputs: ["tagged", "droplets"],
+          // The droplets' events were redacted on their own droplet before they left it.
+          inputs: [local, "droplets"],
           bucket: shipping.bucket,
           region: shipping.region,
           endpoint: `https://${shipping.region}.digitaloceanspaces.com`,

@@ -245,7 +245,9 @@ describe("DigitalOcean boot config generator", () => {
     assert.deepEqual(vector.transforms.tagged, { type: "remap", inputs: ["journald"], source: '.loom_group = "web"' });
     assert.equal(vector.sinks.aggregator.type, "vector");
     assert.equal(vector.sinks.aggregator.address, "10.20.0.5:6000");
-    assert.deepEqual(vector.sinks.aggregator.inputs, ["tagged"]);
+    // journald → tagged → redact (do-vector-redaction.ts) → the aggregator: nothing leaves the droplet unredacted.
+    assert.deepEqual(vector.transforms.redact.inputs, ["tagged"]);
+    assert.deepEqual(vector.sinks.aggregator.inputs, ["redact"]);
   });
 
   it("fixed worker: waits for the files Ansible pushes, carries no credential, publishes nothing", () => {
@@ -311,7 +313,7 @@ describe("DigitalOcean boot config generator", () => {
     assert.deepEqual(vector.sources.droplets, { type: "vector", address: "0.0.0.0:6000" });
     const sink = vector.sinks.spaces;
     assert.equal(sink.type, "aws_s3");
-    assert.deepEqual(sink.inputs, ["tagged", "droplets"]);
+    assert.deepEqual(sink.inputs, ["redact", "droplets"]);
     assert.equal(sink.bucket, "loom-dev-logs-ab12cd");
     assert.equal(sink.region, "ams3");
     assert.equal(sink.endpoint, "https://ams3.digitaloceanspaces.com");
