@@ -18,7 +18,10 @@
  * - Plain settings in an immutable, content-named ConfigMap (a change rolls the pods); credentials only through
  *   `secretKeyRef`. App credentials (`appSecretNames`) live in one Secret created empty here and filled out of band
  *   (docs/kubernetes.md), so their values never pass through Pulumi.
+ * - With `loom:kubernetes.imageVerification`: a Kyverno ClusterPolicy admitting only signed app and backup images
+ *   (k8s-image-verification.ts); Kyverno itself is a prerequisite, warned about at plan time.
  */
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { ConfigMap } from "@pulumi/kubernetes/core/v1/configMap";
 import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import * as pulumi from "@pulumi/pulumi";
@@ -26,6 +29,7 @@ import { invalid } from "../lib/component";
 import { CA_FILE } from "../lib/k8s";
 import type { AppServiceOutputs, ResolvedAppServiceArgs } from ".";
 import { ingresses, webService } from "./k8s-edge";
+import { imageVerificationPolicy, imageVerificationWarning } from "./k8s-image-verification";
 import { type AppScope, appScope } from "./k8s-scope";
 import { autoscalers, deployment, migrateJob, type PodSources } from "./k8s-workloads";
 import { sensitiveNames } from "./pod-spec";
@@ -61,6 +65,7 @@ export function create(
   if (args.autoscaling) autoscalers(s, web, worker);
   const service = webService(s);
   const ingress = ingresses(s, service);
+  signedImagesPolicy(s);
 
   const o = pulumi.output;
   return {
@@ -115,4 +120,28 @@ function podSources(s: AppScope): PodSources {
     );
   }
   return { configMapName: config.metadata.name, appSecretsName };
+}
+
+/**
+ * The ClusterPolicy of `loom:kubernetes.imageVerification` (none when unset), over the app image and the backup
+ * image (`loom:backup.image`, read from stack config: AppService's args carry only the app's own image).
+ */
+function signedImagesPolicy(s: AppScope): void {
+  const v = s.target.imageVerification;
+  if (v === undefined) return;
+  pulumi.log.warn(imageVerificationWarning(v));
+  const backup = new pulumi.Config("loom").getObject<{ image?: string }>("backup")?.image;
+  const images = [{ key: "loom:image", ref: s.args.image }];
+  if (backup !== undefined) images.push({ key: "loom:backup.image", ref: backup });
+  const policy = imageVerificationPolicy(s.nsName, images, v);
+  new CustomResource(
+    `${s.name}-signed-images`,
+    {
+      apiVersion: "kyverno.io/v1",
+      kind: "ClusterPolicy",
+      metadata: { name: policy.name, labels: s.labels },
+      spec: policy.spec,
+    },
+    s.opts(),
+  );
 }

@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { fit as fitName } from "../naming";
+import { imageVerification, type KubernetesImageVerification } from "./kubernetes-image-verification";
 import type { TargetContext, TargetSpec } from "./spec";
 import { bool, cidr, DNS_LABEL, dnsLabel, dnsSubdomain, email, int, show } from "./values";
 
@@ -33,10 +34,7 @@ export interface KubernetesBackupSettings {
   /** Secret in the stack's namespace with ACCESS_KEY_ID and ACCESS_SECRET_KEY (created out of band). */
   credentialsSecret: string;
   encryption: "AES256" | "aws:kms" | "none";
-  /**
-   * True when the stack set no store but the profile needs one: the defaults are used and the program creates the
-   * credentials Secret empty, to be filled out of band (docs/kubernetes.md#backups).
-   */
+  /** No store set but the profile needs one: defaults, credentials Secret created empty (docs/kubernetes.md#backups). */
   defaulted: boolean;
 }
 
@@ -44,10 +42,9 @@ export interface KubernetesBackupSettings {
 export const DEFAULT_JAEGER_MAX_TRACES = 10_000;
 
 /**
- * Where the stack's OpenTelemetry Collector sends traces (docs/observability.md#traces-on-kubernetes): `jaeger` =
- * a Jaeger all-in-one in the namespace (in-memory, bounded by `maxTraces`); `otlp` = an existing OTLP/HTTP endpoint
- * (Tempo, Jaeger with durable storage, a vendor), with an optional `authorization` header from a Secret; `none` =
- * no collector, and the app exports no traces.
+ * Where the stack's OpenTelemetry Collector sends traces (docs/observability.md#traces-on-kubernetes): `jaeger` = a
+ * Jaeger all-in-one in the namespace (in memory, bounded by `maxTraces`); `otlp` = an existing OTLP/HTTP endpoint
+ * (Tempo, durable Jaeger, a vendor), optional `authorization` header from a Secret; `none` = no collector, no traces.
  */
 export type KubernetesTracing =
   | { backend: "jaeger"; maxTraces: number }
@@ -58,9 +55,8 @@ export type KubernetesTracing =
 export const DEFAULT_LOKI_STORAGE_GIB = 50;
 
 /**
- * The cluster log pipeline that `installOperators` adds (Loki + a node agent, docs/logging.md#kubernetes). Loki's
- * retention is cluster-wide: the installing stack's profile `logRetentionDays` is the default for every stream and
- * its own namespace's; `namespaceRetentionDays` sets it for the other stacks' namespaces sharing the cluster.
+ * The log pipeline `installOperators` adds (Loki + a node agent, docs/logging.md#kubernetes). Retention is cluster-wide:
+ * the stack's `logRetentionDays` by default, `namespaceRetentionDays` for other stacks' namespaces in the cluster.
  */
 export interface KubernetesLogs {
   /** Size of Loki's volume (GiB, the `storageClass`). */
@@ -111,6 +107,8 @@ export interface KubernetesTarget {
   drBackup?: KubernetesBackupSettings;
   tracing: KubernetesTracing;
   logs: KubernetesLogs;
+  /** Admit only images signed by this identity (a Kyverno ClusterPolicy); undefined = off (the default). */
+  imageVerification?: KubernetesImageVerification;
   /** TEST ONLY: annotate workloads `pulumi.com/skipAwait` (lib/k8s-skip-await.ts); absent when off (always). */
   testOnlySkipAwait?: true;
 }
@@ -185,6 +183,7 @@ const schema = z
     drBackup: backupSchema,
     tracing: tracingSchema,
     logs: logsSchema,
+    imageVerification: imageVerification.schema,
     testOnlySkipAwait: bool(),
   })
   .partial()
@@ -394,6 +393,7 @@ export const kubernetesTarget = {
       ...stores(k, namespace, ctx),
       tracing: tracingOf(k.tracing, ctx.problems),
       logs: logsOf(k, namespace, ctx.problems),
+      ...imageVerification.entry(k.imageVerification, ctx.problems),
       ...(k.testOnlySkipAwait === true ? { testOnlySkipAwait: true as const } : {}),
     };
   },
