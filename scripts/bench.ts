@@ -4,7 +4,8 @@
  * Prints figures, asserts nothing about time. In one run, so the machine's load is shared: wall time and peak RSS
  * (median of N fresh processes) of a bare program (@pulumi/pulumi + one resource under the same mocks, precompiled)
  * and of the plan of <stack> on every implemented cloud exactly as `npm run plan` starts it (scripts/dist.js
- * checks dist/ is fresh, then runs dist/scripts/plan.js), each as a ratio to the bare program. Goal (issue 8,
+ * checks dist/ is fresh, then runs dist/scripts/plan.js), each as a ratio to the bare program: the median of the
+ * ratios of N pairs (bare program, then the plan), so a load that changes during the run moves both sides alike. Goal (issue 8,
  * item 7): ≤ 1.5× on every cloud. `--ts-node` adds the old way (ts-node transpiling the sources on every start)
  * for a before/after. Then the policy pack's throughput (scripts/bench-policy.ts).
  *
@@ -72,38 +73,62 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
-function report(label: string, nodeArgs: string[], base?: Sample): Sample {
-  measure(nodeArgs); // warm-up: file cache, and dist/ built if needed
-  const samples = Array.from({ length: runs }, () => measure(nodeArgs));
-  const r = {
-    ms: median(samples.map((s) => s.ms)),
-    cpuMs: median(samples.map((s) => s.cpuMs)),
-    rssMiB: median(samples.map((s) => s.rssMiB)),
-  };
-  const ratio = base
-    ? `   ${(r.ms / base.ms).toFixed(2)}× wall, ${(r.cpuMs / base.cpuMs).toFixed(2)}× CPU, ${(r.rssMiB / base.rssMiB).toFixed(2)}× RSS`
-    : "";
+const summary = (samples: Sample[]): Sample => ({
+  ms: median(samples.map((s) => s.ms)),
+  cpuMs: median(samples.map((s) => s.cpuMs)),
+  rssMiB: median(samples.map((s) => s.rssMiB)),
+});
+
+function printLine(label: string, r: Sample, ratio = ""): void {
   console.log(
     `${label.padEnd(46)} wall ${r.ms.toFixed(0).padStart(6)} ms  CPU ${r.cpuMs.toFixed(0).padStart(6)} ms  peak RSS ${r.rssMiB.toFixed(0).padStart(4)} MiB${ratio}`,
   );
+}
+
+function report(label: string, nodeArgs: string[], base?: Sample): Sample {
+  measure(nodeArgs); // warm-up: file cache, and dist/ built if needed
+  const r = summary(Array.from({ length: runs }, () => measure(nodeArgs)));
+  const ratio = base
+    ? `   ${(r.ms / base.ms).toFixed(2)}× wall, ${(r.cpuMs / base.cpuMs).toFixed(2)}× CPU, ${(r.rssMiB / base.rssMiB).toFixed(2)}× RSS`
+    : "";
+  printLine(label, r, ratio);
   return r;
+}
+
+/**
+ * The plan against the bare program in pairs: each run measures the bare program, then the plan, and the ratio is
+ * the median of the runs' ratios. A load that comes and goes during the benchmark (another job on the machine)
+ * then moves both sides of each pair alike, instead of the bare program's block and a later plan's block.
+ */
+function pairedReport(label: string, nodeArgs: string[], bareArgs: string[]): { wall: number; cpu: number } {
+  measure(nodeArgs); // warm-up
+  const pairs = Array.from({ length: runs }, () => ({ bare: measure(bareArgs), plan: measure(nodeArgs) }));
+  const r = summary(pairs.map((x) => x.plan));
+  const wall = median(pairs.map((x) => x.plan.ms / x.bare.ms));
+  const cpu = median(pairs.map((x) => x.plan.cpuMs / x.bare.cpuMs));
+  const rss = median(pairs.map((x) => x.plan.rssMiB / x.bare.rssMiB));
+  printLine(label, r, `   ${wall.toFixed(2)}× wall, ${cpu.toFixed(2)}× CPU, ${rss.toFixed(2)}× RSS (paired)`);
+  return { wall, cpu };
 }
 
 // Build first, outside the measurements (the plan's own freshness check is measured: it is what users run).
 const build = spawnSync(process.execPath, [path.join(ROOT, "scripts", "dist.js")], { cwd: ROOT, stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-console.log(`\nnode ${process.version}, median of ${runs} fresh processes each (after one warm-up)\n`);
-const bare = report("bare program (pulumi + 1 resource, mocks)", ["dist/scripts/bench/bare-program.js"]);
+console.log(
+  `\nnode ${process.version}, median of ${runs} fresh processes each (after one warm-up); each plan run is paired with a bare-program run just before it, and its ratios are the median of the pairs'\n`,
+);
+const BARE = ["dist/scripts/bench/bare-program.js"];
+const bare = report("bare program (pulumi + 1 resource, mocks)", BARE);
 const ratios: [string, number, number][] = [];
 for (const cloud of clouds) {
   const args = ["--stack", values.stack as string, "--cloud", cloud];
-  const plan = report(
+  const plan = pairedReport(
     `plan --stack ${values.stack} --cloud ${cloud}`,
     ["scripts/dist.js", "run", "scripts/plan.ts", ...args],
-    bare,
+    BARE,
   );
-  ratios.push([cloud, plan.ms / bare.ms, plan.cpuMs / bare.cpuMs]);
+  ratios.push([cloud, plan.wall, plan.cpu]);
   if (values["ts-node"]) {
     report(
       `  before: ts-node transpile-only (${cloud})`,
