@@ -22,8 +22,15 @@ fn encode(s: &str) -> String {
 
 fn main() {
     let stdin = io::stdin();
-    let mut fields = stdin.lock().lines().map(|l| decode(l.expect("stdin").trim()));
-    let count: usize = fields.next().expect("rule count").parse().expect("rule count");
+    let mut fields = stdin
+        .lock()
+        .lines()
+        .map(|l| decode(l.expect("stdin").trim()));
+    let count: usize = fields
+        .next()
+        .expect("rule count")
+        .parse()
+        .expect("rule count");
     let mut rules = Vec::with_capacity(count);
     for _ in 0..count {
         let pattern = fields.next().expect("pattern");
@@ -38,7 +45,9 @@ fn main() {
     }
     let mut out = io::stdout().lock();
     for line in fields {
-        let masked = rules.iter().fold(line, |text, (re, with)| re.replace_all(&text, with.as_str()).into_owned());
+        let masked = rules.iter().fold(line, |text, (re, with)| {
+            re.replace_all(&text, with.as_str()).into_owned()
+        });
         writeln!(out, "{}", encode(&masked)).expect("stdout");
     }
 }
