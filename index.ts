@@ -74,6 +74,7 @@ const app = new AppService("loom", {
   ...base,
   network,
   image: settings.image,
+  ...(settings.backup.image ? { backupImage: settings.backup.image } : {}),
   domain: settings.domain,
   loadBalancer: profile.loadBalancer,
   web: profile.web,

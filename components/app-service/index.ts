@@ -112,13 +112,19 @@ export interface AppServiceArgs extends BaseArgs {
    * or the namespace CA (Kubernetes). @default - none
    */
   serverCas?: pulumi.Input<string>;
+  /**
+   * The logical-backup job's image (`loom:backup.image`), when the stack has one: the Kubernetes target's
+   * signed-image policy (`loom:kubernetes.imageVerification`) admits it beside the app's. @default - none
+   */
+  backupImage?: string;
 }
 
 export type ResolvedAppServiceArgs = Required<
-  Omit<AppServiceArgs, "app" | "web" | "worker" | "serverCas" | keyof BaseArgs>
+  Omit<AppServiceArgs, "app" | "web" | "worker" | "serverCas" | "backupImage" | keyof BaseArgs>
 > &
   ResolvedBase & {
     serverCas?: pulumi.Input<string>;
+    backupImage?: string;
     app: AppContract;
     web: Required<WebArgs>;
     worker: Required<WorkerArgs>;
@@ -212,6 +218,7 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
       ...resolveBase(args),
       network: args.network,
       image: args.image,
+      ...(args.backupImage !== undefined ? { backupImage: args.backupImage } : {}),
       domain: args.domain,
       loadBalancer: args.loadBalancer ?? true,
       web: {

@@ -124,13 +124,13 @@ function podSources(s: AppScope): PodSources {
 
 /**
  * The ClusterPolicy of `loom:kubernetes.imageVerification` (none when unset), over the app image and the backup
- * image (`loom:backup.image`, read from stack config: AppService's args carry only the app's own image).
+ * image (`loom:backup.image`, passed as `backupImage` when the stack has one).
  */
 function signedImagesPolicy(s: AppScope): void {
   const v = s.target.imageVerification;
   if (v === undefined) return;
   pulumi.log.warn(imageVerificationWarning(v));
-  const backup = new pulumi.Config("loom").getObject<{ image?: string }>("backup")?.image;
+  const backup = s.args.backupImage;
   const images = [{ key: "loom:image", ref: s.args.image }];
   if (backup !== undefined) images.push({ key: "loom:backup.image", ref: backup });
   const policy = imageVerificationPolicy(s.nsName, images, v);

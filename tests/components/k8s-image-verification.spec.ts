@@ -260,9 +260,7 @@ describe("loom:kubernetes.imageVerification", () => {
     });
 
     it("creates the ClusterPolicy over loom:image and loom:backup.image, through the stack's provider", async () => {
-      const run = await build(args(ON), {
-        "loom:backup": JSON.stringify({ image: "ghcr.io/example/loom-backup:0.1.0" }),
-      });
+      const run = await build({ ...args(ON), backupImage: "ghcr.io/example/loom-backup:0.1.0" });
       const policy = one(run, POLICY, "loom-signed-images");
       const inputs = policy.inputs as Inputs;
       assert.equal(inputs.metadata.name, "loom-prod-signed-images");
