@@ -19,6 +19,7 @@ import { DO_PORTS, type DoScope, doScope, inProject } from "../lib/digitalocean"
 import { renderCompose, SECRETS_DIR } from "../lib/do-compose";
 import { imageRefProblem } from "../lib/image-ref";
 import type { DigitalOceanNetworkPlacement } from "../network/digitalocean";
+import type { Redaction } from "../observability/redaction";
 import type { AppServiceOutputs, HostGroups, ResolvedAppServiceArgs } from ".";
 import {
   type FixedGroup,
@@ -77,12 +78,18 @@ export function create(
   });
 
   const jobsRun = runOf("jobs", inputs);
-  const jobs = fixedGroup(at("jobs"), "jobs", 1, jobsRun, aggregateInto(logs.bucket.name, scope.region));
+  const jobs = fixedGroup(
+    at("jobs"),
+    "jobs",
+    1,
+    jobsRun,
+    aggregateInto(logs.bucket.name, scope.region, args.redaction),
+  );
   const collectorHost = (jobs.droplets[0] as FixedGroup["droplets"][number]).ipv4AddressPrivate;
   const appInputs = pulumi
     .all([inputs, collectorHost])
     .apply(([i, host]) => ({ ...i, collectorEndpoint: `http://${host}:${DO_PORTS.otlpHttp}` }));
-  const forward = collectorHost.apply((address) => ({ kind: "forward" as const, address }));
+  const forward = collectorHost.apply((address) => ({ kind: "forward" as const, address, redaction: args.redaction }));
   const runs = { web: runOf("web", appInputs), worker: runOf("worker", appInputs), jobs: jobsRun };
   const groups = {
     web: tierGroup(args, at("web"), "web", runs.web, forward),
@@ -134,11 +141,12 @@ export function create(
 }
 
 /** The jobs droplet's Vector: every droplet's logs into the logs bucket, with the key files Ansible pushes. */
-function aggregateInto(bucket: pulumi.Output<string>, region: string) {
+function aggregateInto(bucket: pulumi.Output<string>, region: string, redaction: Redaction) {
   return bucket.apply((name) => ({
     kind: "aggregate" as const,
     bucket: name,
     region,
+    redaction,
     accessKeyFile: `${SECRETS_DIR}/${LOGS_KEY_FILES.accessKey}`,
     secretKeyFile: `${SECRETS_DIR}/${LOGS_KEY_FILES.secretKey}`,
   }));

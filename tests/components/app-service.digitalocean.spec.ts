@@ -131,6 +131,26 @@ describe("AppService on digitalocean", () => {
     SUFFIX = String(one(runs.prod, T.bucket, "loom-secrets").inputs.name).replace("loom-prod-secrets-", "");
   });
 
+  it("ships every droplet's logs through the redaction loom:observability.redact asks for (Vector remap)", async () => {
+    const vectorOf = (run: ProgramRun, name: string) =>
+      parse(written(String(droplet(run, name).inputs.userData), "/etc/vector/vector.yaml")) as {
+        transforms: Record<string, { source?: string } | undefined>;
+        sinks: Record<string, { inputs: string[] }>;
+      };
+    const on = vectorOf(runs.dev, "loom-web-1");
+    assert.deepEqual(
+      Object.values(on.sinks).map((x) => x.inputs),
+      [["redact"]],
+    );
+    assert.match(String(on.transforms.redact?.source), /AKIA/);
+    const off = vectorOf(await build("dev", { redaction: { emails: false, tokens: false, ips: false } }), "loom-web-1");
+    assert.equal(off.transforms.redact, undefined, "every class off: no redact step");
+    assert.deepEqual(
+      Object.values(off.sinks).map((x) => x.inputs),
+      [["tagged"]],
+    );
+  });
+
   describe("droplet sizes (do-sizing.ts)", () => {
     it("takes the smallest slug whose RAM less 256 MiB holds the limits and whose vCPUs hold the CPUs", () => {
       assert.equal(dropletSize("web.memoryMiB", 0.35, 640).slug, "s-1vcpu-1gb");
