@@ -20,40 +20,10 @@ BROKEN_STACK=e2e-broken
 BROKEN_RULES=(container-hardening deletion-protection)
 POLICY=(--policy-pack "$root/policy" --policy-pack-config "$root/policy/config/prod.json")
 
-# Seconds with a fraction (bash 5); whole seconds on an older bash.
-now() { if [[ -n ${EPOCHREALTIME:-} ]]; then echo "${EPOCHREALTIME/,/.}"; else date +%s; fi; }
-t0=$(now)
-timings=()
-current="setup"
-reported=0
-fail() {
-  echo "e2e: FAILED at step \"$current\": $*" >&2
-  echo "     logs: out/e2e/" >&2
-  reported=1
-  exit 1
-}
-# Anything else that stops the script (set -e) still names the step.
-trap 'rc=$?; if [[ $rc -ne 0 && $reported -eq 0 ]]; then echo "e2e: FAILED at step \"$current\" (exit $rc); logs: out/e2e/" >&2; fi' EXIT
-# step <name> <function>: runs it, records its wall time.
-step() {
-  current="$1"
-  echo
-  echo "== e2e: $1"
-  local s
-  s=$(now)
-  "$2"
-  local took
-  took=$(awk -v a="$s" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-  timings+=("$(printf '%-52s %7ss' "$1" "$took")")
-  echo "   ok ($took s)"
-}
-# run <log> <cmd...>: the command's output goes to out/e2e/<log>.log; the exit code is returned.
-run() {
-  local log="$out/$1.log"
-  shift
-  "$@" >"$log" 2>&1
-}
-show_tail() { echo "--- last lines of $1 ---" >&2; tail -n "${2:-40}" "$1" >&2; }
+E2E_NAME=e2e E2E_LOGS=out/e2e/ E2E_WIDTH=52
+# shellcheck source=scripts/lib/e2e-steps.sh
+source "$root/scripts/lib/e2e-steps.sh" # now, step, run, fail, show_tail, timings_summary
+trap 'e2e_failed_at $?' EXIT
 
 # ---------------------------------------------------------------------------------------------------------------
 # Environment: the engine, a file backend inside the repo, the obviously-local passphrase.
@@ -256,5 +226,4 @@ step "6 destroy" destroy
 current="done"
 echo
 echo "== e2e: all steps passed"
-for t in "${timings[@]}"; do echo "   $t"; done
-printf '   %-52s %7ss\n' "total" "$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
+timings_summary "total"

@@ -22,22 +22,12 @@ LABEL=app.kubernetes.io/part-of=loom
 BROKEN=tests/cluster/privileged-deployment.yaml
 POLICY=(--policy-pack "$root/policy" --policy-pack-config "$root/policy/config/prod.json")
 
-now() { if [[ -n ${EPOCHREALTIME:-} ]]; then echo "${EPOCHREALTIME/,/.}"; else date +%s; fi; }
-t0=$(now)
-timings=()
-current="setup"
-reported=0
-fail() {
-  echo "e2e:cluster: FAILED at step \"$current\": $*" >&2
-  echo "     logs: out/e2e-cluster/, out/cluster/logs/" >&2
-  reported=1
-  exit 1
-}
+E2E_NAME=e2e:cluster E2E_LOGS="out/e2e-cluster/, out/cluster/logs/" E2E_WIDTH=56
+# shellcheck source=scripts/lib/e2e-steps.sh
+source "$root/scripts/lib/e2e-steps.sh" # now, step, run, fail, show_tail, timings_summary
 finish() {
   local rc=$?
-  if [[ $rc -ne 0 && $reported -eq 0 ]]; then
-    echo "e2e:cluster: FAILED at step \"$current\" (exit $rc); logs: out/e2e-cluster/, out/cluster/logs/" >&2
-  fi
+  e2e_failed_at "$rc"
   bash "$root/scripts/cluster/down.sh" || echo "e2e:cluster: down.sh failed (npm run cluster:down)" >&2
   exit "$rc"
 }
@@ -45,23 +35,6 @@ trap finish EXIT
 # A signal ends the script through `exit`, so the EXIT trap (down.sh) runs then too.
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
-step() {
-  current="$1"
-  echo
-  echo "== e2e:cluster: $1"
-  local s took
-  s=$(now)
-  "$2"
-  took=$(awk -v a="$s" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-  timings+=("$(printf '%-56s %7ss' "$1" "$took")")
-  echo "   ok ($took s)"
-}
-run() {
-  local log="$out/$1.log"
-  shift
-  "$@" >"$log" 2>&1
-}
-show_tail() { echo "--- last lines of $1 ---" >&2; tail -n "${2:-40}" "$1" >&2; }
 kubectl() { "$bin/kubectl" "$@"; }
 summary() {
   awk '/^Resources:/ { block = ""; on = 1; next } on && /^ *$/ { on = 0 } on { block = block "   " $0 "\n" }
@@ -265,5 +238,4 @@ step "7 the API holds no Loom object" nothing_left
 current="done"
 echo
 echo "== e2e:cluster: all steps passed"
-for t in "${timings[@]}"; do echo "   $t"; done
-printf '   %-56s %7ss\n' "total (the cluster is stopped next)" "$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
+timings_summary "total (the cluster is stopped next)"
