@@ -93,12 +93,12 @@ const app = new AppService("loom", {
     REDIS_PORT: cache.port.apply(String),
     REDIS_TLS: "true",
   },
-  // Which workload gets which of these: components/app-service/workload-secrets.ts (migrate: the database's only).
+  // Which workload gets which of these: components/app-service/workload-secrets.ts (migrate: its database login
+  // only; web and worker the app login; the roles step, before migrate, the admin login).
   secrets: {
-    DATABASE_USER: database.credentials.username,
-    DATABASE_PASSWORD: database.credentials.password,
     REDIS_PASSWORD: cache.authToken,
   },
+  database: database.access,
   appSecretNames: settings.appSecrets,
   app: settings.app,
   logRetentionDays: profile.logRetentionDays,

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { OTLP_METRICS_ENV } from "../components/app-service/aws-telemetry-config";
 import { APP_DEFAULTS, PROGRAM_ENV_NAMES } from "../components/lib/app-contract";
 import { cidrProblem, formatCidr, networkSizeProblem, parseCidr } from "../components/lib/cidr";
+import { LOGIN_ENV_NAMES, ROLES_SQL_ENV } from "../components/lib/db-roles";
 import { imageRefProblem } from "../components/lib/image-ref";
 import { isSensitiveEnvName, SENSITIVE_NAME_DEFAULTS, sensitiveEnvPattern } from "../components/lib/sensitive";
 import { otelEnv } from "../components/lib/telemetry";
@@ -187,6 +188,9 @@ describe("value rules", () => {
       ...[...pods.matchAll(/\b(PGSSLROOTCERT|REDIS_CA_FILE)\b/g)].map((m) => m[1]),
       ...Object.keys(otel),
       ...Object.keys(OTLP_METRICS_ENV),
+      // Each workload's database login (components/lib/db-roles.ts loginEnv) and the roles step's SQL.
+      ...LOGIN_ENV_NAMES,
+      ROLES_SQL_ENV,
     ]);
     assert.deepEqual([...names].sort(), [...PROGRAM_ENV_NAMES].sort());
   });

@@ -137,7 +137,11 @@ function workloadSecrets(
   args: ResolvedAppServiceArgs,
   app: Record<string, SecretRef>,
 ): Record<string, SecretRef> {
-  const allowed = secretsFor(workload, { platform: args.secrets, app: args.appSecretNames });
+  const allowed = secretsFor(workload, {
+    platform: args.secrets,
+    app: args.appSecretNames,
+    database: args.database?.logins,
+  });
   const appRefs = Object.fromEntries(allowed.app.flatMap((n) => (app[n] ? [[n, app[n]] as const] : [])));
   return { ...allowed.platform, ...appRefs };
 }

@@ -67,7 +67,12 @@ export function workloadSecrets(
   workload: Workload,
   app: Record<string, SecretRef>,
 ): Record<string, SecretRef> {
-  return singleValueRefs(workload, { platform: s.args.secrets, app: s.args.appSecretNames }, app, "Key Vault");
+  return singleValueRefs(
+    workload,
+    { platform: s.args.secrets, app: s.args.appSecretNames, database: s.args.database?.logins },
+    app,
+    "Key Vault",
+  );
 }
 
 export interface Identity {

@@ -33,7 +33,11 @@ export function workloadSecretKeys(
     }),
   );
   const perWorkload = WORKLOADS.map((w) => {
-    const allowed = secretsFor(w, { platform: args.secrets, app: args.appSecretNames });
+    const allowed = secretsFor(w, {
+      platform: args.secrets,
+      app: args.appSecretNames,
+      database: args.database?.logins,
+    });
     const refs: Record<string, pulumi.Input<string>> = {
       ...Object.fromEntries(Object.entries(allowed.platform).map(([env, ref]) => [env, ref.id])),
       ...Object.fromEntries(allowed.app.map((env) => [env, app[env] as pulumi.Input<string>])),

@@ -54,7 +54,12 @@ export function workloadSecrets(
   workload: Workload,
   app: Record<string, SecretRef>,
 ): Record<string, SecretRef> {
-  return singleValueRefs(workload, { platform: s.args.secrets, app: s.args.appSecretNames }, app, "Secret Manager");
+  return singleValueRefs(
+    workload,
+    { platform: s.args.secrets, app: s.args.appSecretNames, database: s.args.database?.logins },
+    app,
+    "Secret Manager",
+  );
 }
 
 export interface Identity {

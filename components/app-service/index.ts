@@ -12,6 +12,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { APP_DEFAULTS, type AppContract } from "../lib/app-contract";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
+import { type DatabaseAccess, LOGIN_ENV_NAMES } from "../lib/db-roles";
 import type { SecretRef } from "../lib/secrets";
 import { isSensitiveEnvName } from "../lib/sensitive";
 import type { NetworkOutputs } from "../network";
@@ -77,6 +78,13 @@ export interface AppServiceArgs extends BaseArgs {
   /** Environment variables resolved from the secret store at container start. @default {} */
   secrets?: Record<string, SecretRef>;
   /**
+   * The database's logins and roles SQL (Database.access). With it, each workload gets its own login as DATABASE_*
+   * (workload-secrets.ts: web/worker the app login, migrate the migrate login) and the migrate path runs the roles
+   * step (`loom db-roles` with the admin login) first; `secrets` must not carry DATABASE_* then.
+   * @default - none: no roles step, DATABASE_* only from `secrets`
+   */
+  database?: DatabaseAccess;
+  /**
    * Names of app credentials (LLM API keys…) kept in the cloud's secret store. A secret is created empty per name and
    * exposed to every tier as that environment variable; operators put the value in out of band
    * (docs/runbooks/deploy.md), so secret values never pass through Pulumi state.
@@ -120,10 +128,11 @@ export interface AppServiceArgs extends BaseArgs {
 }
 
 export type ResolvedAppServiceArgs = Required<
-  Omit<AppServiceArgs, "app" | "web" | "worker" | "serverCas" | "backupImage" | keyof BaseArgs>
+  Omit<AppServiceArgs, "app" | "web" | "worker" | "serverCas" | "backupImage" | "database" | keyof BaseArgs>
 > &
   ResolvedBase & {
     serverCas?: pulumi.Input<string>;
+    database?: DatabaseAccess;
     backupImage?: string;
     app: AppContract;
     web: Required<WebArgs>;
@@ -214,6 +223,11 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
     for (const name of appSecretNames) {
       if (name in secrets) invalid(`appSecretNames.${name}`, "is also in `secrets`; a variable comes from one place");
     }
+    for (const name of [...Object.keys(env), ...Object.keys(secrets), ...appSecretNames]) {
+      if (args.database && LOGIN_ENV_NAMES.includes(name)) {
+        invalid(name, "comes from `database` (each workload's own login); do not set it as well");
+      }
+    }
     return {
       ...resolveBase(args),
       network: args.network,
@@ -249,6 +263,7 @@ export class AppService extends LoomComponent<ResolvedAppServiceArgs, AppService
       traceSampleRatio: args.traceSampleRatio ?? 1,
       redaction: args.redaction ?? { ...DEFAULT_REDACTION },
       ...(args.serverCas !== undefined ? { serverCas: args.serverCas } : {}),
+      ...(args.database !== undefined ? { database: args.database } : {}),
     };
   }
 }

@@ -35,7 +35,11 @@ export interface PodSources {
 
 /** The secret references of one workload (workload-secrets.ts decides which). */
 export function workloadSecretRefs(s: AppScope, workload: Workload, appSecretsName: string): Record<string, SecretRef> {
-  const { platform, app } = secretsFor(workload, { platform: s.args.secrets, app: s.args.appSecretNames });
+  const { platform, app } = secretsFor(workload, {
+    platform: s.args.secrets,
+    app: s.args.appSecretNames,
+    database: s.args.database?.logins,
+  });
   const refs: Record<string, SecretRef> = { ...platform };
   for (const key of app) refs[key] = { id: appSecretsName, key };
   return refs;

@@ -26,7 +26,9 @@ export interface BackupJobArgs {
   /** The backup image built from scripts/backup/Dockerfile, pinned by tag or digest (lib/image-ref.ts). */
   image: string;
   /** The database to dump: the same cloud's Database outputs (host, port, name, credential references). */
-  database: Pick<DatabaseOutputs, "endpoint" | "port" | "databaseName" | "credentials">;
+  database: Pick<DatabaseOutputs, "endpoint" | "port" | "databaseName" | "credentials"> &
+    /** The backup login (access.logins.backup: a member of loom_readonly); without it, `credentials`. */
+    Partial<Pick<DatabaseOutputs, "access">>;
   /** AWS: the network the task runs in (the app's private subnets and the backup tier's security group). */
   network?: NetworkOutputs;
   /** Azure: the Container Apps environment the job joins; DigitalOcean: where the backup droplet ships its logs (AppService's `runtime`). */

@@ -24,6 +24,7 @@ import { SubnetGroup } from "@pulumi/aws/rds/subnetGroup";
 import * as pulumi from "@pulumi/pulumi";
 import { type AwsAccount, type AwsScope, awsScope, encryptedLogGroup, scopedKey } from "../lib/aws";
 import { handleFor, invalid, orInvalid } from "../lib/component";
+import { singleLoginAccess } from "../lib/db-roles";
 import { fit as fitName } from "../naming";
 import type { AwsNetworkPlacement } from "../network/aws";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
@@ -100,6 +101,10 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       username: { id: secretArn, key: "username" },
       password: { id: secretArn, key: "password" },
     },
+    access: singleLoginAccess({
+      username: { id: secretArn, key: "username" },
+      password: { id: secretArn, key: "password" },
+    }),
     backupTargets: { cloud: "aws", resourceArns: primary.arn.apply((arn) => [arn]) },
     monitoring: {
       cloud: "aws",

@@ -31,6 +31,7 @@ import { Server, type ServerArgs } from "@pulumi/azure-native/dbforpostgresql/se
 import * as pulumi from "@pulumi/pulumi";
 import { type AzureScope, azureScope, diagnostics } from "../lib/azure";
 import { handleFor, invalid, orInvalid } from "../lib/component";
+import { singleLoginAccess } from "../lib/db-roles";
 import { stableHash } from "../naming";
 import type { AzureNetworkPlacement } from "../network/azure";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
@@ -119,6 +120,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     port: pulumi.output(args.connectionPooler ? PGBOUNCER_PORT : POSTGRES_PORT),
     databaseName: pulumi.output(args.databaseName),
     credentials: { username: credentials.username, password: credentials.password },
+    access: singleLoginAccess({ username: credentials.username, password: credentials.password }),
     backupTargets: {
       cloud: "azure",
       serverId: primary.id,

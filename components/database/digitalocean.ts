@@ -28,6 +28,7 @@ import { DatabaseUser } from "@pulumi/digitalocean/databaseUser";
 import { getDatabaseCaOutput } from "@pulumi/digitalocean/getDatabaseCa";
 import * as pulumi from "@pulumi/pulumi";
 import { handleFor, invalid, orInvalid } from "../lib/component";
+import { singleLoginAccess } from "../lib/db-roles";
 import { DO_PORTS, type DoScope, doScope, storeSecret } from "../lib/digitalocean";
 import type { DigitalOceanNetworkPlacement } from "../network/digitalocean";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
@@ -114,6 +115,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     port: pulumi.output<number>(pool ? DO_PORTS.pool : DO_PORTS.postgres),
     databaseName: db.name,
     credentials: { username, password },
+    access: singleLoginAccess({ username, password }),
     backupTargets: {
       cloud: "digitalocean",
       clusterId: cluster.id,

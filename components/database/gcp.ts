@@ -27,6 +27,7 @@ import { DatabaseInstance } from "@pulumi/gcp/sql/databaseInstance";
 import type { sql } from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { handleFor, invalid, orInvalid } from "../lib/component";
+import { singleLoginAccess } from "../lib/db-roles";
 import { CLOUD_SQL_DIRECT_PORT, CLOUD_SQL_POOLER_PORT, cmekKey, type GcpScope, gcpScope } from "../lib/gcp";
 import { pemBundle } from "../lib/secrets";
 import type { GcpNetworkPlacement } from "../network/gcp";
@@ -113,6 +114,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     port: pulumi.output(args.connectionPooler ? CLOUD_SQL_POOLER_PORT : CLOUD_SQL_DIRECT_PORT),
     databaseName: credentials.databaseName,
     credentials: { username: credentials.username, password: credentials.password },
+    access: singleLoginAccess({ username: credentials.username, password: credentials.password }),
     backupTargets: {
       cloud: "gcp",
       instanceName: primary.name,

@@ -10,6 +10,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";
+import type { DatabaseAccess } from "../lib/db-roles";
 import type { SecretRef } from "../lib/secrets";
 import type { NetworkOutputs } from "../network";
 import type { Tier } from "../profiles";
@@ -76,6 +77,8 @@ export interface DatabaseOutputs {
   databaseName: pulumi.Output<string>;
   /** Where the app's database credentials live (never the values). */
   credentials: { username: SecretRef; password: SecretRef };
+  /** Each workload's login and the roles step's SQL (components/lib/db-roles.ts). */
+  access: DatabaseAccess;
   /** What the same cloud's Backups protects. */
   backupTargets: DatabaseBackupTargets;
   /**
@@ -101,6 +104,7 @@ export class Database extends LoomComponent<ResolvedDatabaseArgs, DatabaseOutput
   declare readonly port: pulumi.Output<number>;
   declare readonly databaseName: pulumi.Output<string>;
   declare readonly credentials: { username: SecretRef; password: SecretRef };
+  declare readonly access: DatabaseAccess;
   declare readonly backupTargets: DatabaseBackupTargets;
   declare readonly serverCa?: pulumi.Output<string>;
   declare readonly monitoring: DatabaseMonitoring;

@@ -17,6 +17,7 @@
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import * as pulumi from "@pulumi/pulumi";
+import { singleLoginAccess } from "../lib/db-roles";
 import { INTERNAL_CA, internalServerCertSpec, labelsFor, serviceDnsNames, serviceHost, TIER_LABEL } from "../lib/k8s";
 import { k8sOptions, k8sPlatform } from "../lib/k8s-provider";
 import type { KubernetesBackupSettings, KubernetesTarget } from "../targets";
@@ -119,6 +120,10 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       username: { id: n.appSecret, key: "username" },
       password: { id: n.appSecret, key: "password" },
     },
+    access: singleLoginAccess({
+      username: { id: n.appSecret, key: "username" },
+      password: { id: n.appSecret, key: "password" },
+    }),
     backupTargets: {
       cloud: "kubernetes",
       namespace: ns,
