@@ -2,6 +2,7 @@
  * IAM and bucket policy documents for the AWS AppService, as pure functions of plain strings (aws.ts calls them
  * inside `apply`), so the least-privilege shape is tested without mocks.
  */
+import { CREDENTIAL_SHAPES } from "../../policy/lib/credential-shapes";
 import type { PolicyContext, PolicyDocument } from "../lib/iam";
 import type { Redaction } from "../observability/redaction";
 
@@ -58,7 +59,7 @@ export function taskRolePolicy(ctx: PolicyContext, emfLogGroup: string): PolicyD
   };
 }
 
-/** CloudWatch Logs managed data identifiers per redaction class (no custom regex: the managed ones are exact). */
+/** CloudWatch Logs managed data identifiers per redaction class (the credential shapes come on top: below). */
 const DATA_IDENTIFIERS: Readonly<Record<keyof Redaction, readonly string[]>> = {
   emails: ["EmailAddress"],
   tokens: ["AwsSecretKey", "OpenSshPrivateKey", "PgpPrivateKey", "PkcsPrivateKey", "PuttyPrivateKey"],
@@ -66,20 +67,32 @@ const DATA_IDENTIFIERS: Readonly<Record<keyof Redaction, readonly string[]>> = {
 };
 
 /**
+ * The credential shapes (the pack's one table) CloudWatch can match, as custom data identifiers named
+ * `loom-<shape id>`: the shapes its managed identifiers do not already cover, written in the characters it accepts.
+ */
+export function customDataIdentifiers(): { Name: string; Regex: string }[] {
+  return CREDENTIAL_SHAPES.flatMap((s) => (s.cloudwatch ? [{ Name: `loom-${s.id}`, Regex: s.cloudwatch }] : []));
+}
+
+/**
  * The data protection policy of an app log group: CloudWatch Logs finds the redaction classes that are on in every
  * event as it is ingested and masks them for anyone without `logs:Unmask` (the container's stdout does not pass
- * through the collector on AWS, so this is where logs are redacted). Audit findings go nowhere (the findings
- * metrics only). Undefined when every class is off.
+ * through the collector on AWS, so this is where logs are redacted). `tokens` adds the credential shapes as custom
+ * data identifiers (LLM, GitHub, Stripe, Slack… keys; CloudWatch's managed ones know only AWS secret keys and
+ * private keys). Audit findings go nowhere (the findings metrics only). Undefined when every class is off.
  */
 export function logDataProtectionPolicy(partition: string, name: string, r: Redaction): object | undefined {
-  const ids = (Object.keys(DATA_IDENTIFIERS) as (keyof Redaction)[])
+  const managed = (Object.keys(DATA_IDENTIFIERS) as (keyof Redaction)[])
     .filter((c) => r[c])
     .flatMap((c) => DATA_IDENTIFIERS[c].map((id) => `arn:${partition}:dataprotection::aws:data-identifier/${id}`));
+  const custom = r.tokens ? customDataIdentifiers() : [];
+  const ids = [...managed, ...custom.map((c) => c.Name)];
   if (ids.length === 0) return undefined;
   return {
     Name: name,
     Description: "Mask personal data and credentials in Loom's logs (loom:observability.redaction)",
     Version: "2021-06-01",
+    ...(custom.length > 0 ? { Configuration: { CustomDataIdentifier: custom } } : {}),
     Statement: [
       { Sid: "Audit", DataIdentifier: ids, Operation: { Audit: { FindingsDestination: {} } } },
       { Sid: "Redact", DataIdentifier: ids, Operation: { Deidentify: { MaskConfig: {} } } },
