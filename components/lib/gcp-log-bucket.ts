@@ -23,6 +23,8 @@ export interface RoutedLogBucket {
   retention: string;
   filter: pulumi.Input<string>;
   retentionDays: number;
+  /** Entries the sink drops although the filter matches them (stored nowhere: `_Default` excludes the filter too). */
+  exclusions?: { name: string; description: string; filter: string }[];
 }
 
 export function routedLogBucket(s: GcpScope, b: RoutedLogBucket): ProjectBucketConfig {
@@ -60,6 +62,7 @@ export function routedLogBucket(s: GcpScope, b: RoutedLogBucket): ProjectBucketC
       description: b.retention,
       destination: bucket.id.apply((id) => `logging.googleapis.com/${id}`),
       filter: b.filter,
+      ...(b.exclusions?.length ? { exclusions: b.exclusions } : {}),
       uniqueWriterIdentity: true,
     },
     s.opts(),

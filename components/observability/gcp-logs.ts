@@ -14,6 +14,7 @@ import type { ProjectBucketConfig } from "@pulumi/gcp/logging/projectBucketConfi
 import type * as pulumi from "@pulumi/pulumi";
 import type { GcpScope } from "../lib/gcp";
 import { routedLogBucket } from "../lib/gcp-log-bucket";
+import { REDACTION_RULES } from "./redaction";
 
 /** The stack's resources whose logs the bucket keeps (names as Cloud Logging's resource labels carry them). */
 export interface StackLogSources {
@@ -45,11 +46,28 @@ export function stackLogFilter(src: StackLogSources): string {
   return clauses.join(" OR ");
 }
 
+/** Where an app log line's text is: plain stdout, or the message of a JSON line (Cloud Run parses JSON stdout). */
+export const LOG_TEXT_FIELDS = ["textPayload", "jsonPayload.message", "jsonPayload.msg"] as const;
+
+/**
+ * The Logging query of entries that carry a credential: every `tokens` rule of the log redaction (the pack's
+ * credential shapes, bearer values, `key=value` secrets, JWTs, `sk-` keys; Logging's `=~` is RE2, the dialect they
+ * are written in). Cloud Logging cannot rewrite an entry at ingestion, so the closest real thing is
+ * to store it nowhere: the stack sink drops these (`_Default` already excludes all the stack's logs). A JSON field
+ * other than message/msg is not searched: Logging has no regex over a whole payload.
+ */
+export function credentialLogFilter(): string {
+  return REDACTION_RULES.filter((rule) => rule.class === "tokens")
+    .flatMap((rule) => LOG_TEXT_FIELDS.map((field) => `${field}=~${JSON.stringify(rule.pattern)}`))
+    .join(" OR ");
+}
+
 /** The stack's log bucket, its sink and the `_Default` exclusion; returns the bucket. */
 export function stackLogs(
   s: GcpScope,
   sources: pulumi.Output<StackLogSources>,
   retentionDays: number,
+  dropCredentials = true,
 ): ProjectBucketConfig {
   return routedLogBucket(s, {
     id: "logs",
@@ -58,5 +76,16 @@ export function stackLogs(
     retention: "The stack's logs to their own bucket (logRetentionDays)",
     filter: sources.apply(stackLogFilter),
     retentionDays,
+    ...(dropCredentials
+      ? {
+          exclusions: [
+            {
+              name: "credentials",
+              description: "Entries carrying a credential shape (loom:observability.redaction tokens): stored nowhere",
+              filter: credentialLogFilter(),
+            },
+          ],
+        }
+      : {}),
   });
 }

@@ -11,7 +11,9 @@
  *
  * Traces go to Cloud Trace and logs to Cloud Logging (the AppService's OTLP/stdout contract, components/lib/
  * telemetry.ts). Cloud Logging has no ingestion-time redaction for Cloud Run's stdout: the app redacts before it
- * writes (the stack's `redaction` setting reaches the AppService); see docs/observability.md#gcp.
+ * writes (the stack's `redaction` setting reaches the AppService), and with `tokens` on the stack sink stores no
+ * entry that carries a credential at all (gcp-logs.ts `credentialLogFilter`: dropped, since it cannot be masked);
+ * see docs/observability.md#gcp.
  *
  * Targets are the typed GCP handles of the other components (GcpAppMonitoring, GcpDatabaseMonitoring,
  * GcpCacheMonitoring): a handle of another cloud fails by name.
@@ -59,6 +61,7 @@ export function create(
       ...(app.urlMap ? { urlMap: app.urlMap } : {}),
     }),
     args.logRetentionDays,
+    args.redaction.tokens,
   );
   const uptime = healthCheck(s, app.publicHost, app.healthPath);
   const backupSize = backupSizeMetric(s, logs);

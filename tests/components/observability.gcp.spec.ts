@@ -19,6 +19,7 @@ import { SIGNAL_IDS, SLO_WINDOWS } from "../../components/observability/catalog/
 import { DEFAULT_SLO } from "../../components/observability/catalog/slo";
 import type { AlertingSettings } from "../../components/observability/channels";
 import { renderGcpAlerts } from "../../components/observability/gcp-alerts";
+import { credentialLogFilter } from "../../components/observability/gcp-logs";
 import { PROFILES } from "../../components/profiles";
 import { type PlannedResource, type ProgramRun, redact } from "../../scripts/lib/mock-engine";
 import { digits } from "../../scripts/lib/mock-values/types";
@@ -378,6 +379,19 @@ describe("Observability on GCP, prod with alerting on and all four channels", ()
     const exclusion = one(run, "gcp:logging/projectExclusion:ProjectExclusion").inputs;
     assert.deepEqual([exclusion.project, exclusion.filter], [GCP_PROJECT, filter]);
     assert.equal(one(run, LOG_METRIC).inputs.bucketName, bucketName);
+  });
+
+  it("stores no entry that carries a credential: the stack sink drops them (Logging cannot rewrite an entry)", async () => {
+    const sink = one(run, "gcp:logging/projectSink:ProjectSink").inputs;
+    assert.deepEqual(sink.exclusions, [
+      {
+        name: "credentials",
+        description: "Entries carrying a credential shape (loom:observability.redaction tokens): stored nowhere",
+        filter: credentialLogFilter(),
+      },
+    ]);
+    const off = await plan("prod", { redaction: { emails: true, tokens: false, ips: true } });
+    assert.equal(one(off, "gcp:logging/projectSink:ProjectSink").inputs.exclusions, undefined);
   });
 
   it("checks the health path over HTTPS with certificate validation on the public host", () => {
