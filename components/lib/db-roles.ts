@@ -195,10 +195,15 @@ function loginSql(l: RoleLogin): string[] {
             `DO $$ BEGIN IF ${missing} THEN PERFORM pgaadauth_create_principal_with_oid(${lit(l.name)}, ${lit(l.objectId ?? "")}, 'service', false, false); END IF; END $$;`,
           ]
         : [];
-  return [
-    ...create,
+  const grant = [
     `GRANT ${DB_GROUPS[l.group]} TO ${name};`,
     l.group === "owner" ? `ALTER ROLE ${name} SET role = ${lit(DB_GROUPS.owner)};` : `ALTER ROLE ${name} RESET role;`,
+  ];
+  if (l.create !== "platform") return [...create, ...grant];
+  // A platform login may not exist yet (GCP: the backup job's IAM user exists only in profiles with backups): the
+  // step says so and goes on; the next run grants it.
+  return [
+    `DO $$ BEGIN IF ${missing} THEN RAISE NOTICE 'login % does not exist yet: not granted', ${lit(l.name)}; ELSE ${grant.map((g) => `EXECUTE ${lit(g)};`).join(" ")} END IF; END $$;`,
   ];
 }
 

@@ -7,6 +7,7 @@ import {
   EMF_METRICS,
   OTLP_METRICS_ENV,
 } from "../../components/app-service/aws-telemetry-config";
+import { customDataIdentifiers } from "../../components/app-service/policies";
 import { LOGICAL_BACKUP_METRICS } from "../../components/backups/job-script";
 import { imageRefProblem } from "../../components/lib/image-ref";
 import { METRICS_NAMESPACE, QUEUE_DEPTH_METRIC } from "../../components/lib/metrics";
@@ -168,11 +169,16 @@ describe("AppService on aws: telemetry", () => {
     ]);
     const all = ids("EmailAddress", "AwsSecretKey", "OpenSshPrivateKey", "PgpPrivateKey", "PkcsPrivateKey");
     all.push(...ids("PuttyPrivateKey", "IpAddress"));
+    // The credential shapes CloudWatch can carry, by name (tests/secrets/cloudwatch-redaction.spec.ts checks them).
+    const custom = customDataIdentifiers();
+    assert.equal(custom.length, 10);
+    all.push(...custom.map((c) => c.Name));
     const web = policies.find((p) => p.inputs.logGroupName === "/loom/staging/web");
     assert.deepEqual(JSON.parse(String(web?.inputs.policyDocument)), {
       Name: "loom-staging-web-logs",
       Description: "Mask personal data and credentials in Loom's logs (loom:observability.redaction)",
       Version: "2021-06-01",
+      Configuration: { CustomDataIdentifier: custom },
       Statement: [
         { Sid: "Audit", DataIdentifier: all, Operation: { Audit: { FindingsDestination: {} } } },
         { Sid: "Redact", DataIdentifier: all, Operation: { Deidentify: { MaskConfig: {} } } },
