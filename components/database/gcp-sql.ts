@@ -5,7 +5,6 @@
  */
 import type { Tier } from "../profiles";
 import type { CloudSqlEdition } from "../targets/gcp";
-import { IAM_AUTH_FLAG } from "./gcp-logins";
 import { majorVersion } from "./rds";
 
 /**
@@ -86,16 +85,14 @@ export interface SqlFlag {
 
 /**
  * The flags every Loom database gets, as Cloud SQL spells them (booleans "on"): slow-query logging at
- * `slowQueryMs`, connection and disconnection logging (CIS GCP 6.2.x; the RDS parameter group's equivalents), and
- * IAM database authentication (`cloudsql.iam_authentication`: the workloads log in as their service accounts,
- * gcp-logins.ts). TLS is enforced by `ipConfiguration.sslMode`, not a flag; scram-sha-256 is PostgreSQL 16's default.
+ * `slowQueryMs`, connection and disconnection logging (CIS GCP 6.2.x; the RDS parameter group's equivalents).
+ * TLS is enforced by `ipConfiguration.sslMode`, not a flag; scram-sha-256 is PostgreSQL 16's default.
  */
 export function databaseFlags(slowQueryMs: number): SqlFlag[] {
   return [
     { name: "log_min_duration_statement", value: String(slowQueryMs) },
     { name: "log_connections", value: "on" },
     { name: "log_disconnections", value: "on" },
-    { ...IAM_AUTH_FLAG },
   ];
 }
 
