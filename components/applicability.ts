@@ -130,6 +130,9 @@ const GCP: Record<ProfileKey, Applicability> = {
     "a Cloud Run worker service scales on CPU between worker.minReplicas and maxReplicas; queue-depth scaling needs CREMA, which the stack does not deploy",
   ),
   "worker.spot": na("Cloud Run has no spot or preemptible capacity"),
+  "database.connectionPooler": na(
+    "Cloud SQL Managed Connection Pooling takes only password logins, and every workload logs in with Cloud SQL IAM database authentication (no password to rotate); size the app's own pool instead",
+  ),
 };
 
 const CONTAINER_APPS_EPHEMERAL = na(

@@ -86,15 +86,15 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "gcp:secretmanager/secret:Secret",
       "gcp:logging/projectBucketConfig:ProjectBucketConfig",
     ],
-    resources: { dev: 105, staging: 155, prod: 165 },
+    resources: { dev: 110, staging: 160, prod: 170 },
     protected: { dev: 0, staging: 0, prod: 23 },
     byType: {
       // prod: the primary and its read replica (REGIONAL HA is a setting of the primary, not an instance).
       "gcp:sql/databaseInstance:DatabaseInstance": { dev: 1, staging: 1, prod: 2 },
       "gcp:redis/instance:Instance": { dev: 1, staging: 1, prod: 1 },
-      // web and worker; the migrate job, and with backups the logical-backup job.
+      // web and worker; the db-roles and migrate jobs, and with backups the logical-backup job.
       "gcp:cloudrunv2/service:Service": { dev: 2, staging: 2, prod: 2 },
-      "gcp:cloudrunv2/job:Job": { dev: 1, staging: 2, prod: 2 },
+      "gcp:cloudrunv2/job:Job": { dev: 2, staging: 3, prod: 3 },
       "gcp:cloudscheduler/job:Job": { dev: 0, staging: 1, prod: 1 },
       // dev: Cloud Run's own HTTPS endpoint; staging/prod: the global LB on 443 and the 80 → 443 redirect.
       "gcp:compute/globalForwardingRule:GlobalForwardingRule": { dev: 0, staging: 2, prod: 2 },

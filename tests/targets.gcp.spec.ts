@@ -71,13 +71,14 @@ describe("targets: gcp", () => {
     ]);
   });
 
-  it("derives the Cloud SQL edition from the PITR window and the pooler", () => {
-    // dev: 1 day, no pooler → ENTERPRISE (custom tiers allowed); staging: pooler → ENTERPRISE_PLUS; prod: 14 days.
+  it("derives the Cloud SQL edition from the PITR window alone (no pooler on GCP)", () => {
+    // dev: 1 day and staging: 7 days → ENTERPRISE (custom tiers allowed), though staging asks for a pooler; prod: 14.
     assert.equal(gcp({}, PROVIDER, "dev").databaseEdition, "ENTERPRISE");
-    assert.equal(gcp({}, PROVIDER, "staging").databaseEdition, "ENTERPRISE_PLUS");
+    assert.equal(gcp({}, PROVIDER, "staging").databaseEdition, "ENTERPRISE");
     assert.equal(gcp({}, PROVIDER, "prod").databaseEdition, "ENTERPRISE_PLUS");
+    assert.equal(gcp({ profile: { backupRetentionDays: 8 } }, PROVIDER, "staging").databaseEdition, "ENTERPRISE_PLUS");
     assert.equal(
-      gcp({ profile: { backupRetentionDays: 7, database: { connectionPooler: false } } }, PROVIDER, "staging")
+      gcp({ profile: { backupRetentionDays: 7, database: { connectionPooler: true } } }, PROVIDER, "staging")
         .databaseEdition,
       "ENTERPRISE",
     );
@@ -86,7 +87,6 @@ describe("targets: gcp", () => {
   it("rejects ENTERPRISE where the profile needs Enterprise Plus, naming both keys", () => {
     assert.deepEqual(problemsOf({ gcp: { databaseEdition: "ENTERPRISE" } }), [
       'loom:gcp.databaseEdition: "ENTERPRISE" keeps at most 7 days of transaction logs, but loom:profile.backupRetentionDays is 14; use ENTERPRISE_PLUS (1–35 days) or lower the retention',
-      'loom:gcp.databaseEdition: "ENTERPRISE" has no Managed Connection Pooling, but loom:profile.database.connectionPooler is true; use ENTERPRISE_PLUS or turn the pooler off',
     ]);
     assert.equal(
       gcp({ gcp: { databaseEdition: "ENTERPRISE_PLUS" } }, PROVIDER, "dev").databaseEdition,

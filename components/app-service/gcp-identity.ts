@@ -4,12 +4,21 @@
  * least-privilege grants: `secretAccessor` on each secret the workload reads (workload-secrets.ts decides which),
  * never project-wide, Cloud Trace's agent role to write spans to the Telemetry (OTLP) API, and (web, worker) Monitoring's metric writer
  * for the Prometheus sidecar. Project-level roles are only these two write-only ones: no owner, editor or admin.
+ *
+ * With a database (`args.database`, a GCP Database's access): each workload's account is also its database login,
+ * a Cloud SQL IAM user (`CLOUD_IAM_SERVICE_ACCOUNT`, created here right after the account: Cloud SQL refuses one for
+ * an account that does not exist yet) holding `roles/cloudsql.instanceUser` (cloudsql.instances.login) on the project
+ * to log in with its token. No `cloudsql.client`: the workloads connect to the instance's private address, not
+ * through the Auth Proxy or a connector. What the login may do in the database is its group's (the roles step).
  */
 import { IAMMember } from "@pulumi/gcp/projects/iammember";
 import { Secret } from "@pulumi/gcp/secretmanager/secret";
 import { SecretIamMember } from "@pulumi/gcp/secretmanager/secretIamMember";
 import { Account } from "@pulumi/gcp/serviceaccount/account";
-import type * as pulumi from "@pulumi/pulumi";
+import { User } from "@pulumi/gcp/sql/user";
+import * as pulumi from "@pulumi/pulumi";
+import { cloudSqlOf, INSTANCE_USER_ROLE, iamUserOfEmail, instanceCondition } from "../database/gcp-logins";
+import { invalid } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { AppScope } from "./gcp-scope";
 import { appSecretId, serviceAccountId } from "./gcp-sizing";
@@ -93,6 +102,7 @@ export function identities(
           s.opts(),
         ),
     );
+    grants.push(...databaseLogin(s, workload, account));
     for (const role of projectRoles(workload)) {
       grants.push(
         new IAMMember(
@@ -105,4 +115,38 @@ export function identities(
     out[workload] = { account, grants };
   }
   return out;
+}
+
+/**
+ * The workload's Cloud SQL IAM user (named as the Database named it: the account's email without
+ * `.gserviceaccount.com`) and its permission to log in; none without a database.
+ */
+function databaseLogin(s: AppScope, workload: Workload, account: Account): pulumi.Resource[] {
+  if (!s.args.database) return [];
+  const sql = cloudSqlOf(s.args.database);
+  if (!sql) return invalid("database", "is not a GCP Database's access (it names no Cloud SQL instance)");
+  return [
+    new User(
+      `${s.name}-${workload}-db-login`,
+      {
+        project: sql.project,
+        instance: sql.instance,
+        name: account.email.apply(iamUserOfEmail),
+        type: "CLOUD_IAM_SERVICE_ACCOUNT",
+        // PostgreSQL refuses to drop a role that owns objects or holds grants: a destroy leaves it to the instance.
+        deletionPolicy: "ABANDON",
+      },
+      s.opts(),
+    ),
+    new IAMMember(
+      `${s.name}-${workload}-cloudsql-instanceuser`,
+      {
+        project: s.project,
+        role: INSTANCE_USER_ROLE,
+        member: account.member,
+        condition: pulumi.output(sql.instance).apply((i) => instanceCondition(sql.project, i)),
+      },
+      s.opts(),
+    ),
+  ];
 }

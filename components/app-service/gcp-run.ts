@@ -24,7 +24,7 @@ import type { Identity } from "./gcp-identity";
 import type { AppScope } from "./gcp-scope";
 import { CLOUD_RUN_RESERVED_ENV, type CloudRunSize, cloudRunName, cloudRunScaling } from "./gcp-sizing";
 import type { Trust } from "./gcp-trust";
-import type { Workload } from "./workload-secrets";
+import { databaseEnvFor, type Workload } from "./workload-secrets";
 
 /** Google's OTLP endpoint (Telemetry API); the SDK appends /v1/traces and authenticates with the instance's identity. */
 export const GCP_OTLP_ENDPOINT = "https://telemetry.googleapis.com";
@@ -50,7 +50,7 @@ export function containerEnv(
   s: AppScope,
   workload: Workload,
   secrets: Record<string, SecretRef>,
-  extra: Record<string, string> = {},
+  extra: Record<string, pulumi.Input<string>> = {},
 ): pulumi.Output<EnvVar[]> {
   const { args } = s;
   const port = args.env.PORT;
@@ -58,7 +58,9 @@ export function containerEnv(
     invalid("env.PORT", `is ${port}, but Cloud Run sets PORT to the container port app.port (${args.app.port})`);
   }
   const reserved: readonly string[] = workload === "migrate" ? [] : CLOUD_RUN_RESERVED_ENV;
-  const plain = Object.entries({ ...args.env, ...extra }).filter(([k]) => !reserved.includes(k));
+  // The workload's own database login: DATABASE_AUTH, and DATABASE_USER (its IAM user) for a token login.
+  const login = databaseEnvFor(workload, args.database);
+  const plain = Object.entries({ ...args.env, ...login, ...extra }).filter(([k]) => !reserved.includes(k));
   const otel = otelEnv({
     endpoint: GCP_OTLP_ENDPOINT,
     service: `loom-${workload}`,
@@ -83,7 +85,7 @@ export function containerEnv(
       );
     }
     // Migrations take an advisory lock and set session state: a transaction pooler would break both, so migrate
-    // connects to the instance directly on 5432 (Managed Connection Pooling listens on 6432; components/database/gcp.ts).
+    // connects to the instance directly on 5432 (today every workload does: the Database builds no pooler, gcp.ts).
     const direct =
       workload === "migrate" ? kv.map(([k, v]) => [k, k === "DATABASE_PORT" ? String(CLOUD_SQL_DIRECT_PORT) : v]) : kv;
     const list: EnvVar[] = [

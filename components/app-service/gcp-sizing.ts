@@ -125,12 +125,12 @@ export function cloudRunScaling(
 }
 
 /** Cloud Run service and job names: lower-case letters, digits and '-', starting with a letter, ≤ 49 characters. */
-export function cloudRunName(prefix: string, workload: Workload): string {
+export function cloudRunName(prefix: string, workload: Workload | "db-roles"): string {
   return naming.fit(`${prefix}-${workload}`, 49);
 }
 
-/** Service-account ids: 6–30 characters of a-z 0-9 '-', starting with a letter. */
-export function serviceAccountId(prefix: string, workload: Workload): string {
+/** Service-account ids: 6–30 characters of a-z 0-9 '-', starting with a letter (`db-roles`: the roles step's). */
+export function serviceAccountId(prefix: string, workload: Workload | "db-roles"): string {
   const id = naming.fit(`${prefix}-${workload}`, 30);
   if (!/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(id)) {
     invalid(

@@ -39,7 +39,7 @@ export function trustEnv(): Record<string, string> {
 export function serverTrust(
   s: AppScope,
   bundle: pulumi.Input<string> | undefined,
-  ids: Record<Workload, Identity>,
+  ids: Partial<Record<Workload | "db-roles", Identity>>,
 ): Trust | undefined {
   if (bundle === undefined) return undefined;
   const secret = new Secret(
@@ -60,6 +60,7 @@ export function serverTrust(
     s.opts(),
   );
   for (const [workload, identity] of Object.entries(ids)) {
+    if (!identity) continue;
     identity.grants.push(
       new SecretIamMember(
         `${s.name}-${workload}-reads-server-cas`,

@@ -10,6 +10,9 @@
  * The worker is `INGRESS_TRAFFIC_INTERNAL_ONLY` with no invoker; the job has no ingress. Neither is ever public.
  *
  * Secrets per workload follow workload-secrets.ts: web and worker get every credential, migrate only the database's.
+ * With a database (`args.database`): each workload logs in as its service account (Cloud SQL IAM user,
+ * gcp-identity.ts; DATABASE_AUTH gcp-cloudsql-iam and DATABASE_USER in its env, no password), and the roles step
+ * `<prefix>-db-roles` (gcp-roles.ts), the only holder of the admin login, runs before migrate (`migrateCommand`).
  * Cloud Run stops an instance 10 s after SIGTERM (Fargate: 120 s): the worker must hand its job back in that time.
  */
 import { ServiceIamMember } from "@pulumi/gcp/cloudrunv2/serviceIamMember";
@@ -20,6 +23,7 @@ import type { SecretRef } from "../lib/secrets";
 import type { AppServiceOutputs, ResolvedAppServiceArgs } from ".";
 import { type GcpEdge, gcpEdge } from "./gcp-edge";
 import { appSecrets, identities, workloadSecrets } from "./gcp-identity";
+import { type RolesStep, rolesIdentity, rolesJob } from "./gcp-roles";
 import { cloudRunService, migrateJob } from "./gcp-run";
 import { type AppScope, appScope } from "./gcp-scope";
 import { type CloudRunSize, cloudRunSize } from "./gcp-sizing";
@@ -64,7 +68,8 @@ export function create(
     Record<string, SecretRef>
   >;
   const ids = identities(s, secrets);
-  const trust = serverTrust(s, args.serverCas, ids);
+  const roles: RolesStep | undefined = args.database ? rolesIdentity(s, args.database) : undefined;
+  const trust = serverTrust(s, args.serverCas, { ...ids, ...(roles ? { "db-roles": roles.identity } : {}) });
   const web = cloudRunService(s, {
     workload: "web",
     size: sizes.web,
@@ -82,6 +87,7 @@ export function create(
     ...(trust ? { trust } : {}),
   });
   const migrate = migrateJob(s, sizes.migrate, ids.migrate, secrets.migrate, trust);
+  const rolesStep = roles ? rolesJob(s, roles, trust) : undefined;
   // Web answers anyone (the app authenticates its users); with the LB, ingress still admits only the LB's traffic.
   new ServiceIamMember(
     `${name}-web-public`,
@@ -103,8 +109,16 @@ export function create(
       publicHost: front ? pulumi.output(args.domain) : builtInHost,
       healthPath: args.app.healthPath,
     },
-    migrateCommand: pulumi.interpolate`gcloud run jobs execute ${migrate.name} --region ${s.region} --project ${s.project} --wait`,
+    // The roles step first (its own job, the admin login), then migrate; `&&`: no migration on a failed roles step.
+    migrateCommand: rolesStep
+      ? pulumi.interpolate`${execute(s, rolesStep)} && ${execute(s, migrate)}`
+      : execute(s, migrate),
   };
+}
+
+/** The deployer's command that runs a Cloud Run job to its end (non-zero when it fails). */
+function execute(s: AppScope, job: { name: pulumi.Output<string> }): pulumi.Output<string> {
+  return pulumi.interpolate`gcloud run jobs execute ${job.name} --region ${s.region} --project ${s.project} --wait`;
 }
 
 /** The load balancer in front of web, when the profile has one (gcp-edge.ts). */

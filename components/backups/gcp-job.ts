@@ -6,8 +6,12 @@
  *
  * - Its own service account, holding only: objectCreator + objectViewer on the backup buckets (create, never
  *   delete or overwrite — the retention policy forbids that anyway), objectUser on the staging bucket (the CLI
- *   renames there), secretAccessor on each secret it reads (the database credentials and the backup key), per
- *   secret, never project-wide. Cloud Run ships its stdout to Cloud Logging without any role.
+ *   renames there), secretAccessor on each secret it reads (the backup key; the database credentials only without
+ *   a backup login), per secret, never project-wide. Cloud Run ships its stdout to Cloud Logging without any role.
+ * - Its database login (`job.database.access.logins.backup`, a member of loom_readonly): the account itself, a
+ *   Cloud SQL IAM user created here right after it (Cloud SQL refuses one for an account that does not exist yet),
+ *   with `roles/cloudsql.instanceUser` on the project; PGUSER is that user and DATABASE_AUTH=gcp-cloudsql-iam, so the
+ *   backup CLI logs in with the account's token. No database password reaches the job.
  * - The scheduler calls the Cloud Run Admin API `jobs.run` as a second service account that holds only
  *   `roles/run.invoker` on this one job.
  * - The backup key: a Secret Manager secret created here EMPTY (no version): its value (`npm run backup -- keygen`)
@@ -22,13 +26,23 @@ import { Job } from "@pulumi/gcp/cloudrunv2/job";
 import { JobIamMember } from "@pulumi/gcp/cloudrunv2/jobIamMember";
 import { Job as SchedulerJob } from "@pulumi/gcp/cloudscheduler/job";
 import { CryptoKeyIAMMember } from "@pulumi/gcp/kms/cryptoKeyIAMMember";
+import { IAMMember } from "@pulumi/gcp/projects/iammember";
 import { ServiceIdentity } from "@pulumi/gcp/projects/serviceIdentity";
 import { Secret } from "@pulumi/gcp/secretmanager/secret";
 import { SecretIamMember } from "@pulumi/gcp/secretmanager/secretIamMember";
 import { Account } from "@pulumi/gcp/serviceaccount/account";
+import { User } from "@pulumi/gcp/sql/user";
 import { BucketIAMMember } from "@pulumi/gcp/storage/bucketIAMMember";
 import * as pulumi from "@pulumi/pulumi";
+import {
+  backupAccountId,
+  cloudSqlOf,
+  INSTANCE_USER_ROLE,
+  iamUserOfEmail,
+  instanceCondition,
+} from "../database/gcp-logins";
 import { handleFor, invalid, orInvalid } from "../lib/component";
+import type { DatabaseLogin } from "../lib/db-roles";
 import { CLOUD_SQL_DIRECT_PORT, type GcpScope } from "../lib/gcp";
 import type { SecretRef } from "../lib/secrets";
 import { fit as fitName } from "../naming";
@@ -86,22 +100,76 @@ export function backupJob(
   const account = new Account(
     `${s.name}-logical-backup`,
     {
-      accountId: fitName(`${s.prefix}-backup`, 30),
+      accountId: backupAccountId(s.prefix),
       displayName: `${s.prefix} logical backup job`,
       project: s.project,
     },
     s.opts(),
   );
   const keySecret = emptyKeySecret(s, buckets, args.protect);
-  const secrets: Record<string, SecretRef> = {
-    PGUSER: job.database.credentials.username,
-    PGPASSWORD: job.database.credentials.password,
-    [KEY_ENV]: { id: keySecret.id },
-  };
-  const grants = [...secretGrants(s, account, secrets), ...bucketGrants(s, account, buckets)];
-  const runJob = cloudRunJob(s, args, job, { account, buckets, secrets, grants, db, size, placement, network });
+  const login = databaseLogin(s, job, account);
+  const secrets: Record<string, SecretRef> = { ...login.secrets, [KEY_ENV]: { id: keySecret.id } };
+  const grants = [...login.grants, ...secretGrants(s, account, secrets), ...bucketGrants(s, account, buckets)];
+  const runJob = cloudRunJob(s, args, job, {
+    account,
+    buckets,
+    secrets,
+    login: login.env,
+    grants,
+    db,
+    size,
+    placement,
+    network,
+  });
   const schedule = scheduler(s, args, runJob);
   return { job: runJob, schedule, keySecret, account };
+}
+
+/**
+ * The job's database login: the backup login of `job.database.access` (its IAM user created here, after the
+ * account, with the permission to log in), else the Database's one password credential (PGUSER/PGPASSWORD secrets).
+ */
+function databaseLogin(
+  s: GcpScope,
+  job: ResolvedBackupJobArgs,
+  account: Account,
+): { env: Record<string, pulumi.Input<string>>; secrets: Record<string, SecretRef>; grants: pulumi.Resource[] } {
+  const access = job.database.access;
+  const login: DatabaseLogin = access?.logins.backup ?? { auth: "password", ...job.database.credentials };
+  if (login.auth === "password") {
+    return {
+      env: { DATABASE_AUTH: "password" },
+      secrets: { PGUSER: login.username, PGPASSWORD: login.password },
+      grants: [],
+    };
+  }
+  if (login.auth !== "gcp-cloudsql-iam")
+    return invalid("job.database", `a ${login.auth} login cannot log in to Cloud SQL`);
+  const sql = access ? cloudSqlOf(access) : undefined;
+  if (!sql) return invalid("job.database", "is not a GCP Database (its access names no Cloud SQL instance)");
+  const user = new User(
+    `${s.name}-logical-backup-db-login`,
+    {
+      project: sql.project,
+      instance: sql.instance,
+      name: account.email.apply(iamUserOfEmail),
+      type: "CLOUD_IAM_SERVICE_ACCOUNT",
+      // PostgreSQL refuses to drop a role that holds grants: a destroy leaves it to the instance.
+      deletionPolicy: "ABANDON",
+    },
+    s.opts(),
+  );
+  const canLogIn = new IAMMember(
+    `${s.name}-logical-backup-cloudsql-instanceuser`,
+    {
+      project: s.project,
+      role: INSTANCE_USER_ROLE,
+      member: account.member,
+      condition: pulumi.output(sql.instance).apply((i) => instanceCondition(sql.project, i)),
+    },
+    s.opts(),
+  );
+  return { env: { PGUSER: login.username, DATABASE_AUTH: login.auth }, secrets: {}, grants: [user, canLogIn] };
 }
 
 /**
@@ -189,6 +257,8 @@ interface JobParts {
   account: Account;
   buckets: GcpBackupBuckets;
   secrets: Record<string, SecretRef>;
+  /** The login's plain env (PGUSER and DATABASE_AUTH of an IAM login; DATABASE_AUTH=password otherwise). */
+  login: Record<string, pulumi.Input<string>>;
   grants: pulumi.Resource[];
   db: GcpJobDatabase;
   size: { cpu: string; memory: string };
@@ -220,6 +290,7 @@ function cloudRunJob(s: GcpScope, args: ResolvedBackupsArgs, job: ResolvedBackup
     PGPORT: String(CLOUD_SQL_DIRECT_PORT),
     PGDATABASE: db.databaseName,
     PGSSLMODE: "verify-full",
+    ...p.login,
     ...(p.db.serverCa !== undefined ? { [SERVER_CA_ENV]: p.db.serverCa } : {}),
     // The stack's settings minus secrets (config-export.ts): the backup set's configuration part.
     ...(job.config !== undefined ? { [CONFIG_ENV]: job.config } : {}),

@@ -1,9 +1,13 @@
 /**
- * The app's database, its login and where the credentials live on GCP: the `gcp:sql/database` and a BUILT_IN
- * `gcp:sql/user` whose password `@pulumi/random` generates (a secret in state and plan, never a literal), copied
- * into Secret Manager with the user name beside it. Cloud Run reads both through `secretKeyRef` (on GCP a SecretRef
- * is a whole secret, so the user name gets its own). Managed Connection Pooling refuses IAM database users, hence a
- * password user.
+ * The app's database and the admin login on GCP: the `gcp:sql/database` and the BUILT_IN `gcp:sql/user`
+ * `loom_admin` (a member of cloudsqlsuperuser: CREATEROLE and CREATEDB, not superuser) whose password
+ * `@pulumi/random` generates (a secret in state and plan, never a literal), copied into Secret Manager with the user
+ * name beside it (on GCP a SecretRef is a whole secret, so the name gets its own). Only the roles step (`loom
+ * db-roles`) reads them, and an operator in break-glass (docs/runbooks/credentials-gcp.md); every workload logs in
+ * as its service account (gcp-logins.ts).
+ *
+ * The user was `loom_app` before issue 16 (the one login of every workload); the Pulumi name `<name>-db-app` is
+ * kept, and a new user name replaces the user.
  */
 import type { CryptoKey } from "@pulumi/gcp/kms/cryptoKey";
 import { Secret } from "@pulumi/gcp/secretmanager/secret";
@@ -15,9 +19,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { RandomPassword } from "@pulumi/random/randomPassword";
 import type { GcpScope } from "../lib/gcp";
 import type { SecretRef } from "../lib/secrets";
+import { ADMIN_USERNAME } from "./gcp-logins";
 
-/** The app's login (not `postgres`: the instance's built-in superuser keeps no password). */
-export const APP_USERNAME = "loom_app";
 /** 40 letters and digits: 238 bits, and nothing a connection string or shell would need to escape. */
 export const PASSWORD_LENGTH = 40;
 
@@ -31,14 +34,14 @@ export interface CredentialArgs {
   dependsOn: pulumi.Resource[];
 }
 
-export interface AppCredentials {
+export interface AdminCredentials {
   username: SecretRef;
   password: SecretRef;
   /** The database's name as the API reports it. */
   databaseName: pulumi.Output<string>;
 }
 
-export function appCredentials(s: GcpScope, primary: DatabaseInstance, c: CredentialArgs): AppCredentials {
+export function adminCredentials(s: GcpScope, primary: DatabaseInstance, c: CredentialArgs): AdminCredentials {
   const { name, prefix, project } = s;
   // ABANDON: PostgreSQL refuses to drop a database or role that still owns objects, so a destroy leaves both to
   // the instance (which holds the data and its final backup) instead of failing half-way.
@@ -57,19 +60,20 @@ export function appCredentials(s: GcpScope, primary: DatabaseInstance, c: Creden
     {
       project,
       instance: primary.name,
-      name: APP_USERNAME,
+      name: ADMIN_USERNAME,
       type: "BUILT_IN",
       password: password.result,
       deletionPolicy: "ABANDON",
     },
     s.opts(false, { dependsOn: [database] }),
   );
+  // Pulumi names as before issue 16 (`<name>-db-username`/`-password`); the secret ids say whose they are now.
   const stored = (what: string, value: pulumi.Input<string>): SecretRef => {
     const secret = new Secret(
       `${name}-db-${what}`,
       {
         project,
-        secretId: `${prefix}-db-${what}`,
+        secretId: `${prefix}-db-admin-${what}`,
         // In the instance's region only, encrypted with the database's key: the credentials stay where the data is.
         replication: {
           userManaged: { replicas: [{ location: s.region, customerManagedEncryption: { kmsKeyName: c.key.id } }] },
@@ -84,7 +88,7 @@ export function appCredentials(s: GcpScope, primary: DatabaseInstance, c: Creden
   };
   return {
     // Secret like any version: the plan shows no credential part, not even the name.
-    username: stored("username", pulumi.secret(APP_USERNAME)),
+    username: stored("username", pulumi.secret(ADMIN_USERNAME)),
     password: stored("password", password.result),
     databaseName: database.name,
   };

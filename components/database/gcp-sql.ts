@@ -5,6 +5,7 @@
  */
 import type { Tier } from "../profiles";
 import type { CloudSqlEdition } from "../targets/gcp";
+import { IAM_AUTH_FLAG } from "./gcp-logins";
 import { majorVersion } from "./rds";
 
 /**
@@ -55,24 +56,15 @@ export const MAX_LOG_DAYS: Readonly<Record<CloudSqlEdition, number>> = { ENTERPR
 
 /**
  * What `edition` cannot hold of the requested database, as [argument, reason] pairs: a PITR window longer than
- * the edition keeps logs, or a pooler on an edition without Managed Connection Pooling.
+ * the edition keeps logs. (No pooler problem: the Database builds no pooler, gcp-logins.ts.)
  */
-export function editionProblems(
-  edition: CloudSqlEdition,
-  want: { backupRetentionDays: number; connectionPooler: boolean },
-): [string, string][] {
+export function editionProblems(edition: CloudSqlEdition, want: { backupRetentionDays: number }): [string, string][] {
   const problems: [string, string][] = [];
   const maxDays = MAX_LOG_DAYS[edition];
   if (want.backupRetentionDays > maxDays) {
     problems.push([
       "backupRetentionDays",
       `Cloud SQL ${edition} keeps at most ${maxDays} days of transaction logs, got ${want.backupRetentionDays}; use ENTERPRISE_PLUS (loom:gcp.databaseEdition) for up to 35`,
-    ]);
-  }
-  if (want.connectionPooler && edition !== "ENTERPRISE_PLUS") {
-    problems.push([
-      "connectionPooler",
-      `Managed Connection Pooling needs Cloud SQL ENTERPRISE_PLUS (loom:gcp.databaseEdition), got ${edition}`,
     ]);
   }
   return problems;
@@ -85,14 +77,16 @@ export interface SqlFlag {
 
 /**
  * The flags every Loom database gets, as Cloud SQL spells them (booleans "on"): slow-query logging at
- * `slowQueryMs`, connection and disconnection logging (CIS GCP 6.2.x; the RDS parameter group's equivalents).
- * TLS is enforced by `ipConfiguration.sslMode`, not a flag; scram-sha-256 is PostgreSQL 16's default.
+ * `slowQueryMs`, connection and disconnection logging (CIS GCP 6.2.x; the RDS parameter group's equivalents), and
+ * IAM database authentication (`cloudsql.iam_authentication`: the workloads log in as their service accounts,
+ * gcp-logins.ts). TLS is enforced by `ipConfiguration.sslMode`, not a flag; scram-sha-256 is PostgreSQL 16's default.
  */
 export function databaseFlags(slowQueryMs: number): SqlFlag[] {
   return [
     { name: "log_min_duration_statement", value: String(slowQueryMs) },
     { name: "log_connections", value: "on" },
     { name: "log_disconnections", value: "on" },
+    { ...IAM_AUTH_FLAG },
   ];
 }
 

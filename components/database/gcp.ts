@@ -9,9 +9,14 @@
  * backups with point-in-time recovery for the profile's window (the edition must hold it), one more daily backup
  * than log days, a final backup and retained backups when the instance is deleted; slow-query and connection
  * logging; Query Insights and a Sunday maintenance window; storage that grows up to `maxStorageGiB`; REGIONAL
- * (synchronous standby in another zone) when highly available; a read replica on request; Managed Connection
- * Pooling on request (ENTERPRISE_PLUS only); API-level and provider-level deletion protection and Pulumi `protect`
- * per profile. The app's password is generated, never a literal, and kept in Secret Manager.
+ * (synchronous standby in another zone) when highly available; a read replica on request; API-level and
+ * provider-level deletion protection and Pulumi `protect`
+ * per profile. Logins (gcp-logins.ts): every workload is its service account's Cloud SQL IAM user (IAM database
+ * authentication on, no password anywhere); the admin `loom_admin`, for the roles step only, has a generated
+ * password kept in Secret Manager (gcp-credentials.ts).
+ *
+ * No Managed Connection Pooling: the pooler takes password logins only for direct connections (gcp-logins.ts), and
+ * no workload has one, so `connectionPooler` is not built here (a warning says so) and the port is 5432 for all.
  *
  * Identity: instance names (`<prefix>-db`, `<prefix>-db-replica`) are identity, and Cloud SQL refuses to reuse a
  * deleted instance's name for up to a week. Renaming a logical name replaces the instance (a new, empty database)
@@ -27,13 +32,13 @@ import { DatabaseInstance } from "@pulumi/gcp/sql/databaseInstance";
 import type { sql } from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { handleFor, invalid, orInvalid } from "../lib/component";
-import { singleLoginAccess } from "../lib/db-roles";
-import { CLOUD_SQL_DIRECT_PORT, CLOUD_SQL_POOLER_PORT, cmekKey, type GcpScope, gcpScope } from "../lib/gcp";
+import { CLOUD_SQL_DIRECT_PORT, cmekKey, type GcpScope, gcpScope } from "../lib/gcp";
 import { pemBundle } from "../lib/secrets";
 import type { GcpNetworkPlacement } from "../network/gcp";
 import type { CloudSqlEdition } from "../targets/gcp";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
-import { appCredentials } from "./gcp-credentials";
+import { adminCredentials } from "./gcp-credentials";
+import { gcpAccess } from "./gcp-logins";
 import {
   backupConfiguration,
   caBundle,
@@ -97,7 +102,15 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const replica = args.readReplica ? replicaInstance(s, primary) : undefined;
   privateDnsName(s, `${name}-db`, `${scope.prefix}-db`, primary);
   if (replica) privateDnsName(s, `${name}-db-replica`, `${scope.prefix}-db-replica`, replica);
-  const credentials = appCredentials(s, primary, {
+  if (args.connectionPooler) {
+    pulumi.log.warn(
+      "connectionPooler: Managed Connection Pooling is not turned on: the workloads log in with Cloud SQL IAM " +
+        "database authentication, which the pooler does not take on a direct connection; they connect to the " +
+        "instance on 5432 (docs/runbooks/credentials-gcp.md)",
+      parent,
+    );
+  }
+  const credentials = adminCredentials(s, primary, {
     databaseName: args.databaseName,
     deletionProtection: args.deletionProtection,
     key,
@@ -106,15 +119,20 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const databaseId = (instance: DatabaseInstance) => pulumi.interpolate`${s.project}:${instance.name}`;
 
   return {
-    // Managed Connection Pooling runs on the instance's own address, on its own port: 5432 stays the direct
-    // port once pooling is on (cloud-sql-proxy#2517: the proxy routes to "the pooled port"), and the pooler listens
-    // on 6432. The app connects through it; the migrate job and pg_dump need a session and use 5432 (docs/gcp.md).
+    // Every login connects to the instance itself (IAM logins cannot use the pooler, see above).
     endpoint: primary.dnsName.apply(hostOf),
     readerEndpoint: (replica ?? primary).dnsName.apply(hostOf),
-    port: pulumi.output(args.connectionPooler ? CLOUD_SQL_POOLER_PORT : CLOUD_SQL_DIRECT_PORT),
+    port: pulumi.output(CLOUD_SQL_DIRECT_PORT),
     databaseName: credentials.databaseName,
+    // The admin login's secrets (Backups falls back to them only without `access`).
     credentials: { username: credentials.username, password: credentials.password },
-    access: singleLoginAccess({ username: credentials.username, password: credentials.password }),
+    access: gcpAccess({
+      prefix: s.prefix,
+      project: s.project,
+      database: credentials.databaseName,
+      instance: primary.name,
+      admin: { username: credentials.username, password: credentials.password },
+    }),
     backupTargets: {
       cloud: "gcp",
       instanceName: primary.name,
@@ -221,7 +239,6 @@ function primaryInstance(s: DbScope): DatabaseInstance {
         ...commonSettings(s),
         availabilityType: args.highAvailability ? "REGIONAL" : "ZONAL",
         backupConfiguration: backupConfiguration(args.backupRetentionDays, backupLocation(s)),
-        ...(args.connectionPooler ? { connectionPoolConfigs: [{ connectionPoolingEnabled: true }] } : {}),
         // Deleting the instance keeps its automated backups and takes a last one.
         retainBackupsOnDelete: true,
         finalBackupConfig: { enabled: true, retentionDays: FINAL_BACKUP_RETENTION_DAYS },

@@ -14,11 +14,6 @@ import { childOptions, handleFor, type ResolvedBase, tagsFor } from "./component
 
 /** Cloud SQL's own PostgreSQL port: direct sessions (migrations, pg_dump). */
 export const CLOUD_SQL_DIRECT_PORT = 5432;
-/**
- * Managed Connection Pooling's port on the same address (transaction pooling). 5432 stays direct once pooling is on
- * (cloud-sql-proxy#2517: the proxy routes to "the pooled port").
- */
-export const CLOUD_SQL_POOLER_PORT = 6432;
 
 /** 90 days: the longest rotation CIS GCP 1.10 and loom-guard's kms-key-rotation allow. */
 export const KMS_ROTATION_PERIOD = "7776000s";

@@ -20,8 +20,6 @@ import { fit as fitName } from "../naming";
 
 export const HTTPS = 443;
 export const POSTGRES = 5432;
-/** Cloud SQL Managed Connection Pooling listens here for pooled connections (5432 stays the direct port). */
-export const POSTGRES_POOLER = 6432;
 /** Memorystore for Redis with transitEncryptionMode SERVER_AUTHENTICATION serves TLS on 6378 only. */
 export const REDIS_TLS = 6378;
 export const ANYWHERE = "0.0.0.0/0";
@@ -50,9 +48,10 @@ export function egressRules(privateServicesRange: string): EgressRule[] {
   return [
     {
       id: "app-to-data",
-      description: "App tier to Cloud SQL (5432, pooler 6432) and Memorystore TLS (6378) in the private services range",
+      description:
+        "App tier to Cloud SQL (5432; no pooler, the logins are IAM) and Memorystore TLS (6378) in the private services range",
       tier: "app",
-      ports: [POSTGRES, POSTGRES_POOLER, REDIS_TLS],
+      ports: [POSTGRES, REDIS_TLS],
       destinations: psa,
     },
     {

@@ -3,8 +3,9 @@
  *
  * Rules: both provider keys are required (the Google provider reads them too); `drRegion` defaults from the pairing
  * table (gcp-regions.ts) and must differ from the region; the Cloud SQL edition defaults from the profile —
- * ENTERPRISE_PLUS when the PITR window is over 7 days (ENTERPRISE keeps at most 7 days of logs) or the profile asks
- * for a connection pooler (Managed Connection Pooling is Enterprise Plus only), else ENTERPRISE — and an explicit
+ * ENTERPRISE_PLUS when the PITR window is over 7 days (ENTERPRISE keeps at most 7 days of logs), else ENTERPRISE
+ * (`database.connectionPooler` does not apply on GCP: the workloads log in with IAM, which Managed Connection
+ * Pooling does not take, components/database/gcp-logins.ts) — and an explicit
  * `databaseEdition` that cannot hold the profile fails naming both keys.
  */
 import { z } from "zod";
@@ -80,17 +81,11 @@ function drRegionOf(config: z.output<typeof schema>, region: string, ctx: Target
 
 function editionOf(config: z.output<typeof schema>, ctx: TargetContext): CloudSqlEdition {
   const days = ctx.profile.backupRetentionDays;
-  const pooler = ctx.profile.database.connectionPooler;
-  const needsPlus = days > 7 || pooler;
+  const needsPlus = days > 7;
   if (config.databaseEdition === "ENTERPRISE") {
     if (days > 7) {
       ctx.problems.push(
         `${key("databaseEdition")}: "ENTERPRISE" keeps at most 7 days of transaction logs, but loom:profile.backupRetentionDays is ${days}; use ENTERPRISE_PLUS (1–35 days) or lower the retention`,
-      );
-    }
-    if (pooler) {
-      ctx.problems.push(
-        `${key("databaseEdition")}: "ENTERPRISE" has no Managed Connection Pooling, but loom:profile.database.connectionPooler is true; use ENTERPRISE_PLUS or turn the pooler off`,
       );
     }
   }

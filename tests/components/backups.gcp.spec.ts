@@ -15,6 +15,7 @@ import {
 } from "../../components/backups/gcp-job-script";
 import { GCP_PROVISION_MINUTES, gcpRecoveryObjectives } from "../../components/backups/gcp-recovery";
 import { RESTORE_MB_PER_SECOND } from "../../components/backups/recovery";
+import type { DatabaseAccess } from "../../components/lib/db-roles";
 import { KMS_ROTATION_PERIOD } from "../../components/lib/gcp";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
@@ -32,6 +33,7 @@ const RING = `projects/${GCP_PROJECT}/locations/${GCP_REGION}/keyRings/loom-keys
 const DR_RING = `projects/${GCP_PROJECT}/locations/${DR_REGION}/keyRings/loom-dr-keys`;
 const STORAGE_AGENT = "serviceAccount:service-000000000000@gs-project-accounts.iam.gserviceaccount.com";
 const SECRETS_AGENT = "serviceAccount:service-000000000000@gcp-sa-secretmanager.iam.gserviceaccount.com";
+const credentials = { username: { id: USER_SECRET }, password: { id: PASSWORD_SECRET } };
 const JOB_SA = (env: Env) => `loom-${env}-backup@${GCP_PROJECT}.iam.gserviceaccount.com`;
 const FAKE_CA = "-----BEGIN CERTIFICATE-----\nMIIFAKECLOUDSQLCA\n-----END CERTIFICATE-----\n";
 
@@ -354,12 +356,57 @@ describe("Backups on GCP", () => {
       PGDATABASE: "loom",
       PGSSLMODE: "verify-full",
       LOOM_PG_SERVER_CA: FAKE_CA,
+      DATABASE_AUTH: "password",
       PGUSER: { secretKeyRef: { secret: USER_SECRET, version: "latest" } },
       PGPASSWORD: { secretKeyRef: { secret: PASSWORD_SECRET, version: "latest" } },
       LOOM_BACKUP_KEY: { secretKeyRef: { secret: KEY_SECRET, version: "latest" } },
     });
     // Without a CA from Database the variable is absent (the job would stop at its first step; a warning says so).
     assert.equal(envOf(staging).LOOM_PG_SERVER_CA, undefined);
+  });
+
+  it("with the Database's backup login: logs in as the job's own Cloud SQL IAM user, no password secret at all", async () => {
+    const backupUser = `loom-prod-backup@${GCP_PROJECT}.iam`;
+    const access = {
+      logins: {
+        ...Object.fromEntries(
+          ["web", "worker", "migrate", "admin"].map((u) => [u, { auth: "password", ...credentials }]),
+        ),
+        backup: { auth: "gcp-cloudsql-iam", username: backupUser },
+      },
+      roles: { database: "loom", logins: [] },
+      cloudSql: { project: GCP_PROJECT, instance: pulumi.output("loom-prod-db") },
+    } as unknown as DatabaseAccess;
+    const args = argsFor("prod");
+    const job = args.job as NonNullable<BackupsArgs["job"]>;
+    const run = await build({ ...args, job: { ...job, database: { ...job.database, access } } });
+    const env = envOf(run);
+    assert.equal(env.PGUSER, backupUser);
+    assert.equal(env.DATABASE_AUTH, "gcp-cloudsql-iam");
+    assert.equal("PGPASSWORD" in env, false);
+    assert.deepEqual(inputs(one(run, "gcp:sql/user:User", "loom-logical-backup-db-login")), {
+      project: GCP_PROJECT,
+      instance: "loom-prod-db",
+      name: backupUser,
+      type: "CLOUD_IAM_SERVICE_ACCOUNT",
+      deletionPolicy: "ABANDON",
+    });
+    const login = inputs(one(run, "gcp:projects/iAMMember:IAMMember", "loom-logical-backup-cloudsql-instanceuser"));
+    assert.deepEqual(login, {
+      project: GCP_PROJECT,
+      role: "roles/cloudsql.instanceUser",
+      member: `serviceAccount:${JOB_SA("prod")}`,
+      condition: {
+        title: "login-loom-prod-db",
+        description: "Cloud SQL IAM login to loom-prod-db only",
+        expression: `resource.name == 'projects/${GCP_PROJECT}/instances/loom-prod-db' && resource.type == 'sqladmin.googleapis.com/Instance'`,
+      },
+    });
+    // Only the backup key is read from Secret Manager: no database credential's grant.
+    const secretGrants = grants(run).filter((g) => g.startsWith("SecretIamMember"));
+    assert.deepEqual(secretGrants, [
+      `SecretIamMember ${KEY_SECRET} roles/secretmanager.secretAccessor serviceAccount:${JOB_SA("prod")}`,
+    ]);
   });
 
   it("prefers the primary's own host when Database provides it (never the pooler)", async () => {

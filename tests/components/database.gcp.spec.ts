@@ -17,10 +17,10 @@ const KEY_ID = `projects/${GCP_PROJECT}/locations/${GCP_REGION}/keyRings/loom-ke
 const SQL_HOST = /^[0-9a-f]{12}\.[0-9a-f]{12}\.europe-west1\.sql\.goog$/;
 
 type Env = "dev" | "staging" | "prod";
-/** The edition settings derives from each profile (components/targets/gcp.ts: > 7 days of logs or a pooler → PLUS). */
+/** The edition settings derives from each profile (components/targets/gcp.ts: > 7 days of logs → PLUS). */
 const EDITIONS: Record<Env, CloudSqlEdition> = {
   dev: "ENTERPRISE",
-  staging: "ENTERPRISE_PLUS",
+  staging: "ENTERPRISE",
   prod: "ENTERPRISE_PLUS",
 };
 
@@ -110,14 +110,14 @@ describe("Database on GCP", () => {
   it("picks a machine tier the edition accepts, never shared-core", () => {
     const tiers = (run: ProgramRun) => ofType(run, INSTANCE).map((db) => [settingsOf(db).edition, settingsOf(db).tier]);
     assert.deepEqual(tiers(dev), [["ENTERPRISE", "db-custom-1-3840"]]);
-    assert.deepEqual(tiers(staging), [["ENTERPRISE_PLUS", "db-perf-optimized-N-2"]]);
+    assert.deepEqual(tiers(staging), [["ENTERPRISE", "db-custom-2-8192"]]);
     assert.deepEqual(tiers(prod), [
       ["ENTERPRISE_PLUS", "db-perf-optimized-N-4"],
       ["ENTERPRISE_PLUS", "db-perf-optimized-N-4"],
     ]);
   });
 
-  it("logs slow queries at the profile's threshold and every connection and disconnection", () => {
+  it("logs slow queries at the profile's threshold and every connection and disconnection; IAM logins on", () => {
     for (const [run, ms] of [
       [dev, "500"],
       [staging, "500"],
@@ -128,6 +128,7 @@ describe("Database on GCP", () => {
           { name: "log_min_duration_statement", value: ms },
           { name: "log_connections", value: "on" },
           { name: "log_disconnections", value: "on" },
+          { name: "cloudsql.iam_authentication", value: "on" },
         ]);
       }
     }
@@ -257,10 +258,10 @@ describe("Database on GCP", () => {
     assert.equal(dev.outputs.readerEndpoint, dev.outputs.endpoint);
   });
 
-  it("turns Managed Connection Pooling on with connectionPooler (staging, prod) on the primary", () => {
-    assert.equal("connectionPoolConfigs" in settingsOf(primaryOf(dev)), false);
-    for (const run of [staging, prod]) {
-      assert.deepEqual(settingsOf(primaryOf(run)).connectionPoolConfigs, [{ connectionPoolingEnabled: true }]);
+  it("does not turn Managed Connection Pooling on, even with connectionPooler (IAM logins connect directly)", () => {
+    // The warning that says so: tests/components/db-logins.gcp.spec.ts.
+    for (const [, run] of runs) {
+      for (const db of ofType(run, INSTANCE)) assert.equal("connectionPoolConfigs" in settingsOf(db), false);
     }
   });
 
@@ -292,7 +293,7 @@ describe("Database on GCP", () => {
     );
   });
 
-  it("creates the app's database and a password user; no password is a literal, none on the instance", () => {
+  it("creates the app's database and the admin password user loom_admin; no password is a literal, none on the instance", () => {
     for (const [, run] of runs) {
       assert.deepEqual(inputs(one(run, "gcp:sql/database:Database")), {
         project: GCP_PROJECT,
@@ -305,7 +306,7 @@ describe("Database on GCP", () => {
       assert.deepEqual(inputs(user), {
         project: GCP_PROJECT,
         instance: inputs(primaryOf(run)).name,
-        name: "loom_app",
+        name: "loom_admin",
         type: "BUILT_IN",
         password,
         deletionPolicy: "ABANDON",
@@ -324,29 +325,29 @@ describe("Database on GCP", () => {
     }
   });
 
-  it("keeps the user name and password in Secret Manager, in region, encrypted with the database's key", () => {
+  it("keeps the admin's user name and password in Secret Manager, in region, encrypted with the database's key", () => {
     for (const [env, run] of runs) {
       for (const what of ["username", "password"]) {
         const secret = one(run, SECRET, `loom-db-${what}`);
-        assert.equal(inputs(secret).secretId, `loom-${env}-db-${what}`);
+        assert.equal(inputs(secret).secretId, `loom-${env}-db-admin-${what}`);
         assert.deepEqual(inputs(secret).replication, {
           userManaged: { replicas: [{ location: GCP_REGION, customerManagedEncryption: { kmsKeyName: KEY_ID } }] },
         });
         assert.equal(inputs(secret).deletionProtection, env === "prod");
         assert.equal(secret.protect, env === "prod");
         const version = one(run, VERSION, `loom-db-${what}`);
-        assert.equal(inputs(version).secret, `projects/${GCP_PROJECT}/secrets/loom-${env}-db-${what}`);
+        assert.equal(inputs(version).secret, `projects/${GCP_PROJECT}/secrets/loom-${env}-db-admin-${what}`);
         assert.deepEqual(version.secretPaths, ["secretData"]);
       }
-      assert.equal(inputs(one(run, VERSION, "loom-db-username")).secretData, "loom_app");
+      assert.equal(inputs(one(run, VERSION, "loom-db-username")).secretData, "loom_admin");
       assert.equal(
         inputs(one(run, VERSION, "loom-db-password")).secretData,
         inputs(one(run, "gcp:sql/user:User")).password,
       );
     }
     assert.deepEqual(prod.outputs.credentials, {
-      username: { id: `projects/${GCP_PROJECT}/secrets/loom-prod-db-username` },
-      password: { id: `projects/${GCP_PROJECT}/secrets/loom-prod-db-password` },
+      username: { id: `projects/${GCP_PROJECT}/secrets/loom-prod-db-admin-username` },
+      password: { id: `projects/${GCP_PROJECT}/secrets/loom-prod-db-admin-password` },
     });
   });
 
@@ -363,7 +364,7 @@ describe("Database on GCP", () => {
     assert.deepEqual(inputs(one(prod, SECRET, "loom-db-password")).labels, labels);
   });
 
-  it("outputs the pooler's port 6432 with pooling (5432 without), the database name, the primary (host, CA) for Backups, both instances for Observability", () => {
+  it("outputs the direct port 5432 (no pooler), the database name, the primary (host, CA) for Backups, both instances for Observability", () => {
     assert.equal(dev.outputs.port, 5432);
     // The app's trust (PGSSLROOTCERT): the primary's and the replica's Cloud SQL CAs as one bundle.
     const ca = "-----BEGIN CERTIFICATE-----\nMIIMOCKGOOGLEMANAGEDCA\n-----END CERTIFICATE-----";
@@ -373,7 +374,7 @@ describe("Database on GCP", () => {
     assert.deepEqual(
       { port, databaseName, backupTargets, monitoring },
       {
-        port: 6432,
+        port: 5432,
         databaseName: "loom",
         backupTargets: {
           cloud: "gcp",
@@ -395,12 +396,6 @@ describe("Database on GCP", () => {
 
   describe("invalid args", () => {
     const cases: [string, DatabaseArgs, string, string][] = [
-      [
-        "a pooler on ENTERPRISE",
-        argsFor("staging", "ENTERPRISE"),
-        "connectionPooler",
-        "Managed Connection Pooling needs Cloud SQL ENTERPRISE_PLUS (loom:gcp.databaseEdition), got ENTERPRISE",
-      ],
       [
         "14 days of logs on ENTERPRISE",
         { ...argsFor("prod", "ENTERPRISE"), connectionPooler: false },

@@ -200,7 +200,7 @@ describe("Network on GCP", () => {
           "EGRESS",
           1000,
           ["loom-prod-app"],
-          [{ protocol: "tcp", ports: ["5432", "6432", "6378"] }],
+          [{ protocol: "tcp", ports: ["5432", "6378"] }],
           ["10.50.128.0/18"],
         ],
         [
