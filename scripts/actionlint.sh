@@ -66,7 +66,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # The repository variables the workflows may read (vars.X); actionlint flags any other name as a typo.
 cat >"$tmp/actionlint.yaml" <<'EOF'
-config-variables: [PULUMI_ORG, AWS_ROLE_ARN, AWS_REGION, STAGING_URL]
+config-variables: [PULUMI_ORG, AWS_ROLE_ARN, AWS_REGION, STAGING_URL, LOOM_CLOUD]
 EOF
 
 findings=0

@@ -148,8 +148,9 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "digitalocean:index/databaseReplica:DatabaseReplica",
       "digitalocean:index/spacesBucket:SpacesBucket",
     ],
-    resources: { dev: 44, staging: 76, prod: 78 },
-    protected: { dev: 0, staging: 0, prod: 10 },
+    // Each login's managed user and its two secret objects (db-logins: 3 users and 8 objects more than one login).
+    resources: { dev: 55, staging: 87, prod: 89 },
+    protected: { dev: 0, staging: 0, prod: 13 },
     byType: {
       // PostgreSQL and Valkey; prod adds the read replica (the standby node is the cluster's nodeCount).
       "digitalocean:index/databaseCluster:DatabaseCluster": { dev: 2, staging: 2, prod: 2 },

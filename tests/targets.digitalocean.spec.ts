@@ -49,6 +49,7 @@ describe("targets: digitalocean", () => {
       adminCidrs: [],
       dnsDomain: "loom.example.com",
       dropletImage: "ubuntu-24-04-x64",
+      activeAppLogin: "a",
     });
     assert.equal(target({ digitalocean: { ...DO, region: "nyc3" } }).drRegion, "sfo3");
   });
@@ -87,6 +88,10 @@ describe("targets: digitalocean", () => {
     assert.match(key ?? "", /^loom:digitalocean\.sshKeys\[0\]: .*must be an SSH key's MD5 fingerprint/);
     const [image] = problemsOf({ digitalocean: { ...DO, dropletImage: "ubuntu-20-04-x64" } });
     assert.match(image ?? "", /^loom:digitalocean\.dropletImage: .*is an end-of-life image/);
+    assert.deepEqual(problemsOf({ digitalocean: { ...DO, activeAppLogin: "c" } }), [
+      'loom:digitalocean.activeAppLogin: "c" is not one of a, b',
+    ]);
+    assert.equal(target({ digitalocean: { ...DO, activeAppLogin: "b" } }).activeAppLogin, "b");
     const [admin] = problemsOf({ digitalocean: { ...DO, adminCidrs: ["203.0.113.7/24"] } });
     assert.match(admin ?? "", /^loom:digitalocean\.adminCidrs\[0\]: .*host bits/);
   });

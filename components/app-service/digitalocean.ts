@@ -33,7 +33,7 @@ import {
 import { dnsRecord, loadBalancer } from "./do-edge";
 import { type Group, type GroupInputs, type GroupRun, groupRun, groupSize, LOGS_KEY_FILES } from "./do-groups";
 import type { DropletSlug } from "./do-sizing";
-import { logsStore, workloadSecretKeys } from "./do-stores";
+import { databaseInputs, logsStore, workloadSecretKeys } from "./do-stores";
 
 /** What Observability on DigitalOcean builds alerts, uptime checks and its monitor droplet from. */
 export interface DigitalOceanAppMonitoring {
@@ -191,13 +191,14 @@ function groupInputs(
 ): pulumi.Output<GroupInputs> {
   const secrets = workloadSecretKeys(scope, args);
   return pulumi
-    .all([pulumi.output(args.env), secrets, pulumi.output(args.serverCas ?? ""), logsBucket])
-    .apply(([env, s, cas, bucket]) => {
+    .all([pulumi.output(args.env), secrets, pulumi.output(args.serverCas ?? ""), logsBucket, databaseInputs(args)])
+    .apply(([env, s, cas, bucket, db]) => {
       const base = staticInputs(args, placement);
       return {
         ...base,
         env,
         secrets: s,
+        ...db,
         serverCas: cas !== "",
         ...(cas ? { caPem: cas } : {}),
         traces: { ...base.traces, bucket },

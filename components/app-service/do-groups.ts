@@ -15,6 +15,8 @@ import {
   collectorFile,
   collectorService,
   project,
+  ROLES_SERVICE,
+  rolesService,
   type WorkloadInputs,
 } from "./do-workloads";
 
@@ -55,7 +57,8 @@ export function groupRun(group: Group, w: GroupInputs): GroupRun {
   } else if (group === "worker") {
     run = project([appService(w, "worker")]);
   } else {
-    run = project([collectorService(), appService(w, "migrate", LOCAL_COLLECTOR)]);
+    const roles = w.roles ? [rolesService(w, w.roles)] : [];
+    run = project([collectorService(), appService(w, "migrate", LOCAL_COLLECTOR), ...roles]);
     files = [...files, collectorFile(w.traces)];
     // The host's log aggregator reads the same key (the collector gets it through its env file).
     extraKeys = [LOGS_KEY_FILES.accessKey, LOGS_KEY_FILES.secretKey];
@@ -73,10 +76,11 @@ export function groupRun(group: Group, w: GroupInputs): GroupRun {
 
 /**
  * The droplet size for a group: every service's limits, migrate's included on the jobs droplet (it runs beside the
- * collector), even though `docker compose up` does not start it.
+ * collector), even though `docker compose up` does not start it. db-roles is left out: migrate.yml runs it to
+ * completion before migrate starts, and its limits are within migrate's (do-workloads.ts rolesService).
  */
 export function groupSize(group: Group, run: GroupRun): DropletSlug {
-  const all = run.compose.services;
+  const all = run.compose.services.filter((s) => s.name !== ROLES_SERVICE);
   const cpus = all.reduce((sum, s) => sum + s.cpus * (s.replicas ?? 1), 0);
   const memory =
     group === "jobs" ? all.reduce((sum, s) => sum + s.memoryMiB * (s.replicas ?? 1), 0) : composeMemoryMiB(run.compose);

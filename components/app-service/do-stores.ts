@@ -14,7 +14,8 @@ import { invalid } from "../lib/component";
 import { bucketName, type DoScope, secretFileName, storeSecret } from "../lib/digitalocean";
 import type { ResolvedAppServiceArgs } from ".";
 import { LOGS_KEY_FILES } from "./do-groups";
-import { secretsFor, WORKLOADS, type Workload } from "./workload-secrets";
+import type { RolesInputs } from "./do-workloads";
+import { databaseEnvFor, rolesStepEnv, secretsFor, WORKLOADS, type Workload } from "./workload-secrets";
 
 /** Secret key (file name) by environment variable, per workload; app secrets are created as placeholders here. */
 export function workloadSecretKeys(
@@ -47,6 +48,28 @@ export function workloadSecretKeys(
   return pulumi
     .all(perWorkload)
     .apply((list) => Object.fromEntries(list) as unknown as Record<Workload, Record<string, string>>);
+}
+
+/**
+ * Each workload's plain login env and, when the Database hands out real logins (roles to grant), the roles step's
+ * env and secret keys (the admin login's objects in the secrets bucket) — resolved, for the compose files.
+ */
+export function databaseInputs(
+  args: ResolvedAppServiceArgs,
+): pulumi.Output<{ loginEnv: Record<Workload, Record<string, string>>; roles?: RolesInputs }> {
+  const access = args.database;
+  const loginEnv = pulumi.output(
+    Object.fromEntries(WORKLOADS.map((w) => [w, databaseEnvFor(w, access)])) as Record<
+      Workload,
+      Record<string, pulumi.Input<string>>
+    >,
+  );
+  if (!access || access.roles.logins.length === 0) return loginEnv.apply((l) => ({ loginEnv: l }));
+  const step = rolesStepEnv(access);
+  const secrets = Object.fromEntries(Object.entries(step.secrets).map(([env, ref]) => [env, ref.id]));
+  return pulumi
+    .all([loginEnv, pulumi.output(step.env), pulumi.output(secrets)])
+    .apply(([l, env, keys]) => ({ loginEnv: l, roles: { env, secrets: keys } }));
 }
 
 export interface LogsStore {

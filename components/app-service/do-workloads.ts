@@ -6,7 +6,9 @@
  * - jobs: the OpenTelemetry collector (OTLP in from every app container, their metrics out on DO_PORTS.metrics for
  *   the monitor droplet's Prometheus) and `migrate` (`profiles: [migrate]`: never started by `up`, run by the
  *   migrateCommand), which connects to PostgreSQL directly on DO_PORTS.postgres — migrations take advisory locks and
- *   set session state, which the transaction-mode pool (DO_PORTS.pool) would break.
+ *   set session state, which the transaction-mode pool (DO_PORTS.pool) would break; and `db-roles` (the same profile,
+ *   run by ansible/playbooks/migrate.yml right before migrate): the roles step (`loom db-roles`, lib/db-roles.ts)
+ *   with the admin login, the only service that ever gets it.
  * Credentials never appear here: each service reads an env file (0400) the boot config assembles from the secret
  * files under /etc/loom/secrets; which service gets which follows workload-secrets.ts. The app's metrics and traces
  * reach the collector over OTLP (pool members have no fixed address to scrape). Metrics leave it on
@@ -16,6 +18,7 @@
  */
 import { stringify } from "yaml";
 import type { AppContract } from "../lib/app-contract";
+import { ROLES_COMMAND } from "../lib/db-roles";
 import { DO_PORTS } from "../lib/digitalocean";
 import type { ComposeProjectSpec, ComposeServiceSpec } from "../lib/do-compose";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, otelEnv } from "../lib/telemetry";
@@ -57,7 +60,20 @@ export interface WorkloadInputs {
   serverCas: boolean;
   /** Where the collector writes traces (the logs bucket) and which PII it masks in span attributes. */
   traces: TraceStore;
+  /** Each workload's plain login env (DATABASE_AUTH; workload-secrets.ts databaseEnvFor). */
+  loginEnv?: Partial<Record<Workload, Record<string, string>>>;
+  /** The roles step (workload-secrets.ts rolesStepEnv, resolved): plain env and secret key by env var. */
+  roles?: RolesInputs;
 }
+
+export interface RolesInputs {
+  env: Record<string, string>;
+  secrets: Record<string, string>;
+}
+
+/** The roles step's service (jobs droplet, profile migrate); small, and never running beside migrate. */
+export const ROLES_SERVICE = "db-roles";
+export const ROLES_SIZE = { cpus: 0.25, memoryMiB: 256 } as const;
 
 export interface TraceStore {
   bucket: string;
@@ -81,7 +97,7 @@ export interface ServicePart {
 const appUser = (app: AppContract) => `${app.runAsUser}:${app.runAsUser}`;
 
 function appEnvironment(w: WorkloadInputs, workload: Workload, endpoint: string): Record<string, string> {
-  const env = { ...w.env };
+  const env = { ...w.env, ...(w.loginEnv?.[workload] ?? {}) };
   // Migrations bypass the pool: same host, PostgreSQL's own port.
   if (workload === "migrate" && "DATABASE_PORT" in env) env.DATABASE_PORT = String(DO_PORTS.postgres);
   const otel = otelEnv({
@@ -131,6 +147,34 @@ export function appService(w: WorkloadInputs, workload: Workload, endpoint = w.c
     ...(workload === "migrate" ? { profiles: ["migrate"], dependsOn: ["collector"] } : {}),
   };
   return { service, envFiles: hasSecrets ? { [envFilePath(workload)]: { ...secrets } } : {} };
+}
+
+/**
+ * The roles step: the app image running ROLES_COMMAND with the admin login (its env file) and the roles SQL, on the
+ * database's direct port (one transaction under an advisory lock: no pool). Only the DATABASE_* part of the app's
+ * env and the CA bundle: it talks to nothing else. Sized to fit inside migrate's share (it runs first, alone).
+ */
+export function rolesService(w: WorkloadInputs, roles: RolesInputs): ServicePart {
+  const db = Object.entries(w.env).filter(([k]) => k.startsWith("DATABASE_"));
+  const env: Record<string, string> = Object.fromEntries(db);
+  if ("DATABASE_PORT" in env) env.DATABASE_PORT = String(DO_PORTS.postgres);
+  const trust = w.serverCas ? { PGSSLROOTCERT: CA_FILE.container } : {};
+  const environment = { ...env, ...roles.env, ...trust };
+  const service: ComposeServiceSpec = {
+    name: ROLES_SERVICE,
+    image: w.image,
+    command: [...ROLES_COMMAND],
+    user: appUser(w.app),
+    cpus: Math.min(ROLES_SIZE.cpus, w.web.cpu),
+    memoryMiB: Math.min(ROLES_SIZE.memoryMiB, w.web.memoryMiB),
+    replicas: 1,
+    environment: Object.fromEntries(Object.entries(environment).sort(([a], [b]) => (a < b ? -1 : 1))),
+    envFiles: [envFilePath(ROLES_SERVICE)],
+    ...(w.serverCas ? { configs: [{ source: CA_FILE.host, target: CA_FILE.container }] } : {}),
+    stopGraceS: 30,
+    profiles: ["migrate"],
+  };
+  return { service, envFiles: { [envFilePath(ROLES_SERVICE)]: { ...roles.secrets } } };
 }
 
 /**

@@ -5,12 +5,14 @@
  * its project (`projectId`); the plan's size from the tier and `storageSizeMib` ≥ storageGiB × 1024 (do-sizing.ts)
  * with storage autoscaling on; one standby node (automatic failover) when highly available; a weekly maintenance
  * window; the database tier's tag plus the stack's tags; trusted sources (`DatabaseFirewall`) = the app droplets'
- * tag only, never an address range; the app's own user `loom` (doadmin stays the operator's; DigitalOcean generates
- * the password) and database; slow statements logged from slowQueryMs; a PgBouncer pool in transaction mode when
- * the profile asks (the app connects to it on 25061; migrations and pg_dump connect directly on 25060, because
- * advisory locks and session state break in transaction mode); a read-only replica in the VPC on request
- * (`readerEndpoint`). Credentials go to the stack's secret store (lib/digitalocean.ts `storeSecret`: keys
- * `database-user`, `database-password`), never into the plan. `serverCa` is the cluster's CA (PEM) for verify-full.
+ * tag only, never an address range; the app's database and one managed user per login (do-logins.ts: two
+ * alternating app users, the migrate user `loom`, the backup user; DigitalOcean generates every password; `doadmin`
+ * is the roles step's admin only); slow statements logged from slowQueryMs; a PgBouncer pool in transaction mode
+ * when the profile asks, with no fixed user (each client's own login: either app user works through it; the app
+ * connects on 25061; migrations and pg_dump connect directly on 25060, because advisory locks and session state
+ * break in transaction mode); a read-only replica in the VPC on request (`readerEndpoint`). Credentials go to the
+ * stack's secret store (lib/digitalocean.ts `storeSecret`, keys in do-logins.ts), never into the plan. `serverCa`
+ * is the cluster's CA (PEM) for verify-full.
  * Cluster, replica and the app's database and user are Pulumi-protected in prod: DigitalOcean has no deletion
  * protection of its own.
  *
@@ -28,12 +30,12 @@ import { DatabaseUser } from "@pulumi/digitalocean/databaseUser";
 import { getDatabaseCaOutput } from "@pulumi/digitalocean/getDatabaseCa";
 import * as pulumi from "@pulumi/pulumi";
 import { handleFor, invalid, orInvalid } from "../lib/component";
-import { singleLoginAccess } from "../lib/db-roles";
+import type { DatabaseAccess, DatabaseLogin } from "../lib/db-roles";
 import { DO_PORTS, type DoScope, doScope, storeSecret } from "../lib/digitalocean";
 import type { DigitalOceanNetworkPlacement } from "../network/digitalocean";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
+import { DO_LOGIN_KEYS, DO_MANAGED_USERS, type DoLoginUse, doRoleLogins } from "./do-logins";
 import {
-  DO_APP_USER,
   databaseNameProblem,
   PG_MAINTENANCE_WINDOW,
   PG_STORAGE_AUTOSCALE,
@@ -93,18 +95,20 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     { clusterId: cluster.id, rules: [{ type: "tag", value: placement.tags.app }] },
     s.opts(),
   );
-  const user = new DatabaseUser(`${name}-pg-user`, { clusterId: cluster.id, name: DO_APP_USER }, s.opts(true));
   const db = new DatabaseDb(`${name}-pg-db`, { clusterId: cluster.id, name: args.databaseName }, s.opts(true));
+  const logins = databaseLogins(s, cluster);
   new DatabasePostgresqlConfig(
     `${name}-pg-config`,
     { clusterId: cluster.id, logMinDurationStatement: args.slowQueryMs },
     s.opts(),
   );
-  const pool = args.connectionPooler ? connectionPool(s, cluster, db, user) : undefined;
+  const pool = args.connectionPooler ? connectionPool(s, cluster, db) : undefined;
   const replica = args.readReplica ? readReplica(s, cluster) : undefined;
-
-  const username = storeSecret(s, `${name}-database-user`, "database-user", user.name);
-  const password = storeSecret(s, `${name}-database-password`, "database-password", user.password);
+  const app = logins[s.platform.target.activeAppLogin === "b" ? "app-b" : "app-a"];
+  const access: DatabaseAccess = {
+    logins: { web: app, worker: app, migrate: logins.migrate, backup: logins.backup, admin: logins.admin },
+    roles: { database: db.name, logins: doRoleLogins() },
+  };
   const endpoint = pool ? pool.privateHost : cluster.privateHost;
   return {
     // The VPC (`private-…`) hostnames: the pool's on 25061 when there is one, else the cluster's on 25060.
@@ -114,8 +118,9 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     readerEndpoint: replica && !pool ? replica.privateHost : endpoint,
     port: pulumi.output<number>(pool ? DO_PORTS.pool : DO_PORTS.postgres),
     databaseName: db.name,
-    credentials: { username, password },
-    access: singleLoginAccess({ username, password }),
+    // The app's login (the active app user); every workload's own is in `access`.
+    credentials: { username: app.username, password: app.password },
+    access,
     backupTargets: {
       cloud: "digitalocean",
       clusterId: cluster.id,
@@ -150,16 +155,39 @@ function pgCluster(s: PgScope, version: string): DatabaseCluster {
   );
 }
 
+type PasswordLogin = Extract<DatabaseLogin, { auth: "password" }>;
+
+/**
+ * Each login's managed user (protected in prod; `loom` keeps the first user's Pulumi name) and both halves of it in
+ * the secrets bucket; the admin's halves are the cluster's own doadmin.
+ */
+function databaseLogins(s: PgScope, cluster: DatabaseCluster): Record<DoLoginUse, PasswordLogin> {
+  const store = (use: DoLoginUse, user: pulumi.Input<string>, password: pulumi.Input<string>): PasswordLogin => {
+    const keys = DO_LOGIN_KEYS[use];
+    // The first user's objects keep their Pulumi names: `<name>-database-user` / `-password`.
+    const id = use === "migrate" ? "" : `-${use}`;
+    return {
+      auth: "password",
+      username: storeSecret(s, `${s.name}-database${id}-user`, keys.user, user),
+      password: storeSecret(s, `${s.name}-database${id}-password`, keys.password, password),
+    };
+  };
+  const out = {} as Record<DoLoginUse, PasswordLogin>;
+  for (const { use, name } of DO_MANAGED_USERS) {
+    const resource = use === "migrate" ? `${s.name}-pg-user` : `${s.name}-pg-user-${use}`;
+    const user = new DatabaseUser(resource, { clusterId: cluster.id, name }, s.opts(true));
+    out[use] = store(use, user.name, user.password);
+  }
+  out.admin = store("admin", cluster.user, cluster.password);
+  return out;
+}
+
 /**
  * PgBouncer in transaction mode, named like the database (clients of a DigitalOcean pool name the pool as their
- * database, so DATABASE_NAME is right either way), logging in as the app's user.
+ * database, so DATABASE_NAME is right either way). No fixed `user`: each session logs in as its client's own
+ * login, so both alternating app users work through the pool.
  */
-function connectionPool(
-  s: PgScope,
-  cluster: DatabaseCluster,
-  db: DatabaseDb,
-  user: DatabaseUser,
-): DatabaseConnectionPool {
+function connectionPool(s: PgScope, cluster: DatabaseCluster, db: DatabaseDb): DatabaseConnectionPool {
   return new DatabaseConnectionPool(
     `${s.name}-pg-pool`,
     {
@@ -168,7 +196,6 @@ function connectionPool(
       mode: "transaction",
       size: poolSize(s.args.tier),
       dbName: db.name,
-      user: user.name,
     },
     s.opts(),
   );

@@ -36,9 +36,6 @@ export const PG_MAINTENANCE_WINDOW = { day: "sunday", hour: "04:00" } as const;
 /** Storage autoscaling: add 10 GiB when the disk is 80 % full. */
 export const PG_STORAGE_AUTOSCALE = { enabled: true, thresholdPercent: 80, incrementGib: 10 } as const;
 
-/** The app's own login: doadmin stays the operator's. */
-export const DO_APP_USER = "loom";
-
 export function pgPlan(tier: Tier): PgPlan {
   const plan = (DO_PG_PLANS as Record<string, PgPlan | undefined>)[tier];
   if (!plan) throw new Error(`"${tier}" is not one of ${Object.keys(DO_PG_PLANS).join(", ")}`);

@@ -8,7 +8,9 @@
  * autoscale pool templates, and no droplet of ours allows password logins); the TLS certificate is Let's Encrypt on
  * the load balancer when `dnsDomain` (a domain whose DNS is at DigitalOcean) holds `loom:domain`, else an uploaded
  * certificate named by `certificateName`; the VPC range (`loom:network.cidr`) is RFC 1918 and defaults per
- * environment (DigitalOcean refuses overlapping VPCs in one account).
+ * environment (DigitalOcean refuses overlapping VPCs in one account). `activeAppLogin` picks which of the two app
+ * database users (`loom_app_a`, `loom_app_b`) web and worker log in as: the switch of the alternating-users rotation
+ * (docs/runbooks/credentials-digitalocean.md).
  */
 import { z } from "zod";
 import { cidrProblem, parseCidr } from "../lib/cidr";
@@ -32,7 +34,12 @@ export interface DigitalOceanTarget {
   certificateName?: string;
   /** The droplet OS image slug. */
   dropletImage: string;
+  /** Which app database user web and worker use: `a` → loom_app_a, `b` → loom_app_b (the other is rotated). */
+  activeAppLogin: AppLoginSlot;
 }
+
+export const APP_LOGIN_SLOTS = ["a", "b"] as const;
+export type AppLoginSlot = (typeof APP_LOGIN_SLOTS)[number];
 
 /** The droplet base image: Ubuntu 24.04 LTS (supported to 2029; 20.04 is end of life). */
 export const DO_DEFAULT_IMAGE = "ubuntu-24-04-x64";
@@ -56,6 +63,7 @@ const schema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9.-]{1,62}$/, "must be an image slug such as ubuntu-24-04-x64")
       .refine((s) => !DO_EOL_IMAGES.test(s), "is an end-of-life image; use ubuntu-24-04-x64 or newer"),
+    activeAppLogin: z.enum(APP_LOGIN_SLOTS),
   })
   .partial()
   .strict();
@@ -142,6 +150,7 @@ export const digitaloceanTarget = {
       ...(config.dnsDomain ? { dnsDomain: config.dnsDomain } : {}),
       ...(config.certificateName ? { certificateName: config.certificateName } : {}),
       dropletImage: config.dropletImage ?? DO_DEFAULT_IMAGE,
+      activeAppLogin: config.activeAppLogin ?? "a",
     };
   },
 } satisfies TargetSpec<"digitalocean", typeof schema, DigitalOceanTarget>;

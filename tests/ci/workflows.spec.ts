@@ -53,6 +53,7 @@ describe("GitHub workflows (structure)", () => {
       "image.yml",
       "preview.yml",
       "release.yml",
+      "rotate-db-login.yml",
       "security.yml",
       "zap.yml",
     ]);
@@ -94,7 +95,7 @@ describe("GitHub workflows (structure)", () => {
     }
   });
 
-  it("writes only where a job needs to (id-token for OIDC, contents for releases)", () => {
+  it("writes only where a job needs to (id-token for OIDC, contents for releases and the rotation's switch)", () => {
     const writes: string[] = [];
     for (const [f, wf] of workflows)
       for (const [name, job] of Object.entries(wf.jobs))
@@ -116,6 +117,9 @@ describe("GitHub workflows (structure)", () => {
       "release.yml:policy:id-token",
       "release.yml:release-please:contents",
       "release.yml:release-please:pull-requests",
+      "rotate-db-login.yml:rotate:contents",
+      "rotate-db-login.yml:rotate:id-token",
+      "rotate-db-login.yml:rotate:pull-requests",
       "security.yml:codeql:security-events",
       "security.yml:gitleaks:security-events",
       "security.yml:semgrep:security-events",
@@ -153,7 +157,8 @@ describe("GitHub workflows (structure)", () => {
       assert.ok(named.has(s), `no workflow runs npm run ${s}`);
     for (const s of ["observability:check", "drill", "bench", "smoke", "rollback", "build", "engine:build"])
       assert.ok(named.has(s), `no workflow runs npm run ${s}`);
-    for (const s of ["deployments:plan", "secrets:install"]) assert.ok(named.has(s), `no workflow runs npm run ${s}`);
+    for (const s of ["deployments:plan", "secrets:install", "rotate:db-login"])
+      assert.ok(named.has(s), `no workflow runs npm run ${s}`);
   });
 
   it("plans every deployed stack on every implemented cloud in ci.yml", () => {

@@ -13,7 +13,15 @@ import type { DigitalOceanPlatform } from "../../components/platform/digitalocea
 import { PROFILES, type Tier } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { context, ofType, one, runComponents } from "../harness/program";
-import { DO_CONFIG, DO_REGION, DO_VPC_ID, fakeDoNetwork, staticDoPlatform, withDoPlatform } from "./do-fixtures";
+import {
+  DO_CONFIG,
+  DO_REGION,
+  DO_VPC_ID,
+  doTarget,
+  fakeDoNetwork,
+  staticDoPlatform,
+  withDoPlatform,
+} from "./do-fixtures";
 
 const CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
 const FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall";
@@ -68,6 +76,7 @@ async function build(args: DatabaseArgs): Promise<ProgramRun> {
       port: db.port,
       databaseName: db.databaseName,
       credentials: db.credentials,
+      access: db.access,
       backupTargets: db.backupTargets,
       monitoring: db.monitoring,
     };
@@ -173,10 +182,18 @@ describe("Database on digitalocean", () => {
     }
   });
 
-  it("the app's own user loom (not doadmin), the loom database, slow statements from slowQueryMs", () => {
+  it("one managed user per login (two alternating app users), the loom database, slow statements from slowQueryMs", () => {
     for (const env of ENVS) {
       const id = clusterId(runs[env]);
-      assert.deepEqual(inputs(one(runs[env], USER)), { clusterId: id, name: "loom" });
+      assert.deepEqual(
+        ofType(runs[env], USER).map((u) => [u.name, inputs(u)]),
+        [
+          ["loom-pg-user", { clusterId: id, name: "loom" }],
+          ["loom-pg-user-app-a", { clusterId: id, name: "loom_app_a" }],
+          ["loom-pg-user-app-b", { clusterId: id, name: "loom_app_b" }],
+          ["loom-pg-user-backup", { clusterId: id, name: "loom_backup" }],
+        ],
+      );
       assert.deepEqual(inputs(one(runs[env], DB)), { clusterId: id, name: "loom" });
       assert.deepEqual(inputs(one(runs[env], CONFIG_T)), {
         clusterId: id,
@@ -198,7 +215,7 @@ describe("Database on digitalocean", () => {
     assert.equal(out.port, 25060);
   });
 
-  it("s+p: a transaction pool named like the database, as the app's user; the app connects to it on 25061", () => {
+  it("s+p: a transaction pool named like the database, each client's own login (no fixed user); 25061", () => {
     for (const env of ["staging", "prod"] as const) {
       assert.deepEqual(inputs(one(runs[env], POOL)), {
         clusterId: clusterId(runs[env]),
@@ -206,7 +223,6 @@ describe("Database on digitalocean", () => {
         mode: "transaction",
         size: env === "prod" ? 95 : 45,
         dbName: "loom",
-        user: "loom",
       });
       assert.equal(outputs(runs[env]).endpoint, `private-${HOST("loom")}`);
       assert.equal(outputs(runs[env]).port, 25061);
@@ -232,30 +248,104 @@ describe("Database on digitalocean", () => {
     assert.equal(outputs(run).port, 25060);
   });
 
-  it("prod protects the cluster, the replica, the app's database and user; dev and staging protect nothing", () => {
-    for (const t of [CLUSTER, REPLICA, DB, USER]) assert.equal(one(runs.prod, t).protect, true, t);
+  it("prod protects the cluster, the replica, the app's database and every user; dev and staging protect nothing", () => {
+    for (const t of [CLUSTER, REPLICA, DB]) assert.equal(one(runs.prod, t).protect, true, t);
+    assert.deepEqual(
+      ofType(runs.prod, USER).map((u) => u.protect),
+      [true, true, true, true],
+    );
     for (const env of ["dev", "staging"] as const) {
-      for (const t of [CLUSTER, DB, USER]) assert.equal(one(runs[env], t).protect, false, `${env} ${t}`);
+      for (const t of [CLUSTER, DB]) assert.equal(one(runs[env], t).protect, false, `${env} ${t}`);
+      assert.ok(
+        ofType(runs[env], USER).every((u) => !u.protect),
+        `${env} users`,
+      );
     }
   });
 
-  it("credentials: the user name and DigitalOcean's generated password as secret objects in the secrets bucket", () => {
+  it("credentials: each login's name and DigitalOcean's generated password as secret objects in the secrets bucket", () => {
     const objects = ofType(runs.prod, OBJECT).filter((o) => String(inputs(o).key).startsWith("database-"));
+    const bucket = outputs(runs.prod).secretsBucket;
     assert.deepEqual(
-      objects.map((o) => [inputs(o).key, inputs(o).acl, inputs(o).bucket]),
+      objects.map((o) => [o.name, inputs(o).key, inputs(o).acl, inputs(o).bucket, inputs(o).content]),
       [
-        ["database-user", "private", outputs(runs.prod).secretsBucket],
-        ["database-password", "private", outputs(runs.prod).secretsBucket],
+        // migrate's keep the first user's resource names and keys: nothing is replaced.
+        ["loom-database-user", "database-user", "private", bucket, "loom"],
+        ["loom-database-password", "database-password", "private", bucket, "mock-generated-password-loom"],
+        ["loom-database-app-a-user", "database-app-a-user", "private", bucket, "loom_app_a"],
+        [
+          "loom-database-app-a-password",
+          "database-app-a-password",
+          "private",
+          bucket,
+          "mock-generated-password-loom_app_a",
+        ],
+        ["loom-database-app-b-user", "database-app-b-user", "private", bucket, "loom_app_b"],
+        [
+          "loom-database-app-b-password",
+          "database-app-b-password",
+          "private",
+          bucket,
+          "mock-generated-password-loom_app_b",
+        ],
+        ["loom-database-backup-user", "database-backup-user", "private", bucket, "loom_backup"],
+        [
+          "loom-database-backup-password",
+          "database-backup-password",
+          "private",
+          bucket,
+          "mock-generated-password-loom_backup",
+        ],
+        // The roles step's admin: the cluster's own doadmin.
+        ["loom-database-admin-user", "database-admin-user", "private", bucket, "doadmin"],
+        [
+          "loom-database-admin-password",
+          "database-admin-password",
+          "private",
+          bucket,
+          "mock-generated-password-loom-prod-pg",
+        ],
       ],
     );
-    const password = objects[1] as PlannedResource;
-    assert.equal(inputs(password).content, "mock-generated-password-loom");
-    assert.ok(password.secretPaths.includes("content"));
+    for (const o of objects) assert.ok((o as PlannedResource).secretPaths.includes("content"), o.name);
     assert.deepEqual(outputs(runs.prod).credentials, {
-      username: { id: "database-user" },
-      password: { id: "database-password" },
+      username: { id: "database-app-a-user" },
+      password: { id: "database-app-a-password" },
     });
     assert.doesNotMatch(JSON.stringify(outputs(runs.prod)), /mock-generated-password/);
+  });
+
+  it("access: web and worker the active app user, migrate loom, backup loom_backup, the roles step doadmin", async () => {
+    const login = (use: string) => ({
+      auth: "password",
+      username: { id: `database-${use}-user` },
+      password: { id: `database-${use}-password` },
+    });
+    const migrate = { auth: "password", username: { id: "database-user" }, password: { id: "database-password" } };
+    const roles = {
+      database: "loom",
+      logins: [
+        { name: "loom", group: "owner", create: "platform" },
+        { name: "loom_app_a", group: "app", create: "platform" },
+        { name: "loom_app_b", group: "app", create: "platform" },
+        { name: "loom_backup", group: "readonly", create: "platform" },
+      ],
+    };
+    assert.deepEqual(outputs(runs.prod).access, {
+      logins: { web: login("app-a"), worker: login("app-a"), migrate, backup: login("backup"), admin: login("admin") },
+      roles,
+    });
+    // The switch: loom:digitalocean.activeAppLogin b moves web and worker (and nothing else) to loom_app_b.
+    const b = await build({ ...argsFor("prod"), platform: staticDoPlatform(doTarget({ activeAppLogin: "b" })) });
+    assert.deepEqual(outputs(b).access, {
+      logins: { web: login("app-b"), worker: login("app-b"), migrate, backup: login("backup"), admin: login("admin") },
+      roles,
+    });
+    // Both app users exist either way: the switch creates and drops nothing.
+    assert.deepEqual(
+      ofType(b, USER).map((u) => inputs(u).name),
+      ofType(runs.prod, USER).map((u) => inputs(u).name),
+    );
   });
 
   it("serverCa is the cluster's CA (PEM); backup targets are the primary's private host on 25060; monitoring ids", () => {

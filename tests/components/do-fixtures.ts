@@ -25,6 +25,7 @@ export function doTarget(over: Partial<DigitalOceanTarget> = {}): DigitalOceanTa
     adminCidrs: [],
     dnsDomain: "loom.example.com",
     dropletImage: "ubuntu-24-04-x64",
+    activeAppLogin: "a",
     ...over,
   };
 }
