@@ -3,7 +3,8 @@
  *
  * - web, worker and migrate log in with IAM tokens: their env carries DATABASE_AUTH=aws-rds-iam, DATABASE_USER
  *   (loom_app, loom_migrate) and AWS_REGION (the token is signed for the region); no database secret at all. Each
- *   task role may connect as its own login only (`rds-db:connect` on its ARN, aws-identity.ts).
+ *   task role may connect as its own login only (`rds-db:connect` on its ARN on the writer, and for web and worker
+ *   on the read replica where there is one: aws-identity.ts).
  * - the roles step is the migrate task's first container, `db-roles`: the app image running `loom db-roles`
  *   (ROLES_COMMAND) with the admin login (the RDS master's secret, injected by ECS into this container only, read
  *   by the migrate task's execution role only) and the roles SQL. `essential: false`, and the migrate container
@@ -79,7 +80,8 @@ export function databaseWiring(s: AppScope, access: DatabaseAccess | undefined):
       }
       const arn = access.connect?.[use];
       if (arn === undefined) invalid(`database.connect.${use}`, "an aws-rds-iam login needs its rds-db:connect ARN");
-      connect[owner].push(arn);
+      const reader = access.readerConnect?.[use];
+      connect[owner].push(arn, ...(reader === undefined ? [] : [reader]));
     }
   }
   for (const w of ["web", "worker", "migrate"] as const) {

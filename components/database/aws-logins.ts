@@ -99,6 +99,8 @@ export interface AwsAccessArgs {
   admin: { username: SecretRef; password: SecretRef; host: pulumi.Input<string> };
   /** Each token login's `rds-db:connect` ARN, on what the workloads connect to (connectArns). */
   connect: pulumi.Output<Record<TokenLoginUse, string>>;
+  /** The read replica's connectArns, when there is one (web and worker read from it: DATABASE_READER_HOST). */
+  readerConnect?: pulumi.Output<Record<TokenLoginUse, string>>;
 }
 
 /** The Database's access on AWS: the three token logins, the master for the roles step only, and their ARNs. */
@@ -115,5 +117,11 @@ export function awsAccess(a: AwsAccessArgs): DatabaseAccess {
     },
     roles: { database: a.database, logins: AWS_ROLE_LOGINS },
     connect: { web: arn("web"), worker: arn("worker"), migrate: arn("migrate"), backup: arn("backup") },
+    ...(a.readerConnect ? { readerConnect: readers(a.readerConnect) } : {}),
   };
+}
+
+/** The reader's ARNs of the logins that read from the replica: web and worker (migrate and backup use the writer). */
+function readers(c: pulumi.Output<Record<TokenLoginUse, string>>): DatabaseAccess["readerConnect"] {
+  return { web: c.apply((r) => r.web), worker: c.apply((r) => r.worker) };
 }

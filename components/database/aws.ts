@@ -90,9 +90,12 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const proxy = args.connectionPooler ? rdsProxy(s, primary) : undefined;
   // Token logins connect where the endpoint points: their dbuser ARNs are the proxy's, else the instance's.
   const resourceId = proxy ? proxy.arn.apply(proxyResourceId) : primary.resourceId;
-  const connect = pulumi
-    .all([scope.account.partition, scope.account.accountId, resourceId])
-    .apply(([partition, accountId, id]) => connectArns({ partition, region: scope.region, accountId, resourceId: id }));
+  const arnsOn = (id: pulumi.Input<string>) =>
+    pulumi
+      .all([scope.account.partition, scope.account.accountId, id])
+      .apply(([partition, accountId, rid]) =>
+        connectArns({ partition, region: scope.region, accountId, resourceId: rid }),
+      );
   const master = { username: { id: secretArn, key: "username" }, password: { id: secretArn, key: "password" } };
 
   return {
@@ -102,7 +105,13 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     databaseName: pulumi.output(args.databaseName),
     // The master's (break-glass and the roles step); no workload logs in with it (aws-logins.ts).
     credentials: master,
-    access: awsAccess({ database: args.databaseName, admin: { ...master, host: primary.address }, connect }),
+    access: awsAccess({
+      database: args.databaseName,
+      admin: { ...master, host: primary.address },
+      connect: arnsOn(resourceId),
+      // The replica is its own instance: reading from it needs its own dbuser ARNs (not through the proxy).
+      ...(replica ? { readerConnect: arnsOn(replica.resourceId) } : {}),
+    }),
     backupTargets: { cloud: "aws", resourceArns: primary.arn.apply((arn) => [arn]) },
     monitoring: {
       cloud: "aws",

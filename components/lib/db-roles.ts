@@ -80,6 +80,12 @@ export interface DatabaseAccess {
    * each login: `arn:aws:rds-db:<region>:<account>:dbuser:<proxy or instance resource id>/<user>`). @default - none
    */
   connect?: Partial<Record<LoginUse, pulumi.Input<string>>>;
+  /**
+   * The same for the reader endpoint where it is another resource than the writer's (AWS: the read replica, whose
+   * dbuser ARNs carry its own `db-…` resource id), for the logins that read from it. @default - none (the reader
+   * is the writer)
+   */
+  readerConnect?: Partial<Record<LoginUse, pulumi.Input<string>>>;
 }
 
 /** The variables a login sets (loginEnv); nothing else may set them where a workload has a login. */

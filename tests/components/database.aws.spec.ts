@@ -306,8 +306,13 @@ describe("Database on AWS", () => {
     });
     // With the proxy (staging, prod) the token logins connect to it: its dbuser ARNs; dev: the instance's.
     assert.deepEqual(staging.outputs.access, expected("staging", onProxy));
-    assert.deepEqual(prod.outputs.access, expected("prod", onProxy));
     assert.deepEqual(dev.outputs.access, expected("dev", onInstance));
+    // prod reads from its replica too, an instance of its own: web and worker get its dbuser ARNs as well.
+    const onReplica = "arn:aws:rds-db:eu-west-1:111122223333:dbuser:db-ZYXWVUTSRQPONMLKJIHGFEDCB1";
+    assert.deepEqual(prod.outputs.access, {
+      ...expected("prod", onProxy),
+      readerConnect: { web: `${onReplica}/loom_app`, worker: `${onReplica}/loom_app` },
+    });
   });
 
   it("outputs port, name, backup targets and the monitoring identifiers", () => {

@@ -186,6 +186,16 @@ describe("AWS database logins (aws-logins.ts, aws-database.ts)", () => {
         "loom-staging-ecs-migrate-task",
         statement(`${ON_PROXY}/loom_migrate`),
       ]);
+      // prod reads from its replica too: web and worker may connect to it as loom_app, migrate may not.
+      const ON_REPLICA = "arn:aws:rds-db:eu-west-1:111122223333:dbuser:db-ZYXWVUTSRQPONMLKJIHGFEDCB1";
+      assert.deepEqual(connect(runs.prod, "app"), [
+        "loom-prod-ecs-task",
+        [{ ...statement("")[0], Resource: [`${ON_REPLICA}/loom_app`, `${ON_PROXY}/loom_app`] }],
+      ]);
+      assert.deepEqual(connect(runs.prod, "migrate"), [
+        "loom-prod-ecs-migrate-task",
+        statement(`${ON_PROXY}/loom_migrate`),
+      ]);
       // dev has no proxy: the instance's ARNs.
       assert.deepEqual(connect(runs.dev, "app"), ["loom-dev-ecs-task", statement(`${ON_INSTANCE}/loom_app`)]);
       assert.deepEqual(connect(runs.dev, "migrate"), [
