@@ -84,6 +84,9 @@ export function databaseWiring(s: AppScope, access: DatabaseAccess | undefined):
       connect[owner].push(arn, ...(reader === undefined ? [] : [reader]));
     }
   }
+  if ("AWS_REGION" in s.args.env) {
+    invalid("env.AWS_REGION", "is set by the program with a database on AWS (the region IAM tokens are signed for)");
+  }
   for (const w of ["web", "worker", "migrate"] as const) {
     const token = access.logins[LOGIN_OF[w]].auth === "aws-rds-iam";
     env[w] = { ...databaseEnvFor(w, access), ...(token ? { AWS_REGION: s.region } : {}) };

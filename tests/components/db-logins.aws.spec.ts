@@ -274,6 +274,27 @@ describe("AWS database logins (aws-logins.ts, aws-database.ts)", () => {
       );
     });
 
+    it("refuses AWS_REGION from the stack: the program sets the region tokens are signed for", async () => {
+      await assert.rejects(
+        runComponents(() => {
+          const { platform } = withPlatform({ platform: staticAwsPlatform(), context: context("dev"), protect: false });
+          const base = { platform, context: context("dev"), network: fakeAwsNetwork() };
+          const db = new Database("loom", { ...base, ...PROFILES.dev.database });
+          new AppService("loom", {
+            ...base,
+            image: "ghcr.io/example/loom:1.4.2",
+            domain: "loom.example.com",
+            web: PROFILES.dev.web,
+            worker: PROFILES.dev.worker,
+            env: { AWS_REGION: "us-east-1" },
+            database: db.access,
+          });
+          return {};
+        }),
+        { propertyPath: "env.AWS_REGION", reason: /set by the program with a database on AWS/ },
+      );
+    });
+
     it("gives the master secret to no workload but db-roles, and only migrate's execution role reads it", () => {
       for (const env of ["dev", "staging", "prod"] as const) {
         for (const tier of ["web", "worker", "migrate"]) {
