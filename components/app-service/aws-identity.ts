@@ -1,7 +1,9 @@
 /**
  * Identity of the AWS AppService: the app's own secrets (created empty, values put out of band —
- * docs/runbooks/deploy.md), the task execution role (pull images, write logs, read exactly these secrets) and the
- * task role (Loom's own identity and its telemetry sidecar's: X-Ray segments, EMF metrics into one log group).
+ * docs/runbooks/deploy.md), and two pairs of roles: the app's (web and worker) and the migrate task's. Each pair is
+ * an execution role (pull images, write logs, read exactly its containers' secrets: only migrate's reads the
+ * database admin login, for its db-roles container) and a task role (the identity of the app and of its telemetry
+ * sidecar: X-Ray segments, EMF metrics into one log group, and `rds-db:connect` for its own database login only).
  */
 import { Role } from "@pulumi/aws/iam/role";
 import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
@@ -13,7 +15,7 @@ import { METRICS_NAMESPACE } from "../lib/metrics";
 import type { SecretRef } from "../lib/secrets";
 import * as naming from "../naming";
 import type { AppScope } from "./aws-scope";
-import { ecsTasksTrustPolicy, executionSecretsPolicy, taskRolePolicy } from "./policies";
+import { databaseConnectPolicy, ecsTasksTrustPolicy, executionSecretsPolicy, taskRolePolicy } from "./policies";
 
 /** One empty Secrets Manager secret per `appSecretNames` entry, under one key; refs by variable name. */
 export function appSecrets(s: AppScope): Record<string, SecretRef> {
@@ -52,18 +54,49 @@ export interface Roles {
   grants: pulumi.Resource[];
 }
 
+/** Whose roles: web and worker share the app's; the migrate task (and its db-roles container) has its own. */
+export type RolesOwner = "app" | "migrate";
+
+export interface RolesArgs {
+  /** Every secret the owner's containers reference (the execution role reads exactly these). */
+  secrets: SecretRef[];
+  /** The EMF log group the telemetry sidecar writes. */
+  emfLogGroup: string;
+  /** `rds-db:connect` ARNs of the owner's database login (none: no database, or a password login). */
+  connect: pulumi.Input<string>[];
+}
+
+/** Physical names: the app's are `<prefix>-ecs-execution` / `<prefix>-ecs-task`, migrate's `<prefix>-ecs-migrate-…`. */
+function roleName(prefix: string, owner: RolesOwner, kind: "execution" | "task"): string {
+  return naming.fit(owner === "app" ? `${prefix}-ecs-${kind}` : `${prefix}-ecs-${owner}-${kind}`, 64);
+}
+
 /**
- * The execution role reads `secrets` (every secret any task references); the task role only sends telemetry (traces
- * to X-Ray, EMF into `emfLogGroup`).
+ * The owner's execution role (pull images, write logs, read `secrets`) and task role (telemetry: X-Ray segments,
+ * EMF into `emfLogGroup`; with a token login, `rds-db:connect` on exactly its ARNs).
  */
-export function roles(s: AppScope, secrets: SecretRef[], emfLogGroup: string): Roles {
-  const { name, prefix, parent } = s;
+export function roles(s: AppScope, owner: RolesOwner, a: RolesArgs): Roles {
   const trustPolicy = s.policyContext.apply((ctx) => JSON.stringify(ecsTasksTrustPolicy(ctx)));
-  const executionRole = new Role(
-    `${name}-app-execution`,
+  const execution = executionRole(s, owner, trustPolicy, a.secrets);
+  const task = taskRole(s, owner, trustPolicy, a);
+  return { executionRole: execution.role, taskRole: task.role, grants: [...execution.grants, ...task.grants] };
+}
+
+function executionRole(
+  s: AppScope,
+  owner: RolesOwner,
+  trustPolicy: pulumi.Output<string>,
+  secrets: SecretRef[],
+): { role: Role; grants: pulumi.Resource[] } {
+  const { name, prefix, parent } = s;
+  const role = new Role(
+    `${name}-${owner}-execution`,
     {
-      name: naming.fit(`${prefix}-ecs-execution`, 64),
-      description: `ECS pulls images, writes logs and reads the app's secrets for ${prefix}`,
+      name: roleName(prefix, owner, "execution"),
+      description:
+        owner === "app"
+          ? `ECS pulls images, writes logs and reads the app's secrets for ${prefix}`
+          : `ECS pulls images, writes logs and reads the migrate task's secrets (the db-roles step's admin login) for ${prefix}`,
       assumeRolePolicy: trustPolicy,
       tags: s.tags(),
     },
@@ -71,9 +104,9 @@ export function roles(s: AppScope, secrets: SecretRef[], emfLogGroup: string): R
   );
   const grants: pulumi.Resource[] = [
     new RolePolicyAttachment(
-      `${name}-app-execution-managed`,
+      `${name}-${owner}-execution-managed`,
       {
-        role: executionRole.name,
+        role: role.name,
         policyArn: pulumi.interpolate`arn:${s.account.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`,
       },
       { parent },
@@ -83,9 +116,9 @@ export function roles(s: AppScope, secrets: SecretRef[], emfLogGroup: string): R
     const arns = pulumi.all(secrets.map((ref) => pulumi.output(ref.id)));
     grants.push(
       new RolePolicy(
-        `${name}-app-execution-secrets`,
+        `${name}-${owner}-execution-secrets`,
         {
-          role: executionRole.name,
+          role: role.name,
           policy: pulumi
             .all([s.policyContext, arns])
             .apply(([ctx, ids]) => JSON.stringify(executionSecretsPolicy(ctx, ids))),
@@ -94,25 +127,48 @@ export function roles(s: AppScope, secrets: SecretRef[], emfLogGroup: string): R
       ),
     );
   }
-  const taskRole = new Role(
-    `${name}-app-task`,
+  return { role, grants };
+}
+
+function taskRole(
+  s: AppScope,
+  owner: RolesOwner,
+  trustPolicy: pulumi.Output<string>,
+  a: RolesArgs,
+): { role: Role; grants: pulumi.Resource[] } {
+  const { name, prefix, parent } = s;
+  const login = a.connect.length > 0 ? " and its own database login" : "";
+  const role = new Role(
+    `${name}-${owner}-task`,
     {
-      name: naming.fit(`${prefix}-ecs-task`, 64),
-      description: `Loom's own identity in ${prefix}: X-Ray trace segments and ${METRICS_NAMESPACE} metrics (EMF) only`,
+      name: roleName(prefix, owner, "task"),
+      description: `Loom's ${owner === "app" ? "own" : "migrate task's"} identity in ${prefix}: X-Ray trace segments, ${METRICS_NAMESPACE} metrics (EMF)${login} only`,
       assumeRolePolicy: trustPolicy,
       tags: s.tags(),
     },
     { parent },
   );
-  grants.push(
+  const grants: pulumi.Resource[] = [
     new RolePolicy(
-      `${name}-app-task-telemetry`,
+      `${name}-${owner}-task-telemetry`,
       {
-        role: taskRole.name,
-        policy: s.policyContext.apply((ctx) => JSON.stringify(taskRolePolicy(ctx, emfLogGroup))),
+        role: role.name,
+        policy: s.policyContext.apply((ctx) => JSON.stringify(taskRolePolicy(ctx, a.emfLogGroup))),
       },
       { parent },
     ),
-  );
-  return { executionRole, taskRole, grants };
+  ];
+  if (a.connect.length > 0) {
+    grants.push(
+      new RolePolicy(
+        `${name}-${owner}-task-db-connect`,
+        {
+          role: role.name,
+          policy: pulumi.all(a.connect).apply((arns) => JSON.stringify(databaseConnectPolicy(arns))),
+        },
+        { parent },
+      ),
+    );
+  }
+  return { role, grants };
 }

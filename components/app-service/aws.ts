@@ -4,7 +4,11 @@
  * logs), and target-tracking autoscaling (aws-scaling.ts).
  *
  * Secrets per workload follow workload-secrets.ts: web and worker get every credential, migrate only the
- * database's. `loadBalancer` has no effect here (Fargate has no built-in HTTPS endpoint; see aws-edge.ts).
+ * database's. With a database (`args.database`, aws-database.ts) each workload logs in with its IAM token login
+ * (loom_app, loom_migrate: no database secret at all), and the migrate task's first container `db-roles`, the only
+ * holder of the RDS master login, runs the roles step; migrate starts once it has succeeded. Web and worker share
+ * one pair of roles, migrate has its own (aws-identity.ts). `loadBalancer` has no effect here (Fargate has no
+ * built-in HTTPS endpoint; see aws-edge.ts).
  *
  * Every task carries an OpenTelemetry Collector sidecar (aws-telemetry.ts): traces to X-Ray, the app's metrics to
  * CloudWatch namespace `Loom` (EMF).
@@ -24,8 +28,16 @@ import { encryptedLogGroup, scopedKey } from "../lib/aws";
 import { invalid } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { AppServiceOutputs, ResolvedAppServiceArgs } from ".";
+import {
+  type DatabaseWiring,
+  databaseWiring,
+  migrateSecretRefs,
+  ROLES_CONTAINER,
+  rolesContainer,
+  rolesSplit,
+} from "./aws-database";
 import { type Edge, edge } from "./aws-edge";
-import { appSecrets, type Roles, roles } from "./aws-identity";
+import { appSecrets, type Roles, type RolesOwner, roles } from "./aws-identity";
 import { autoscaling } from "./aws-scaling";
 import { type AppScope, appScope, certificateSource } from "./aws-scope";
 import { emfLogGroupName, type TelemetryFor, telemetry } from "./aws-telemetry";
@@ -70,8 +82,21 @@ export function create(
     Workload,
     Record<string, SecretRef>
   >;
-  // The execution role reads every secret any task references (web's set holds them all).
-  const identity = roles(s, Object.values(secrets.web), emfLogGroupName(s));
+  const db = databaseWiring(s, args.database);
+  // The app's execution role reads every secret web and worker reference (web's set holds them all); migrate's reads
+  // its own and the roles step's admin login, which no other role can read.
+  const identity: Identities = {
+    app: roles(s, "app", {
+      secrets: Object.values(secrets.web),
+      emfLogGroup: emfLogGroupName(s),
+      connect: db.connect.app,
+    }),
+    migrate: roles(s, "migrate", {
+      secrets: migrateSecretRefs(secrets.migrate, db),
+      emfLogGroup: emfLogGroupName(s),
+      connect: db.connect.migrate,
+    }),
+  };
   const cluster = new Cluster(
     `${name}-app`,
     { name: s.prefix, settings: [{ name: "containerInsights", value: "enabled" }], tags: s.tags() },
@@ -91,9 +116,9 @@ export function create(
     alias: `${s.prefix}-app-logs`,
     logs: true,
   });
-  const tasks = taskDefinitions(s, sizes, secrets, identity, logsKey, telemetry(s, logsKey));
+  const tasks = taskDefinitions(s, sizes, { secrets, db }, identity, logsKey, telemetry(s, logsKey));
   const front = edge(s, cert, allowed);
-  const services = fargateServices(s, cluster, tasks, front, [capacity, ...identity.grants]);
+  const services = fargateServices(s, cluster, tasks, front, [capacity, ...identity.app.grants]);
   if (args.autoscaling)
     autoscaling(s, { cluster, ...services, alb: front.alb, targetGroup: front.targetGroup, tags: s.tags() });
 
@@ -147,16 +172,21 @@ function workloadSecrets(
 }
 
 type TaskSpec = Pick<ContainerSpec, "command" | "port" | "healthCheck">;
+type Identities = Record<RolesOwner, Roles>;
 
-/** One encrypted log group and one task definition (the app and its telemetry sidecar) per workload. */
+/**
+ * One encrypted log group and one task definition (the app and its telemetry sidecar) per workload; with a
+ * database, the migrate task runs the roles step (aws-database.ts) first.
+ */
 function taskDefinitions(
   s: AppScope,
   sizes: Record<Workload, FargateSize>,
-  secrets: Record<Workload, Record<string, SecretRef>>,
-  identity: Roles,
+  config: { secrets: Record<Workload, Record<string, SecretRef>>; db: DatabaseWiring },
+  identity: Identities,
   logsKey: Key,
   telemetryFor: TelemetryFor,
 ): Record<Workload, TaskDefinition> {
+  const { secrets, db } = config;
   const { name, prefix, args } = s;
   const specs: Record<Workload, TaskSpec> = {
     web: {
@@ -169,35 +199,25 @@ function taskDefinitions(
   };
   const leaked = secretEnvironmentNames(args.env);
   const task = (tier: Workload) => {
-    const logGroup = encryptedLogGroup(s.parent, `${name}-${tier}-logs`, {
-      logGroupName: s.logPath(tier),
-      retentionDays: args.logRetentionDays,
-      kmsKeyArn: logsKey.arn,
-      tags: s.tags(),
-    });
-    if (Object.values(args.redaction).some(Boolean)) {
-      const policyDocument = s.policyContext.apply((ctx) =>
-        JSON.stringify(logDataProtectionPolicy(ctx.partition, `${prefix}-${tier}-logs`, args.redaction)),
-      );
-      new LogDataProtectionPolicy(
-        `${name}-${tier}-logs-protection`,
-        { logGroupName: logGroup.name, policyDocument },
-        { parent: s.parent },
-      );
-    }
+    const logGroup = workloadLogGroup(s, tier, logsKey);
     const t = telemetryFor(tier, sizes[tier]);
+    const split = tier === "migrate" && args.database ? rolesSplit(t.appLimits) : undefined;
+    const rolesStep = split && args.database ? rolesContainer(s, args.database, logGroup.name, split.roles) : undefined;
     const definition = containerDefinition({
       ...specs[tier],
       name: tier,
       image: args.image,
       runAsUser: args.app.runAsUser,
-      environment: t.environment,
+      environment: { ...t.environment, ...db.env[tier] },
       secrets: secrets[tier],
       logGroupName: logGroup.name,
       region: s.region,
-      limits: t.appLimits,
+      limits: split ? split.migrate : t.appLimits,
       startAfter: t.startAfter,
+      ...(rolesStep ? { succeededFirst: [ROLES_CONTAINER] } : {}),
     });
+    const owner: RolesOwner = tier === "migrate" ? "migrate" : "app";
+    const containers = [...(rolesStep ? [rolesStep] : []), definition, t.sidecar];
     return new TaskDefinition(
       `${name}-${tier}`,
       {
@@ -207,10 +227,10 @@ function taskDefinitions(
         cpu: sizes[tier].cpu,
         memory: sizes[tier].memory,
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-        executionRoleArn: identity.executionRole.arn,
-        taskRoleArn: identity.taskRole.arn,
+        executionRoleArn: identity[owner].executionRole.arn,
+        taskRoleArn: identity[owner].taskRole.arn,
         volumes: [{ name: TMP_VOLUME }],
-        containerDefinitions: pulumi.all([leaked, pulumi.output([definition, t.sidecar])]).apply(([names, defs]) => {
+        containerDefinitions: pulumi.all([leaked, pulumi.output(containers)]).apply(([names, defs]) => {
           if (names.length > 0) {
             throw new Error(
               `AppService env ${names.join(", ")}: secret values would be stored in plain text in the task definition; pass them in \`secrets\``,
@@ -224,6 +244,28 @@ function taskDefinitions(
     );
   };
   return { web: task("web"), worker: task("worker"), migrate: task("migrate") };
+}
+
+/** The workload's KMS-encrypted log group, with its data protection policy when any redaction class is on. */
+function workloadLogGroup(s: AppScope, tier: Workload, logsKey: Key) {
+  const { name, prefix, args } = s;
+  const logGroup = encryptedLogGroup(s.parent, `${name}-${tier}-logs`, {
+    logGroupName: s.logPath(tier),
+    retentionDays: args.logRetentionDays,
+    kmsKeyArn: logsKey.arn,
+    tags: s.tags(),
+  });
+  if (Object.values(args.redaction).some(Boolean)) {
+    const policyDocument = s.policyContext.apply((ctx) =>
+      JSON.stringify(logDataProtectionPolicy(ctx.partition, `${prefix}-${tier}-logs`, args.redaction)),
+    );
+    new LogDataProtectionPolicy(
+      `${name}-${tier}-logs-protection`,
+      { logGroupName: logGroup.name, policyDocument },
+      { parent: s.parent },
+    );
+  }
+  return logGroup;
 }
 
 /** The web service behind the target group and the worker service (Spot per profile), rolling and self-healing. */

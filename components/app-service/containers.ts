@@ -45,9 +45,13 @@ export interface ContainerSpec {
   logGroupName: pulumi.Input<string>;
   region: string;
   /** The app's share of the task (CPU units, hard memory limit in MiB) when a sidecar takes the rest. */
-  limits?: { cpu: number; memory: number };
+  limits?: { cpu: number; memory: number; memoryReservation?: number };
   /** Containers that must have started first (the telemetry sidecar). */
   startAfter?: string[];
+  /** Containers that must have run to a zero exit first (migrate: the db-roles step). */
+  succeededFirst?: string[];
+  /** Whether the task stops when this container stops. @default true */
+  essential?: boolean;
 }
 
 /**
@@ -70,15 +74,18 @@ export function containerDefinition(spec: ContainerSpec): Record<string, unknown
     if (name in spec.secrets) invalid(`env.${name}`, "is also a secret; a variable comes from one place");
   }
   const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+  const dependsOn = [
+    ...(spec.succeededFirst ?? []).map((containerName) => ({ containerName, condition: "SUCCESS" })),
+    ...(spec.startAfter ?? []).map((containerName) => ({ containerName, condition: "START" })),
+  ];
   return {
     name: spec.name,
     image: spec.image,
-    essential: true,
+    essential: spec.essential ?? true,
     command: spec.command,
     ...(spec.limits ? { cpu: spec.limits.cpu, memory: spec.limits.memory } : {}),
-    ...(spec.startAfter?.length
-      ? { dependsOn: spec.startAfter.map((containerName) => ({ containerName, condition: "START" })) }
-      : {}),
+    ...(spec.limits?.memoryReservation !== undefined ? { memoryReservation: spec.limits.memoryReservation } : {}),
+    ...(dependsOn.length > 0 ? { dependsOn } : {}),
     user: `${spec.runAsUser}:${spec.runAsUser}`,
     readonlyRootFilesystem: true,
     privileged: false,

@@ -59,6 +59,25 @@ export function taskRolePolicy(ctx: PolicyContext, emfLogGroup: string): PolicyD
   };
 }
 
+/**
+ * A task role's database login (components/database/aws-logins.ts): `rds-db:connect` on exactly the dbuser ARNs of
+ * the workload's own token login (the proxy's or the instance's), so web can sign a token for loom_app but never for
+ * loom_migrate. Signing the token itself needs no permission; RDS checks this one at login.
+ */
+export function databaseConnectPolicy(dbUserArns: string[]): PolicyDocument {
+  const resources = [...new Set(dbUserArns)].sort();
+  if (resources.length === 0) throw new Error("databaseConnectPolicy needs at least one dbuser ARN");
+  for (const arn of resources) {
+    if (!/^arn:[a-z-]+:rds-db:[a-z0-9-]+:\d{12}:dbuser:(db|prx)-[0-9A-Za-z]+\/[A-Za-z0-9_.@-]+$/.test(arn)) {
+      throw new Error(`databaseConnectPolicy: "${arn}" is not one login's dbuser ARN`);
+    }
+  }
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "ConnectAsOwnDatabaseLogin", Effect: "Allow", Action: "rds-db:connect", Resource: resources }],
+  };
+}
+
 /** CloudWatch Logs managed data identifiers per redaction class (the credential shapes come on top: below). */
 const DATA_IDENTIFIERS: Readonly<Record<keyof Redaction, readonly string[]>> = {
   emails: ["EmailAddress"],

@@ -12,22 +12,19 @@
  * an alias; changing the identifier renames the instance in place but changes its endpoint.
  */
 import { Role } from "@pulumi/aws/iam/role";
-import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
 import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
 import type { Key } from "@pulumi/aws/kms/key";
 import { Instance, type InstanceArgs } from "@pulumi/aws/rds/instance";
 import { ParameterGroup } from "@pulumi/aws/rds/parameterGroup";
-import { Proxy as RdsProxy } from "@pulumi/aws/rds/proxy";
-import { ProxyDefaultTargetGroup } from "@pulumi/aws/rds/proxyDefaultTargetGroup";
-import { ProxyTarget } from "@pulumi/aws/rds/proxyTarget";
 import { SubnetGroup } from "@pulumi/aws/rds/subnetGroup";
 import * as pulumi from "@pulumi/pulumi";
-import { type AwsAccount, type AwsScope, awsScope, encryptedLogGroup, scopedKey } from "../lib/aws";
+import { type AwsScope, awsScope, encryptedLogGroup, scopedKey } from "../lib/aws";
 import { handleFor, invalid, orInvalid } from "../lib/component";
-import { singleLoginAccess } from "../lib/db-roles";
 import { fit as fitName } from "../naming";
 import type { AwsNetworkPlacement } from "../network/aws";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
+import { awsAccess, connectArns, proxyResourceId } from "./aws-logins";
+import { rdsProxy, rdsServiceTrust } from "./aws-proxy";
 import {
   BACKUP_WINDOW,
   CA_CERT_IDENTIFIER,
@@ -90,20 +87,30 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     if (!arn) throw new Error(`${identifier}: RDS returned no master user secret (manageMasterUserPassword is on)`);
     return arn;
   });
-  const endpoint = args.connectionPooler ? rdsProxy(s, secretArn, primary) : primary.address;
+  const proxy = args.connectionPooler ? rdsProxy(s, primary) : undefined;
+  // Token logins connect where the endpoint points: their dbuser ARNs are the proxy's, else the instance's.
+  const resourceId = proxy ? proxy.arn.apply(proxyResourceId) : primary.resourceId;
+  const arnsOn = (id: pulumi.Input<string>) =>
+    pulumi
+      .all([scope.account.partition, scope.account.accountId, id])
+      .apply(([partition, accountId, rid]) =>
+        connectArns({ partition, region: scope.region, accountId, resourceId: rid }),
+      );
+  const master = { username: { id: secretArn, key: "username" }, password: { id: secretArn, key: "password" } };
 
   return {
-    endpoint,
+    endpoint: proxy ? proxy.endpoint : primary.address,
     readerEndpoint: replica ? replica.address : primary.address,
     port: pulumi.output(POSTGRES_PORT),
     databaseName: pulumi.output(args.databaseName),
-    credentials: {
-      username: { id: secretArn, key: "username" },
-      password: { id: secretArn, key: "password" },
-    },
-    access: singleLoginAccess({
-      username: { id: secretArn, key: "username" },
-      password: { id: secretArn, key: "password" },
+    // The master's (break-glass and the roles step); no workload logs in with it (aws-logins.ts).
+    credentials: master,
+    access: awsAccess({
+      database: args.databaseName,
+      admin: { ...master, host: primary.address },
+      connect: arnsOn(resourceId),
+      // The replica is its own instance: reading from it needs its own dbuser ARNs (not through the proxy).
+      ...(replica ? { readerConnect: arnsOn(replica.resourceId) } : {}),
     }),
     backupTargets: { cloud: "aws", resourceArns: primary.arn.apply((arn) => [arn]) },
     monitoring: {
@@ -230,23 +237,6 @@ function instances(s: DbScope, family: string): { primary: Instance; replica?: I
   return { primary, replica, identifier };
 }
 
-function assumeRole(account: AwsAccount, service: string): pulumi.Output<string> {
-  return account.accountId.apply((accountId) =>
-    JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Service: service },
-          Action: "sts:AssumeRole",
-          // Confused-deputy guard: only this account's RDS resources may use the role.
-          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-        },
-      ],
-    }),
-  );
-}
-
 /** The role RDS enhanced monitoring publishes OS metrics with (AWS's managed policy, nothing else). */
 function enhancedMonitoringRole(s: AwsScope): Role {
   const { parent, name, prefix, account } = s;
@@ -256,7 +246,7 @@ function enhancedMonitoringRole(s: AwsScope): Role {
     {
       name: fitName(`${prefix}-db-monitoring`, 64),
       description: "RDS enhanced monitoring",
-      assumeRolePolicy: assumeRole(account, "monitoring.rds.amazonaws.com"),
+      assumeRolePolicy: rdsServiceTrust(account, "monitoring.rds.amazonaws.com"),
       tags,
     },
     { parent },
@@ -270,78 +260,4 @@ function enhancedMonitoringRole(s: AwsScope): Role {
     { parent },
   );
   return role;
-}
-
-function rdsProxy(s: DbScope, secretArn: pulumi.Output<string>, primary: Instance): pulumi.Output<string> {
-  const { parent, name, prefix, args } = s;
-  const w = { account: s.account, region: s.region, keyArn: s.key.arn, secretArn, primary, tags: s.tags() };
-  const role = new Role(
-    `${name}-db-proxy`,
-    {
-      name: fitName(`${prefix}-db-proxy`, 64),
-      description: "RDS Proxy: read the database's master secret",
-      assumeRolePolicy: assumeRole(w.account, "rds.amazonaws.com"),
-      tags: w.tags,
-    },
-    { parent },
-  );
-  new RolePolicy(
-    `${name}-db-proxy`,
-    {
-      role: role.id,
-      policy: pulumi.all([w.secretArn, w.keyArn]).apply(([secretArn, keyArn]) =>
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
-            {
-              Sid: "DecryptMasterSecret",
-              Effect: "Allow",
-              Action: "kms:Decrypt",
-              Resource: keyArn,
-              Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${w.region}.amazonaws.com` } },
-            },
-          ],
-        }),
-      ),
-    },
-    { parent },
-  );
-  const proxy = new RdsProxy(
-    `${name}-db-proxy`,
-    {
-      name: fitName(`${prefix}-db-proxy`, 60),
-      engineFamily: "POSTGRESQL",
-      requireTls: true,
-      debugLogging: false,
-      roleArn: role.arn,
-      vpcSubnetIds: s.placement.dataSubnetIds,
-      vpcSecurityGroupIds: [args.network.tiers.database],
-      auths: [
-        {
-          description: "App connects as the master user; the proxy reads its password from Secrets Manager",
-          authScheme: "SECRETS",
-          iamAuth: "DISABLED",
-          clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
-          secretArn: w.secretArn,
-        },
-      ],
-      tags: w.tags,
-    },
-    { parent },
-  );
-  const targetGroup = new ProxyDefaultTargetGroup(
-    `${name}-db-proxy`,
-    {
-      dbProxyName: proxy.name,
-      connectionPoolConfig: { maxConnectionsPercent: 90, connectionBorrowTimeout: 120 },
-    },
-    { parent },
-  );
-  new ProxyTarget(
-    `${name}-db-proxy`,
-    { dbProxyName: proxy.name, targetGroupName: targetGroup.name, dbInstanceIdentifier: w.primary.identifier },
-    { parent },
-  );
-  return proxy.endpoint;
 }

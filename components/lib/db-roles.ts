@@ -33,10 +33,15 @@ export type DbGroup = keyof typeof DB_GROUPS;
 export const DATABASE_AUTHS = ["password", "aws-rds-iam", "gcp-cloudsql-iam", "azure-entra"] as const;
 export type DatabaseAuth = (typeof DATABASE_AUTHS)[number];
 
-/** One workload's way in: a password login (both halves in the secret store) or a token login (no secret at all). */
+/**
+ * One workload's way in: a password login (both halves in the secret store) or a token login (no secret at all).
+ * `host`: where this login must connect instead of the Database's endpoint (AWS: the admin goes to the instance
+ * itself, since an IAM_AUTH RDS Proxy admits IAM logins only); loginEnv sets DATABASE_HOST to it. @default - the
+ * endpoint (the DATABASE_HOST the program sets)
+ */
 export type DatabaseLogin =
-  | { auth: "password"; username: SecretRef; password: SecretRef }
-  | { auth: Exclude<DatabaseAuth, "password">; username: pulumi.Input<string> };
+  | { auth: "password"; username: SecretRef; password: SecretRef; host?: pulumi.Input<string> }
+  | { auth: Exclude<DatabaseAuth, "password">; username: pulumi.Input<string>; host?: pulumi.Input<string> };
 
 /**
  * The logins a Database hands out, by who uses them. `admin` is the master/administrator identity: only the roles
@@ -75,6 +80,12 @@ export interface DatabaseAccess {
    * each login: `arn:aws:rds-db:<region>:<account>:dbuser:<proxy or instance resource id>/<user>`). @default - none
    */
   connect?: Partial<Record<LoginUse, pulumi.Input<string>>>;
+  /**
+   * The same for the reader endpoint where it is another resource than the writer's (AWS: the read replica, whose
+   * dbuser ARNs carry its own `db-…` resource id), for the logins that read from it. @default - none (the reader
+   * is the writer)
+   */
+  readerConnect?: Partial<Record<LoginUse, pulumi.Input<string>>>;
 }
 
 /** The variables a login sets (loginEnv); nothing else may set them where a workload has a login. */
@@ -238,19 +249,21 @@ export function rolesSql(a: RolesSqlArgs): string {
 
 /**
  * The environment a workload gets for its login: DATABASE_AUTH always, DATABASE_USER as a plain value for token
- * logins, and for password logins DATABASE_USER and DATABASE_PASSWORD as secret-store references.
+ * logins, and for password logins DATABASE_USER and DATABASE_PASSWORD as secret-store references; DATABASE_HOST
+ * only for a login with its own `host` (it replaces the endpoint's for that workload).
  */
 export function loginEnv(login: DatabaseLogin): {
   env: Record<string, pulumi.Input<string>>;
   secrets: Record<string, SecretRef>;
 } {
+  const host: Record<string, pulumi.Input<string>> = login.host === undefined ? {} : { DATABASE_HOST: login.host };
   if (login.auth === "password") {
     return {
-      env: { DATABASE_AUTH: "password" },
+      env: { DATABASE_AUTH: "password", ...host },
       secrets: { DATABASE_USER: login.username, DATABASE_PASSWORD: login.password },
     };
   }
-  return { env: { DATABASE_AUTH: login.auth, DATABASE_USER: login.username }, secrets: {} };
+  return { env: { DATABASE_AUTH: login.auth, DATABASE_USER: login.username, ...host }, secrets: {} };
 }
 
 /**

@@ -174,48 +174,58 @@ describe("AppService on aws", () => {
       assert.ok(services.includes("logs.eu-west-1.amazonaws.com"));
     });
 
-    it("lets the execution role read exactly the referenced secrets and decrypt via Secrets Manager", () => {
-      const attachment = one(run("staging"), T.attachment);
-      assert.equal(
-        attachment.inputs.policyArn,
-        "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+    it("lets each execution role read exactly its tasks' secrets and decrypt via Secrets Manager", () => {
+      const managed = ofType(run("staging"), T.attachment).map((a) => [a.name, a.inputs.role, a.inputs.policyArn]);
+      const policyArn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+      assert.deepEqual(managed, [
+        ["loom-app-execution-managed", "loom-staging-ecs-execution", policyArn],
+        ["loom-migrate-execution-managed", "loom-staging-ecs-migrate-execution", policyArn],
+      ]);
+      const read = (policy: string, role: string) => {
+        const inline = one(run("staging"), T.rolePolicy, policy);
+        assert.equal(inline.inputs.role, role);
+        const [statement, decrypt] = policyOf(inline).Statement;
+        assert.equal(statement.Sid, "ReadReferencedSecrets");
+        assert.equal(statement.Action, "secretsmanager:GetSecretValue");
+        assert.equal(decrypt.Action, "kms:Decrypt");
+        assert.deepEqual(decrypt.Condition, {
+          StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" },
+        });
+        assert.equal(policyOf(inline).Statement.length, 2);
+        return statement.Resource;
+      };
+      // web and worker's role: every credential they get; migrate's: the database's only.
+      assert.deepEqual(
+        read("loom-app-execution-secrets", "loom-staging-ecs-execution"),
+        [CACHE_SECRET, DB_SECRET, LLM_SECRET].sort(),
       );
-      assert.equal(attachment.inputs.role, "loom-staging-ecs-execution");
-      const inline = one(run("staging"), T.rolePolicy, "loom-app-execution-secrets");
-      assert.equal(inline.inputs.role, "loom-staging-ecs-execution");
-      const [read, decrypt] = policyOf(inline).Statement;
-      assert.deepEqual(read, {
-        Sid: "ReadReferencedSecrets",
-        Effect: "Allow",
-        Action: "secretsmanager:GetSecretValue",
-        Resource: [CACHE_SECRET, DB_SECRET, LLM_SECRET].sort(),
-      });
-      assert.equal(decrypt.Action, "kms:Decrypt");
-      assert.deepEqual(decrypt.Condition, {
-        StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" },
-      });
-      assert.equal(policyOf(inline).Statement.length, 2);
+      assert.deepEqual(read("loom-migrate-execution-secrets", "loom-staging-ecs-migrate-execution"), [DB_SECRET]);
     });
 
-    it("trusts only ECS tasks of this account; the task role only sends X-Ray segments and EMF metric logs", () => {
+    it("trusts only ECS tasks of this account; the task roles only send X-Ray segments and EMF metric logs", () => {
       for (const role of ofType(run("staging"), T.role)) {
         const trust = JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0];
         assert.deepEqual(trust.Principal, { Service: "ecs-tasks.amazonaws.com" });
         assert.deepEqual(trust.Condition.StringEquals, { "aws:SourceAccount": "111122223333" });
       }
-      const policy = one(run("staging"), T.rolePolicy, "loom-app-task-telemetry");
       const group = "arn:aws:logs:eu-west-1:111122223333:log-group:/loom/staging/metrics";
-      assert.deepEqual(policyOf(policy).Statement, [
-        { Sid: "SendTraceSegments", Effect: "Allow", Action: "xray:PutTraceSegments", Resource: "*" },
-        {
-          Sid: "WriteEmfMetricLogs",
-          Effect: "Allow",
-          Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-          Resource: [group, `${group}:log-stream:*`],
-        },
-      ]);
-      assert.equal(policy.inputs.role, "loom-staging-ecs-task");
-      assert.equal(ofType(run("staging"), T.rolePolicy).length, 2, "execution secrets + task telemetry");
+      for (const [owner, role] of [
+        ["app", "loom-staging-ecs-task"],
+        ["migrate", "loom-staging-ecs-migrate-task"],
+      ]) {
+        const policy = one(run("staging"), T.rolePolicy, `loom-${owner}-task-telemetry`);
+        assert.deepEqual(policyOf(policy).Statement, [
+          { Sid: "SendTraceSegments", Effect: "Allow", Action: "xray:PutTraceSegments", Resource: "*" },
+          {
+            Sid: "WriteEmfMetricLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            Resource: [group, `${group}:log-stream:*`],
+          },
+        ]);
+        assert.equal(policy.inputs.role, role);
+      }
+      assert.equal(ofType(run("staging"), T.rolePolicy).length, 4, "execution secrets + task telemetry, twice");
     });
 
     it("creates one empty KMS-encrypted secret per app secret name, protected in prod", () => {
@@ -242,8 +252,9 @@ describe("AppService on aws", () => {
         assert.equal(task.inputs.networkMode, "awsvpc");
         assert.deepEqual(task.inputs.runtimePlatform, { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" });
         assert.deepEqual(task.inputs.volumes, [{ name: "tmp" }]);
-        assert.equal(task.inputs.executionRoleArn, "arn:aws:iam:eu-west-1:111122223333:role/loom-app-execution");
-        assert.equal(task.inputs.taskRoleArn, "arn:aws:iam:eu-west-1:111122223333:role/loom-app-task");
+        const owner = tier === "migrate" ? "migrate" : "app";
+        assert.equal(task.inputs.executionRoleArn, `arn:aws:iam:eu-west-1:111122223333:role/loom-${owner}-execution`);
+        assert.equal(task.inputs.taskRoleArn, `arn:aws:iam:eu-west-1:111122223333:role/loom-${owner}-task`);
       }
       assert.equal(one(run("prod"), T.task, "loom-web").inputs.cpu, "512");
       assert.equal(one(run("prod"), T.task, "loom-web").inputs.memory, "1024");

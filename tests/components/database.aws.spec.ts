@@ -34,6 +34,7 @@ async function build(args: DatabaseArgs): Promise<ProgramRun> {
       port: db.port,
       databaseName: db.databaseName,
       credentials: db.credentials,
+      access: db.access,
       backupTargets: db.backupTargets,
       monitoring: db.monitoring,
     };
@@ -222,22 +223,15 @@ describe("Database on AWS", () => {
     assert.equal(dev.outputs.readerEndpoint, "loom-dev-db.abcdefghijkl.eu-west-1.rds.amazonaws.com");
   });
 
-  it("puts RDS Proxy in front when pooling: TLS required, SCRAM clients, master secret auth, data subnets", () => {
+  it("puts RDS Proxy in front when pooling: TLS required, end-to-end IAM auth (no secret), data subnets", () => {
     assert.equal(ofType(dev, "aws:rds/proxy:Proxy").length, 0);
     const proxy = inputs(one(staging, "aws:rds/proxy:Proxy"));
     assert.equal(proxy.name, "loom-staging-db-proxy");
     assert.equal(proxy.engineFamily, "POSTGRESQL");
     assert.equal(proxy.requireTls, true);
     assert.equal(proxy.debugLogging, false);
-    assert.deepEqual(proxy.auths, [
-      {
-        description: "App connects as the master user; the proxy reads its password from Secrets Manager",
-        authScheme: "SECRETS",
-        iamAuth: "DISABLED",
-        clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
-        secretArn: SECRET_ARN,
-      },
-    ]);
+    assert.equal(proxy.defaultAuthScheme, "IAM_AUTH");
+    assert.equal("auths" in proxy, false, "an IAM_AUTH proxy takes no SECRETS auth");
     assert.deepEqual(proxy.vpcSubnetIds, ["subnet-data-a", "subnet-data-b"]);
     assert.deepEqual(proxy.vpcSecurityGroupIds, ["sg-database"]);
     assert.equal(proxy.roleArn, "arn:aws:iam:eu-west-1:111122223333:role/loom-db-proxy");
@@ -254,7 +248,7 @@ describe("Database on AWS", () => {
     assert.equal(dev.outputs.endpoint, "loom-dev-db.abcdefghijkl.eu-west-1.rds.amazonaws.com");
   });
 
-  it("lets the proxy's role read only the master secret, and decrypt only through Secrets Manager", () => {
+  it("lets the proxy's role log in to the instance as the token logins only, and read no secret", () => {
     const trust = JSON.parse(inputs(one(prod, "aws:iam/role:Role", "loom-db-proxy")).assumeRolePolicy);
     assert.deepEqual(trust.Statement, [
       {
@@ -265,16 +259,60 @@ describe("Database on AWS", () => {
       },
     ]);
     const policy = JSON.parse(inputs(one(prod, "aws:iam/rolePolicy:RolePolicy", "loom-db-proxy")).policy);
+    const onInstance = "arn:aws:rds-db:eu-west-1:111122223333:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXY0";
     assert.deepEqual(policy.Statement, [
-      { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: SECRET_ARN },
       {
-        Sid: "DecryptMasterSecret",
+        Sid: "ConnectToTheInstanceAsTheTokenLogins",
         Effect: "Allow",
-        Action: "kms:Decrypt",
-        Resource: KEY_ARN,
-        Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+        Action: "rds-db:connect",
+        Resource: [`${onInstance}/loom_app`, `${onInstance}/loom_backup`, `${onInstance}/loom_migrate`],
       },
     ]);
+    assert.equal(JSON.stringify(policy).includes("secretsmanager"), false);
+    assert.equal(JSON.stringify(policy).includes(SECRET_ARN), false);
+  });
+
+  it("hands out IAM logins to every workload and the master only as the roles step's admin, on the instance", () => {
+    const onProxy = "arn:aws:rds-db:eu-west-1:111122223333:dbuser:prx-0123456789abcdef0";
+    const onInstance = "arn:aws:rds-db:eu-west-1:111122223333:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXY0";
+    const admin = {
+      auth: "password",
+      username: { id: SECRET_ARN, key: "username" },
+      password: { id: SECRET_ARN, key: "password" },
+    };
+    const expected = (env: string, on: string) => ({
+      logins: {
+        web: { auth: "aws-rds-iam", username: "loom_app" },
+        worker: { auth: "aws-rds-iam", username: "loom_app" },
+        migrate: { auth: "aws-rds-iam", username: "loom_migrate" },
+        backup: { auth: "aws-rds-iam", username: "loom_backup" },
+        // The instance itself: an IAM_AUTH proxy admits no password login.
+        admin: { ...admin, host: `loom-${env}-db.abcdefghijkl.eu-west-1.rds.amazonaws.com` },
+      },
+      roles: {
+        database: "loom",
+        logins: [
+          { name: "loom_app", group: "app", create: "aws-rds-iam" },
+          { name: "loom_migrate", group: "owner", create: "aws-rds-iam" },
+          { name: "loom_backup", group: "readonly", create: "aws-rds-iam" },
+        ],
+      },
+      connect: {
+        web: `${on}/loom_app`,
+        worker: `${on}/loom_app`,
+        migrate: `${on}/loom_migrate`,
+        backup: `${on}/loom_backup`,
+      },
+    });
+    // With the proxy (staging, prod) the token logins connect to it: its dbuser ARNs; dev: the instance's.
+    assert.deepEqual(staging.outputs.access, expected("staging", onProxy));
+    assert.deepEqual(dev.outputs.access, expected("dev", onInstance));
+    // prod reads from its replica too, an instance of its own: web and worker get its dbuser ARNs as well.
+    const onReplica = "arn:aws:rds-db:eu-west-1:111122223333:dbuser:db-ZYXWVUTSRQPONMLKJIHGFEDCB1";
+    assert.deepEqual(prod.outputs.access, {
+      ...expected("prod", onProxy),
+      readerConnect: { web: `${onReplica}/loom_app`, worker: `${onReplica}/loom_app` },
+    });
   });
 
   it("outputs port, name, backup targets and the monitoring identifiers", () => {

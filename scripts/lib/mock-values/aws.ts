@@ -54,7 +54,8 @@ export const aws: CloudMocks = {
         state.endpoint = `${address}:5432`;
         state.port ??= 5432;
         state.identifier ??= name;
-        state.resourceId = `db-${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}`;
+        // Shaped like RDS's (26 upper-case characters); the replica's differs from its source's.
+        state.resourceId = inputs.replicateSourceDb ? "db-ZYXWVUTSRQPONMLKJIHGFEDCB1" : "db-ABCDEFGHIJKLMNOPQRSTUVWXY0";
         state.arn = `arn:aws:rds:${region}:${FAKE_ACCOUNT}:db:${state.identifier}`;
         if (inputs.manageMasterUserPassword) {
           state.masterUserSecrets = [
@@ -69,6 +70,8 @@ export const aws: CloudMocks = {
       }
       case "aws:rds/proxy:Proxy":
         state.endpoint = `${name}.proxy-abcdefghijkl.${region}.rds.amazonaws.com`;
+        // The proxy's resource id (prx-…) is its ARN's last segment, as RDS names it.
+        state.arn = `arn:aws:rds:${region}:${FAKE_ACCOUNT}:db-proxy:prx-0123456789abcdef0`;
         break;
       case "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
         state.name = "default";
