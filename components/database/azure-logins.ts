@@ -56,14 +56,16 @@ export interface AzureAccessArgs {
   prefix: string;
   database: pulumi.Input<string>;
   rolesIdentity: EntraRolesIdentity;
-  /** The password administrator (backup login, break-glass). */
-  passwordAdmin: { username: SecretRef; password: SecretRef };
+  /** The password administrator (backup login, break-glass): its name and its two Key Vault secrets. */
+  passwordAdmin: { name: string; username: SecretRef; password: SecretRef };
 }
 
 /**
  * web and worker (loom_app_rw) and migrate (loom_owner) as Entra logins named after their identities, admin the
- * roles identity, backup the password administrator. `roles.logins` is empty: every Entra role needs its principal
- * id, which only AppService has (it adds them as `extra`).
+ * roles identity, backup the password administrator. `roles.logins` holds only the password administrator, in
+ * loom_readonly: it is no superuser on Flexible Server, so once the roles step has taken CONNECT from PUBLIC and
+ * the tables belong to loom_owner, the backup job could not even connect without that group. Every Entra role
+ * needs its principal id, which only AppService has (it adds them as `extra`).
  */
 export function azureAccess(a: AzureAccessArgs): AzureDatabaseAccess {
   const entra = (username: pulumi.Input<string>): DatabaseLogin => ({ auth: "azure-entra", username });
@@ -72,10 +74,10 @@ export function azureAccess(a: AzureAccessArgs): AzureDatabaseAccess {
       web: entra(workloadIdentityName(a.prefix, "web")),
       worker: entra(workloadIdentityName(a.prefix, "worker")),
       migrate: entra(workloadIdentityName(a.prefix, "migrate")),
-      backup: { auth: "password", ...a.passwordAdmin },
+      backup: { auth: "password", username: a.passwordAdmin.username, password: a.passwordAdmin.password },
       admin: entra(a.rolesIdentity.name),
     },
-    roles: { database: a.database, logins: [] },
+    roles: { database: a.database, logins: [{ name: a.passwordAdmin.name, group: "readonly", create: "platform" }] },
     entra: { rolesIdentity: a.rolesIdentity },
   };
 }

@@ -130,7 +130,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       prefix: s.prefix,
       database: args.databaseName,
       rolesIdentity: { id: rolesIdentity.id, clientId: rolesIdentity.clientId, name: rolesIdentity.name },
-      passwordAdmin: { username: credentials.username, password: credentials.password },
+      passwordAdmin: { name: ADMIN_USERNAME, username: credentials.username, password: credentials.password },
     }),
     backupTargets: {
       cloud: "azure",

@@ -294,8 +294,12 @@ describe("Database on Azure", () => {
       },
       admin: { auth: "azure-entra", username: "loom-prod-db-roles" },
     });
-    // Every Entra role needs its principal id, which only AppService knows (rolesStepEnv `extra`).
-    assert.deepEqual(access.roles, { database: "loom", logins: [] });
+    // The backup job's login reads the data (loom_readonly: it is no superuser, and PUBLIC loses CONNECT); every
+    // Entra role needs its principal id, which only AppService knows (rolesStepEnv `extra`).
+    assert.deepEqual(access.roles, {
+      database: "loom",
+      logins: [{ name: "loom_admin", group: "readonly", create: "platform" }],
+    });
   });
 
   it("generates the admin password (secret, never a literal) and keeps user name and password in Key Vault", () => {

@@ -90,6 +90,8 @@ async function build(opts: { aci?: boolean; access?: "database" | "single" } = {
 const EXPECTED_SQL = rolesSql({
   database: "loom",
   logins: [
+    // The password administrator is the backup job's login (Backups reads job.database.credentials).
+    { name: "loom_admin", group: "readonly", create: "platform" },
     { name: "loom-prod-web", group: "app", create: "azure-entra", objectId: principal("loom-prod-web") },
     { name: "loom-prod-worker", group: "app", create: "azure-entra", objectId: principal("loom-prod-worker") },
     { name: "loom-prod-migrate", group: "owner", create: "azure-entra", objectId: principal("loom-prod-migrate") },
