@@ -120,15 +120,15 @@ const EXPECTED: Record<ImplementedCloud, CloudExpectations> = {
       "azure-native:operationalinsights:Workspace",
       "azure-native:dataprotection:BackupVault",
     ],
-    resources: { dev: 91, staging: 136, prod: 145 },
+    resources: { dev: 98, staging: 143, prod: 152 },
     protected: { dev: 0, staging: 0, prod: 24 },
     byType: {
       // prod: the primary and its read replica (ZoneRedundant HA is a setting of the primary).
       "azure-native:dbforpostgresql:Server": { dev: 1, staging: 1, prod: 2 },
       "azure-native:redisenterprise:RedisEnterprise": { dev: 1, staging: 1, prod: 1 },
       "azure-native:app:ContainerApp": { dev: 2, staging: 2, prod: 2 },
-      // migrate; with backups the scheduled logical-backup job.
-      "azure-native:app:Job": { dev: 1, staging: 2, prod: 2 },
+      // db-roles and migrate; with backups the scheduled logical-backup job.
+      "azure-native:app:Job": { dev: 2, staging: 3, prod: 3 },
       // dev: Container Apps' own ingress with a managed certificate; staging/prod: the WAF_v2 gateway.
       "azure-native:network:ApplicationGateway": { dev: 0, staging: 1, prod: 1 },
       "azure-native:network:WebApplicationFirewallPolicy": { dev: 0, staging: 1, prod: 1 },

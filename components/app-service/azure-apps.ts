@@ -32,7 +32,7 @@ import {
   webScaleRules,
   workerScaleRule,
 } from "./azure-sizing";
-import type { Workload } from "./workload-secrets";
+import { databaseEnvFor, type Workload } from "./workload-secrets";
 
 /** SIGTERM → SIGKILL per workload (Container Apps' maximum is 600 s). */
 export const GRACE_SECONDS = { web: 60, worker: 120 } as const;
@@ -50,7 +50,7 @@ export function containerEnv(
   s: AppScope,
   workload: Workload,
   secretEnv: { name: string; secretRef: string }[],
-  extra: Record<string, string> = {},
+  extra: Record<string, pulumi.Input<string>> = {},
 ): pulumi.Output<EnvVar[]> {
   const { args } = s;
   const plain = Object.entries({ ...args.env, ...extra });
@@ -86,6 +86,16 @@ export function containerEnv(
     ];
     return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   });
+}
+
+/**
+ * The plain env of `workload`'s database login (DATABASE_AUTH, and DATABASE_USER of a token login) and, with an
+ * Entra login, AZURE_CLIENT_ID: the workload's identity, the one the Azure SDK asks a database token for (a replica
+ * may see more than one identity). Empty without a database.
+ */
+export function loginEnv(s: AppScope, workload: Workload, identity: Identity): Record<string, pulumi.Input<string>> {
+  const env = databaseEnvFor(workload, s.args.database);
+  return env.DATABASE_AUTH === "azure-entra" ? { ...env, AZURE_CLIENT_ID: identity.identity.clientId } : env;
 }
 
 /** Startup, liveness and (web) readiness over HTTP on the app port. */
@@ -178,7 +188,7 @@ export function containerApp(s: AppScope, spec: AppSpec): ContainerApp {
             name: workload,
             image: args.image,
             command: tier.command,
-            env: containerEnv(s, workload, cs.env),
+            env: containerEnv(s, workload, cs.env, loginEnv(s, workload, spec.identity)),
             resources: { cpu: spec.size.cpu, memory: spec.size.memory },
             probes: probes(s, workload),
           },

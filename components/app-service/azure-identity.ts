@@ -10,16 +10,19 @@
  *   version with the value it is given, so after creation the resource ignores changes to `properties` and `tags`
  *   — any later PUT (a tag change) would otherwise overwrite the operator's value. No credential passes through
  *   Pulumi state.
- * - A user-assigned identity per workload (web, worker, migrate) holding Key Vault Secrets User on the stack's
- *   vault, assigned before the app exists: a system-assigned identity cannot be granted before its app, so the first
- *   revision could not resolve its Key Vault references.
+ * - A user-assigned identity per workload (web, worker, migrate) holding Key Vault Secrets User on each secret it
+ *   reads (scope: the secret, never the vault, which also holds the database's password administrator), assigned
+ *   before the app exists: a system-assigned identity cannot be granted before its app, so the first revision could
+ *   not resolve its Key Vault references. With an Azure Database's access the identity is also the workload's
+ *   database login (Entra, components/database/azure-logins.ts), named as the Database names it.
  * - Which workload gets which secret: workload-secrets.ts (migrate: the database's only).
  */
 
 import { Secret } from "@pulumi/azure-native/keyvault/secret";
 import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
-import type * as pulumi from "@pulumi/pulumi";
-import { type AzureScope, assignRole, azureScope } from "../lib/azure";
+import * as pulumi from "@pulumi/pulumi";
+import { workloadIdentityName } from "../database/azure-logins";
+import { type AzureScope, assignRole, azureScope, keyVaultSecretScope } from "../lib/azure";
 import { handleFor } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { AzureNetworkPlacement } from "../network/azure";
@@ -81,8 +84,11 @@ export interface Identity {
   grants: pulumi.Resource[];
 }
 
-/** A user-assigned identity per workload with Key Vault Secrets User at the vault's scope. */
-export function identities(s: AppScope): Record<Workload, Identity> {
+/** A user-assigned identity per workload with Key Vault Secrets User on each secret of `secrets[workload]`. */
+export function identities(
+  s: AppScope,
+  secrets: Record<Workload, Record<string, SecretRef>>,
+): Record<Workload, Identity> {
   const out = {} as Record<Workload, Identity>;
   for (const workload of WORKLOADS) {
     const identity = new UserAssignedIdentity(
@@ -90,19 +96,40 @@ export function identities(s: AppScope): Record<Workload, Identity> {
       {
         resourceGroupName: s.resourceGroupName,
         location: s.location,
-        resourceName: `${s.prefix}-${workload}`,
+        resourceName: workloadIdentityName(s.prefix, workload),
         tags: s.tags,
       },
       s.opts(),
     );
-    const grant = assignRole(
-      s,
-      `${s.name}-${workload}-reads-secrets`,
-      "keyVaultSecretsUser",
-      identity.principalId,
-      s.platform.keyVault.id,
+    out[workload] = { identity, grants: secretGrants(s, workload, identity, secrets[workload]) };
+  }
+  return out;
+}
+
+/** Key Vault Secrets User at each distinct secret `refs` names (by environment variable), for `workload`. */
+function secretGrants(
+  s: AppScope,
+  workload: Workload,
+  identity: UserAssignedIdentity,
+  refs: Record<string, SecretRef>,
+): pulumi.Resource[] {
+  const seen = new Set<pulumi.Input<string>>();
+  const out: pulumi.Resource[] = [];
+  for (const [envName, ref] of Object.entries(refs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (seen.has(ref.id)) continue;
+    seen.add(ref.id);
+    const scope = pulumi
+      .all([s.platform.keyVault.id, pulumi.output(ref.id)])
+      .apply(([vault, uri]) => keyVaultSecretScope(vault, uri));
+    out.push(
+      assignRole(
+        s,
+        `${s.name}-${workload}-reads-${secretName(envName)}`,
+        "keyVaultSecretsUser",
+        identity.principalId,
+        scope,
+      ),
     );
-    out[workload] = { identity, grants: [grant] };
   }
   return out;
 }

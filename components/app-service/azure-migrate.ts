@@ -20,7 +20,7 @@ import { ContainerGroup } from "@pulumi/azure-native/containerinstance/container
 import * as pulumi from "@pulumi/pulumi";
 import { invalid } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
-import { containerEnv } from "./azure-apps";
+import { containerEnv, loginEnv } from "./azure-apps";
 import { type AppScope, containerSecrets, type Identity } from "./azure-identity";
 import { CONSUMPTION, type ContainerAppSize, containerAppName } from "./azure-sizing";
 
@@ -77,7 +77,7 @@ function migrateJob(
             name: "migrate",
             image: args.image,
             command: args.migrateCommand,
-            env: containerEnv(s, "migrate", cs.env),
+            env: containerEnv(s, "migrate", cs.env, loginEnv(s, "migrate", identity)),
             resources: { cpu: size.cpu, memory: size.memory },
           },
         ],
@@ -125,7 +125,9 @@ function migrateGroup(
   const subnet = aciSubnet(s);
   const names = Object.keys(secrets).sort();
   const uris = pulumi.all(names.map((n) => secrets[n]?.id as pulumi.Input<string>));
-  const env = containerEnv(s, "migrate", []).apply((list) =>
+  // AZURE_CLIENT_ID is set below for the Key Vault reads in any case.
+  const { AZURE_CLIENT_ID: _, ...login } = loginEnv(s, "migrate", identity);
+  const env = containerEnv(s, "migrate", [], login).apply((list) =>
     list.map((e) => ({ name: e.name, value: "value" in e ? e.value : "" })),
   );
   const group = new ContainerGroup(

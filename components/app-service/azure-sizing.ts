@@ -40,7 +40,7 @@ export function containerAppSize(tier: "web" | "worker", cpu: number, memoryMiB:
 }
 
 /** Container App / job name: 2–32 of a-z 0-9 -, starting with a letter (`loom-prod-web`). */
-export function containerAppName(prefix: string, workload: Workload): string {
+export function containerAppName(prefix: string, workload: Workload | "db-roles"): string {
   return fitName(`${prefix}-${workload}`, 32);
 }
 

@@ -8,6 +8,11 @@
  * - with it (staging, prod): an internal environment (web reachable only from the VNet) behind the Application
  *   Gateway with WAF (azure-edge.ts), end-to-end TLS to web's FQDN.
  * The worker has no ingress; the migrate task has none either.
+ *
+ * With a database (`args.database`, an Azure Database's access): each workload logs in as its managed identity
+ * (Entra; DATABASE_AUTH azure-entra, DATABASE_USER the identity's name, AZURE_CLIENT_ID its client id, no password),
+ * and the roles step `<prefix>-db-roles` (azure-roles.ts), the only holder of the roles identity, runs before migrate
+ * (`migrateCommand`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { invalid } from "../lib/component";
@@ -20,6 +25,7 @@ import { azureEdge } from "./azure-edge";
 import { managedEnvironment, zoneRedundant } from "./azure-environment";
 import { appScope, appSecrets, identities, telemetryWriters, workloadSecrets } from "./azure-identity";
 import { aciSubnet, migrateRunner } from "./azure-migrate";
+import { rolesStep } from "./azure-roles";
 import { type ContainerAppSize, containerAppSize } from "./azure-sizing";
 import { WORKLOADS, type Workload } from "./workload-secrets";
 
@@ -65,7 +71,7 @@ export function create(
   const secrets = Object.fromEntries(
     WORKLOADS.map((w) => [w, { ...workloadSecrets(s, w, app), ...telemetry }]),
   ) as unknown as Record<Workload, Record<string, SecretRef>>;
-  const ids = identities(s);
+  const ids = identities(s, secrets);
   telemetryWriters(s, ids);
   const environment = managedEnvironment(s);
   const verification = args.loadBalancer ? undefined : verificationRecord(s, environment);
@@ -96,6 +102,7 @@ export function create(
     secrets: secrets.worker,
   });
   const migrate = migrateRunner(s, environment, sizes.migrate, ids.migrate, secrets.migrate);
+  const roles = rolesStep(s, environment, ids);
   const webFqdn = web.configuration.apply((c) => c?.ingress?.fqdn ?? "");
   if (!args.loadBalancer) managedCertificate(s, environment, web, webFqdn);
   const front = args.loadBalancer
@@ -122,7 +129,8 @@ export function create(
       publicHost: pulumi.output(args.domain),
       healthPath: args.app.healthPath,
     },
-    migrateCommand: migrate.command,
+    // The roles step first, to its end (its own job, the roles identity), then migrate; none on a failed step.
+    migrateCommand: roles ? pulumi.interpolate`${roles.command} && ${migrate.command}` : migrate.command,
     runtime: { cloud: "azure", environmentId: environment.id, environmentName: environment.name },
   };
 }

@@ -7,7 +7,9 @@
  * TLS 1.2 or newer); slow statements logged at the profile's threshold; Query Store (`pg_qs`, top statements, I/O
  * timing) when performanceInsights is on; the built-in PgBouncer on 6432 when connectionPooler is on; Microsoft
  * Entra authentication enabled with the DBA group (`loom:azure.databaseAdminGroupId`) or the deployer as Entra
- * administrator, plus password authentication for the app's login (generated, in Key Vault); backups kept
+ * administrator and the roles step's own identity as a second one; every app workload logs in with its managed
+ * identity (azure-logins.ts); password authentication stays for the administrator `loom_admin` (generated, in Key
+ * Vault: the logical-backup job's login and break-glass, no app workload's); backups kept
  * max(7, backupRetentionDays) days (Azure's minimum is 7), geo-redundant when the stack has disaster recovery (a
  * creation-time choice: it cannot be switched on later); Premium SSD storage of the smallest allowed size holding
  * storageGiB (≥ 32), grown automatically (Azure has no growth cap, so maxStorageGiB has no effect); zone-redundant
@@ -28,10 +30,10 @@ import { AdministratorsMicrosoftEntra } from "@pulumi/azure-native/dbforpostgres
 import { Configuration } from "@pulumi/azure-native/dbforpostgresql/configuration";
 import { Database } from "@pulumi/azure-native/dbforpostgresql/database";
 import { Server, type ServerArgs } from "@pulumi/azure-native/dbforpostgresql/server";
+import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
 import * as pulumi from "@pulumi/pulumi";
 import { type AzureScope, azureScope, diagnostics } from "../lib/azure";
 import { handleFor, invalid, orInvalid } from "../lib/component";
-import { singleLoginAccess } from "../lib/db-roles";
 import { stableHash } from "../naming";
 import type { AzureNetworkPlacement } from "../network/azure";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
@@ -49,6 +51,7 @@ import {
   skuFor,
   storageSizeFor,
 } from "./azure-flexible";
+import { azureAccess, rolesIdentityName } from "./azure-logins";
 
 /** What Observability on Azure builds PostgreSQL alerts from. */
 export interface AzureDatabaseMonitoring {
@@ -95,8 +98,10 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
 
   const credentials = adminCredentials(s);
   const primary = primaryServer(s, credentials.passwordValue);
+  const rolesIdentity = rolesStepIdentity(s);
   const primaryDone = configure(s, `${name}-db`, primary, [
     (after) => entraAdministrator(s, primary, after),
+    (after) => rolesAdministrator(s, primary, rolesIdentity, after),
     (after) =>
       new Database(
         `${name}-db-app`,
@@ -119,8 +124,14 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     // PgBouncer runs on each server's own host; the app goes through it, sessions (migrate, pg_dump) use 5432.
     port: pulumi.output(args.connectionPooler ? PGBOUNCER_PORT : POSTGRES_PORT),
     databaseName: pulumi.output(args.databaseName),
+    // The password administrator: the backup job's login and break-glass; no app workload gets it.
     credentials: { username: credentials.username, password: credentials.password },
-    access: singleLoginAccess({ username: credentials.username, password: credentials.password }),
+    access: azureAccess({
+      prefix: s.prefix,
+      database: args.databaseName,
+      rolesIdentity: { id: rolesIdentity.id, clientId: rolesIdentity.clientId, name: rolesIdentity.name },
+      passwordAdmin: { name: ADMIN_USERNAME, username: credentials.username, password: credentials.password },
+    }),
     backupTargets: {
       cloud: "azure",
       serverId: primary.id,
@@ -232,6 +243,45 @@ function entraAdministrator(s: DbScope, server: Server, after: pulumi.Resource):
       objectId: group ?? s.platform.deployerObjectId,
       principalName: group ? `${s.prefix}-dba` : `${s.prefix}-deployer`,
       principalType: group ? "Group" : "ServicePrincipal",
+      tenantId: s.platform.tenantId,
+    },
+    s.opts(false, { dependsOn: [after] }),
+  );
+}
+
+/** The roles step's own identity (azure-logins.ts): nothing but the server's second Entra administrator. */
+function rolesStepIdentity(s: DbScope): UserAssignedIdentity {
+  return new UserAssignedIdentity(
+    `${s.name}-db-roles-identity`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      location: s.location,
+      resourceName: rolesIdentityName(s.prefix),
+      tags: s.tags,
+    },
+    s.opts(),
+  );
+}
+
+/**
+ * The roles identity as a further Entra administrator (a member of azure_pg_admin, not a superuser): only an Entra
+ * administrator may map a managed identity to a role (`pgaadauth_create_principal_with_oid`). Its principal name is
+ * the identity's name, which is the PostgreSQL role it logs in as.
+ */
+function rolesAdministrator(
+  s: DbScope,
+  server: Server,
+  identity: UserAssignedIdentity,
+  after: pulumi.Resource,
+): AdministratorsMicrosoftEntra {
+  return new AdministratorsMicrosoftEntra(
+    `${s.name}-db-entra-roles-admin`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      serverName: server.name,
+      objectId: identity.principalId,
+      principalName: identity.name,
+      principalType: "ServicePrincipal",
       tenantId: s.platform.tenantId,
     },
     s.opts(false, { dependsOn: [after] }),

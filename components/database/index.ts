@@ -6,7 +6,7 @@
  * | kubernetes | CloudNativePG `Cluster` (TLS from the namespace CA, 1/2/3 instances, PITR WAL archive to an object store), PgBouncer `Pooler`, PodMonitor |
  * | aws | RDS PostgreSQL (customer KMS key, rds.force_ssl, managed master secret, Multi-AZ in prod, read replica, RDS Proxy, Performance Insights, enhanced monitoring) |
  * | gcp | Cloud SQL PostgreSQL (private services access only, ENCRYPTED_ONLY with a CAS-issued certificate for its DNS name, CMEK, PITR, REGIONAL in prod, read replica, Query Insights, Cloud SQL IAM database authentication for every workload, the built-in admin's generated password in Secret Manager for the roles job only; no pooler: it takes no IAM logins) |
- * | azure | PostgreSQL Flexible Server (VNet integration in a delegated subnet + private DNS zone, TLS and slow log pinned as server parameters, Entra + password auth with the generated admin password in Key Vault, ≥ 7-day PITR geo-redundant with DR, auto-grow storage, zone-redundant HA in prod, read replica, PgBouncer on 6432, Query Store) |
+ * | azure | PostgreSQL Flexible Server (VNet integration in a delegated subnet + private DNS zone, TLS and slow log pinned as server parameters, Entra auth for every app workload's managed identity and a roles identity as second Entra administrator, the generated password administrator in Key Vault for the backup job and break-glass only, ≥ 7-day PITR geo-redundant with DR, auto-grow storage, zone-redundant HA in prod, read replica, PgBouncer on 6432, Query Store) |
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BaseArgs, invalid, type Loaders, LoomComponent, type ResolvedBase, resolveBase } from "../lib/component";

@@ -104,3 +104,13 @@ export function diagnostics(
     scope.opts(),
   );
 }
+
+/**
+ * The ARM id of the Key Vault secret a versionless secret URI `https://<vault>.vault.azure.net/secrets/<name>` names,
+ * under `vaultId` (a role assignment's scope: one secret, never the vault).
+ */
+export function keyVaultSecretScope(vaultId: string, uri: string): string {
+  const m = /^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/([A-Za-z0-9-]{1,127})\/?$/.exec(uri);
+  if (!m) throw new Error(`${uri} is not a versionless Key Vault secret URI`);
+  return `${vaultId}/secrets/${m[1]}`;
+}

@@ -76,7 +76,10 @@ async function gcp(cmd: string, run: Runner): Promise<CheckResult> {
 }
 
 async function azure(cmd: string, run: Runner): Promise<CheckResult> {
-  const [, job] = parts(cmd, /az containerapp job start --name (\S+)/, "the job name");
+  // The migration is the last job the command starts (the db-roles job runs first, to its end).
+  const starts = [...cmd.matchAll(/az containerapp job start --name (\S+)/g)];
+  const job = starts[starts.length - 1]?.[1];
+  if (!job) throw new Error(`cannot read the job name from the stack output migrateCommand (${JSON.stringify(cmd)})`);
   const group = flag(cmd, "resource-group") ?? "";
   const list = await runJson<{ name: string; properties?: { status?: string; startTime?: string } }[]>(run, [
     ...["az", "containerapp", "job", "execution", "list", "--name", job as string],

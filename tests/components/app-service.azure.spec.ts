@@ -16,6 +16,7 @@ import { PROFILES } from "../../components/profiles";
 import type { AzureTarget } from "../../components/targets/azure";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { environmentDomain } from "../../scripts/lib/mock-values/azure";
+import { uuid } from "../../scripts/lib/mock-values/types";
 import { context, ofType, one, runComponents } from "../harness/program";
 import { AZURE_CONFIG, azureTarget, fakeAzureNetwork, staticAzurePlatform, withAzurePlatform } from "./azure-fixtures";
 
@@ -41,6 +42,7 @@ const SUBNETS =
 const SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
 
 type Env = "dev" | "staging" | "prod";
+const rg = (env: Env) => `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/loom-${env}`;
 
 /** Args as index.ts builds them from the profile; call inside the program. */
 function argsFor(env: Env, over: Partial<AppServiceArgs> = {}, target?: AzureTarget): AppServiceArgs {
@@ -349,7 +351,7 @@ describe("AppService on azure", () => {
       }
     });
 
-    it("gives each workload a user-assigned identity holding Key Vault Secrets User at the vault", () => {
+    it("gives each workload a user-assigned identity holding Key Vault Secrets User on each secret it reads", () => {
       for (const env of ["dev", "prod"] as const) {
         assert.deepEqual(
           ofType(run(env), T.identity)
@@ -357,15 +359,46 @@ describe("AppService on azure", () => {
             .map((r) => r.inputs.resourceName),
           [`loom-${env}-web`, `loom-${env}-worker`, `loom-${env}-migrate`],
         );
-        const roles = ofType(run(env), T.role).filter(
-          (r) => r.name.startsWith("loom-") && r.name.endsWith("-reads-secrets"),
-        );
-        assert.equal(roles.length, 3);
-        for (const r of roles) {
-          assert.equal(r.inputs.scope, run(env).outputs.vaultId);
-          assert.equal(r.inputs.principalType, "ServicePrincipal");
-          assert.match(r.inputs.roleDefinitionId as string, new RegExp(`/roleDefinitions/${SECRETS_USER}$`));
+        const vaultId = run(env).outputs.vaultId as string;
+        const insights = `loom-${env}-insights-connection`;
+        // Scope: the secret, never the vault (which also holds the database's password administrator).
+        const expected: Record<string, [string, string][]> = {
+          web: [
+            ["applicationinsights-connection-string", insights],
+            ["database-password", "database-password"],
+            ["database-user", "database-user"],
+            ["llm-api-key", "llm-api-key"],
+            ["redis-password", "cache-access-key"],
+          ],
+          migrate: [
+            ["applicationinsights-connection-string", insights],
+            ["database-password", "database-password"],
+            ["database-user", "database-user"],
+          ],
+        };
+        expected.worker = expected.web as [string, string][];
+        for (const w of ["web", "worker", "migrate"]) {
+          const grants = ofType(run(env), T.role).filter((r) => r.name.startsWith(`loom-${w}-reads-`));
+          assert.deepEqual(
+            grants.map((r) => [r.name, r.inputs.scope]),
+            (expected[w] ?? []).map(([env, secret]) => [`loom-${w}-reads-${env}`, `${vaultId}/secrets/${secret}`]),
+          );
+          const principal = uuid(
+            `principal/${rg(env)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/loom-${env}-${w}`,
+          );
+          for (const r of grants) {
+            assert.equal(r.inputs.principalId, principal);
+            assert.equal(r.inputs.principalType, "ServicePrincipal");
+            assert.match(r.inputs.roleDefinitionId as string, new RegExp(`/roleDefinitions/${SECRETS_USER}$`));
+          }
         }
+        assert.equal(
+          ofType(run(env), T.role).filter(
+            (r) => /^loom-(web|worker|migrate)-/.test(r.name) && r.inputs.scope === vaultId,
+          ).length,
+          0,
+          "no workload holds a grant on the whole vault",
+        );
         for (const tier of ["web", "worker"]) {
           const identity = (app(run(env), tier).inputs as Inputs).identity;
           assert.equal(identity.type, "UserAssigned");

@@ -13,6 +13,7 @@ import {
 import { keyVaultName } from "../../components/platform/azure";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
+import { uuid } from "../../scripts/lib/mock-values/types";
 import { context, ofType, one, runComponents } from "../harness/program";
 import {
   AZURE_CONFIG,
@@ -31,6 +32,7 @@ const DATABASE = "azure-native:dbforpostgresql:Database";
 const SECRET = "azure-native:keyvault:Secret";
 const DIAGNOSTICS = "azure-native:monitor:DiagnosticSetting";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
+const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
 const FIXED_RG = `/subscriptions/${AZURE_SUBSCRIPTION}/resourceGroups/loom-prod`;
 const DB_SUBNET = `${FIXED_RG}/providers/Microsoft.Network/virtualNetworks/loom-prod-vnet/subnets/database`;
 const PG_ZONE = `${FIXED_RG}/providers/Microsoft.Network/privateDnsZones/loom-prod.private.postgres.database.azure.com`;
@@ -67,6 +69,7 @@ async function build(args: DatabaseArgs, disasterRecovery = false): Promise<Prog
       port: db.port,
       databaseName: db.databaseName,
       credentials: db.credentials,
+      access: db.access,
       backupTargets: db.backupTargets,
       monitoring: db.monitoring,
     };
@@ -232,7 +235,7 @@ describe("Database on Azure", () => {
         passwordAuth: "Enabled",
         tenantId: TENANT,
       });
-      assert.deepEqual(inputs(one(run, ENTRA)), {
+      assert.deepEqual(inputs(one(run, ENTRA, "loom-db-entra-admin")), {
         resourceGroupName: `loom-${env}`,
         serverName: NAMES[env],
         objectId: DEPLOYER,
@@ -242,11 +245,61 @@ describe("Database on Azure", () => {
       });
     }
     const withGroup = await build(argsFor("staging", azureTarget({ databaseAdminGroupId: DBA_GROUP })));
-    const admin = inputs(one(withGroup, ENTRA));
+    const admin = inputs(one(withGroup, ENTRA, "loom-db-entra-admin"));
     assert.deepEqual(
       [admin.objectId, admin.principalName, admin.principalType],
       [DBA_GROUP, "loom-staging-dba", "Group"],
     );
+  });
+
+  it("registers the roles step's own identity as a second Entra administrator of the primary", () => {
+    for (const [env, run] of runs) {
+      const identityId = `${rg(env)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/loom-${env}-db-roles`;
+      assert.deepEqual(inputs(one(run, IDENTITY, "loom-db-roles-identity")), {
+        resourceGroupName: `loom-${env}`,
+        location: AZURE_LOCATION,
+        resourceName: `loom-${env}-db-roles`,
+        tags: inputs(one(run, IDENTITY, "loom-db-roles-identity")).tags,
+      });
+      assert.deepEqual(inputs(one(run, ENTRA, "loom-db-entra-roles-admin")), {
+        resourceGroupName: `loom-${env}`,
+        serverName: NAMES[env],
+        objectId: uuid(`principal/${identityId}`),
+        principalName: `loom-${env}-db-roles`,
+        principalType: "ServicePrincipal",
+        tenantId: TENANT,
+      });
+      const access = run.outputs.access as Record<string, Record<string, unknown>>;
+      assert.deepEqual(access.entra, {
+        rolesIdentity: {
+          id: identityId,
+          clientId: uuid(`client/${identityId}`),
+          name: `loom-${env}-db-roles`,
+        },
+      });
+    }
+  });
+
+  it("hands out Entra logins named after each identity; the password administrator only to the backup job", () => {
+    const vault = keyVaultName("loom", "prod");
+    const access = prod.outputs.access as Record<string, unknown>;
+    assert.deepEqual(access.logins, {
+      web: { auth: "azure-entra", username: "loom-prod-web" },
+      worker: { auth: "azure-entra", username: "loom-prod-worker" },
+      migrate: { auth: "azure-entra", username: "loom-prod-migrate" },
+      backup: {
+        auth: "password",
+        username: { id: `https://${vault}.vault.azure.net/secrets/loom-prod-db-username` },
+        password: { id: `https://${vault}.vault.azure.net/secrets/loom-prod-db-password` },
+      },
+      admin: { auth: "azure-entra", username: "loom-prod-db-roles" },
+    });
+    // The backup job's login reads the data (loom_readonly: it is no superuser, and PUBLIC loses CONNECT); every
+    // Entra role needs its principal id, which only AppService knows (rolesStepEnv `extra`).
+    assert.deepEqual(access.roles, {
+      database: "loom",
+      logins: [{ name: "loom_admin", group: "readonly", create: "platform" }],
+    });
   });
 
   it("generates the admin password (secret, never a literal) and keeps user name and password in Key Vault", () => {

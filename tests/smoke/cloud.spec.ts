@@ -2,7 +2,9 @@
  * The smoke test's alarm and migration checks (scripts/lib/smoke-cloud.ts, smoke-migrate.ts) through a fake runner:
  * the exact command per cloud, read from the stack outputs' shapes (the prod plans' values), and each verdict.
  */
+
 import assert from "node:assert/strict";
+import { startAndWait } from "../../components/app-service/azure-roles";
 import { checkAlarms } from "../../scripts/lib/smoke-cloud";
 import { checkMigrate } from "../../scripts/lib/smoke-migrate";
 import type { Runner, RunResult } from "../../scripts/lib/smoke-runner";
@@ -252,6 +254,16 @@ describe("smoke: migrate exit status", () => {
       ],
     });
     assert.deepEqual(await checkMigrate(o, run), {
+      name: "migrate",
+      ok: false,
+      detail: "execution loom-prod-migrate-b2 of loom-prod-migrate is Failed, expected Succeeded",
+    });
+    // With the database's roles step first (azure-roles.ts): the migration is the job started last.
+    const withRoles = {
+      cloud: "azure",
+      migrateCommand: `${startAndWait("loom-prod-db-roles", "loom-prod")} && ${o.migrateCommand}`,
+    };
+    assert.deepEqual(await checkMigrate(withRoles, run), {
       name: "migrate",
       ok: false,
       detail: "execution loom-prod-migrate-b2 of loom-prod-migrate is Failed, expected Succeeded",
