@@ -45,6 +45,7 @@ import {
   SERVER_CA_ENV,
   STAGING_MOUNT,
 } from "./gcp-job-script";
+import { backupJobLogin } from "./job-login";
 import { logicalHourUtc } from "./job-script";
 
 export const CONTAINER = "logical-backup";
@@ -93,13 +94,12 @@ export function backupJob(
     s.opts(),
   );
   const keySecret = emptyKeySecret(s, buckets, args.protect);
-  const secrets: Record<string, SecretRef> = {
-    PGUSER: job.database.credentials.username,
-    PGPASSWORD: job.database.credentials.password,
-    [KEY_ENV]: { id: keySecret.id },
-  };
+  // A Cloud SQL IAM login: the CLI asks the metadata server for the job's service-account token.
+  const login = backupJobLogin(job.database, { cloud: "GCP", token: "gcp-cloudsql-iam" });
+  const secrets: Record<string, SecretRef> = { ...login.secrets, [KEY_ENV]: { id: keySecret.id } };
   const grants = [...secretGrants(s, account, secrets), ...bucketGrants(s, account, buckets)];
-  const runJob = cloudRunJob(s, args, job, { account, buckets, secrets, grants, db, size, placement, network });
+  const parts = { account, buckets, secrets, login: login.env, grants, db, size, placement, network };
+  const runJob = cloudRunJob(s, args, job, parts);
   const schedule = scheduler(s, args, runJob);
   return { job: runJob, schedule, keySecret, account };
 }
@@ -189,6 +189,8 @@ interface JobParts {
   account: Account;
   buckets: GcpBackupBuckets;
   secrets: Record<string, SecretRef>;
+  /** The login's plain variables (backupJobLogin: DATABASE_AUTH; a token login's PGUSER). */
+  login: Record<string, pulumi.Input<string>>;
   grants: pulumi.Resource[];
   db: GcpJobDatabase;
   size: { cpu: string; memory: string };
@@ -220,6 +222,7 @@ function cloudRunJob(s: GcpScope, args: ResolvedBackupsArgs, job: ResolvedBackup
     PGPORT: String(CLOUD_SQL_DIRECT_PORT),
     PGDATABASE: db.databaseName,
     PGSSLMODE: "verify-full",
+    ...p.login,
     ...(p.db.serverCa !== undefined ? { [SERVER_CA_ENV]: p.db.serverCa } : {}),
     // The stack's settings minus secrets (config-export.ts): the backup set's configuration part.
     ...(job.config !== undefined ? { [CONFIG_ENV]: job.config } : {}),

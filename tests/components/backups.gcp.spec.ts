@@ -15,6 +15,7 @@ import {
 } from "../../components/backups/gcp-job-script";
 import { GCP_PROVISION_MINUTES, gcpRecoveryObjectives } from "../../components/backups/gcp-recovery";
 import { RESTORE_MB_PER_SECOND } from "../../components/backups/recovery";
+import { type DatabaseAccess, type DatabaseLogin, singleLoginAccess } from "../../components/lib/db-roles";
 import { KMS_ROTATION_PERIOD } from "../../components/lib/gcp";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
@@ -72,6 +73,14 @@ function argsFor(env: Env, over: Partial<BackupsArgs> = {}, targetsExtra: Record
     },
     ...over,
   };
+}
+
+/** The args with the job's database carrying a hand-made access: today's password login but for `backup`. */
+function withAccess(args: BackupsArgs, backup: DatabaseLogin): BackupsArgs {
+  const job = args.job as NonNullable<BackupsArgs["job"]>;
+  const single = singleLoginAccess(job.database.credentials);
+  const access: DatabaseAccess = { ...single, logins: { ...single.logins, backup } };
+  return { ...args, job: { ...job, database: { ...job.database, access } } };
 }
 
 async function build(args: BackupsArgs): Promise<ProgramRun> {
@@ -353,6 +362,7 @@ describe("Backups on GCP", () => {
       PGPORT: "5432",
       PGDATABASE: "loom",
       PGSSLMODE: "verify-full",
+      DATABASE_AUTH: "password",
       LOOM_PG_SERVER_CA: FAKE_CA,
       PGUSER: { secretKeyRef: { secret: USER_SECRET, version: "latest" } },
       PGPASSWORD: { secretKeyRef: { secret: PASSWORD_SECRET, version: "latest" } },
@@ -360,6 +370,50 @@ describe("Backups on GCP", () => {
     });
     // Without a CA from Database the variable is absent (the job would stop at its first step; a warning says so).
     assert.equal(envOf(staging).LOOM_PG_SERVER_CA, undefined);
+  });
+
+  it("with a Cloud SQL IAM backup login: PGUSER plain, DATABASE_AUTH set, no database secret read at all", async () => {
+    const backupUser = `loom-prod-backup@${GCP_PROJECT}.iam`;
+    const run = await build(
+      withAccess(argsFor("prod", {}, { serverCa: pulumi.output(FAKE_CA) }), {
+        auth: "gcp-cloudsql-iam",
+        username: backupUser,
+      }),
+    );
+    assert.deepEqual(envOf(run), {
+      HOME: "/tmp",
+      PGHOST: `loom-prod-db.abc123.${GCP_REGION}.sql.goog`,
+      PGPORT: "5432",
+      PGDATABASE: "loom",
+      PGSSLMODE: "verify-full",
+      DATABASE_AUTH: "gcp-cloudsql-iam",
+      PGUSER: backupUser,
+      LOOM_PG_SERVER_CA: FAKE_CA,
+      LOOM_BACKUP_KEY: { secretKeyRef: { secret: KEY_SECRET, version: "latest" } },
+    });
+    // Only the backup key is read from Secret Manager: no grant on the database's username or password secrets.
+    assert.deepEqual(
+      grants(run).filter((g) => g.startsWith("SecretIamMember")),
+      [`SecretIamMember ${KEY_SECRET} roles/secretmanager.secretAccessor serviceAccount:${JOB_SA("prod")}`],
+    );
+    // Today's single password login (every Database's access until its cloud builds logins) changes nothing.
+    const same = await build(
+      withAccess(argsFor("prod", {}, { serverCa: pulumi.output(FAKE_CA) }), {
+        auth: "password",
+        username: { id: USER_SECRET },
+        password: { id: PASSWORD_SECRET },
+      }),
+    );
+    assert.deepEqual(envOf(same), envOf(prod));
+    assert.deepEqual(grants(same), grants(prod));
+  });
+
+  it("refuses a token login of another cloud for the backup job, naming job.database.access", async () => {
+    await assert.rejects(build(withAccess(argsFor("prod"), { auth: "azure-entra", username: "loom-prod-backup-id" })), {
+      propertyPath: "job.database.access",
+      reason:
+        "the backup login authenticates with azure-entra, which the GCP backup job cannot use (it takes password or gcp-cloudsql-iam logins)",
+    });
   });
 
   it("prefers the primary's own host when Database provides it (never the pooler)", async () => {
