@@ -34,6 +34,7 @@ import type { BackupBucket } from "./aws-bucket";
 import { policyContext } from "./aws-bucket";
 import { jobTaskPolicy, type PolicyContext, schedulerPolicy, serviceTrustPolicy } from "./aws-policies";
 import { CONFIG_ENV } from "./config-export";
+import { backupJobLogin } from "./job-login";
 import { jobScript, LOGICAL_PREFIX, logicalHourUtc, tmpGiBFor } from "./job-script";
 
 /** The container's name (also the awslogs stream prefix). */
@@ -96,12 +97,15 @@ export function backupJob(s: AwsScope, args: ResolvedBackupsArgs, job: ResolvedB
     kmsKeyArn: key.arn,
     tags: s.tags(),
   });
-  const secrets: Record<string, SecretRef> = {
-    PGUSER: job.database.credentials.username,
-    PGPASSWORD: job.database.credentials.password,
-    LOOM_BACKUP_KEY: { id: keySecret.arn },
-  };
-  const roles = taskRoles(s, ctx, bucket, Object.values(secrets));
+  // RDS IAM tokens are signed with the task role's credentials for AWS_REGION (always set below too).
+  const login = backupJobLogin(job.database, {
+    cloud: "AWS",
+    token: "aws-rds-iam",
+    tokenEnv: { AWS_REGION: s.region },
+    needsConnect: true,
+  });
+  const secrets: Record<string, SecretRef> = { ...login.secrets, LOOM_BACKUP_KEY: { id: keySecret.arn } };
+  const roles = taskRoles(s, ctx, bucket, Object.values(secrets), login.connect);
   const cluster = new Cluster(
     `${s.name}-logical-backup`,
     {
@@ -111,7 +115,7 @@ export function backupJob(s: AwsScope, args: ResolvedBackupsArgs, job: ResolvedB
     },
     s.opts(),
   );
-  const taskDefinition = task(s, args, job, { bucket, logGroup, secrets, roles });
+  const taskDefinition = task(s, args, job, { bucket, logGroup, secrets, login: login.env, roles });
   const schedule = scheduler(s, ctx, args, { cluster, taskDefinition, roles, placement, sg: network.tiers.backup });
   return { cluster, taskDefinition, schedule, keySecret } satisfies AwsBackupJob;
 }
@@ -127,6 +131,7 @@ function taskRoles(
   ctx: pulumi.Output<PolicyContext>,
   bucket: BackupBucket,
   secrets: SecretRef[],
+  connect?: pulumi.Input<string>,
 ): TaskRoles {
   const trust = ctx.apply((c) => JSON.stringify(ecsTasksTrustPolicy(c)));
   const execution = roleFor(
@@ -159,8 +164,8 @@ function taskRoles(
       {
         role: taskRole.name,
         policy: pulumi
-          .all([ctx, bucket.bucket.bucket, bucket.key.arn])
-          .apply(([c, b, k]) => JSON.stringify(jobTaskPolicy(c, b, k, METRICS_NAMESPACE))),
+          .all([ctx, bucket.bucket.bucket, bucket.key.arn, connect])
+          .apply(([c, b, k, db]) => JSON.stringify(jobTaskPolicy(c, b, k, METRICS_NAMESPACE, db))),
       },
       s.opts(),
     ),
@@ -172,6 +177,8 @@ interface TaskParts {
   bucket: BackupBucket;
   logGroup: LogGroup;
   secrets: Record<string, SecretRef>;
+  /** The login's plain variables (backupJobLogin: DATABASE_AUTH; a token login's PGUSER and AWS_REGION). */
+  login: Record<string, pulumi.Input<string>>;
   roles: TaskRoles;
 }
 
@@ -189,8 +196,9 @@ function task(s: AwsScope, args: ResolvedBackupsArgs, job: ResolvedBackupJobArgs
       db.port,
       db.databaseName,
       pulumi.all(secretEntries.map(([, ref]) => valueFrom(ref))),
+      pulumi.all(p.login),
     ])
-    .apply(([bucket, keyArn, logGroup, host, port, database, froms]) => {
+    .apply(([bucket, keyArn, logGroup, host, port, database, froms, login]) => {
       const script = jobScript({
         prefix: `loom-${database}`,
         destinations: [{ url: `s3://${bucket}/${LOGICAL_PREFIX}/`, sse: "aws:kms", kmsKeyId: keyArn }],
@@ -207,6 +215,7 @@ function task(s: AwsScope, args: ResolvedBackupsArgs, job: ResolvedBackupJobArgs
         PGPORT: String(port),
         PGSSLMODE: "verify-full",
         PGSSLROOTCERT: RDS_CA_BUNDLE,
+        ...login,
         // The stack's settings minus secrets (config-export.ts): the backup set's configuration part.
         ...(job.config !== undefined ? { [CONFIG_ENV]: job.config } : {}),
       };

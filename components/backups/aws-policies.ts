@@ -106,9 +106,16 @@ export function replicationPolicy(ctx: PolicyContext, p: ReplicationPolicyInputs
  * The job's task role: put objects under `logical/` in the bucket, list `logical/` and read only the manifests there
  * (the previous backup's size, for the size-drop ratio: sizes, row counts and a MAC, no data) — no object read, no
  * delete: a compromised job cannot read or destroy older backups; use the bucket key only through S3; publish its
- * metrics.
+ * metrics; with an RDS IAM backup login (`dbConnect`: its `rds-db:connect` ARN, one database user on one instance or
+ * proxy), sign tokens for that user alone.
  */
-export function jobTaskPolicy(ctx: PolicyContext, bucket: string, keyArn: string, namespace: string): PolicyDocument {
+export function jobTaskPolicy(
+  ctx: PolicyContext,
+  bucket: string,
+  keyArn: string,
+  namespace: string,
+  dbConnect?: string,
+): PolicyDocument {
   const arn = bucketArn(ctx, bucket);
   return doc(
     { Sid: "UploadLogicalBackups", Effect: "Allow", Action: "s3:PutObject", Resource: `${arn}/${LOGICAL_PREFIX}/*` },
@@ -141,6 +148,9 @@ export function jobTaskPolicy(ctx: PolicyContext, bucket: string, keyArn: string
       Resource: "*",
       Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
     },
+    ...(dbConnect
+      ? [{ Sid: "ConnectAsBackupLogin", Effect: "Allow", Action: "rds-db:connect", Resource: dbConnect }]
+      : []),
   );
 }
 

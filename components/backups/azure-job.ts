@@ -36,6 +36,7 @@ import {
 } from "./azure-job-script";
 import type { AzureBackupStore } from "./azure-storage";
 import { CONFIG_ENV } from "./config-export";
+import { backupJobLogin } from "./job-login";
 import { logicalHourUtc, tmpGiBFor } from "./job-script";
 
 export const CONTAINER = "logical-backup";
@@ -116,9 +117,14 @@ export function backupJob(
     },
     s.opts(true, { ignoreChanges: ["properties.value"] }),
   );
+  // An Entra login: the CLI asks the Container Apps identity endpoint for this user-assigned identity's token.
+  const login = backupJobLogin(job.database, {
+    cloud: "Azure",
+    token: "azure-entra",
+    tokenEnv: { [CLIENT_ID_ENV]: identity.clientId },
+  });
   const secrets: Record<string, SecretRef> = {
-    PGUSER: job.database.credentials.username,
-    PGPASSWORD: job.database.credentials.password,
+    ...login.secrets,
     [KEY_ENV]: { id: keySecret.properties.apply((p) => p.secretUri) },
   };
   const grants = [
@@ -131,7 +137,8 @@ export function backupJob(
       store.container.id,
     ),
   ];
-  const containerApp = scheduledJob(s, args, job, { environmentId, identity, store, host, secrets, grants, size });
+  const parts = { environmentId, identity, store, host, secrets, login: login.env, grants, size };
+  const containerApp = scheduledJob(s, args, job, parts);
   return { job: containerApp, identity, keySecret };
 }
 
@@ -141,6 +148,8 @@ interface JobParts {
   store: AzureBackupStore;
   host: pulumi.Input<string>;
   secrets: Record<string, SecretRef>;
+  /** The login's plain variables (backupJobLogin: DATABASE_AUTH; a token login's PGUSER and AZURE_CLIENT_ID). */
+  login: Record<string, pulumi.Input<string>>;
   grants: pulumi.Resource[];
   size: { cpu: number; memory: string };
 }
@@ -153,6 +162,7 @@ function scheduledJob(s: AzureScope, args: ResolvedBackupsArgs, job: ResolvedBac
     PGDATABASE: job.database.databaseName,
     PGSSLMODE: "verify-full",
     PGSSLROOTCERT: "system",
+    ...p.login,
     [CLIENT_ID_ENV]: p.identity.clientId,
     [CONTAINER_URL_ENV]: p.store.containerUrl,
     ...(job.config !== undefined ? { [CONFIG_ENV]: job.config } : {}),

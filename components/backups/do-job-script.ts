@@ -133,6 +133,8 @@ export function doJobScript(i: DoJobScriptInputs): string {
 
 export interface DoBackupServiceInputs {
   image: string;
+  /** The login's plain variables (backups/job-login.ts: DATABASE_AUTH); its credentials come from the env file. */
+  loginEnv: Record<string, string>;
   runAsUser: number;
   cpu: number;
   memoryMiB: number;
@@ -159,6 +161,7 @@ export function backupService(i: DoBackupServiceInputs): ComposeServiceSpec {
       PGDATABASE: i.database,
       PGSSLMODE: "verify-full",
       PGSSLROOTCERT: DB_CA_PATH,
+      ...i.loginEnv,
       // Spaces refuses the CRC checksums AWS CLI/SDK releases from 2025-01-15 send by default (DO's Spaces API
       // reference); "when_required" keeps such a CLI working and changes nothing for older ones.
       AWS_REQUEST_CHECKSUM_CALCULATION: "when_required",

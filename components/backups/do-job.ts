@@ -21,6 +21,7 @@ import { type DoScope, dropletBase } from "../lib/digitalocean";
 import { renderCloudConfig } from "../lib/do-cloud-init";
 import { renderCompose } from "../lib/do-compose";
 import { SECRETS_SCRIPT } from "../lib/do-host";
+import type { SecretRef } from "../lib/secrets";
 import type { DigitalOceanNetworkPlacement } from "../network/digitalocean";
 import type { ResolvedBackupJobArgs, ResolvedBackupsArgs } from ".";
 import {
@@ -41,6 +42,7 @@ import {
   doJobScript,
 } from "./do-job-script";
 import type { DoBackupStorage } from "./do-storage";
+import { backupJobLogin } from "./job-login";
 
 /** The backup service's inputs (do-job-script.ts), with the stack's config JSON itself rather than its presence. */
 export interface DoBootInputs extends Omit<DoBackupServiceInputs, "config"> {
@@ -111,7 +113,9 @@ export function backupDroplet(
   const runtime = handleFor("job.runtime", job.runtime, "digitalocean") as DigitalOceanAppRuntime;
   const size = orInvalid("job.cpu", () => backupDropletSize(job.cpu, job.memoryMiB, args.databaseSizeGiB));
   const ca = getDatabaseCaOutput({ clusterId: targets.clusterId }, { parent: s.parent }).certificate;
-  const creds = job.database.credentials;
+  // DigitalOcean database users are password logins (the managed user's password in the secret store).
+  const login = backupJobLogin(job.database, { cloud: "DigitalOcean" });
+  const creds = { username: login.secrets.PGUSER as SecretRef, password: login.secrets.PGPASSWORD as SecretRef };
   const buckets = [storage.primary, ...(storage.dr ? [storage.dr] : [])];
   const userKey = refKey("job.database.credentials.username", creds.username.id);
   const passwordKey = refKey("job.database.credentials.password", creds.password.id);
@@ -127,10 +131,12 @@ export function backupDroplet(
       ca,
       runtime.collectorHost,
       pulumi.all(buckets.map((b) => b.bucket.name)),
+      pulumi.all(login.env),
     ])
-    .apply(([host, database, dbUserKey, dbPasswordKey, pem, collectorHost, names]) =>
+    .apply(([host, database, dbUserKey, dbPasswordKey, pem, collectorHost, names, loginEnv]) =>
       backupBootConfig({
         image: job.image,
+        loginEnv,
         runAsUser: job.runAsUser,
         cpu: job.cpu,
         memoryMiB: job.memoryMiB,

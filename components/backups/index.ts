@@ -27,7 +27,10 @@ export interface BackupJobArgs {
   image: string;
   /** The database to dump: the same cloud's Database outputs (host, port, name, credential references). */
   database: Pick<DatabaseOutputs, "endpoint" | "port" | "databaseName" | "credentials"> &
-    /** The backup login (access.logins.backup: a member of loom_readonly); without it, `credentials`. */
+    /**
+     * The backup login (access.logins.backup: a member of loom_readonly); without it, `credentials`. How each cloud's
+     * job logs in with it, and which logins it takes: job-login.ts.
+     */
     Partial<Pick<DatabaseOutputs, "access">>;
   /** AWS: the network the task runs in (the app's private subnets and the backup tier's security group). */
   network?: NetworkOutputs;

@@ -44,6 +44,7 @@ import { TIERS } from "../network/network-policies";
 import type { KubernetesBackupSettings } from "../targets";
 import type { ResolvedBackupJobArgs, ResolvedBackupsArgs } from ".";
 import { CONFIG_ENV } from "./config-export";
+import { backupJobLogin } from "./job-login";
 import {
   type Destination,
   DR_CREDENTIALS_PREFIX,
@@ -108,6 +109,8 @@ const fromSecret = (envName: string, secret: pulumi.Input<string>, key: string) 
 /** The pod template's container environment: plain settings, then references to Secrets. */
 export function jobEnv(i: K8sJobInputs, keySecret: string): core.v1.EnvVar[] {
   const n = names(i.db.clusterInputs.name);
+  // CloudNativePG logins are password logins (a Secret per role): no token login on Kubernetes.
+  const login = backupJobLogin(i.job.database, { cloud: "Kubernetes" });
   const storeCreds = (prefix: string, store: KubernetesBackupSettings) => [
     fromSecret(`${prefix}AWS_ACCESS_KEY_ID`, store.credentialsSecret, "ACCESS_KEY_ID"),
     fromSecret(`${prefix}AWS_SECRET_ACCESS_KEY`, store.credentialsSecret, "ACCESS_SECRET_KEY"),
@@ -121,11 +124,9 @@ export function jobEnv(i: K8sJobInputs, keySecret: string): core.v1.EnvVar[] {
     { name: "PGSSLROOTCERT", value: CA_FILE },
     // The stack's settings minus secrets (config-export.ts): the backup set's configuration part.
     ...(i.job.config !== undefined ? [{ name: CONFIG_ENV, value: i.job.config }] : []),
-    fromSecret("PGUSER", i.job.database.credentials.username.id, i.job.database.credentials.username.key ?? "username"),
-    fromSecret(
-      "PGPASSWORD",
-      i.job.database.credentials.password.id,
-      i.job.database.credentials.password.key ?? "password",
+    ...Object.entries(login.env).map(([name, value]) => ({ name, value })),
+    ...Object.entries(login.secrets).map(([name, ref]) =>
+      fromSecret(name, ref.id, ref.key ?? (name === "PGUSER" ? "username" : "password")),
     ),
     fromSecret(KEY_SECRET_KEY, keySecret, KEY_SECRET_KEY),
     ...storeCreds("", i.store),

@@ -21,6 +21,7 @@ import {
   EXIT,
   Meter,
 } from "./crypto";
+import { libpqEnv } from "./db-auth";
 import {
   authenticate,
   backupId,
@@ -96,7 +97,7 @@ export async function dump(o: DumpOptions): Promise<DumpResult> {
   const t0 = process.hrtime.bigint();
   const startedAt = now();
   const previous = previousOf(o.previousManifest);
-  const session = new SnapshotSession(o.tools, o.dbname);
+  const session = await SnapshotSession.open(o.tools, o.dbname);
   try {
     const { snapshot, server } = await session.begin();
     const serverMajor = Number(server.split(".")[0]);
@@ -109,9 +110,9 @@ export async function dump(o: DumpOptions): Promise<DumpResult> {
     const [database] = await session.ask("SELECT current_database();");
     const id = backupId(o.prefix ?? `loom-${database}`, startedAt);
     const compress = o.compress ?? DEFAULT_COMPRESS;
-    const args = ["-Fc", `--snapshot=${snapshot}`, `--compress=${compress}`, "-d", o.dbname];
+    const args = ["-w", "-Fc", `--snapshot=${snapshot}`, `--compress=${compress}`, "-d", o.dbname];
 
-    const child = spawn(tool(o.tools, "pg_dump"), args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(tool(o.tools, "pg_dump"), args, { stdio: ["ignore", "pipe", "pipe"], env: await libpqEnv() });
     track(child);
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
@@ -319,10 +320,10 @@ export async function restore(o: RestoreOptions): Promise<RestoreResult> {
     );
   }
   const t0 = process.hrtime.bigint();
-  const args = ["-d", o.dbname, "--exit-on-error", "--single-transaction"];
+  const args = ["-w", "-d", o.dbname, "--exit-on-error", "--single-transaction"];
   if (o.force) args.push("--clean", "--if-exists");
   if (o.noOwner) args.push("--no-owner");
-  const child = spawn(tool(o.tools, "pg_restore"), args, { stdio: ["pipe", "ignore", "pipe"] });
+  const child = spawn(tool(o.tools, "pg_restore"), args, { stdio: ["pipe", "ignore", "pipe"], env: await libpqEnv() });
   track(child);
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => {

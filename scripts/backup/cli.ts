@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { dump, list, restore, verify } from "./backup";
 import { BackupError, EXIT, loadKey } from "./crypto";
+import { checkAuthEnv } from "./db-auth";
 import { checkConfig, checkTables, readConfig } from "./parts";
 import { checkConnString, requirePgTools } from "./pg";
 import { openStore } from "./store";
@@ -20,6 +21,19 @@ const EXIT_HELP = `Exit codes: 0 ok · 1 failed (PostgreSQL tool, store, I/O) ·
             3 integrity (tampered, truncated, corrupted, manifest modified) · 4 wrong key · 5 refused (non-empty target)`;
 
 const STORE_HELP = `  --store DIR|URL      backup store: a directory or file:// URL (s3://, gs://, azblob:// reserved, not yet built)`;
+
+const AUTH_HELP = `Authentication (dump, restore): DATABASE_AUTH
+  password (default)   libpq as configured: PGPASSWORD or PGPASSFILE
+  aws-rds-iam          RDS IAM: \`aws rds generate-db-auth-token\` for PGHOST, PGPORT (default 5432), PGUSER in
+                       AWS_REGION, with the job's AWS credentials
+  gcp-cloudsql-iam     Cloud SQL IAM: the service account's access token from the metadata server
+                       (GCE_METADATA_HOST, default metadata.google.internal); PGUSER is the IAM database user
+  azure-entra          Microsoft Entra: a token for Azure Database for PostgreSQL from the Container Apps managed
+                       identity (IDENTITY_ENDPOINT, IDENTITY_HEADER; AZURE_CLIENT_ID picks a user-assigned identity)
+A token mode fetches a fresh token before each pg_dump, psql and pg_restore and passes it to that tool alone as its
+PGPASSWORD (never argv, never logged); PGUSER is required, a PGPASSWORD beside a token mode is refused, and
+--dbname must not set host, hostaddr, port or user (the token is for PGHOST, PGPORT and PGUSER). Fetches are tried
+twice (an HTTP 5xx/429, a network error or a failed aws run); an HTTP 4xx or a missing aws CLI fails at once (exit 1).`;
 
 const HELP: Record<string, string> = {
   main: `usage: backup <command> [flags]
@@ -36,6 +50,8 @@ Commands:
 
 Run 'backup <command> --help' for its flags. Connection settings come from --dbname and the libpq environment
 (PGHOST, PGPORT, PGUSER, PGPASSWORD or PGPASSFILE, PGSSLMODE); a password is never accepted in argv.
+
+${AUTH_HELP}
 
 ${EXIT_HELP}`,
   dump: `usage: backup dump --dbname DB --store DIR [--key-file PATH | --key-env NAME] [flags]
@@ -221,6 +237,7 @@ async function main(argv: string[]): Promise<number> {
     case "dump": {
       const dbname = required(cmd, v, "dbname");
       checkConnString("--dbname", dbname);
+      checkAuthEnv(process.env, dbname);
       const store = openStore(required(cmd, v, "store"));
       const compress = v.compress as string | undefined;
       if (compress !== undefined && !COMPRESS.test(compress)) {
@@ -269,6 +286,7 @@ async function main(argv: string[]): Promise<number> {
       const dbname = required(cmd, v, "dbname");
       const part = partOf(v);
       checkConnString("--dbname", dbname);
+      checkAuthEnv(process.env, dbname);
       const store = openStore(required(cmd, v, "store"));
       const r = await restore({
         tools: requirePgTools(),

@@ -15,6 +15,7 @@ import { once } from "node:events";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { BackupError, type BackupKey, DecryptStream, EncryptStream, EXIT, Meter } from "./crypto";
+import { libpqEnv } from "./db-auth";
 import { type PgTools, tool, track } from "./pg";
 import type { BackupStore } from "./store";
 
@@ -105,9 +106,10 @@ export interface TablesDump {
 /** pg_dump -Fc of just `tables` (--strict-names: a table that does not exist fails the backup, by name). */
 export async function dumpTables(o: TablesDump): Promise<Part> {
   checkTables(o.tables);
-  const args = ["-Fc", `--snapshot=${o.snapshot}`, `--compress=${o.compress}`, "--strict-names"];
+  const args = ["-w", "-Fc", `--snapshot=${o.snapshot}`, `--compress=${o.compress}`, "--strict-names"];
   for (const t of o.tables) args.push("-t", t);
-  const child = spawn(tool(o.tools, "pg_dump"), [...args, "-d", o.dbname], { stdio: ["ignore", "pipe", "pipe"] });
+  const env = await libpqEnv();
+  const child = spawn(tool(o.tools, "pg_dump"), [...args, "-d", o.dbname], { stdio: ["ignore", "pipe", "pipe"], env });
   track(child);
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => {

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { BackupError, EXIT } from "./crypto";
+import { libpqEnv } from "./db-auth";
 import type { TableCount } from "./manifest";
 
 export const PG_VERSION = "16.15.0";
@@ -92,9 +93,13 @@ export function track(child: ChildProcess): ChildProcess {
 }
 
 /** Runs a tool to completion; a non-zero exit is a BackupError with the tail of its stderr. */
-export function run(cmd: string, args: string[], opts: { input?: string; uid?: number; gid?: number } = {}) {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {},
+) {
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], uid: opts.uid, gid: opts.gid });
+    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], uid: opts.uid, gid: opts.gid, env: opts.env });
     track(child);
     let stdout = "";
     let stderr = "";
@@ -114,11 +119,18 @@ export function run(cmd: string, args: string[], opts: { input?: string; uid?: n
   });
 }
 
-export const PSQL_FLAGS = ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-F", "\t"];
+/**
+ * -w: never prompt for a password. Without a terminal psql would read the "password" from stdin, i.e. the SQL it was
+ * given; a connection without its credential must fail at once with libpq's reason.
+ */
+export const PSQL_FLAGS = ["-X", "-w", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-F", "\t"];
 
-/** Runs SQL (one or more statements) and returns the tuples-only, tab-separated output lines. */
+/**
+ * Runs SQL (one or more statements) and returns the tuples-only, tab-separated output lines. psql authenticates as
+ * DATABASE_AUTH says (scripts/backup/db-auth.ts: a token mode fetches a fresh token for this psql alone).
+ */
 export async function query(t: PgTools, dbname: string, sql: string): Promise<string[]> {
-  const r = await run(tool(t, "psql"), [...PSQL_FLAGS, "-d", dbname], { input: sql });
+  const r = await run(tool(t, "psql"), [...PSQL_FLAGS, "-d", dbname], { input: sql, env: await libpqEnv() });
   return r.stdout.split("\n").filter((l) => l.length > 0);
 }
 
@@ -155,13 +167,23 @@ export async function userRelations(t: PgTools, dbname: string): Promise<{ count
  * and the manifest's row counts see exactly the same data.
  */
 export class SnapshotSession {
-  private readonly child: ChildProcess;
   private readonly lines: AsyncIterator<string>;
   private stderr = "";
   private seq = 0;
 
-  constructor(t: PgTools, dbname: string) {
-    this.child = spawn(tool(t, "psql"), [...PSQL_FLAGS, "-d", dbname], { stdio: ["pipe", "pipe", "pipe"] });
+  /** Starts the session's psql (authenticated as DATABASE_AUTH says: a token is fetched for it first). */
+  static async open(t: PgTools, dbname: string): Promise<SnapshotSession> {
+    const env = await libpqEnv();
+    return new SnapshotSession(spawn(tool(t, "psql"), [...PSQL_FLAGS, "-d", dbname], { stdio: "pipe", env }));
+  }
+
+  private readonly closed: Promise<unknown>;
+
+  private constructor(private readonly child: ChildProcess) {
+    this.closed = new Promise((r) => this.child.once("close", r));
+    // psql refused (a bad password or token) exits at once: the write that follows is EPIPE, which would be thrown
+    // over the real reason; ask() reports the session's end with psql's stderr instead.
+    this.child.stdin?.on("error", () => undefined);
     this.child.stderr?.setEncoding("utf8").on("data", (d: string) => {
       this.stderr += d;
     });
@@ -196,10 +218,8 @@ export class SnapshotSession {
   }
 
   async close(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const closed = new Promise((r) => this.child.once("close", r));
-    this.child.stdin?.end("COMMIT;\n\\q\n");
-    await closed;
+    if (this.child.exitCode === null && this.child.stdin?.writable) this.child.stdin.end("COMMIT;\n\\q\n");
+    await this.closed;
   }
 }
 

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Backups, type BackupsArgs } from "../../components/backups";
 import { vaultLockArgs } from "../../components/backups/aws";
 import type { Recovery } from "../../components/backups/recovery";
+import { type DatabaseAccess, type DatabaseLogin, singleLoginAccess } from "../../components/lib/db-roles";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { check, policies } from "../harness/policy-check";
@@ -68,6 +69,31 @@ async function build(env: Env, o: Options = { job: true, topic: true }): Promise
     const platform = awsPlatform(a.context, { protect: a.protect, disasterRecovery: a.disasterRecovery });
     const b = new Backups("loom", { ...a, platform });
     return { recovery: b.recovery, store: b.store };
+  });
+}
+
+const CREDENTIALS = { username: { id: DB_SECRET, key: "username" }, password: { id: DB_SECRET, key: "password" } };
+/** An RDS Proxy's database user (the shape access.connect carries). */
+const CONNECT = `arn:aws:rds-db:eu-west-1:${ACCOUNT}:dbuser:prx-0123456789abcdef0/loom_backup`;
+
+/** A hand-made access: today's password login everywhere but `backup`. */
+function tokenAccess(backup: DatabaseLogin, connect?: string): DatabaseAccess {
+  const single = singleLoginAccess(CREDENTIALS);
+  return {
+    ...single,
+    logins: { ...single.logins, backup },
+    ...(connect !== undefined ? { connect: { backup: connect } } : {}),
+  };
+}
+
+/** prod with the job given this access (as index.ts passes the whole Database). */
+function buildWith(access: DatabaseAccess): Promise<ProgramRun> {
+  const a = argsFor("prod", { job: true });
+  const job = a.job as NonNullable<BackupsArgs["job"]>;
+  return runComponents(() => {
+    const platform = awsPlatform(a.context, { protect: true, disasterRecovery: true });
+    const b = new Backups("loom", { ...a, platform, job: { ...job, database: { ...job.database, access } } });
+    return { store: b.store };
   });
 }
 
@@ -339,8 +365,19 @@ describe("Backups on AWS: vault lock, logical-backup bucket, scheduled job", () 
       );
       assert.deepEqual(
         c.environment.map((e: { name: string }) => e.name),
-        ["AWS_DEFAULT_REGION", "AWS_REGION", "HOME", "PGDATABASE", "PGHOST", "PGPORT", "PGSSLMODE", "PGSSLROOTCERT"],
+        [
+          "AWS_DEFAULT_REGION",
+          "AWS_REGION",
+          "HOME",
+          "PGDATABASE",
+          "PGHOST",
+          "PGPORT",
+          "PGSSLMODE",
+          "PGSSLROOTCERT",
+          "DATABASE_AUTH",
+        ],
       );
+      assert.deepEqual(c.environment.at(-1), { name: "DATABASE_AUTH", value: "password" });
       assert.match(c.command[4], /^set -eu\n/);
       assert.match(c.command[4], new RegExp(`aws s3 cp "\\$store/" 's3://${bucketName("prod")}/logical/'`));
       const td = inputs(one(runs.prod, "aws:ecs/taskDefinition:TaskDefinition"));
@@ -486,6 +523,68 @@ describe("Backups on AWS: vault lock, logical-backup bucket, scheduled job", () 
         `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret/loom-logical-backup-key`,
         DB_SECRET,
       ]);
+    });
+
+    it("with the Database's access: today's single password login changes nothing in the task or its roles", async () => {
+      const run = await buildWith(singleLoginAccess(CREDENTIALS));
+      assert.deepEqual(container(run), container(runs.prod));
+      for (const name of ["loom-logical-backup-task", "loom-logical-backup-execution-secrets"]) {
+        assert.deepEqual(policyOf(run, name), policyOf(runs.prod, name));
+      }
+    });
+
+    it("with an RDS IAM backup login: PGUSER plain, no password anywhere, rds-db:connect on that user only", async () => {
+      const run = await buildWith(tokenAccess({ auth: "aws-rds-iam", username: "loom_backup" }, CONNECT));
+      const c = container(run);
+      const env = Object.fromEntries(c.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+      assert.deepEqual(env, {
+        AWS_DEFAULT_REGION: "eu-west-1",
+        AWS_REGION: "eu-west-1",
+        HOME: "/tmp",
+        PGDATABASE: "loom",
+        PGHOST: "loom-prod-db.abcdefghijkl.eu-west-1.rds.amazonaws.com",
+        PGPORT: "5432",
+        PGSSLMODE: "verify-full",
+        PGSSLROOTCERT: "/etc/ssl/certs/rds-global-bundle.pem",
+        DATABASE_AUTH: "aws-rds-iam",
+        PGUSER: "loom_backup",
+      });
+      // The backup key is the only secret: no database credential is injected or readable by the execution role.
+      assert.deepEqual(c.secrets, [
+        {
+          name: "LOOM_BACKUP_KEY",
+          valueFrom: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret/loom-logical-backup-key`,
+        },
+      ]);
+      assert.deepEqual(policyOf(run, "loom-logical-backup-execution-secrets")[0].Resource, [
+        `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret/loom-logical-backup-key`,
+      ]);
+      const task = policyOf(run, "loom-logical-backup-task");
+      assert.deepEqual(task.slice(0, -1), policyOf(runs.prod, "loom-logical-backup-task"));
+      assert.deepEqual(task.at(-1), {
+        Sid: "ConnectAsBackupLogin",
+        Effect: "Allow",
+        Action: "rds-db:connect",
+        Resource: CONNECT,
+      });
+      // No other role may connect: the execution role only reads the key.
+      assert.equal(JSON.stringify(policyOf(run, "loom-logical-backup-execution-secrets")).includes("rds-db"), false);
+    });
+
+    it("refuses a backup login the AWS job cannot use, naming job.database.access", async () => {
+      const cases: [DatabaseAccess, string][] = [
+        [
+          tokenAccess({ auth: "aws-rds-iam", username: "loom_backup" }),
+          "the backup login authenticates with aws-rds-iam but access.connect.backup (the resource it logs in to) is not set: the job's role could not connect",
+        ],
+        [
+          tokenAccess({ auth: "gcp-cloudsql-iam", username: "loom-prod-backup@p.iam" }),
+          "the backup login authenticates with gcp-cloudsql-iam, which the AWS backup job cannot use (it takes password or aws-rds-iam logins)",
+        ],
+      ];
+      for (const [access, reason] of cases) {
+        await assert.rejects(buildWith(access), { propertyPath: "job.database.access", reason });
+      }
     });
 
     it("fails naming the argument without a network, and with a size Fargate does not have", async () => {

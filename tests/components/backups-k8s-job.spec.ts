@@ -12,6 +12,7 @@ import { type BackupJobArgs, Backups } from "../../components/backups";
 import { jobNetworkPolicies } from "../../components/backups/k8s-job";
 import type { Recovery } from "../../components/backups/recovery";
 import type { KubernetesDatabaseBackupTargets } from "../../components/database/kubernetes";
+import { type DatabaseAccess, type DatabaseLogin, singleLoginAccess } from "../../components/lib/db-roles";
 import type { ProgramRun } from "../../scripts/lib/mock-engine";
 import { check, policies } from "../harness/policy-check";
 import { ofType, one, ROOT, runComponents } from "../harness/program";
@@ -41,6 +42,8 @@ async function build(o: {
   enabled?: boolean;
   /** loom:backup.tables and the configuration part. */
   app?: boolean;
+  /** The Database's access (index.ts passes the whole Database). */
+  access?: DatabaseAccess;
 }): Promise<ProgramRun> {
   const env = o.env ?? "prod";
   return runComponents(() => {
@@ -63,6 +66,7 @@ async function build(o: {
                   username: { id: "loom-db-app", key: "username" },
                   password: { id: "loom-db-app", key: "password" },
                 },
+                ...(o.access ? { access: o.access } : {}),
               },
               ...(o.app ? { tables: ["prompt_library", "public.users"], config: APP_CONFIG } : {}),
             },
@@ -182,6 +186,7 @@ describe("backups on kubernetes: the logical-backup CronJob", () => {
       { name: "PGDATABASE", value: "loom" },
       { name: "PGSSLMODE", value: "verify-full" },
       { name: "PGSSLROOTCERT", value: "/etc/loom/ca/ca.crt" },
+      { name: "DATABASE_AUTH", value: "password" },
       { name: "PGUSER", valueFrom: ref("loom-db-app", "username") },
       { name: "PGPASSWORD", valueFrom: ref("loom-db-app", "password") },
       { name: "LOOM_BACKUP_KEY", valueFrom: ref("loom-backup-key", "LOOM_BACKUP_KEY") },
@@ -193,6 +198,35 @@ describe("backups on kubernetes: the logical-backup CronJob", () => {
     assert.equal(
       pod(noDr).containers[0].env.some((e: { name: string }) => e.name.startsWith("DR_")),
       false,
+    );
+  });
+
+  it("logs in with the Database's backup login when it has one (its own Secret), and refuses a token login", async () => {
+    const app = { username: { id: "loom-db-app", key: "username" }, password: { id: "loom-db-app", key: "password" } };
+    const single = singleLoginAccess(app);
+    const backup: DatabaseLogin = {
+      auth: "password",
+      username: { id: "loom-db-backup", key: "username" },
+      password: { id: "loom-db-backup", key: "password" },
+    };
+    const run = await build({ job: true, dr: false, access: { ...single, logins: { ...single.logins, backup } } });
+    const env = pod(run).containers[0].env as { name: string }[];
+    assert.deepEqual(
+      env.filter((e) => ["DATABASE_AUTH", "PGUSER", "PGPASSWORD"].includes(e.name)),
+      [
+        { name: "DATABASE_AUTH", value: "password" },
+        { name: "PGUSER", valueFrom: { secretKeyRef: { name: "loom-db-backup", key: "username" } } },
+        { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: "loom-db-backup", key: "password" } } },
+      ],
+    );
+    const token: DatabaseLogin = { auth: "aws-rds-iam", username: "loom_backup" };
+    await assert.rejects(
+      build({ job: true, dr: false, access: { ...single, logins: { ...single.logins, backup: token } } }),
+      {
+        propertyPath: "job.database.access",
+        reason:
+          "the backup login authenticates with aws-rds-iam, which the Kubernetes backup job cannot use (it takes password logins)",
+      },
     );
   });
 

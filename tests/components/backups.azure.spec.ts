@@ -29,6 +29,7 @@ import {
 import { PG_FLEXIBLE_DATASOURCE, policyProperties, vaultProperties } from "../../components/backups/azure-vault";
 import { RESTORE_MB_PER_SECOND } from "../../components/backups/recovery";
 import { AZURE_ROLES } from "../../components/lib/azure";
+import { type DatabaseAccess, type DatabaseLogin, singleLoginAccess } from "../../components/lib/db-roles";
 import { keyVaultName } from "../../components/platform/azure";
 import { PROFILES } from "../../components/profiles";
 import { parseKeyMaterial } from "../../scripts/backup/crypto";
@@ -402,6 +403,8 @@ describe("Backups on Azure (plans)", () => {
     assert.equal(env.PGHOST, "loom-prod-db.postgres.database.azure.com");
     assert.equal(env.PGSSLMODE, "verify-full");
     assert.equal(env.PGSSLROOTCERT, "system");
+    assert.equal(env.DATABASE_AUTH, "password");
+    assert.equal(env.PGUSER, "secretRef:pguser");
     assert.equal(env.PGPASSWORD, "secretRef:pgpassword");
     assert.equal(env.LOOM_BACKUP_KEY, "secretRef:loom-backup-key");
     assert.equal(
@@ -414,6 +417,37 @@ describe("Backups on Azure (plans)", () => {
     assert.deepEqual(key.secretPaths, []);
     assert.throws(() => parseKeyMaterial(Buffer.from(KEY_PLACEHOLDER), "LOOM_BACKUP_KEY"), /expected a 32-byte key/);
     assert.equal(key.protect, true);
+  });
+
+  it("with an Entra backup login: PGUSER plain, the identity's client id, no database secret referenced or granted", async () => {
+    const base = argsFor("prod");
+    const job = base.job as NonNullable<BackupsArgs["job"]>;
+    const single = singleLoginAccess(job.database.credentials);
+    const backup: DatabaseLogin = { auth: "azure-entra", username: "loom-prod-backup-id" };
+    const access: DatabaseAccess = { ...single, logins: { ...single.logins, backup } };
+    const run = await build("prod", { job: { ...job, database: { ...job.database, access } } });
+    const j = inputs(one(run, JOB));
+    const identityId = `${RG("prod")}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/loom-prod-backup-id`;
+    const kv = `https://${keyVaultName("loom", "prod")}.vault.azure.net`;
+    assert.deepEqual(j.configuration.secrets, [
+      { name: "loom-backup-key", keyVaultUrl: `${kv}/secrets/backup-encryption-key`, identity: identityId },
+    ]);
+    // biome-ignore lint/suspicious/noExplicitAny: engine data
+    const env = j.template.containers[0].env.map((e: any) => [e.name, e.value ?? `secretRef:${e.secretRef}`]);
+    const byName = Object.fromEntries(env);
+    assert.equal(byName.DATABASE_AUTH, "azure-entra");
+    assert.equal(byName.PGUSER, "loom-prod-backup-id");
+    assert.equal("PGPASSWORD" in byName, false);
+    // The CLI asks the identity endpoint for this user-assigned identity's token (its client id, set once).
+    const clientId = inputs(one(await build("prod"), JOB)).template.containers[0].env.find(
+      (e: { name: string }) => e.name === "AZURE_CLIENT_ID",
+    ).value;
+    assert.equal(byName.AZURE_CLIENT_ID, clientId);
+    assert.equal(env.filter(([n]: [string]) => n === "AZURE_CLIENT_ID").length, 1);
+    const secretRoles = roles(run).filter((r) => r.startsWith(AZURE_ROLES.keyVaultSecretsUser));
+    assert.deepEqual(secretRoles, [
+      `${AZURE_ROLES.keyVaultSecretsUser} ${RG("prod")}/providers/Microsoft.KeyVault/vaults/${keyVaultName("loom", "prod")}/secrets/backup-encryption-key`,
+    ]);
   });
 
   it("refuses a job without the Container Apps environment", async () => {

@@ -207,6 +207,7 @@ describe("Backups on DigitalOcean (helpers)", () => {
 describe("Backups on DigitalOcean (boot config)", () => {
   const boot: DoBootInputs = {
     image: IMAGE,
+    loginEnv: { DATABASE_AUTH: "password" },
     runAsUser: 10001,
     cpu: 0.5,
     memoryMiB: 1024,
@@ -261,6 +262,7 @@ describe("Backups on DigitalOcean (boot config)", () => {
     assert.equal(svc.environment.PGPORT, "25060");
     assert.equal(svc.environment.PGSSLMODE, "verify-full");
     assert.equal(svc.environment.PGSSLROOTCERT, "/etc/loom-backup/db-ca.pem");
+    assert.equal(svc.environment.DATABASE_AUTH, "password");
     assert.equal(svc.ports, undefined);
     assert.deepEqual(
       // biome-ignore lint/suspicious/noExplicitAny: parsed YAML
@@ -361,6 +363,9 @@ describe("Backups on DigitalOcean (component)", () => {
     assert.match(writeFile(doc, "/etc/systemd/system/loom-backup.timer"), /OnCalendar=\*-\*-\* 03:00:00 UTC/);
     const compose = parse(writeFile(doc, BACKUP_COMPOSE_PATH));
     assert.equal(compose.services.backup.environment.PGHOST, HOST("staging"));
+    // The login's rule (backups/job-login.ts) reaches the droplet: password, its credentials from the env file.
+    assert.equal(compose.services.backup.environment.DATABASE_AUTH, "password");
+    assert.equal(compose.services.backup.environment.PGPASSWORD, undefined);
     assert.match(writeFile(doc, DB_CA_HOST_PATH), /^-----BEGIN CERTIFICATE-----\nMOCKDIGITALOCEANDATABASECA/);
     assert.match(writeFile(doc, BACKUP_SCRIPT_PATH), /s3:\/\/loom-staging-backups-[0-9a-z]{6}\/logical\//);
     assert.doesNotMatch(d.userData, /mock-generated-password|DO00[0-9A-F]{16}/);
