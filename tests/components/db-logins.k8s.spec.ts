@@ -1,14 +1,17 @@
 /**
  * The CloudNativePG logins (components/database/cnpg-logins.ts, kubernetes.ts): the Cluster's managed roles, each
- * login's password Secret, the alternating app login and the rotation epochs, as the mocked engine records them.
+ * login's password Secret, the alternating app login and the rotation epochs, and the workloads that use them (the
+ * migrate Job's roles step, each tier's login), as the mocked engine records them.
  */
 import * as assert from "node:assert/strict";
+import { AppService } from "../../components/app-service";
 import { Database, type DatabaseArgs } from "../../components/database";
 import type { KubernetesDatabaseAccess } from "../../components/database/cnpg-logins";
+import { type RoleLogin, rolesSql } from "../../components/lib/db-roles";
 import { type Environment, PROFILES } from "../../components/profiles";
 import type { ProgramRun } from "../../scripts/lib/mock-engine";
 import { ofType, one, runComponents } from "../harness/program";
-import { at, base, k8sNetwork } from "./k8s-fixtures";
+import { at, base, IMAGE, k8sNetwork } from "./k8s-fixtures";
 
 const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -145,5 +148,126 @@ describe("database logins on kubernetes (CloudNativePG managed roles)", () => {
     }[];
     assert.deepEqual(roles.find((r) => r.name === "loom_app_b")?.passwordSecret, { name: "loom-db-login-app-b-r4" });
     assert.deepEqual(at(run.outputs, "logins", "web"), refs("loom-db-login-app-a-r0"), "the active login is untouched");
+  });
+});
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const JOB = "kubernetes:batch/v1:Job";
+const PROD_LOGINS: RoleLogin[] = [
+  { name: "loom_migrate", group: "owner", create: "platform" },
+  { name: "loom_app_a", group: "app", create: "platform" },
+  { name: "loom_app_b", group: "app", create: "platform" },
+  { name: "loom_backup", group: "readonly", create: "platform" },
+];
+
+/** Database and AppService wired as index.ts wires them (the database's hosts, its access; the cache's password). */
+async function buildApp(env: Environment, kubernetes: Record<string, unknown> = {}): Promise<ProgramRun> {
+  const p = PROFILES[env];
+  return runComponents(() => {
+    const db = new Database("loom", args(env, kubernetes));
+    new AppService("loom", {
+      ...base(env, kubernetes),
+      network: k8sNetwork(`loom-${env}`),
+      image: IMAGE,
+      domain: `${env}.loom.example.com`,
+      web: p.web,
+      worker: p.worker,
+      autoscaling: p.autoscaling,
+      env: {
+        DATABASE_HOST: db.endpoint,
+        DATABASE_PORT: db.port.apply(String),
+        DATABASE_NAME: db.databaseName,
+        DATABASE_SSLMODE: "verify-full",
+      },
+      secrets: { REDIS_PASSWORD: { id: "loom-cache-auth", key: "password" } },
+      database: db.access,
+      appSecretNames: ["LLM_API_KEY"],
+    });
+    return {};
+  });
+}
+
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+const secretRefs = (env: EnvVar[]) =>
+  env.filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom?.secretKeyRef.name, e.valueFrom?.secretKeyRef.key]);
+const plain = (env: EnvVar[]) => Object.fromEntries(env.filter((e) => !e.valueFrom).map((e) => [e.name, e.value]));
+const podOf = (run: ProgramRun, type: string, name?: string) =>
+  at(one(run, type, name).inputs, "spec", "template", "spec");
+const loginRefs = (id: string) => [
+  ["DATABASE_USER", id, "username"],
+  ["DATABASE_PASSWORD", id, "password"],
+];
+
+describe("database logins on kubernetes: the workloads (AppService)", () => {
+  it("runs the roles step first in the migrate Job: the app image, loom db-roles, the admin login and the exact SQL", async () => {
+    const run = await buildApp("prod");
+    const pod = podOf(run, JOB);
+    const [init, ...more] = pod.initContainers;
+    assert.equal(more.length, 0);
+    const migrate = pod.containers[0];
+    assert.deepEqual(
+      [init.name, init.image, init.command, init.envFrom],
+      ["db-roles", IMAGE, ["loom", "db-roles"], migrate.envFrom],
+    );
+    assert.deepEqual(secretRefs(init.env), loginRefs("loom-db-login-admin-r0"), "the admin login and nothing else");
+    assert.deepEqual(plain(init.env), {
+      DATABASE_HOST: "loom-db-rw.loom-prod.svc",
+      DATABASE_AUTH: "password",
+      LOOM_DB_ROLES_SQL: rolesSql({ database: "loom", logins: PROD_LOGINS }),
+    });
+    assert.deepEqual(
+      [init.securityContext, init.resources, init.volumeMounts],
+      [migrate.securityContext, migrate.resources, migrate.volumeMounts],
+    );
+  });
+
+  it("gives migrate its own login, web and worker the active app login, and nobody else the admin's", async () => {
+    for (const [active, id] of [
+      [undefined, "loom-db-login-app-a-r0"],
+      ["b", "loom-db-login-app-b-r0"],
+    ] as const) {
+      const run = await buildApp("prod", active ? { database: { activeAppLogin: active } } : {});
+      const migrate = podOf(run, JOB).containers[0];
+      assert.deepEqual(secretRefs(migrate.env), loginRefs("loom-db-login-migrate-r0"));
+      assert.equal(plain(migrate.env).DATABASE_AUTH, "password");
+      for (const tier of ["web", "worker"]) {
+        const pod = podOf(run, DEPLOYMENT, `loom-${tier}`);
+        assert.equal(pod.initContainers, undefined);
+        const env = pod.containers[0].env;
+        assert.deepEqual(secretRefs(env), [
+          ["REDIS_PASSWORD", "loom-cache-auth", "password"],
+          ...loginRefs(id),
+          ["LLM_API_KEY", "loom-app-secrets", "LLM_API_KEY"],
+        ]);
+        assert.equal(plain(env).DATABASE_AUTH, "password");
+      }
+      const holders = run.resources.filter((r) => JSON.stringify(r.inputs).includes('"loom-db-login-admin-r0"'));
+      assert.deepEqual(
+        holders.map((r) => `${r.type}::${r.name}`),
+        [
+          "kubernetes:core/v1:Secret::loom-db-login-admin-r0",
+          "kubernetes:postgresql.cnpg.io/v1:Cluster::loom-db",
+          "kubernetes:batch/v1:Job::loom-migrate",
+        ],
+        "the admin's Secret is read by the operator and the roles step only",
+      );
+    }
+  });
+
+  it("has no roles step without the Database's access (DATABASE_* from secrets, as before)", async () => {
+    const p = PROFILES.dev;
+    const run = await runComponents(() => {
+      new AppService("loom", {
+        ...base("dev"),
+        network: k8sNetwork("loom-dev"),
+        image: IMAGE,
+        domain: "dev.loom.example.com",
+        web: p.web,
+        worker: p.worker,
+        secrets: { DATABASE_PASSWORD: { id: "loom-db-app", key: "password" } },
+      });
+      return {};
+    });
+    assert.equal(podOf(run, JOB).initContainers, undefined);
   });
 });
