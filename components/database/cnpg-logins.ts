@@ -55,9 +55,13 @@ export const LOGIN_PASSWORD_LENGTH = 48;
 export const activeAppLogin = (l: KubernetesDatabaseLogins): RotatedLogin =>
   l.activeAppLogin === "a" ? "appA" : "appB";
 
+/** `<login>-r<epoch>`: what names a login's password Secret (and its Pulumi resource) at its current epoch. */
+export const loginSecretSuffix = (login: RotatedLogin, l: KubernetesDatabaseLogins): string =>
+  `${SLUG[login]}-r${l.rotation[login]}`;
+
 /** The password Secret of `login` at its current epoch. */
 export function loginSecretName(cluster: string, login: RotatedLogin, l: KubernetesDatabaseLogins): string {
-  return `${cluster}-login-${SLUG[login]}-r${l.rotation[login]}`;
+  return `${cluster}-login-${loginSecretSuffix(login, l)}`;
 }
 
 /** `.spec.managed.roles`: the three groups, then every login with its password Secret and its group. */

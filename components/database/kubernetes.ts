@@ -50,6 +50,7 @@ import {
   LOGIN_ROLES,
   loginRefs,
   loginSecretName,
+  loginSecretSuffix,
   managedRoles,
 } from "./cnpg-logins";
 
@@ -174,11 +175,14 @@ function passwordSecrets(
 ): Secret[] {
   const cluster = names(name).cluster;
   return (Object.keys(LOGIN_ROLES) as RotatedLogin[]).map((login) => {
-    const secretName = loginSecretName(cluster, login, target.database);
     return new Secret(
-      `${name}-db-login-${secretName.slice(cluster.length + "-login-".length)}`,
+      `${name}-db-login-${loginSecretSuffix(login, target.database)}`,
       {
-        metadata: { name: secretName, namespace: ns, labels: { ...labels, "cnpg.io/reload": "true" } },
+        metadata: {
+          name: loginSecretName(cluster, login, target.database),
+          namespace: ns,
+          labels: { ...labels, "cnpg.io/reload": "true" },
+        },
         type: "kubernetes.io/basic-auth",
         stringData: { username: LOGIN_ROLES[login], password: pulumi.secret(generatePassword(LOGIN_PASSWORD_LENGTH)) },
       },
