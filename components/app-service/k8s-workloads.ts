@@ -1,6 +1,10 @@
 /**
  * AppService workloads on Kubernetes: the `migrate` Job, the `web` and `worker` Deployments, their disruption
  * budgets and autoscalers. Pod details: pod-spec.ts; which secret each workload gets: workload-secrets.ts.
+ *
+ * With the Database's access, the migrate Job first runs the roles step as its init container `db-roles` (the app
+ * image, `loom db-roles`, the admin login and the roles SQL, connected to the primary directly), so the groups,
+ * grants and memberships are right before every migration; web, worker and migrate each get their own login.
  */
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { Deployment } from "@pulumi/kubernetes/apps/v1/deployment";
@@ -9,12 +13,17 @@ import { Job } from "@pulumi/kubernetes/batch/v1/job";
 import { ServiceAccount } from "@pulumi/kubernetes/core/v1/serviceAccount";
 import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget";
 import type * as pulumi from "@pulumi/pulumi";
+import { primaryHostOf } from "../database/cnpg-logins";
+import { ROLES_COMMAND } from "../lib/db-roles";
 import { CA_FILE, checkovSkips, shortHash } from "../lib/k8s";
 import type { SecretRef } from "../lib/secrets";
 import { k8sCollectorEndpoint, type OtelEnv, otelEnv } from "../lib/telemetry";
 import type { AppScope } from "./k8s-scope";
-import { hpaSpec, pdbSpec, podTemplate, scaledObjectSpec, type Tier } from "./pod-spec";
-import { secretsFor, type Workload } from "./workload-secrets";
+import { hpaSpec, initContainer, pdbSpec, podTemplate, resourcesFor, scaledObjectSpec, type Tier } from "./pod-spec";
+import { databaseEnvFor, rolesStepEnv, secretsFor, type Workload } from "./workload-secrets";
+
+/** The migrate Job's init container that runs the roles step. */
+export const ROLES_STEP = "db-roles";
 
 /**
  * On the web and worker Deployments and the migrate Job: checkov's CKV_K8S_35 ("prefer secrets as files over
@@ -90,10 +99,37 @@ function template(
     serviceAccountName: serviceAccount(s, tier).metadata.name,
     configMapName: sources.configMapName,
     secrets: workloadSecretRefs(s, tier, sources.appSecretsName),
-    env: tierOtelEnv(s, tier) as Record<string, string>,
+    env: { ...(tierOtelEnv(s, tier) as Record<string, string>), ...databaseEnvFor(tier, s.args.database) },
     labels: s.podLabels(tier),
     selector: s.selector(tier),
     mesh: s.target.mesh,
+    ...(tier === "migrate" && s.args.database ? { initContainers: [rolesStep(s, size, sources)] } : {}),
+  });
+}
+
+/**
+ * The roles step (workload-secrets.ts `rolesStepEnv`): the admin login's secret refs and the SQL, nothing else of the
+ * app's (no cache password, no app keys, no telemetry), sized like migrate. It connects to the primary's Service
+ * (DATABASE_HOST overrides the ConfigMap's, which is the transaction-mode pooler where there is one).
+ */
+function rolesStep(
+  s: AppScope,
+  size: { cpu: number; memoryMiB: number; ephemeralStorageMiB: number },
+  sources: PodSources,
+) {
+  const database = s.args.database;
+  if (!database) throw new Error("rolesStep: no database access");
+  const step = rolesStepEnv(database);
+  const primary = primaryHostOf(database);
+  return initContainer({
+    name: ROLES_STEP,
+    image: s.args.image,
+    command: ROLES_COMMAND,
+    app: s.args.app,
+    resources: resourcesFor(size.cpu, size.memoryMiB, size.ephemeralStorageMiB),
+    configMapName: sources.configMapName,
+    env: { ...(primary !== undefined ? { DATABASE_HOST: primary } : {}), ...step.env },
+    secrets: step.secrets,
   });
 }
 

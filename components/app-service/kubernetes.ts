@@ -5,8 +5,9 @@
  * pod details: pod-spec.ts; which secret each workload gets: workload-secrets.ts.
  *
  * - migrate: a Job named after the image and command, run before web and worker roll (they depend on it): Pulumi
- *   waits for it to succeed, so a failed migration stops the rollout. A new image runs a new Job. It gets the
- *   database credentials only (no cache password, no app/LLM keys).
+ *   waits for it to succeed, so a failed migration stops the rollout. A new image runs a new Job. It gets its own
+ *   database login only (no cache password, no app/LLM keys); with the Database's access its init container
+ *   `db-roles` runs the roles step (admin login, roles SQL) first (k8s-workloads.ts).
  * - Autoscaling on (staging, prod): an HPA v2 for web (CPU + memory), a KEDA ScaledObject for the worker on the
  *   queue depth from Prometheus; the Deployments then carry no `replicas` (the autoscaler owns it). Off (dev): fixed
  *   `replicas` = minReplicas.

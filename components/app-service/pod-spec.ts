@@ -55,13 +55,62 @@ export interface PodInputs {
   configMapName: pulumi.Input<string>;
   /** Environment variables read from Secrets (`secretKeyRef`). */
   secrets: Record<string, SecretRef>;
-  /** Plain variables of this tier only (the OTEL_* contract: the service name differs per tier). */
-  env?: Record<string, string>;
+  /** Plain variables of this tier only (the OTEL_* contract: the service name differs per tier; DATABASE_AUTH). */
+  env?: Record<string, pulumi.Input<string>>;
   /** Pod labels (must include the selector labels and the tier label). */
   labels: Record<string, string>;
   /** The workload's selector (topology spread counts these pods). */
   selector: Record<string, string>;
   mesh: Mesh;
+  /** Containers run to completion before the tier's own (migrate: the roles step, `rolesInitContainer`). */
+  initContainers?: ReturnType<typeof initContainer>[];
+}
+
+/** Plain variables, then one `secretKeyRef` per secret (never a value in the manifest). */
+function envVars(env: Record<string, pulumi.Input<string>>, secrets: Record<string, SecretRef>) {
+  return [
+    ...Object.entries(env).map(([name, value]) => ({ name, value })),
+    ...Object.entries(secrets).map(([name, ref]) => ({
+      name,
+      valueFrom: { secretKeyRef: { name: ref.id, key: ref.key ?? name, optional: false } },
+    })),
+  ];
+}
+
+/** The two volumes every container mounts: /tmp and the namespace CA. */
+const VOLUME_MOUNTS = [
+  { name: "tmp", mountPath: "/tmp" },
+  { name: "internal-ca", mountPath: CA_MOUNT_PATH, readOnly: true },
+];
+
+export interface InitContainerInputs {
+  name: string;
+  image: string;
+  command: readonly string[];
+  app: AppContract;
+  /** Sized like the tier's own container (the pod's resources are the larger of the two, not their sum). */
+  resources: ReturnType<typeof resourcesFor>;
+  configMapName: pulumi.Input<string>;
+  env: Record<string, pulumi.Input<string>>;
+  secrets: Record<string, SecretRef>;
+}
+
+/**
+ * A container that runs to completion before the tier's own: the same image, restrictions, resources and volumes,
+ * the plain settings, and only the variables and secrets given (the roles step: the admin login and the SQL).
+ */
+export function initContainer(c: InitContainerInputs) {
+  return {
+    name: c.name,
+    image: c.image,
+    imagePullPolicy: "IfNotPresent",
+    command: [...c.command],
+    envFrom: [{ configMapRef: { name: c.configMapName } }],
+    env: envVars(c.env, c.secrets),
+    resources: c.resources,
+    securityContext: restrictedContainerSecurity(c.app.runAsUser),
+    volumeMounts: VOLUME_MOUNTS,
+  };
 }
 
 function meshMetadata(mesh: Mesh, tier: Tier): { annotations: Record<string, string>; labels: Record<string, string> } {
@@ -132,6 +181,7 @@ export function podTemplate(p: PodInputs) {
       terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS[p.tier],
       ...(p.tier === "migrate" ? { restartPolicy: "Never" } : {}),
       topologySpreadConstraints: [spread("topology.kubernetes.io/zone"), spread("kubernetes.io/hostname")],
+      ...(p.initContainers && p.initContainers.length > 0 ? { initContainers: p.initContainers } : {}),
       containers: [
         {
           name: p.tier,
@@ -140,21 +190,12 @@ export function podTemplate(p: PodInputs) {
           command: p.command,
           ...(p.tier === "migrate" ? {} : { ports: [{ name: "http", containerPort: p.app.port, protocol: "TCP" }] }),
           envFrom: [{ configMapRef: { name: p.configMapName } }],
-          env: [
-            ...Object.entries(p.env ?? {}).map(([name, value]) => ({ name, value })),
-            ...Object.entries(p.secrets).map(([name, ref]) => ({
-              name,
-              valueFrom: { secretKeyRef: { name: ref.id, key: ref.key ?? name, optional: false } },
-            })),
-          ],
+          env: envVars(p.env ?? {}, p.secrets),
           resources: resourcesFor(p.cpu, p.memoryMiB, p.ephemeralStorageMiB),
           securityContext: restrictedContainerSecurity(p.app.runAsUser),
           ...probes(p.tier, p.app),
           ...(preStop > 0 ? { lifecycle: { preStop: { sleep: { seconds: preStop } } } } : {}),
-          volumeMounts: [
-            { name: "tmp", mountPath: "/tmp" },
-            { name: "internal-ca", mountPath: CA_MOUNT_PATH, readOnly: true },
-          ],
+          volumeMounts: VOLUME_MOUNTS,
         },
       ],
       volumes: [

@@ -15,7 +15,11 @@ export const BARMAN_API = "barmancloud.cnpg.io/v1";
 /** The Barman Cloud CNPG-I plugin (replaces the deprecated in-tree `.spec.backup.barmanObjectStore`). */
 export const BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
 export const POSTGRES_PORT = 5432;
-/** The role that owns the app's database (the app connects as it). */
+/**
+ * The role CloudNativePG bootstraps as the database's owner (`bootstrap.initdb.owner`; changing it would replace the
+ * cluster). No workload logs in as it: the roles step hands the database to loom_owner and takes its CONNECT away
+ * (cnpg-logins.ts has the logins).
+ */
 export const APP_USER = "loom_app";
 
 /** CloudNativePG operand images: a minor version per major, "standard" flavour (no in-image Barman: the plugin does it). */
@@ -112,6 +116,8 @@ export interface ClusterInputs {
   caSecret: string;
   /** Archive WAL to this Barman Cloud ObjectStore; undefined = no archive. */
   objectStore?: string;
+  /** `.spec.managed.roles` (cnpg-logins.ts `managedRoles`); undefined = none. */
+  managedRoles?: Record<string, unknown>[];
 }
 
 /** The `Cluster` spec. */
@@ -124,6 +130,7 @@ export function clusterSpec(c: ClusterInputs): Record<string, unknown> {
     // No `secret`: the operator generates the owner's password into `<cluster>-app` (never through Pulumi).
     bootstrap: { initdb: { database: c.databaseName, owner: APP_USER, dataChecksums: true } },
     certificates: { serverTLSSecret: n.serverTls, serverCASecret: c.caSecret },
+    ...(c.managedRoles ? { managed: { roles: c.managedRoles } } : {}),
     ...(c.objectStore ? { plugins: [walArchiver(c.objectStore)] } : {}),
   };
 }

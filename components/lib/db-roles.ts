@@ -162,16 +162,20 @@ function groupsSql(database: string): string[] {
 /**
  * Objects an earlier login created (the master, or the owner the operator bootstrapped) move to loom_owner, so the
  * default privileges and the groups' grants cover them: tables, views, free sequences (a column's sequence moves
- * with its table) and routines — never an extension's.
+ * with its table) and routines — never an extension's, and never a superuser's: those are the platform's own
+ * (CloudNativePG's pooler creates `public.user_search`, a SECURITY DEFINER function that must stay the superuser's
+ * to read pg_shadow; owned by loom_owner, PgBouncer's auth_query fails and nothing can log in through the pooler).
  */
 const ADOPT_SQL = `DO $$ DECLARE r record; BEGIN
   FOR r IN SELECT c.oid::regclass AS obj, CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END AS kind
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relowner <> '${DB_GROUPS.owner}'::regrole
+      AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = c.relowner)
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))
   LOOP EXECUTE format('ALTER %s %s OWNER TO ${DB_GROUPS.owner}', r.kind, r.obj); END LOOP;
   FOR r IN SELECT p.oid::regprocedure AS obj FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'public' AND p.proowner <> '${DB_GROUPS.owner}'::regrole
+      AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
   LOOP EXECUTE format('ALTER ROUTINE %s OWNER TO ${DB_GROUPS.owner}', r.obj); END LOOP;
 END $$;`;
@@ -179,16 +183,25 @@ END $$;`;
 /** Grants on what exists now, then the same as default privileges for what loom_owner creates later. */
 function grantsSql(): string[] {
   const { owner, app, readonly } = DB_GROUPS;
-  const grants = (on: "ALL TABLES IN SCHEMA public" | "TABLES", seqs: string, fns: string) => [
+  const grants = (on: "ALL TABLES IN SCHEMA public" | "TABLES", seqs: string, fns?: string) => [
     `GRANT SELECT, INSERT, UPDATE, DELETE ON ${on} TO ${app};`,
     `GRANT USAGE, SELECT, UPDATE ON ${seqs} TO ${app};`,
-    `GRANT EXECUTE ON ${fns} TO ${app};`,
+    ...(fns ? [`GRANT EXECUTE ON ${fns} TO ${app};`] : []),
     `GRANT SELECT ON ${on} TO ${readonly};`,
     `GRANT SELECT ON ${seqs} TO ${readonly};`,
   ];
   const defaults = `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public`;
+  // EXECUTE on loom_owner's functions only, not ALL FUNCTIONS: run by a superuser admin (CloudNativePG), that would
+  // also grant the platform's SECURITY DEFINER functions (the pooler's `user_search`, which returns password hashes)
+  // and an extension's restricted ones (pg_stat_statements_reset) to the app.
+  const ownFunctions = `DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT p.oid::regprocedure AS obj FROM pg_proc p
+    WHERE p.pronamespace = 'public'::regnamespace AND p.prokind <> 'p' AND p.proowner = '${owner}'::regrole
+  LOOP EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO ${app}', r.obj); END LOOP;
+END $$;`;
   return [
-    ...grants("ALL TABLES IN SCHEMA public", "ALL SEQUENCES IN SCHEMA public", "ALL FUNCTIONS IN SCHEMA public"),
+    ...grants("ALL TABLES IN SCHEMA public", "ALL SEQUENCES IN SCHEMA public"),
+    ownFunctions,
     ...grants("TABLES", "SEQUENCES", "FUNCTIONS").map((g) => `${defaults} ${g}`),
     // Functions are EXECUTE-able by PUBLIC by default; only the groups keep it.
     `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;`,

@@ -1,15 +1,15 @@
 /**
- * The Kubernetes target: `loom:kubernetes` (docs/kubernetes.md). Pure: zod only, no SDK.
- *
- * Rules: render mode (`renderDir`) excludes `kubeconfig`/`context`; an existing `clusterIssuer` excludes the ACME
- * keys; the DNS-01 solver needs its token Secret; `clusterCidrs` may not hold /0; a configured `backup` or
- * `drBackup` store needs `bucket` and `credentialsSecret`; each `tracing` key only with its backend, an `otlp`
- * endpoint required and https:// unless it is an in-cluster Service. Defaults: namespace `loom-<stack>`, tracing
- * `jaeger`; where the profile has backups and the stack sets no store, a default one (`defaulted: true`); likewise
- * `drBackup` where the profile also has disaster recovery. `testOnlySkipAwait` only in the e2e control plane's stack.
+ * The Kubernetes target: `loom:kubernetes` (docs/kubernetes.md). Pure: zod only, no SDK. Rules: render mode
+ * (`renderDir`) excludes `kubeconfig`/`context`; an existing `clusterIssuer` excludes the ACME keys; the DNS-01 solver
+ * needs its token Secret; `clusterCidrs` may not hold /0; a configured `backup` or `drBackup` store needs `bucket` and
+ * `credentialsSecret`; each `tracing` key only with its backend, an `otlp` endpoint required and https:// unless it is
+ * an in-cluster Service. Defaults: namespace `loom-<stack>`, tracing `jaeger`; where the profile has backups and the
+ * stack sets no store, a default one (`defaulted: true`); likewise `drBackup` where the profile also has disaster
+ * recovery. `testOnlySkipAwait` only in the e2e control plane's stack.
  */
 import { z } from "zod";
 import { fit as fitName } from "../naming";
+import { databaseLogins, type KubernetesDatabaseLogins } from "./kubernetes-database";
 import { imageVerification, type KubernetesImageVerification } from "./kubernetes-image-verification";
 import type { TargetContext, TargetSpec } from "./spec";
 import { bool, cidr, DNS_LABEL, dnsLabel, dnsSubdomain, email, int, show } from "./values";
@@ -109,6 +109,8 @@ export interface KubernetesTarget {
   logs: KubernetesLogs;
   /** Admit only images signed by this identity (a Kyverno ClusterPolicy); undefined = off (the default). */
   imageVerification?: KubernetesImageVerification;
+  /** The CloudNativePG logins: the active app login and each password's rotation epoch (kubernetes-database.ts). */
+  database: KubernetesDatabaseLogins;
   /** TEST ONLY: annotate workloads `pulumi.com/skipAwait` (lib/k8s-skip-await.ts); absent when off (always). */
   testOnlySkipAwait?: true;
 }
@@ -151,6 +153,8 @@ const logsSchema = z
   .partial()
   .strict();
 
+const OPERATOR_NAMESPACES = ["ingress", "monitoring", "cnpg", "certManager", "keda"] as const;
+type OperatorNamespaceShape = Record<(typeof OPERATOR_NAMESPACES)[number], ReturnType<typeof dnsLabel>>;
 const schema = z
   .object({
     kubeconfig: z.string().min(1, "must not be empty"),
@@ -168,13 +172,7 @@ const schema = z
     clusterCidrs: z.array(cidr).min(1, "must list at least one CIDR"),
     mesh: z.enum(["none", "linkerd", "istio"]),
     operatorNamespaces: z
-      .object({
-        ingress: dnsLabel(),
-        monitoring: dnsLabel(),
-        cnpg: dnsLabel(),
-        certManager: dnsLabel(),
-        keda: dnsLabel(),
-      })
+      .object(Object.fromEntries(OPERATOR_NAMESPACES.map((n) => [n, dnsLabel()])) as OperatorNamespaceShape)
       .partial()
       .strict(),
     prometheusUrl: z.string().regex(/^https?:\/\/[^\s/]+(:\d+)?(\/[^\s]*)?$/, "must be an http(s):// URL"),
@@ -184,6 +182,7 @@ const schema = z
     tracing: tracingSchema,
     logs: logsSchema,
     imageVerification: imageVerification.schema,
+    database: databaseLogins.schema,
     testOnlySkipAwait: bool(),
   })
   .partial()
@@ -394,6 +393,7 @@ export const kubernetesTarget = {
       tracing: tracingOf(k.tracing, ctx.problems),
       logs: logsOf(k, namespace, ctx.problems),
       ...imageVerification.entry(k.imageVerification, ctx.problems),
+      ...databaseLogins.entry(k.database),
       ...(k.testOnlySkipAwait === true ? { testOnlySkipAwait: true as const } : {}),
     };
   },

@@ -93,9 +93,9 @@ describe("database on kubernetes (CloudNativePG)", () => {
     assert.equal(at(t, "clusterInputs", "objectStore"), "loom-db-backups");
   });
 
-  it("lets CloudNativePG generate the app's credentials: no password passes through Pulumi", async () => {
+  it("keeps the operator's bootstrap owner (no cluster replacement) and hands Backups the backup login, not it", async () => {
     const run = await build(args("prod"));
-    assert.equal(ofType(run, "random:index/randomPassword:RandomPassword").length, 0);
+    assert.equal(ofType(run, "random:index/randomPassword:RandomPassword").length, 0, "no @pulumi/random plugin");
     assert.equal(ofType(run, SECRET).filter((s) => s.name === "loom-db-app").length, 0);
     assert.deepEqual(at(one(run, CLUSTER).inputs, "spec", "bootstrap", "initdb"), {
       database: "loom",
@@ -104,8 +104,8 @@ describe("database on kubernetes (CloudNativePG)", () => {
     });
     assert.equal(at(one(run, CLUSTER).inputs, "spec", "enableSuperuserAccess"), false);
     assert.deepEqual(run.outputs.credentials, {
-      username: { id: "loom-db-app", key: "username" },
-      password: { id: "loom-db-app", key: "password" },
+      username: { id: "loom-db-login-backup-r0", key: "username" },
+      password: { id: "loom-db-login-backup-r0", key: "password" },
     });
   });
 
@@ -155,10 +155,10 @@ describe("database on kubernetes (CloudNativePG)", () => {
         parameters: { barmanObjectName: "loom-db-backups" },
       },
     ]);
-    assert.equal(
-      ofType(run, SECRET).length,
-      0,
-      "a configured store's credentials Secret is the operator's, not created here",
+    assert.deepEqual(
+      ofType(run, SECRET).map((s) => at(s.inputs, "metadata", "name")),
+      ["app-a", "app-b", "migrate", "backup", "admin"].map((l) => `loom-db-login-${l}-r0`),
+      "only the logins' Secrets: a configured store's credentials Secret is the operator's, not created here",
     );
     assert.equal(at(run.outputs.backupTargets, "cluster"), "loom-db");
   });

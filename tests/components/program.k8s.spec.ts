@@ -307,7 +307,7 @@ for (const env of ENVS) {
       );
     });
 
-    it("gives migrate the database's credentials only (no cache password, no app keys)", () => {
+    it("gives migrate its own login only (no cache password, no app keys)", () => {
       const job = ofType(plan, JOB)[0] as PlannedResource;
       const env = at(job.inputs, "spec", "template", "spec", "containers", 0, "env") as {
         name: string;
@@ -317,8 +317,8 @@ for (const env of ENVS) {
         .filter((e) => e.valueFrom?.secretKeyRef)
         .map((e) => [e.name, e.valueFrom?.secretKeyRef?.name]);
       assert.deepEqual(fromSecrets, [
-        ["DATABASE_USER", "loom-db-app"],
-        ["DATABASE_PASSWORD", "loom-db-app"],
+        ["DATABASE_USER", "loom-db-login-migrate-r0"],
+        ["DATABASE_PASSWORD", "loom-db-login-migrate-r0"],
       ]);
     });
 

@@ -69,7 +69,41 @@ describe("kubernetes settings", () => {
       drBackup: undefined,
       tracing: { backend: "jaeger", maxTraces: 10_000 },
       logs: { storageGiB: 50, namespaceRetentionDays: {} },
+      database: { activeAppLogin: "a", rotation: { appA: 0, appB: 0, migrate: 0, backup: 0, admin: 0 } },
     });
+  });
+
+  it("database: the active app login and each login's rotation epoch, strings coerced, anything else refused by name", () => {
+    assert.deepEqual(
+      k8sTarget("prod", { database: { activeAppLogin: "b", rotation: { appA: "3", admin: 1 } } }).database,
+      {
+        activeAppLogin: "b",
+        rotation: { appA: 3, appB: 0, migrate: 0, backup: 0, admin: 1 },
+      },
+    );
+    assert.deepEqual(problemsOf("prod", { database: { activeAppLogin: "c" } }), [
+      'loom:kubernetes.database.activeAppLogin: "c" is not one of a, b',
+    ]);
+    assert.deepEqual(problemsOf("prod", { database: { rotation: { appA: -1, appC: 1, migrate: 1.5 } } }), [
+      "loom:kubernetes.database.rotation.appA: -1 is too small; minimum is 0",
+      "loom:kubernetes.database.rotation.migrate: 1.5 must be a whole number",
+      "loom:kubernetes.database.rotation.appC is not a known key; did you mean loom:kubernetes.database.rotation.appA?",
+    ]);
+  });
+
+  it("database: set on a stack of another cloud, the block is named in a warning, not read", () => {
+    const s = parseSettings(
+      {
+        cloud: "gcp",
+        domain: "loom.example.com",
+        image: IMAGE,
+        kubernetes: { database: { activeAppLogin: "b" } },
+      },
+      { stack: "dev", providerConfig: { "gcp:project": "acme-loom-dev", "gcp:region": "europe-west1" } },
+    );
+    assert.deepEqual(s.warnings, [
+      'loom:kubernetes is set but loom:cloud is "gcp": it is not read on this stack (it applies with loom:cloud: kubernetes)',
+    ]);
   });
 
   it("logs: Loki's volume and other namespaces' retention, only with installOperators, never the own namespace", () => {
