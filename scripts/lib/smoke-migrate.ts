@@ -60,7 +60,10 @@ interface Condition {
 }
 
 async function gcp(cmd: string, run: Runner): Promise<CheckResult> {
-  const [, job] = parts(cmd, /gcloud run jobs execute (\S+)/, "the job name");
+  // The migration is the last job the command executes (the db-roles job runs first, `--wait` to its end).
+  const runs = [...cmd.matchAll(/gcloud run jobs execute (\S+)/g)];
+  const job = runs[runs.length - 1]?.[1];
+  if (!job) throw new Error(`cannot read the job name from the stack output migrateCommand (${JSON.stringify(cmd)})`);
   const scope = ["--region", flag(cmd, "region") ?? "", "--project", flag(cmd, "project") ?? ""];
   const [latest] = await runJson<{ metadata?: { name?: string }; status?: { conditions?: Condition[] } }[]>(run, [
     ...["gcloud", "run", "jobs", "executions", "list", "--job", job as string, ...scope],

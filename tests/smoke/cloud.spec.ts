@@ -205,10 +205,12 @@ describe("smoke: migrate exit status", () => {
     });
   });
 
-  it("gcp: the newest execution's Completed condition", async () => {
+  it("gcp: the newest execution's Completed condition, of migrate (the last job), not of db-roles", async () => {
+    // migrateCommand as the GCP AppService writes it: the roles job first, then migrate.
     const o = {
       cloud: "gcp",
       migrateCommand:
+        "gcloud run jobs execute loom-prod-db-roles --region europe-west1 --project loom-example-prod --wait && " +
         "gcloud run jobs execute loom-prod-migrate --region europe-west1 --project loom-example-prod --wait",
     };
     const cmd =
