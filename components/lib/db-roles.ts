@@ -280,8 +280,9 @@ export function loginEnv(login: DatabaseLogin): {
 }
 
 /**
- * Every login is today's one credential (password auth), and no roles: what a Database hands out until its cloud
- * file builds real logins. Transitional (issue 16): removed once every cloud has its own.
+ * Every use given one password credential, and no roles to grant: the access of a database that has a single login
+ * (a hand-made Database in tests, or a caller's own database outside the Database component). No cloud's Database
+ * returns it: each builds its own logins.
  */
 export function singleLoginAccess(credentials: { username: SecretRef; password: SecretRef }): DatabaseAccess {
   const login: DatabaseLogin = { auth: "password", ...credentials };

@@ -25,17 +25,21 @@ const annotationsOf = (r: PlannedResource): Record<string, string> | undefined =
   (r.inputs.metadata as { annotations?: Record<string, string> } | undefined)?.annotations;
 
 /**
- * A plan's resources with the one value that differs between two runs of the same program replaced: the Valkey
- * password (components/cache/kubernetes.ts, generated from the OS CSPRNG at every run), which its Secret carries as
- * `stringData.password` and inside `auth.conf`. Any other difference still fails the comparison.
+ * A plan's resources with the values that differ between two runs of the same program replaced: the passwords
+ * generated from the OS CSPRNG at every run — the Valkey password (components/cache/kubernetes.ts, in its Secret's
+ * `stringData.password` and inside `auth.conf`) and the five database logins' (components/database/cnpg-logins.ts,
+ * each Secret's `stringData.password`), numbered in plan order. Any other difference still fails the comparison.
  */
 function withoutGeneratedPassword(resources: PlannedResource[]): PlannedResource[] {
   const passwords = resources
     .map((r) => (r.inputs.stringData as { password?: unknown } | undefined)?.password)
     .filter((p): p is string => typeof p === "string");
-  assert.equal(passwords.length, 1, "one generated password (the cache's) in the plan");
-  const [password] = passwords;
-  return JSON.parse(JSON.stringify(resources).split(password).join("<generated>")) as PlannedResource[];
+  assert.equal(passwords.length, 6, "six generated passwords (the cache's, five database logins') in the plan");
+  let text = JSON.stringify(resources);
+  passwords.forEach((password, i) => {
+    text = text.split(password).join(`<generated-${i}>`);
+  });
+  return JSON.parse(text) as PlannedResource[];
 }
 
 /**
