@@ -22,7 +22,12 @@ import type { BackupJobArgs } from ".";
 export type TokenAuth = Exclude<DatabaseAuth, "password">;
 
 /** loginEnv's names → libpq's (the backup CLI runs libpq tools, which read PGUSER/PGPASSWORD). */
-const LIBPQ_NAMES: Record<string, string> = { DATABASE_USER: "PGUSER", DATABASE_PASSWORD: "PGPASSWORD" };
+const LIBPQ_NAMES: Record<string, string> = {
+  DATABASE_USER: "PGUSER",
+  DATABASE_PASSWORD: "PGPASSWORD",
+  // A login with its own host (AWS: the backup bypasses RDS Proxy) replaces the endpoint the job would use.
+  DATABASE_HOST: "PGHOST",
+};
 
 export interface BackupJobLogin {
   auth: DatabaseAuth;

@@ -101,6 +101,12 @@ export interface AwsAccessArgs {
   connect: pulumi.Output<Record<TokenLoginUse, string>>;
   /** The read replica's connectArns, when there is one (web and worker read from it: DATABASE_READER_HOST). */
   readerConnect?: pulumi.Output<Record<TokenLoginUse, string>>;
+  /**
+   * The logical backup's own way in when `connect` is the proxy's: the instance's address and its dbuser ARN. pg_dump
+   * holds one snapshot for a session that sits idle for the whole dump, which a proxy's idle-client timeout (30 min)
+   * would cut; so the backup goes to the instance directly, like migrate's roles step. @default - through `connect`
+   */
+  backupDirect?: { host: pulumi.Input<string>; connect: pulumi.Input<string> };
 }
 
 /** The Database's access on AWS: the three token logins, the master for the roles step only, and their ARNs. */
@@ -112,11 +118,18 @@ export function awsAccess(a: AwsAccessArgs): DatabaseAccess {
       web: iam(TOKEN_LOGIN_OF.web),
       worker: iam(TOKEN_LOGIN_OF.worker),
       migrate: iam(TOKEN_LOGIN_OF.migrate),
-      backup: iam(TOKEN_LOGIN_OF.backup),
+      backup: a.backupDirect
+        ? { ...iam(TOKEN_LOGIN_OF.backup), host: a.backupDirect.host }
+        : iam(TOKEN_LOGIN_OF.backup),
       admin: { auth: "password", username: a.admin.username, password: a.admin.password, host: a.admin.host },
     },
     roles: { database: a.database, logins: AWS_ROLE_LOGINS },
-    connect: { web: arn("web"), worker: arn("worker"), migrate: arn("migrate"), backup: arn("backup") },
+    connect: {
+      web: arn("web"),
+      worker: arn("worker"),
+      migrate: arn("migrate"),
+      backup: a.backupDirect ? a.backupDirect.connect : arn("backup"),
+    },
     ...(a.readerConnect ? { readerConnect: readers(a.readerConnect) } : {}),
   };
 }

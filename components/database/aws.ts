@@ -111,6 +111,10 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
       connect: arnsOn(resourceId),
       // The replica is its own instance: reading from it needs its own dbuser ARNs (not through the proxy).
       ...(replica ? { readerConnect: arnsOn(replica.resourceId) } : {}),
+      // pg_dump's idle snapshot session must not meet the proxy's idle-client timeout: the backup goes direct.
+      ...(proxy
+        ? { backupDirect: { host: primary.address, connect: arnsOn(primary.resourceId).apply((c) => c.backup) } }
+        : {}),
     }),
     backupTargets: { cloud: "aws", resourceArns: primary.arn.apply((arn) => [arn]) },
     monitoring: {

@@ -571,6 +571,16 @@ describe("Backups on AWS: vault lock, logical-backup bucket, scheduled job", () 
       assert.equal(JSON.stringify(policyOf(run, "loom-logical-backup-execution-secrets")).includes("rds-db"), false);
     });
 
+    it("a backup login with its own host (the instance, bypassing RDS Proxy) replaces PGHOST, nothing else", async () => {
+      const direct = "loom-prod-db.direct.eu-west-1.rds.amazonaws.com";
+      const run = await buildWith(tokenAccess({ auth: "aws-rds-iam", username: "loom_backup", host: direct }, CONNECT));
+      const envOf = (r: ProgramRun) =>
+        Object.fromEntries(container(r).environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+      const viaEndpoint = await buildWith(tokenAccess({ auth: "aws-rds-iam", username: "loom_backup" }, CONNECT));
+      assert.deepEqual(envOf(run), { ...envOf(viaEndpoint), PGHOST: direct });
+      assert.equal("DATABASE_HOST" in envOf(run), false);
+    });
+
     it("refuses a backup login the AWS job cannot use, naming job.database.access", async () => {
       const cases: [DatabaseAccess, string][] = [
         [

@@ -280,14 +280,19 @@ describe("Database on AWS", () => {
       username: { id: SECRET_ARN, key: "username" },
       password: { id: SECRET_ARN, key: "password" },
     };
+    const host = (env: string) => `loom-${env}-db.abcdefghijkl.eu-west-1.rds.amazonaws.com`;
     const expected = (env: string, on: string) => ({
       logins: {
         web: { auth: "aws-rds-iam", username: "loom_app" },
         worker: { auth: "aws-rds-iam", username: "loom_app" },
         migrate: { auth: "aws-rds-iam", username: "loom_migrate" },
-        backup: { auth: "aws-rds-iam", username: "loom_backup" },
+        // Behind a proxy the backup goes to the instance: pg_dump's idle snapshot session outlives its idle timeout.
+        backup:
+          on === onProxy
+            ? { auth: "aws-rds-iam", username: "loom_backup", host: host(env) }
+            : { auth: "aws-rds-iam", username: "loom_backup" },
         // The instance itself: an IAM_AUTH proxy admits no password login.
-        admin: { ...admin, host: `loom-${env}-db.abcdefghijkl.eu-west-1.rds.amazonaws.com` },
+        admin: { ...admin, host: host(env) },
       },
       roles: {
         database: "loom",
@@ -301,7 +306,7 @@ describe("Database on AWS", () => {
         web: `${on}/loom_app`,
         worker: `${on}/loom_app`,
         migrate: `${on}/loom_migrate`,
-        backup: `${on}/loom_backup`,
+        backup: `${onInstance}/loom_backup`,
       },
     });
     // With the proxy (staging, prod) the token logins connect to it: its dbuser ARNs; dev: the instance's.
