@@ -73,8 +73,10 @@ function restoreSteps(logical: boolean, drCopy: boolean): string[] {
         ]
       : []),
     "Point the stack at the new cluster (import it or re-run `pulumi up` after adopting it) so its firewall " +
-      "(trusted sources), user, database, connection pool and the app's CA follow.",
+      "(trusted sources), users, database, connection pool and the app's CA follow; then run the migrate playbook " +
+      "(ansible/playbooks/migrate.yml) so the roles step grants the groups to the new cluster's users.",
     "Re-add what a restore does not bring: standby nodes (nodeCount) and read replicas, where the stack has them (prod).",
-    "Push the new database-password to the droplets (ansible/playbooks/secrets.yml) and redeploy.",
+    "Push every login's new password (the database-*-password objects) to the droplets " +
+      "(ansible/playbooks/secrets.yml) and redeploy.",
   ];
 }
