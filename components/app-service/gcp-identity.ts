@@ -15,9 +15,9 @@ import { IAMMember } from "@pulumi/gcp/projects/iammember";
 import { Secret } from "@pulumi/gcp/secretmanager/secret";
 import { SecretIamMember } from "@pulumi/gcp/secretmanager/secretIamMember";
 import { Account } from "@pulumi/gcp/serviceaccount/account";
-import { User } from "@pulumi/gcp/sql/user";
-import * as pulumi from "@pulumi/pulumi";
-import { cloudSqlOf, INSTANCE_USER_ROLE, iamUserOfEmail, instanceCondition } from "../database/gcp-logins";
+import type * as pulumi from "@pulumi/pulumi";
+import { cloudSqlIamLogin } from "../database/gcp-iam-login";
+import { cloudSqlOf } from "../database/gcp-logins";
 import { invalid } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { AppScope } from "./gcp-scope";
@@ -125,28 +125,5 @@ function databaseLogin(s: AppScope, workload: Workload, account: Account): pulum
   if (!s.args.database) return [];
   const sql = cloudSqlOf(s.args.database);
   if (!sql) return invalid("database", "is not a GCP Database's access (it names no Cloud SQL instance)");
-  return [
-    new User(
-      `${s.name}-${workload}-db-login`,
-      {
-        project: sql.project,
-        instance: sql.instance,
-        name: account.email.apply(iamUserOfEmail),
-        type: "CLOUD_IAM_SERVICE_ACCOUNT",
-        // PostgreSQL refuses to drop a role that owns objects or holds grants: a destroy leaves it to the instance.
-        deletionPolicy: "ABANDON",
-      },
-      s.opts(),
-    ),
-    new IAMMember(
-      `${s.name}-${workload}-cloudsql-instanceuser`,
-      {
-        project: s.project,
-        role: INSTANCE_USER_ROLE,
-        member: account.member,
-        condition: pulumi.output(sql.instance).apply((i) => instanceCondition(sql.project, i)),
-      },
-      s.opts(),
-    ),
-  ];
+  return cloudSqlIamLogin(s, `${s.name}-${workload}`, account, sql);
 }

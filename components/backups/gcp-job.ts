@@ -26,21 +26,14 @@ import { Job } from "@pulumi/gcp/cloudrunv2/job";
 import { JobIamMember } from "@pulumi/gcp/cloudrunv2/jobIamMember";
 import { Job as SchedulerJob } from "@pulumi/gcp/cloudscheduler/job";
 import { CryptoKeyIAMMember } from "@pulumi/gcp/kms/cryptoKeyIAMMember";
-import { IAMMember } from "@pulumi/gcp/projects/iammember";
 import { ServiceIdentity } from "@pulumi/gcp/projects/serviceIdentity";
 import { Secret } from "@pulumi/gcp/secretmanager/secret";
 import { SecretIamMember } from "@pulumi/gcp/secretmanager/secretIamMember";
 import { Account } from "@pulumi/gcp/serviceaccount/account";
-import { User } from "@pulumi/gcp/sql/user";
 import { BucketIAMMember } from "@pulumi/gcp/storage/bucketIAMMember";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  backupAccountId,
-  cloudSqlOf,
-  INSTANCE_USER_ROLE,
-  iamUserOfEmail,
-  instanceCondition,
-} from "../database/gcp-logins";
+import { cloudSqlIamLogin } from "../database/gcp-iam-login";
+import { backupAccountId, cloudSqlOf } from "../database/gcp-logins";
 import { handleFor, invalid, orInvalid } from "../lib/component";
 import type { DatabaseLogin } from "../lib/db-roles";
 import { CLOUD_SQL_DIRECT_PORT, type GcpScope } from "../lib/gcp";
@@ -147,29 +140,8 @@ function databaseLogin(
     return invalid("job.database", `a ${login.auth} login cannot log in to Cloud SQL`);
   const sql = access ? cloudSqlOf(access) : undefined;
   if (!sql) return invalid("job.database", "is not a GCP Database (its access names no Cloud SQL instance)");
-  const user = new User(
-    `${s.name}-logical-backup-db-login`,
-    {
-      project: sql.project,
-      instance: sql.instance,
-      name: account.email.apply(iamUserOfEmail),
-      type: "CLOUD_IAM_SERVICE_ACCOUNT",
-      // PostgreSQL refuses to drop a role that holds grants: a destroy leaves it to the instance.
-      deletionPolicy: "ABANDON",
-    },
-    s.opts(),
-  );
-  const canLogIn = new IAMMember(
-    `${s.name}-logical-backup-cloudsql-instanceuser`,
-    {
-      project: s.project,
-      role: INSTANCE_USER_ROLE,
-      member: account.member,
-      condition: pulumi.output(sql.instance).apply((i) => instanceCondition(sql.project, i)),
-    },
-    s.opts(),
-  );
-  return { env: { PGUSER: login.username, DATABASE_AUTH: login.auth }, secrets: {}, grants: [user, canLogIn] };
+  const grants = cloudSqlIamLogin(s, `${s.name}-logical-backup`, account, sql);
+  return { env: { PGUSER: login.username, DATABASE_AUTH: login.auth }, secrets: {}, grants };
 }
 
 /**
