@@ -14,7 +14,7 @@ import {
 import { type DatabaseLogin, loginEnv, type RoleLogin, rolesSql } from "../../components/lib/db-roles";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
-import { context, ofType, one, runComponents } from "../harness/program";
+import { context, databaseEnvOf, ofType, one, runComponents } from "../harness/program";
 import { fakeAwsNetwork, staticAwsPlatform, withPlatform } from "./aws-fixtures";
 
 const TASK = "aws:ecs/taskDefinition:TaskDefinition";
@@ -56,10 +56,7 @@ function build(env: Env): Promise<ProgramRun> {
       env: {
         LOOM_ENVIRONMENT: env,
         PORT: "8080",
-        DATABASE_HOST: db.endpoint,
-        DATABASE_PORT: db.port.apply(String),
-        DATABASE_NAME: db.databaseName,
-        DATABASE_SSLMODE: "verify-full",
+        ...databaseEnvOf(db),
         REDIS_TLS: "true",
       },
       secrets: { REDIS_PASSWORD: { id: pulumi.output(CACHE) } },

@@ -11,7 +11,7 @@ import { keyVaultName } from "../../components/platform/azure";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
 import { uuid } from "../../scripts/lib/mock-values/types";
-import { context, ofType, one, runComponents } from "../harness/program";
+import { appArgsOfProfile, context, databaseEnvOf, ofType, one, runComponents } from "../harness/program";
 import { AZURE_CONFIG, azureTarget, fakeAzureNetwork, staticAzurePlatform, withAzurePlatform } from "./azure-fixtures";
 
 const IMAGE = "loomacr.azurecr.io/loom:1.4.2";
@@ -60,27 +60,16 @@ async function build(opts: { aci?: boolean; access?: "database" | "single" } = {
       network: appNetwork,
       image: IMAGE,
       domain: "loom.example.com",
-      loadBalancer: p.loadBalancer,
-      web: p.web,
-      worker: p.worker,
-      autoscaling: p.autoscaling,
+      ...appArgsOfProfile(p),
       env: {
         PORT: "8080",
-        DATABASE_HOST: db.endpoint,
-        DATABASE_PORT: db.port.apply(String),
-        DATABASE_NAME: db.databaseName,
-        DATABASE_SSLMODE: "verify-full",
+        ...databaseEnvOf(db),
         REDIS_HOST: pulumi.output("loom-prod-cache.westeurope.redis.azure.net"),
         REDIS_PORT: pulumi.output("10000"),
       },
       secrets: { REDIS_PASSWORD: { id: `https://${VAULT}.vault.azure.net/secrets/loom-prod-cache-key` } },
       database,
       appSecretNames: ["LLM_API_KEY"],
-      logRetentionDays: p.logRetentionDays,
-      waf: p.waf,
-      rateLimitPer5Min: p.rateLimitPer5Min,
-      deletionProtection: p.deletionProtection,
-      traceSampleRatio: p.traceSampleRatio,
     });
     return { migrateCommand: app.migrateCommand };
   }, AZURE_CONFIG);

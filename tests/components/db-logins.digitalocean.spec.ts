@@ -10,7 +10,7 @@ import { Database } from "../../components/database";
 import { rolesSql } from "../../components/lib/db-roles";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
-import { context, ofType, runComponents } from "../harness/program";
+import { appArgsOfProfile, context, databaseEnvOf, ofType, runComponents } from "../harness/program";
 import { DO_CONFIG, doTarget, fakeDoNetwork, staticDoPlatform, withDoPlatform } from "./do-fixtures";
 
 const IMAGE = "registry.digitalocean.com/loom/loom:1.4.2";
@@ -36,25 +36,14 @@ async function build(activeAppLogin: "a" | "b" = "a"): Promise<ProgramRun> {
         ...base,
         image: IMAGE,
         domain: "loom.example.com",
-        loadBalancer: p.loadBalancer,
-        web: p.web,
-        worker: p.worker,
-        autoscaling: p.autoscaling,
+        ...appArgsOfProfile(p),
         env: {
           PORT: "8080",
-          DATABASE_HOST: db.endpoint,
-          DATABASE_PORT: db.port.apply(String),
-          DATABASE_NAME: db.databaseName,
-          DATABASE_SSLMODE: "verify-full",
+          ...databaseEnvOf(db),
         },
         secrets: { REDIS_PASSWORD: { id: "redis-password" } },
         database: db.access,
         appSecretNames: ["LLM_API_KEY"],
-        logRetentionDays: p.logRetentionDays,
-        waf: p.waf,
-        rateLimitPer5Min: p.rateLimitPer5Min,
-        deletionProtection: p.deletionProtection,
-        traceSampleRatio: p.traceSampleRatio,
         ...(db.serverCa ? { serverCas: db.serverCa } : {}),
       });
       return { hosts: app.hosts, migrateCommand: app.migrateCommand };

@@ -12,7 +12,7 @@ import {
 import { rolesSql } from "../../components/lib/db-roles";
 import { PROFILES } from "../../components/profiles";
 import type { PlannedResource, ProgramRun } from "../../scripts/lib/mock-engine";
-import { context, one, runComponents } from "../harness/program";
+import { appArgsOfProfile, context, databaseEnvOf, one, runComponents } from "../harness/program";
 import { fakeGcpNetwork, GCP_PROJECT, GCP_REGION, gcpTarget, staticGcpPlatform, withGcpPlatform } from "./gcp-fixtures";
 
 const CONFIG = { "gcp:project": GCP_PROJECT, "gcp:region": GCP_REGION };
@@ -66,26 +66,15 @@ async function build(): Promise<ProgramRun> {
       ...base,
       image: IMAGE,
       domain: "loom.example.com",
-      loadBalancer: p.loadBalancer,
-      web: p.web,
-      worker: p.worker,
-      autoscaling: p.autoscaling,
+      ...appArgsOfProfile(p),
       env: {
         PORT: "8080",
-        DATABASE_HOST: db.endpoint,
-        DATABASE_PORT: db.port.apply(String),
-        DATABASE_NAME: db.databaseName,
-        DATABASE_SSLMODE: "verify-full",
+        ...databaseEnvOf(db),
         REDIS_HOST: "10.0.0.9",
       },
       secrets: { REDIS_PASSWORD: { id: `projects/${GCP_PROJECT}/secrets/loom-cache-auth` } },
       database: db.access,
       appSecretNames: [],
-      logRetentionDays: p.logRetentionDays,
-      waf: p.waf,
-      rateLimitPer5Min: p.rateLimitPer5Min,
-      deletionProtection: p.deletionProtection,
-      traceSampleRatio: p.traceSampleRatio,
     });
     return { access: db.access, migrateCommand: app.migrateCommand };
   }, CONFIG);

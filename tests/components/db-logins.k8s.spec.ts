@@ -10,7 +10,7 @@ import type { KubernetesDatabaseAccess } from "../../components/database/cnpg-lo
 import { type RoleLogin, rolesSql } from "../../components/lib/db-roles";
 import { type Environment, PROFILES } from "../../components/profiles";
 import type { ProgramRun } from "../../scripts/lib/mock-engine";
-import { ofType, one, runComponents } from "../harness/program";
+import { databaseEnvOf, ofType, one, runComponents } from "../harness/program";
 import { at, base, IMAGE, k8sNetwork } from "./k8s-fixtures";
 
 const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
@@ -174,10 +174,7 @@ async function buildApp(env: Environment, kubernetes: Record<string, unknown> = 
       worker: p.worker,
       autoscaling: p.autoscaling,
       env: {
-        DATABASE_HOST: db.endpoint,
-        DATABASE_PORT: db.port.apply(String),
-        DATABASE_NAME: db.databaseName,
-        DATABASE_SSLMODE: "verify-full",
+        ...databaseEnvOf(db),
       },
       secrets: { REDIS_PASSWORD: { id: "loom-cache-auth", key: "password" } },
       database: db.access,

@@ -4,6 +4,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import type { DatabaseOutputs } from "../../components/database";
+import type { Profile } from "../../components/profiles";
 import type { TagContext } from "../../components/tags";
 import { type PlannedResource, type ProgramRun, runProgram } from "../../scripts/lib/mock-engine";
 
@@ -51,4 +53,32 @@ export function context(environment: "dev" | "staging" | "prod"): TagContext {
 /** Stack config file as the plan tool reads it. */
 export function stackFile(stack: string): string {
   return fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+}
+
+/**
+ * The AppService args index.ts takes from a profile (sizes, switches, retention), for specs that wire a Database and
+ * an AppService together the way the program does; each spec adds its cloud's network, image, env and secrets.
+ */
+export function appArgsOfProfile(p: Profile) {
+  return {
+    loadBalancer: p.loadBalancer,
+    web: p.web,
+    worker: p.worker,
+    autoscaling: p.autoscaling,
+    logRetentionDays: p.logRetentionDays,
+    waf: p.waf,
+    rateLimitPer5Min: p.rateLimitPer5Min,
+    deletionProtection: p.deletionProtection,
+    traceSampleRatio: p.traceSampleRatio,
+  };
+}
+
+/** The DATABASE_* env index.ts gives the app from a Database's outputs (host, port, name, verify-full). */
+export function databaseEnvOf(db: Pick<DatabaseOutputs, "endpoint" | "port" | "databaseName">) {
+  return {
+    DATABASE_HOST: db.endpoint,
+    DATABASE_PORT: db.port.apply(String),
+    DATABASE_NAME: db.databaseName,
+    DATABASE_SSLMODE: "verify-full",
+  };
 }
