@@ -272,8 +272,10 @@ function rolesStepIdentity(s: DbScope): UserAssignedIdentity {
 
 /**
  * Where the backup identity was before the Database created it: Backups' child `<name>-logical-backup` (index.ts
- * names Database and Backups alike). The alias moves that resource here unchanged (the same ARM id, so the backup
- * job's Key Vault references and role assignments keep their principal) instead of deleting and recreating it.
+ * names Database and Backups alike). The alias moves that resource here in place (only its `component` tag
+ * changes). Without it the engine sees one resource to create and one to delete with the same ARM name: the
+ * create is refused (azure-native finds the identity already there) and, were it imported, the delete of the
+ * "old" one would remove the one identity both mean, with the job still running under it.
  */
 export function backupIdentityAlias(name: string): pulumi.Alias {
   return { name: `${name}-logical-backup`, parent: pulumi.createUrn(name, `${TYPE_PREFIX}:Backups`) };
@@ -282,8 +284,7 @@ export function backupIdentityAlias(name: string): pulumi.Alias {
 /**
  * The logical-backup job's identity (azure-logins.ts): an Entra login in loom_readonly, created here so that the
  * roles step knows its principal id. Backups runs the job under it and gives it its Azure roles; in a profile
- * without backups it exists unused (no Azure role, no job runs under it), as the
- * backup login exists on every cloud.
+ * without backups it exists unused (no Azure role, no job runs under it), as the backup login does on every cloud.
  */
 function backupJobIdentity(s: DbScope): UserAssignedIdentity {
   return new UserAssignedIdentity(
