@@ -5,9 +5,11 @@
  * pg_dump holds one snapshot for the whole session), verifies the dump and uploads it to the immutable container
  * (azure-job-script.ts: how the bytes get there, with no key).
  *
- * - Its own user-assigned identity (created before the job, so the first execution resolves its Key Vault
- *   references), holding only: Key Vault Secrets User on each secret it reads (the database credentials and the
- *   backup key — per secret, never vault-wide) and Storage Blob Data Contributor on the backup container only.
+ * - Its own user-assigned identity `<prefix>-backup-id`: the Database's (`access.entra.backupIdentity`, which is also
+ *   its Entra login in loom_readonly: components/database/azure-logins.ts), else, for a database access without one,
+ *   one created here. It exists before the job, so the first execution resolves its Key Vault references, and holds
+ *   only: Key Vault Secrets User on each secret it reads (per secret, never vault-wide: the backup key, and only with
+ *   a password login the database credentials) and Storage Blob Data Contributor on the backup container only.
  * - Secrets are Key Vault references (`keyVaultUrl` + `identity`, no value) and reach the process as `secretRef`
  *   env vars. The backup key: a Key Vault secret created here with a placeholder that is no key (KEY_PLACEHOLDER:
  *   why not empty); its value from `npm run backup -- keygen` is set out of band (docs/runbooks/backup-restore.md;
@@ -21,6 +23,7 @@ import { Secret } from "@pulumi/azure-native/keyvault/secret";
 import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
 import * as pulumi from "@pulumi/pulumi";
 import { CONSUMPTION } from "../app-service/azure-sizing";
+import { backupIdentityName, type EntraBackupIdentity, entraOf } from "../database/azure-logins";
 import { type AzureScope, assignRole } from "../lib/azure";
 import { handleFor, invalid, orInvalid } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
@@ -54,9 +57,12 @@ export const KEY_PLACEHOLDER = "unset: run npm run backup -- keygen and set this
 /** The direct PostgreSQL port (the pooler's 6432 is the app's). */
 export const POSTGRES_DIRECT_PORT = 5432;
 
+/** What the job needs of its identity: the ARM id, the client id the CLI asks a token for, the principal id. */
+type JobIdentity = Pick<EntraBackupIdentity, "id" | "clientId" | "principalId">;
+
 export interface AzureBackupJob {
   job: Job;
-  identity: UserAssignedIdentity;
+  identity: JobIdentity;
   keySecret: Secret;
 }
 
@@ -91,16 +97,7 @@ export function backupJob(
       s.parent,
     );
   }
-  const identity = new UserAssignedIdentity(
-    `${s.name}-logical-backup`,
-    {
-      resourceGroupName: s.resourceGroupName,
-      location: s.location,
-      resourceName: `${s.prefix}-backup-id`,
-      tags: s.tags,
-    },
-    s.opts(),
-  );
+  const identity = jobIdentity(s, job);
   const keySecret = new Secret(
     `${s.name}-logical-backup-key`,
     {
@@ -142,9 +139,28 @@ export function backupJob(
   return { job: containerApp, identity, keySecret };
 }
 
+/**
+ * The Database's backup identity (its Entra login), else one of the same name created here (a caller's database
+ * whose access names none: then the job logs in with `credentials`).
+ */
+function jobIdentity(s: AzureScope, job: ResolvedBackupJobArgs): JobIdentity {
+  const own = job.database.access ? entraOf(job.database.access)?.backupIdentity : undefined;
+  if (own) return own;
+  return new UserAssignedIdentity(
+    `${s.name}-logical-backup`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      location: s.location,
+      resourceName: backupIdentityName(s.prefix),
+      tags: s.tags,
+    },
+    s.opts(),
+  );
+}
+
 interface JobParts {
   environmentId: pulumi.Input<string>;
-  identity: UserAssignedIdentity;
+  identity: JobIdentity;
   store: AzureBackupStore;
   host: pulumi.Input<string>;
   secrets: Record<string, SecretRef>;
@@ -221,11 +237,7 @@ function scheduledJob(s: AzureScope, args: ResolvedBackupsArgs, job: ResolvedBac
 }
 
 /** Key Vault Secrets User on each distinct secret the job reads (scope: the secret, not the vault). */
-function secretGrants(
-  s: AzureScope,
-  identity: UserAssignedIdentity,
-  secrets: Record<string, SecretRef>,
-): pulumi.Resource[] {
+function secretGrants(s: AzureScope, identity: JobIdentity, secrets: Record<string, SecretRef>): pulumi.Resource[] {
   const seen = new Set<pulumi.Input<string>>();
   const out: pulumi.Resource[] = [];
   for (const [env, ref] of Object.entries(secrets)) {

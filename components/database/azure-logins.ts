@@ -11,14 +11,15 @@
  * - admin (the roles step only): the Database's own user-assigned identity `<prefix>-db-roles`, registered as a second
  *   Entra administrator of the server (`pgaadauth_create_principal_with_oid` may only be called by one). It logs in
  *   with its token too, so no workload, not even the roles step, reads a database password.
- * - backup: the server's password administrator `loom_admin` (Key Vault), which the logical-backup job reads today
- *   (components/backups/azure-job.ts: `job.database.credentials`); its own identity is created by Backups, after
- *   the AppService, so nothing here can map it to a role yet. The password administrator also stays for break-glass
- *   (docs/runbooks/credentials-azure.md).
+ * - backup: the logical-backup job's user-assigned identity `<prefix>-backup-id`, an Entra login in loom_readonly.
+ *   The Database creates it (azure.ts, aliased from its old home under Backups), not Backups: Backups is built after
+ *   the AppService, whose roles step must know the identity's principal id to map it to its role. Backups runs the
+ *   job under it (components/backups/azure-job.ts) and grants it the backup container and key, nothing else.
+ * - The password administrator `loom_admin` (Key Vault) is no workload's login any more: break-glass only
+ *   (docs/runbooks/credentials-azure.md), and in no group.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { DatabaseAccess, DatabaseLogin } from "../lib/db-roles";
-import type { SecretRef } from "../lib/secrets";
 
 /** The roles step's identity, by its resource (and PostgreSQL role) name. */
 export const ROLES_IDENTITY_SUFFIX = "db-roles";
@@ -33,6 +34,11 @@ export function rolesIdentityName(prefix: string): string {
   return `${prefix}-${ROLES_IDENTITY_SUFFIX}`;
 }
 
+/** The logical-backup job's identity name (its Entra role's name too; the physical name Backups gave it). */
+export function backupIdentityName(prefix: string): string {
+  return `${prefix}-backup-id`;
+}
+
 /** The roles step's identity as AppService needs it to run the step under it. */
 export interface EntraRolesIdentity {
   /** ARM id (the job's `identity.userAssignedIdentities`). */
@@ -42,12 +48,18 @@ export interface EntraRolesIdentity {
   name: pulumi.Output<string>;
 }
 
-/** What the Database on Azure adds to its access: the roles step's identity. */
-export interface AzureDatabaseAccess extends DatabaseAccess {
-  entra: { rolesIdentity: EntraRolesIdentity };
+/** The backup job's identity as Backups needs it: the roles above, and its principal for its Azure role grants. */
+export interface EntraBackupIdentity extends EntraRolesIdentity {
+  /** Principal (object) id: its Entra role's mapping and the principal of its Key Vault and storage grants. */
+  principalId: pulumi.Output<string>;
 }
 
-/** The roles identity of an Azure Database's access, or undefined for any other access. */
+/** What the Database on Azure adds to its access: the roles step's and the backup job's identities. */
+export interface AzureDatabaseAccess extends DatabaseAccess {
+  entra: { rolesIdentity: EntraRolesIdentity; backupIdentity: EntraBackupIdentity };
+}
+
+/** The identities of an Azure Database's access, or undefined for any other access. */
 export function entraOf(access: DatabaseAccess): AzureDatabaseAccess["entra"] | undefined {
   return (access as Partial<AzureDatabaseAccess>).entra;
 }
@@ -56,28 +68,31 @@ export interface AzureAccessArgs {
   prefix: string;
   database: pulumi.Input<string>;
   rolesIdentity: EntraRolesIdentity;
-  /** The password administrator (backup login, break-glass): its name and its two Key Vault secrets. */
-  passwordAdmin: { name: string; username: SecretRef; password: SecretRef };
+  backupIdentity: EntraBackupIdentity;
 }
 
 /**
- * web and worker (loom_app_rw) and migrate (loom_owner) as Entra logins named after their identities, admin the
- * roles identity, backup the password administrator. `roles.logins` holds only the password administrator, in
- * loom_readonly: it is no superuser on Flexible Server, so once the roles step has taken CONNECT from PUBLIC and
- * the tables belong to loom_owner, the backup job could not even connect without that group. Every Entra role
- * needs its principal id, which only AppService has (it adds them as `extra`).
+ * web and worker (loom_app_rw), migrate (loom_owner) and backup (loom_readonly) as Entra logins named after their
+ * identities, admin the roles identity. `roles.logins` holds the backup identity, the one whose principal id the
+ * Database knows; AppService adds the workloads' (rolesStepEnv `extra`). The password administrator is in no group:
+ * it used to be loom_readonly only because the backup job logged in as it (it is no superuser here, and PUBLIC
+ * loses CONNECT), and the roles step's prune now takes that membership back.
  */
 export function azureAccess(a: AzureAccessArgs): AzureDatabaseAccess {
   const entra = (username: pulumi.Input<string>): DatabaseLogin => ({ auth: "azure-entra", username });
+  const backup = a.backupIdentity;
   return {
     logins: {
       web: entra(workloadIdentityName(a.prefix, "web")),
       worker: entra(workloadIdentityName(a.prefix, "worker")),
       migrate: entra(workloadIdentityName(a.prefix, "migrate")),
-      backup: { auth: "password", username: a.passwordAdmin.username, password: a.passwordAdmin.password },
+      backup: entra(backup.name),
       admin: entra(a.rolesIdentity.name),
     },
-    roles: { database: a.database, logins: [{ name: a.passwordAdmin.name, group: "readonly", create: "platform" }] },
-    entra: { rolesIdentity: a.rolesIdentity },
+    roles: {
+      database: a.database,
+      logins: [{ name: backup.name, group: "readonly", create: "azure-entra", objectId: backup.principalId }],
+    },
+    entra: { rolesIdentity: a.rolesIdentity, backupIdentity: backup },
   };
 }

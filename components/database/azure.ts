@@ -8,8 +8,9 @@
  * timing) when performanceInsights is on; the built-in PgBouncer on 6432 when connectionPooler is on; Microsoft
  * Entra authentication enabled with the DBA group (`loom:azure.databaseAdminGroupId`) or the deployer as Entra
  * administrator and the roles step's own identity as a second one; every app workload logs in with its managed
- * identity (azure-logins.ts); password authentication stays for the administrator `loom_admin` (generated, in Key
- * Vault: the logical-backup job's login and break-glass, no app workload's); backups kept
+ * identity (azure-logins.ts), the logical-backup job too (its identity `<prefix>-backup-id` is created here, so the
+ * roles step can map it); password authentication stays for the administrator `loom_admin` (generated, in Key
+ * Vault: break-glass only, no workload's login); backups kept
  * max(7, backupRetentionDays) days (Azure's minimum is 7), geo-redundant when the stack has disaster recovery (a
  * creation-time choice: it cannot be switched on later); Premium SSD storage of the smallest allowed size holding
  * storageGiB (≥ 32), grown automatically (Azure has no growth cap, so maxStorageGiB has no effect); zone-redundant
@@ -33,7 +34,7 @@ import { Server, type ServerArgs } from "@pulumi/azure-native/dbforpostgresql/se
 import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
 import * as pulumi from "@pulumi/pulumi";
 import { type AzureScope, azureScope, diagnostics } from "../lib/azure";
-import { handleFor, invalid, orInvalid } from "../lib/component";
+import { handleFor, invalid, orInvalid, TYPE_PREFIX } from "../lib/component";
 import { stableHash } from "../naming";
 import type { AzureNetworkPlacement } from "../network/azure";
 import type { DatabaseOutputs, ResolvedDatabaseArgs } from ".";
@@ -51,7 +52,7 @@ import {
   skuFor,
   storageSizeFor,
 } from "./azure-flexible";
-import { azureAccess, rolesIdentityName } from "./azure-logins";
+import { azureAccess, backupIdentityName, rolesIdentityName } from "./azure-logins";
 
 /** What Observability on Azure builds PostgreSQL alerts from. */
 export interface AzureDatabaseMonitoring {
@@ -99,6 +100,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
   const credentials = adminCredentials(s);
   const primary = primaryServer(s, credentials.passwordValue);
   const rolesIdentity = rolesStepIdentity(s);
+  const backupIdentity = backupJobIdentity(s);
   const primaryDone = configure(s, `${name}-db`, primary, [
     (after) => entraAdministrator(s, primary, after),
     (after) => rolesAdministrator(s, primary, rolesIdentity, after),
@@ -124,13 +126,18 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     // PgBouncer runs on each server's own host; the app goes through it, sessions (migrate, pg_dump) use 5432.
     port: pulumi.output(args.connectionPooler ? PGBOUNCER_PORT : POSTGRES_PORT),
     databaseName: pulumi.output(args.databaseName),
-    // The password administrator: the backup job's login and break-glass; no app workload gets it.
+    // The password administrator: break-glass only; no workload gets it.
     credentials: { username: credentials.username, password: credentials.password },
     access: azureAccess({
       prefix: s.prefix,
       database: args.databaseName,
       rolesIdentity: { id: rolesIdentity.id, clientId: rolesIdentity.clientId, name: rolesIdentity.name },
-      passwordAdmin: { name: ADMIN_USERNAME, username: credentials.username, password: credentials.password },
+      backupIdentity: {
+        id: backupIdentity.id,
+        clientId: backupIdentity.clientId,
+        principalId: backupIdentity.principalId,
+        name: backupIdentity.name,
+      },
     }),
     backupTargets: {
       cloud: "azure",
@@ -260,6 +267,35 @@ function rolesStepIdentity(s: DbScope): UserAssignedIdentity {
       tags: s.tags,
     },
     s.opts(),
+  );
+}
+
+/**
+ * Where the backup identity was before the Database created it: Backups' child `<name>-logical-backup` (index.ts
+ * names Database and Backups alike). The alias moves that resource here in place (only its `component` tag
+ * changes). Without it the engine sees one resource to create and one to delete with the same ARM name: the
+ * create is refused (azure-native finds the identity already there) and, were it imported, the delete of the
+ * "old" one would remove the one identity both mean, with the job still running under it.
+ */
+export function backupIdentityAlias(name: string): pulumi.Alias {
+  return { name: `${name}-logical-backup`, parent: pulumi.createUrn(name, `${TYPE_PREFIX}:Backups`) };
+}
+
+/**
+ * The logical-backup job's identity (azure-logins.ts): an Entra login in loom_readonly, created here so that the
+ * roles step knows its principal id. Backups runs the job under it and gives it its Azure roles; in a profile
+ * without backups it exists unused (no Azure role, no job runs under it), as the backup login does on every cloud.
+ */
+function backupJobIdentity(s: DbScope): UserAssignedIdentity {
+  return new UserAssignedIdentity(
+    `${s.name}-db-backup-identity`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      location: s.location,
+      resourceName: backupIdentityName(s.prefix),
+      tags: s.tags,
+    },
+    s.opts(false, { aliases: [backupIdentityAlias(s.name)] }),
   );
 }
 

@@ -58,9 +58,35 @@ function argsFor(env: Env, target = azureTarget()): DatabaseArgs {
   };
 }
 
+/** A structured alias as the engine receives it (pulumi's alias.proto Spec). */
+interface AliasSpec {
+  name: string;
+  type: string;
+  stack: string;
+  project: string;
+  parenturn: string;
+  noparent?: boolean;
+}
+type RegisterRequest = { getName(): string; getAliasesList(): { toObject(): { urn?: string; spec?: AliasSpec } }[] };
+/** The aliases each resource of the last build registered with, by logical name (read off the monitor's requests). */
+let aliasesOf: Record<string, { urn?: string; spec?: AliasSpec }[]> = {};
+function recordAliases(): void {
+  aliasesOf = {};
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, cb: unknown): void;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    // JSON drops the fields proto3 leaves unset (the alias's `urn` oneof, a false `noparent`).
+    aliasesOf[req.getName()] = req.getAliasesList().map((a) => JSON.parse(JSON.stringify(a.toObject())));
+    register(req, cb);
+  };
+}
+
 /** Disaster recovery as index.ts derives it (prod). The network is the fixed one, built inside the program. */
 async function build(args: DatabaseArgs, disasterRecovery = false): Promise<ProgramRun> {
   return runComponents(() => {
+    recordAliases();
     const db = new Database("loom", withAzurePlatform({ ...args, network: fakeAzureNetwork() }, { disasterRecovery }));
     return {
       endpoint: db.endpoint,
@@ -270,35 +296,82 @@ describe("Database on Azure", () => {
         tenantId: TENANT,
       });
       const access = run.outputs.access as Record<string, Record<string, unknown>>;
+      const backupId = `${rg(env)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/loom-${env}-backup-id`;
       assert.deepEqual(access.entra, {
         rolesIdentity: {
           id: identityId,
           clientId: uuid(`client/${identityId}`),
           name: `loom-${env}-db-roles`,
         },
+        backupIdentity: {
+          id: backupId,
+          clientId: uuid(`client/${backupId}`),
+          principalId: uuid(`principal/${backupId}`),
+          name: `loom-${env}-backup-id`,
+        },
       });
     }
   });
 
-  it("hands out Entra logins named after each identity; the password administrator only to the backup job", () => {
-    const vault = keyVaultName("loom", "prod");
+  it("creates the backup job's identity <prefix>-backup-id, aliased from Backups' child, and no Entra admin of it", async () => {
+    for (const [env, run] of runs) {
+      const identity = one(run, IDENTITY, "loom-db-backup-identity");
+      assert.deepEqual(inputs(identity), {
+        resourceGroupName: `loom-${env}`,
+        location: AZURE_LOCATION,
+        resourceName: `loom-${env}-backup-id`,
+        tags: { ...inputs(identity).tags, component: "database" },
+      });
+      assert.equal(identity.protect, false);
+      assert.equal(identity.parent, "urn:pulumi:test::loom::loom:components:Database::loom");
+      // Only the roles identity and the DBA/deployer administer the server; the backup identity is a plain login.
+      const principal = uuid(
+        `principal/${rg(env)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/loom-${env}-backup-id`,
+      );
+      assert.deepEqual(
+        ofType(run, ENTRA).filter((a) => inputs(a).objectId === principal),
+        [],
+      );
+    }
+    // The alias the engine receives (the last build, prod): Backups' `loom-logical-backup` (same type), so the
+    // identity it created before moves here in place; its URN is pinned in backups.azure.spec.ts.
+    await build(argsFor("prod"), true);
+    const named = aliasesOf["loom-db-backup-identity"]?.filter((a) => a.spec?.name);
+    assert.deepEqual(named, [
+      {
+        spec: {
+          name: "loom-logical-backup",
+          type: "",
+          stack: "",
+          project: "",
+          parenturn: "urn:pulumi:test::loom::loom:components:Backups::loom",
+        },
+      },
+    ]);
+  });
+
+  it("hands out Entra logins named after each identity, the backup job's too; the password administrator to none", () => {
     const access = prod.outputs.access as Record<string, unknown>;
     assert.deepEqual(access.logins, {
       web: { auth: "azure-entra", username: "loom-prod-web" },
       worker: { auth: "azure-entra", username: "loom-prod-worker" },
       migrate: { auth: "azure-entra", username: "loom-prod-migrate" },
-      backup: {
-        auth: "password",
-        username: { id: `https://${vault}.vault.azure.net/secrets/loom-prod-db-username` },
-        password: { id: `https://${vault}.vault.azure.net/secrets/loom-prod-db-password` },
-      },
+      backup: { auth: "azure-entra", username: "loom-prod-backup-id" },
       admin: { auth: "azure-entra", username: "loom-prod-db-roles" },
     });
-    // The backup job's login reads the data (loom_readonly: it is no superuser, and PUBLIC loses CONNECT); every
-    // Entra role needs its principal id, which only AppService knows (rolesStepEnv `extra`).
+    // The backup identity is the one Entra role whose principal id the Database knows (AppService adds the
+    // workloads' as rolesStepEnv `extra`); loom_admin is in no group (the step's prune revokes its old loom_readonly).
+    const backup = `${FIXED_RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/loom-prod-backup-id`;
     assert.deepEqual(access.roles, {
       database: "loom",
-      logins: [{ name: "loom_admin", group: "readonly", create: "platform" }],
+      logins: [
+        {
+          name: "loom-prod-backup-id",
+          group: "readonly",
+          create: "azure-entra",
+          objectId: uuid(`principal/${backup}`),
+        },
+      ],
     });
   });
 

@@ -2,9 +2,11 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { AppService } from "../../components/app-service";
 import { ROLES_POLL_SECONDS, startAndWait } from "../../components/app-service/azure-roles";
+import { Backups } from "../../components/backups";
+import { BACKUP_CONTAINER, backupAccountName } from "../../components/backups/azure-storage";
 import { Database } from "../../components/database";
 import { rolesIdentityName, workloadIdentityName } from "../../components/database/azure-logins";
-import { keyVaultSecretScope } from "../../components/lib/azure";
+import { AZURE_ROLES, keyVaultSecretScope } from "../../components/lib/azure";
 import { ROLES_COMMAND, rolesSql, singleLoginAccess } from "../../components/lib/db-roles";
 import type { AzureNetworkPlacement } from "../../components/network/azure";
 import { keyVaultName } from "../../components/platform/azure";
@@ -15,6 +17,7 @@ import { appArgsOfProfile, context, databaseEnvOf, ofType, one, runComponents } 
 import { AZURE_CONFIG, azureTarget, fakeAzureNetwork, staticAzurePlatform, withAzurePlatform } from "./azure-fixtures";
 
 const IMAGE = "loomacr.azurecr.io/loom:1.4.2";
+const BACKUP_IMAGE = "loomacr.azurecr.io/loom-backup:0.1.0";
 const RG = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/loom-prod";
 const IDENTITIES = `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`;
 const SERVER = "loom-prod-db-1yumdr";
@@ -22,6 +25,7 @@ const T = {
   app: "azure-native:app:ContainerApp",
   job: "azure-native:app:Job",
   group: "azure-native:containerinstance:ContainerGroup",
+  identity: "azure-native:managedidentity:UserAssignedIdentity",
   role: "azure-native:authorization:RoleAssignment",
 };
 const VAULT = keyVaultName("loom", "prod");
@@ -40,7 +44,7 @@ const envOf = (container: { env?: EnvVar[]; environmentVariables?: EnvVar[] }): 
     ]),
   );
 
-/** Database and AppService of prod wired as index.ts wires them (database.access into AppService). */
+/** Database, AppService and Backups of prod wired as index.ts wires them (database.access into AppService). */
 async function build(opts: { aci?: boolean; access?: "database" | "single" } = {}): Promise<ProgramRun> {
   return runComponents(() => {
     const p = PROFILES.prod;
@@ -71,16 +75,31 @@ async function build(opts: { aci?: boolean; access?: "database" | "single" } = {
       database,
       appSecretNames: ["LLM_API_KEY"],
     });
+    new Backups("loom", {
+      ...base,
+      enabled: p.backups,
+      disasterRecovery: p.backups && p.disasterRecovery,
+      targets: db.backupTargets,
+      retentionDays: p.backupRetentionDays,
+      databaseSizeGiB: p.database.storageGiB,
+      job: { image: BACKUP_IMAGE, database: db, ...(app.runtime ? { runtime: app.runtime } : {}) },
+    });
     return { migrateCommand: app.migrateCommand };
   }, AZURE_CONFIG);
 }
 
-/** The roles SQL the step must run: the three workload identities, by their principal ids. */
+/** The roles SQL the step must run: the backup job's and the three workloads' identities, by their principal ids. */
 const EXPECTED_SQL = rolesSql({
   database: "loom",
   logins: [
-    // The password administrator is the backup job's login (Backups reads job.database.credentials).
-    { name: "loom_admin", group: "readonly", create: "platform" },
+    // The backup job's identity (the Database's: it knows its principal id), then AppService's `extra`. No
+    // loom_admin: the password administrator is in no group.
+    {
+      name: "loom-prod-backup-id",
+      group: "readonly",
+      create: "azure-entra",
+      objectId: principal("loom-prod-backup-id"),
+    },
     { name: "loom-prod-web", group: "app", create: "azure-entra", objectId: principal("loom-prod-web") },
     { name: "loom-prod-worker", group: "app", create: "azure-entra", objectId: principal("loom-prod-worker") },
     { name: "loom-prod-migrate", group: "owner", create: "azure-entra", objectId: principal("loom-prod-migrate") },
@@ -148,6 +167,57 @@ describe("Azure database logins, Database and AppService together (prod)", () =>
     assert.match(
       EXPECTED_SQL,
       /pgaadauth_create_principal_with_oid\('loom-prod-migrate', '[0-9a-f-]{36}', 'service', false, false\)/,
+    );
+    assert.ok(
+      EXPECTED_SQL.includes(
+        `PERFORM pgaadauth_create_principal_with_oid('loom-prod-backup-id', '${principal("loom-prod-backup-id")}', 'service', false, false);`,
+      ),
+    );
+    assert.ok(EXPECTED_SQL.includes('GRANT loom_readonly TO "loom-prod-backup-id";'));
+    assert.ok(!EXPECTED_SQL.includes("loom_admin"), "the password administrator is in no group");
+  });
+
+  it("runs the backup job as the Database's backup identity: its Entra login, no database secret, no admin grant", () => {
+    const identities = ofType(run, T.identity).filter((i) => inputs(i).resourceName === "loom-prod-backup-id");
+    assert.deepEqual(
+      identities.map((i) => [i.name, i.parent]),
+      [["loom-db-backup-identity", "urn:pulumi:test::loom::loom:components:Database::loom"]],
+    );
+    const job = inputs(one(run, T.job, "loom-logical-backup"));
+    assert.deepEqual(job.identity, {
+      type: "UserAssigned",
+      userAssignedIdentities: [`${IDENTITIES}/loom-prod-backup-id`],
+    });
+    assert.deepEqual(job.configuration.secrets, [
+      {
+        name: "loom-backup-key",
+        keyVaultUrl: `https://${VAULT}.vault.azure.net/secrets/backup-encryption-key`,
+        identity: `${IDENTITIES}/loom-prod-backup-id`,
+      },
+    ]);
+    const env = envOf(job.template.containers[0]);
+    assert.deepEqual(
+      [env.DATABASE_AUTH, env.PGUSER, env.AZURE_CLIENT_ID, env.PGPASSWORD, env.PGHOST, env.PGPORT],
+      [
+        "azure-entra",
+        "loom-prod-backup-id",
+        client("loom-prod-backup-id"),
+        undefined,
+        `${SERVER}.postgres.database.azure.com`,
+        "5432",
+      ],
+    );
+    const container = `${RG}/providers/Microsoft.Storage/storageAccounts/${backupAccountName("loom-prod")}/blobServices/default/containers/${BACKUP_CONTAINER}`;
+    const vaultId = `${RG}/providers/Microsoft.KeyVault/vaults/${VAULT}`;
+    assert.deepEqual(
+      ofType(run, T.role)
+        .filter((g) => inputs(g).principalId === principal("loom-prod-backup-id"))
+        .map((g) => `${String(inputs(g).roleDefinitionId).split("/").pop()} ${inputs(g).scope}`)
+        .sort(),
+      [
+        `${AZURE_ROLES.keyVaultSecretsUser} ${vaultId}/secrets/backup-encryption-key`,
+        `${AZURE_ROLES.storageBlobDataContributor} ${container}`,
+      ],
     );
   });
 
