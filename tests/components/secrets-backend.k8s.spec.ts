@@ -8,6 +8,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { rolesSql } from "../../components/lib/db-roles";
 import {
   loomVaultDbRole,
   VAULT_ENGINE_LOGIN,
@@ -367,6 +368,26 @@ describe("loom:secrets.backend on kubernetes: vault", () => {
       assert.deepEqual(secretRefs(await plan(env, VAULT)), NATIVE_REFS("loom-db-app-vault"));
     });
   }
+
+  it("the migrate Job's roles step keeps Vault's loom_vault* members (tests/secrets/db-roles.k8s.spec.ts: else it fails)", async () => {
+    const sqlOf = (p: PlanResult) => {
+      const job = p.resources.find((x) => x.type === "kubernetes:batch/v1:Job" && x.name === "loom-migrate");
+      type E = { name: string; value?: string };
+      const init = (job?.inputs as { spec: { template: { spec: { initContainers: { env: E[] }[] } } } }).spec.template
+        .spec.initContainers[0];
+      return init?.env.find((e) => e.name === "LOOM_DB_ROLES_SQL")?.value ?? "";
+    };
+    const keep = "AND left(m.rolname, 10) <> 'loom_vault'";
+    assert.ok(sqlOf(await plan("prod", VAULT)).includes(keep));
+    for (const other of [undefined, ESO]) {
+      const sql = sqlOf(await plan("prod", other));
+      assert.ok(sql.includes("REVOKE %I FROM %I") && !sql.includes("left(m.rolname"));
+    }
+    assert.throws(
+      () => rolesSql({ database: "loom", logins: [], keepPrefix: "x'--" }),
+      /^Error: rolesSql: keepPrefix "x'--" is not 4-31 of \[a-z0-9_\]$/,
+    );
+  });
 
   it("the optional keys reach the CRs (mounts, database role, CA Secret)", async () => {
     const cfg = {
