@@ -32,6 +32,7 @@ import {
   type Profile,
   profileOverrideSchema,
 } from "./profiles";
+import { SECRETS_SCHEMA, withSecretsBackend } from "./secrets-backend";
 import { baseTags } from "./tags";
 import { type ImplementedCloud, TARGETS, type Target } from "./targets";
 import { describeIssue } from "./targets/issues";
@@ -118,6 +119,7 @@ export const SCHEMA = z
       .partial()
       .strict(),
     profile: profileOverrideSchema,
+    secrets: SECRETS_SCHEMA,
     ...targetSchemas,
   })
   .partial()
@@ -289,7 +291,6 @@ function appProblems(cfg: Parsed): string[] {
   return problems;
 }
 
-/** `loom:<cloud>` objects of clouds other than the selected one (`{}` is Pulumi.yaml's declared default). */
 /**
  * Another cloud's `loom:<cloud>` block is validated but not read: one stack file can carry the settings of every
  * cloud it is planned on (`npm run plan -- --cloud digitalocean`), and a stack that sets them hears so by name.
@@ -361,7 +362,7 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     warnings,
   });
   const domain = cfg.domain as string;
-  const target = resolveTarget(cloud, cfg, {
+  const resolved = resolveTarget(cloud, cfg, {
     project: PROJECT,
     stack: ctx.stack,
     environment,
@@ -372,6 +373,7 @@ export function parseSettings(raw: Record<string, unknown>, ctx: ParseContext): 
     ...(cfg.network?.cidr !== undefined ? { networkCidr: cfg.network.cidr } : {}),
     problems,
   });
+  const target = withSecretsBackend(resolved, cfg.secrets, { stack: ctx.stack, problems, warnings });
   if (problems.length > 0) throw new SettingsError(problems);
   return {
     project: PROJECT,

@@ -17,14 +17,14 @@
  *   (`rateLimitPer5Min`) and with `waf` ModSecurity + the OWASP Core Rule Set; the metrics path is not served
  *   through it.
  * - Plain settings in an immutable, content-named ConfigMap (a change rolls the pods); credentials only through
- *   `secretKeyRef`. App credentials (`appSecretNames`) live in one Secret created empty here and filled out of band
- *   (docs/kubernetes.md), so their values never pass through Pulumi.
+ *   `secretKeyRef`. App credentials (`appSecretNames`) live in one Secret: created empty here and filled out of band
+ *   (docs/kubernetes.md), or with `loom:secrets.backend` made by External Secrets or Vault (k8s-secrets.ts); their
+ *   values never pass through Pulumi.
  * - With `loom:kubernetes.imageVerification`: a Kyverno ClusterPolicy admitting only signed app and backup images
  *   (k8s-image-verification.ts); Kyverno itself is a prerequisite, warned about at plan time.
  */
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { ConfigMap } from "@pulumi/kubernetes/core/v1/configMap";
-import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import * as pulumi from "@pulumi/pulumi";
 import { invalid } from "../lib/component";
 import { CA_FILE } from "../lib/k8s";
@@ -32,6 +32,7 @@ import type { AppServiceOutputs, ResolvedAppServiceArgs } from ".";
 import { ingresses, webService } from "./k8s-edge";
 import { imageVerificationPolicy, imageVerificationWarning } from "./k8s-image-verification";
 import { type AppScope, appScope } from "./k8s-scope";
+import { appSecretsSecret, vaultResources } from "./k8s-secrets";
 import { autoscalers, deployment, migrateJob, type PodSources } from "./k8s-workloads";
 import { sensitiveNames } from "./pod-spec";
 
@@ -55,7 +56,9 @@ export function create(
   name: string,
   args: ResolvedAppServiceArgs,
 ): AppServiceOutputs {
-  const s = appScope(parent, name, args);
+  const scope = appScope(parent, name, args);
+  // With `loom:secrets.backend: vault`, web and worker log in with Vault's dynamic login (k8s-secrets.ts).
+  const s: AppScope = { ...scope, args: { ...args, database: vaultResources(scope, args.database) } };
   const [leaked] = sensitiveNames(args.env);
   if (leaked !== undefined) invalid(`env.${leaked}`, "looks like a credential");
 
@@ -90,7 +93,7 @@ export function create(
 
 /**
  * Plain settings in an immutable, auto-named ConfigMap (a change creates a new one and rolls every pod onto it),
- * and the app's own credentials in one Secret created empty and filled out of band.
+ * and the app's own credentials in one Secret (k8s-secrets.ts: empty and filled out of band, or from the store).
  */
 function podSources(s: AppScope): PodSources {
   const { args } = s;
@@ -104,22 +107,7 @@ function podSources(s: AppScope): PodSources {
     s.opts(),
   );
   const appSecretsName = `${s.name}-app-secrets`;
-  if (args.appSecretNames.length > 0) {
-    new Secret(
-      `${s.name}-app-secrets`,
-      {
-        metadata: {
-          name: appSecretsName,
-          namespace: s.ns,
-          labels: s.labels,
-          annotations: { "loom/expected-keys": args.appSecretNames.join(",") },
-        },
-        type: "Opaque",
-      },
-      // Values are put here out of band; Pulumi must never overwrite (or learn) them.
-      s.opts(true, { ignoreChanges: ["data", "stringData"] }),
-    );
-  }
+  appSecretsSecret(s, appSecretsName);
   return { configMapName: config.metadata.name, appSecretsName };
 }
 

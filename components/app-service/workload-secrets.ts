@@ -85,7 +85,10 @@ export function rolesStepEnv(
   const admin = loginEnv(database.logins.admin);
   const sql = pulumi
     .all([pulumi.output(database.roles.database), pulumi.output([...database.roles.logins, ...extra])])
-    .apply(([name, logins]) => rolesSql({ database: name, logins: logins as RoleLogin[] }));
+    .apply(([name, logins]) => {
+      const keepPrefix = database.roles.keepPrefix;
+      return rolesSql({ database: name, logins: logins as RoleLogin[], ...(keepPrefix ? { keepPrefix } : {}) });
+    });
   return { env: { ...admin.env, [ROLES_SQL_ENV]: sql }, secrets: admin.secrets };
 }
 

@@ -26,7 +26,9 @@ import {
   serviceHost,
 } from "../lib/k8s";
 import { k8sOptions, k8sPlatform } from "../lib/k8s-provider";
+import { type ActiveSecretsBackend, secretsBackendOf } from "../secrets-backend";
 import type { CacheOutputs, ResolvedCacheArgs } from ".";
+import { storedCacheAuth } from "./k8s-auth-store";
 import { names, REDIS_PORT, valkeyConf } from "./valkey";
 import { statefulSetSpec } from "./valkey-statefulset";
 
@@ -75,7 +77,7 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
     );
   }
 
-  const cert = authAndTls(name, ns, nsName, labels, opts);
+  const cert = authAndTls(name, ns, nsName, labels, opts, secretsBackendOf(target));
 
   const config = new ConfigMap(
     `${name}-cache-config`,
@@ -140,27 +142,40 @@ export function create(parent: pulumi.ComponentResource, name: string, args: Res
 
 type Opts = (stateful?: boolean, extra?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
 
-/** The password Secret (Valkey's `auth.conf` and the app's `password`) and the server certificate. */
-function authAndTls(
+/** The generated password's Secret: Valkey's `auth.conf` and the app's `password` (the native secrets backend). */
+function generatedAuth(
   name: string,
+  secretName: string,
   ns: pulumi.Output<string>,
-  nsName: string,
   labels: Record<string, string>,
   opts: Opts,
-): CustomResource {
-  const n = names(name);
+): void {
   // 64 alphanumerics (~380 bits), as on AWS: nothing to escape in a rediss:// URL. A fresh value is drawn on every
   // run but only the first is ever applied (ignoreChanges), so the password is stable until the Secret is replaced.
   const secretValue = pulumi.secret(generatePassword(64));
   new Secret(
     `${name}-cache-auth`,
     {
-      metadata: { name: n.auth, namespace: ns, labels },
+      metadata: { name: secretName, namespace: ns, labels },
       type: "Opaque",
       stringData: { password: secretValue, "auth.conf": pulumi.interpolate`requirepass ${secretValue}\n` },
     },
     opts(true, { ignoreChanges: ["stringData", "data"] }),
   );
+}
+
+/** The password Secret (generated, or made from the secrets backend's store) and the server certificate. */
+function authAndTls(
+  name: string,
+  ns: pulumi.Output<string>,
+  nsName: string,
+  labels: Record<string, string>,
+  opts: Opts,
+  backend: ActiveSecretsBackend | undefined,
+): CustomResource {
+  const n = names(name);
+  if (backend) storedCacheAuth(backend, name, n.auth, ns, labels, opts(true));
+  else generatedAuth(name, n.auth, ns, labels, opts);
 
   const dnsNames = [
     ...serviceDnsNames(n.base, nsName),

@@ -74,7 +74,7 @@ export interface DatabaseAccess {
    * What the roles step grants: the database, and the logins the Database knows. The app's cloud file may add the
    * ones only it knows (rolesStepEnv `extra`: Azure's managed identities).
    */
-  roles: { database: pulumi.Input<string>; logins: readonly RoleLoginInput[] };
+  roles: { database: pulumi.Input<string>; logins: readonly RoleLoginInput[]; keepPrefix?: string };
   /**
    * Cloud resources each token login's identity must be allowed to connect to (AWS: the `rds-db:connect` ARN of
    * each login: `arn:aws:rds-db:<region>:<account>:dbuser:<proxy or instance resource id>/<user>`). @default - none
@@ -113,6 +113,11 @@ export interface RoleLogin {
 export interface RolesSqlArgs {
   database: string;
   logins: readonly RoleLogin[];
+  /**
+   * Members whose name starts with this keep their groups (the prune skips them): logins another system creates and
+   * drops itself, e.g. Vault's dynamic users and its engine login (`loom_vault…`, lib/vault-db-role.ts).
+   */
+  keepPrefix?: string;
 }
 
 const ROLE_NAME = /^[A-Za-z0-9_.@-]{1,63}$/;
@@ -124,6 +129,8 @@ const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 function checkArgs(a: RolesSqlArgs): void {
   if (!ROLE_NAME.test(a.database)) throw new Error(`rolesSql: database "${a.database}" is not a plain identifier`);
+  if (a.keepPrefix !== undefined && !/^[a-z][a-z0-9_]{3,30}$/.test(a.keepPrefix))
+    throw new Error(`rolesSql: keepPrefix "${a.keepPrefix}" is not 4-31 of [a-z0-9_]`);
   const seen = new Set<string>();
   const groups = new Set<string>(Object.values(DB_GROUPS));
   for (const l of a.logins) {
@@ -232,14 +239,14 @@ function loginSql(l: RoleLogin): string[] {
 }
 
 /** Members of a group that are no longer listed lose it (a retired login keeps nothing); the admin keeps its own. */
-function pruneSql(logins: readonly RoleLogin[]): string {
+function pruneSql(logins: readonly RoleLogin[], keepPrefix?: string): string {
   const keep = logins.map((l) => lit(l.name)).join(", ") || "''";
   const groups = Object.values(DB_GROUPS)
     .map((g) => lit(g))
     .join(", ");
   return `DO $$ DECLARE r record; BEGIN
   FOR r IN SELECT g.rolname AS grp, m.rolname AS member FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
-    WHERE g.rolname IN (${groups}) AND m.rolname NOT IN (${keep}) AND m.rolname <> current_user AND NOT m.rolsuper
+    WHERE g.rolname IN (${groups}) AND m.rolname NOT IN (${keep}) AND m.rolname <> current_user AND NOT m.rolsuper${keepPrefix ? `\n      AND left(m.rolname, ${keepPrefix.length}) <> ${lit(keepPrefix)}` : ""}
   LOOP EXECUTE format('REVOKE %I FROM %I', r.grp, r.member); END LOOP;
 END $$;`;
 }
@@ -254,7 +261,7 @@ export function rolesSql(a: RolesSqlArgs): string {
     ADOPT_SQL,
     ...grantsSql(),
     ...a.logins.flatMap(loginSql),
-    pruneSql(a.logins),
+    pruneSql(a.logins, a.keepPrefix),
     "COMMIT;",
     "",
   ].join("\n");

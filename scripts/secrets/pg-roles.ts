@@ -6,6 +6,7 @@
  * dynamic user reaches `app` only through `app_rw`.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { VAULT_REVOCATION_STATEMENTS, vaultCreationStatements } from "../../components/lib/vault-db-role";
 import type { Cluster } from "../backup/cluster";
 import { type PgTools, tool } from "../backup/pg";
 
@@ -88,17 +89,12 @@ INSERT INTO app.items (note) VALUES ('seeded by the drill');`,
   };
 }
 
-/** What OpenBao runs for each dynamic user: login, expiring with the lease, member of app_rw and nothing more. */
-export const CREATION_STATEMENTS = [
-  `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' CONNECTION LIMIT 10 IN ROLE app_rw;`,
-];
-
-/** On revocation: end the user's live sessions, then drop it (it owns nothing: app_rw cannot create objects). */
-export const REVOCATION_STATEMENTS = [
-  `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{name}}';`,
-  `DROP ROLE IF EXISTS "{{name}}";`,
-];
-
+/**
+ * What OpenBao runs for each dynamic user and on revocation: the builder the docs' Vault role uses
+ * (components/lib/vault-db-role.ts), with this drill's group and a connection limit of 10.
+ */
+export const CREATION_STATEMENTS = vaultCreationStatements("app_rw", 10);
+export const REVOCATION_STATEMENTS = [...VAULT_REVOCATION_STATEMENTS];
 /** Every login must present a SCRAM password from now on (initdb left trust auth for the setup). */
 export const PG_HBA = `# loom secrets drill: loopback only, SCRAM for every role
 host all all 127.0.0.1/32 scram-sha-256

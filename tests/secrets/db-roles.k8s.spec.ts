@@ -11,6 +11,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { kubernetesAccess, managedRoles } from "../../components/database/cnpg-logins";
 import { type RoleLogin, rolesSql } from "../../components/lib/db-roles";
+import {
+  VAULT_ENGINE_LOGIN,
+  VAULT_REVOCATION_STATEMENTS,
+  vaultCreationStatements,
+  vaultEngineLoginSql,
+} from "../../components/lib/vault-db-role";
 import { databaseLogins } from "../../components/targets/kubernetes-database";
 import { Cluster, tempRoot } from "../../scripts/backup/cluster";
 import { findPgTools, type PgTools } from "../../scripts/backup/pg";
@@ -153,5 +159,54 @@ CREATE ROLE weak_admin LOGIN CREATEROLE CREATEDB PASSWORD '${PW.login}';`,
       superuser(`SELECT string_agg(DISTINCT m.rolname || '>' || g.rolname, ',' ORDER BY m.rolname || '>' || g.rolname)
 FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member WHERE m.rolname IN (${names});`);
     assert.deepEqual(actual.split(","), declared);
+  });
+  it("with loom:secrets.backend vault: Vault's users keep loom_app_rw through the roles step (keepPrefix), and revoke drops them", () => {
+    superuser(`\\set password '${PW.login}'\n${vaultEngineLoginSql(DB)}`);
+    const engine = (sql: string) => as(VAULT_ENGINE_LOGIN, sql);
+    // What Vault runs (lib/vault-db-role.ts), with its username template's shape.
+    const issue = (user: string) => {
+      const [create] = vaultCreationStatements("loom_app_rw");
+      const sql = (create as string)
+        .replace("{{name}}", user)
+        .replace("{{password}}", PW.login)
+        .replace("{{expiration}}", "2099-01-01 00:00:00+00");
+      const r = engine(sql);
+      assert.equal(r.ok, true, r.stderr);
+    };
+    const dynamic = "loom_vault_Abc123XyZ456qwe789rt_1764700000";
+    issue(dynamic);
+    const use = (user: string) =>
+      as(user, "INSERT INTO reviews (body) VALUES ('v'); SELECT count(*) > 0 FROM reviews;");
+    assert.deepEqual([use(dynamic).stderr, use(dynamic).stdout], ["", "t"]);
+    assert.match(as(dynamic, "CREATE TABLE nope (x int);").stderr, /permission denied for schema public/);
+
+    const keep = rolesSql({ database: DB, logins: ACCESS.roles.logins as RoleLogin[], keepPrefix: VAULT_ENGINE_LOGIN });
+    const kept = as("loom_admin", keep);
+    assert.equal(kept.ok, true, kept.stderr);
+    assert.deepEqual([use(dynamic).stderr, use(dynamic).stdout], ["", "t"]);
+    const adminOption = () =>
+      superuser(`SELECT a.admin_option FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid
+JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = 'loom_app_rw' AND m.rolname = '${VAULT_ENGINE_LOGIN}';`);
+    assert.equal(adminOption(), "t");
+
+    // Revocation, as Vault runs it at the lease's end: the role is gone, a login refused.
+    for (const stmt of VAULT_REVOCATION_STATEMENTS) {
+      const r = engine(stmt.replaceAll("{{name}}", dynamic));
+      assert.equal(r.ok, true, r.stderr);
+    }
+    assert.equal(superuser(`SELECT count(*) FROM pg_roles WHERE rolname = '${dynamic}';`), "0");
+    assert.match(use(dynamic).stderr, /password authentication failed/);
+
+    // Without keepPrefix the prune tries to take the group from the engine login, whose grants to Vault's users
+    // depend on it: the roles step, and so the migrate Job and the deploy, fail. Why the Vault access sets it.
+    const other = "loom_vault_Def456UvW789abc012de_1764700001";
+    issue(other);
+    const pruned = runRoles();
+    assert.equal(pruned.ok, false);
+    assert.match(
+      pruned.stderr,
+      /ERROR: {2}dependent privileges exist\nHINT: .*\nCONTEXT: {2}SQL statement "REVOKE loom_app_rw FROM loom_vault"/,
+    );
+    assert.deepEqual([use(other).stderr, use(other).stdout], ["", "t"]);
   });
 });
