@@ -372,8 +372,9 @@ describe("loom:secrets.backend on kubernetes: vault", () => {
   it("the migrate Job's roles step keeps Vault's loom_vault* members (tests/secrets/db-roles.k8s.spec.ts: else it fails)", async () => {
     const sqlOf = (p: PlanResult) => {
       const job = p.resources.find((x) => x.type === "kubernetes:batch/v1:Job" && x.name === "loom-migrate");
+      assert.ok(job, "the plan has the migrate Job");
       type E = { name: string; value?: string };
-      const init = (job?.inputs as { spec: { template: { spec: { initContainers: { env: E[] }[] } } } }).spec.template
+      const init = (job.inputs as { spec: { template: { spec: { initContainers: { env: E[] }[] } } } }).spec.template
         .spec.initContainers[0];
       return init?.env.find((e) => e.name === "LOOM_DB_ROLES_SQL")?.value ?? "";
     };
