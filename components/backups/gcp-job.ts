@@ -35,7 +35,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { cloudSqlIamLogin } from "../database/gcp-iam-login";
 import { backupAccountId, cloudSqlOf } from "../database/gcp-logins";
 import { handleFor, invalid, orInvalid } from "../lib/component";
-import type { DatabaseLogin } from "../lib/db-roles";
 import { CLOUD_SQL_DIRECT_PORT, type GcpScope } from "../lib/gcp";
 import type { SecretRef } from "../lib/secrets";
 import { fit as fitName } from "../naming";
@@ -52,6 +51,7 @@ import {
   SERVER_CA_ENV,
   STAGING_MOUNT,
 } from "./gcp-job-script";
+import { backupJobLogin } from "./job-login";
 import { logicalHourUtc } from "./job-script";
 
 export const CONTAINER = "logical-backup";
@@ -119,29 +119,20 @@ export function backupJob(
 }
 
 /**
- * The job's database login: the backup login of `job.database.access` (its IAM user created here, after the
- * account, with the permission to log in), else the Database's one password credential (PGUSER/PGPASSWORD secrets).
+ * The job's database login (the rule every cloud's job follows, job-login.ts) and, for a Cloud SQL IAM login, its
+ * IAM user and permission to log in, created here after the account (Cloud SQL refuses a user for a missing one).
  */
 function databaseLogin(
   s: GcpScope,
   job: ResolvedBackupJobArgs,
   account: Account,
 ): { env: Record<string, pulumi.Input<string>>; secrets: Record<string, SecretRef>; grants: pulumi.Resource[] } {
-  const access = job.database.access;
-  const login: DatabaseLogin = access?.logins.backup ?? { auth: "password", ...job.database.credentials };
-  if (login.auth === "password") {
-    return {
-      env: { DATABASE_AUTH: "password" },
-      secrets: { PGUSER: login.username, PGPASSWORD: login.password },
-      grants: [],
-    };
-  }
-  if (login.auth !== "gcp-cloudsql-iam")
-    return invalid("job.database", `a ${login.auth} login cannot log in to Cloud SQL`);
-  const sql = access ? cloudSqlOf(access) : undefined;
+  const login = backupJobLogin(job.database, { cloud: "GCP", token: "gcp-cloudsql-iam" });
+  if (login.auth === "password") return { env: login.env, secrets: login.secrets, grants: [] };
+  const sql = job.database.access ? cloudSqlOf(job.database.access) : undefined;
   if (!sql) return invalid("job.database", "is not a GCP Database (its access names no Cloud SQL instance)");
   const grants = cloudSqlIamLogin(s, `${s.name}-logical-backup`, account, sql);
-  return { env: { PGUSER: login.username, DATABASE_AUTH: login.auth }, secrets: {}, grants };
+  return { env: login.env, secrets: {}, grants };
 }
 
 /**

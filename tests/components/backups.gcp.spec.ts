@@ -365,6 +365,33 @@ describe("Backups on GCP", () => {
     assert.equal(envOf(staging).LOOM_PG_SERVER_CA, undefined);
   });
 
+  it("refuses a backup login the GCP job cannot use, or one without its Cloud SQL instance, naming the argument", async () => {
+    const withBackup = (backup: object, cloudSql?: object) => {
+      const access = {
+        logins: {
+          ...Object.fromEntries(
+            ["web", "worker", "migrate", "admin"].map((u) => [u, { auth: "password", ...credentials }]),
+          ),
+          backup,
+        },
+        roles: { database: "loom", logins: [] },
+        ...(cloudSql ? { cloudSql } : {}),
+      } as unknown as DatabaseAccess;
+      const args = argsFor("prod");
+      const job = args.job as NonNullable<BackupsArgs["job"]>;
+      return build({ ...args, job: { ...job, database: { ...job.database, access } } });
+    };
+    await assert.rejects(withBackup({ auth: "azure-entra", username: "loom-prod-backup-id" }), {
+      propertyPath: "job.database.access",
+      reason:
+        "the backup login authenticates with azure-entra, which the GCP backup job cannot use (it takes password or gcp-cloudsql-iam logins)",
+    });
+    await assert.rejects(withBackup({ auth: "gcp-cloudsql-iam", username: `loom-prod-backup@${GCP_PROJECT}.iam` }), {
+      propertyPath: "job.database",
+      reason: "is not a GCP Database (its access names no Cloud SQL instance)",
+    });
+  });
+
   it("with the Database's backup login: logs in as the job's own Cloud SQL IAM user, no password secret at all", async () => {
     const backupUser = `loom-prod-backup@${GCP_PROJECT}.iam`;
     const access = {
