@@ -226,16 +226,29 @@ function loginSql(l: RoleLogin): string[] {
             `DO $$ BEGIN IF ${missing} THEN PERFORM pgaadauth_create_principal_with_oid(${lit(l.name)}, ${lit(l.objectId ?? "")}, 'service', false, false); END IF; END $$;`,
           ]
         : [];
-  const grant = [
-    `GRANT ${DB_GROUPS[l.group]} TO ${name};`,
-    l.group === "owner" ? `ALTER ROLE ${name} SET role = ${lit(DB_GROUPS.owner)};` : `ALTER ROLE ${name} RESET role;`,
-  ];
-  if (l.create !== "platform") return [...create, ...grant];
+  const grant = `EXECUTE ${lit(`GRANT ${DB_GROUPS[l.group]} TO ${name};`)}; ${roleSettingSql(l)}`;
+  if (l.create !== "platform") return [...create, `DO $$ BEGIN ${grant} END $$;`];
   // A platform login may not exist yet (GCP: the backup job's IAM user exists only in profiles with backups): the
   // step says so and goes on; the next run grants it.
   return [
-    `DO $$ BEGIN IF ${missing} THEN RAISE NOTICE 'login % does not exist yet: not granted', ${lit(l.name)}; ELSE ${grant.map((g) => `EXECUTE ${lit(g)};`).join(" ")} END IF; END $$;`,
+    `DO $$ BEGIN IF ${missing} THEN RAISE NOTICE 'login % does not exist yet: not granted', ${lit(l.name)}; ELSE ${grant} END IF; END $$;`,
   ];
+}
+
+/**
+ * A migration login starts its sessions as loom_owner (`SET role`); any other login has no such setting. Each is
+ * changed only when it differs: ALTER ROLE on a role the admin did not create needs ADMIN OPTION on it (PostgreSQL
+ * 16), which a platform's admin may lack on the users the platform made (Cloud SQL IAM users, DigitalOcean users),
+ * so a rerun, and a login that never had the setting, must not ask for it. PL/pgSQL, for inside a DO block.
+ */
+function roleSettingSql(l: RoleLogin): string {
+  const setting = (cond: string) =>
+    `EXISTS (SELECT FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = ${lit(l.name)} AND s.setdatabase = 0 AND ${cond})`;
+  if (l.group === "owner") {
+    const set = `role=${DB_GROUPS.owner}`;
+    return `IF NOT ${setting(`${lit(set)} = ANY (s.setconfig)`)} THEN EXECUTE ${lit(`ALTER ROLE ${ident(l.name)} SET role = ${lit(DB_GROUPS.owner)};`)}; END IF;`;
+  }
+  return `IF ${setting("EXISTS (SELECT FROM unnest(s.setconfig) c WHERE c LIKE 'role=%')")} THEN EXECUTE ${lit(`ALTER ROLE ${ident(l.name)} RESET role;`)}; END IF;`;
 }
 
 /** Members of a group that are no longer listed lose it (a retired login keeps nothing); the admin keeps its own. */

@@ -184,6 +184,44 @@ JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member WHERE m.
     runRoles(LOGINS);
     assert.equal(as("loom_app_b", "SELECT count(*) FROM reviews;").stdout, "1");
   });
+
+  it("grants logins a platform's superuser made (the admin has no ADMIN OPTION on them), and reruns without it", () => {
+    // Cloud SQL IAM users, DigitalOcean's users: made by the platform, not by the admin. ALTER ROLE on them would be
+    // refused to the admin ("permission denied to alter role"); the step asks for it only where a setting differs.
+    superuser(`CREATE ROLE platform_app LOGIN PASSWORD '${PW.login}';
+CREATE ROLE platform_migrate LOGIN PASSWORD '${PW.login}';
+ALTER ROLE platform_migrate SET role = 'loom_owner';`);
+    const withPlatform: RoleLogin[] = [
+      ...LOGINS,
+      { name: "platform_app", group: "app", create: "platform" },
+      { name: "platform_migrate", group: "owner", create: "platform" },
+    ];
+    runRoles(withPlatform);
+    runRoles(withPlatform);
+    assert.equal(as("platform_app", "SELECT count(*) FROM reviews;").stdout, "1");
+    assert.equal(as("platform_migrate", "SELECT current_user;").stdout, "loom_owner");
+    assert.equal(
+      superuser(
+        "SELECT string_agg(pg_get_userbyid(member) || '>' || pg_get_userbyid(roleid), ',' ORDER BY 1) FROM pg_auth_members WHERE pg_get_userbyid(member) LIKE 'platform_%';",
+      ),
+      "platform_app>loom_app_rw,platform_migrate>loom_owner",
+    );
+    // Without the setting already in place the admin must ask for it, and is refused: the one case left to the
+    // platform (or a superuser) to set up once.
+    superuser("CREATE ROLE platform_new_migrate LOGIN;");
+    const refused = psqlAs(
+      t,
+      connInfo(cluster, "loom_admin", DB),
+      PW.admin,
+      rolesSql({
+        database: DB,
+        logins: [...withPlatform, { name: "platform_new_migrate", group: "owner", create: "platform" }],
+      }),
+    );
+    assert.match(refused.stderr, /ERROR: {2}permission denied to alter role/);
+    superuser("DROP ROLE platform_new_migrate;");
+    runRoles(LOGINS);
+  });
 });
 
 describe("rolesSql input checks", () => {
