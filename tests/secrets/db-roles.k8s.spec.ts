@@ -18,9 +18,10 @@ import {
   vaultEngineLoginSql,
 } from "../../components/lib/vault-db-role";
 import { databaseLogins } from "../../components/targets/kubernetes-database";
-import { Cluster, tempRoot } from "../../scripts/backup/cluster";
-import { findPgTools, type PgTools } from "../../scripts/backup/pg";
+import type { Cluster } from "../../scripts/backup/cluster";
+import type { PgTools } from "../../scripts/backup/pg";
 import { connInfo, mustPsql, PG_HBA, psqlAs } from "../../scripts/secrets/pg-roles";
+import { throwawayPostgres } from "../harness/postgres";
 
 const DB = "loom";
 // Obviously fake, this run only.
@@ -55,26 +56,16 @@ function operatorSql(roles: ManagedRole[]): string {
 
 describe("database roles SQL on a CloudNativePG-shaped PostgreSQL 16 (Kubernetes logins)", function () {
   this.timeout(120_000);
+  const pg = throwawayPostgres();
   let t: PgTools;
   let cluster: Cluster;
-  let remove = () => {};
   const as = (user: string, sql: string) => psqlAs(t, connInfo(cluster, user, DB), PW.login, sql);
   const superuser = (sql: string) => mustPsql(t, connInfo(cluster, "postgres", DB), PW.postgres, sql);
   const runRoles = (admin = "loom_admin") => as(admin, SQL);
 
-  before(async function () {
-    const found = findPgTools(["psql", "initdb", "pg_ctl", "postgres"]);
-    if ("missing" in found) {
-      console.log(`      skipped: ${found.missing}`);
-      this.skip();
-    }
-    t = found;
-    const root = tempRoot(false);
-    remove = root.remove;
-    cluster = new Cluster(t, path.join(root.dir, "pg", "data"));
-    await cluster.init({ password_encryption: "scram-sha-256" });
-    await cluster.start();
-    const trust = (sql: string, db = "postgres") => mustPsql(t, connInfo(cluster, "postgres", db), "", sql);
+  before(() => {
+    ({ t, cluster } = pg);
+    const trust = pg.trust;
     // initdb bootstrap: the owner and its database.
     trust(`ALTER ROLE postgres PASSWORD '${PW.postgres}';\nCREATE ROLE loom_app LOGIN PASSWORD '${PW.login}';`);
     trust(`CREATE DATABASE ${DB} OWNER loom_app;`);
@@ -94,11 +85,6 @@ CREATE ROLE weak_admin LOGIN CREATEROLE CREATEDB PASSWORD '${PW.login}';`,
     );
     fs.writeFileSync(path.join(cluster.dataDir, "pg_hba.conf"), PG_HBA);
     trust("SELECT pg_reload_conf();");
-  });
-
-  after(async () => {
-    await cluster?.stop();
-    remove();
   });
 
   it("fails with a CREATEROLE admin: it holds ADMIN OPTION on none of the roles the operator created", () => {

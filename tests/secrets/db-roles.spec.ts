@@ -9,9 +9,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DB_GROUPS, type RoleLogin, rolesSql } from "../../components/lib/db-roles";
-import { Cluster, tempRoot } from "../../scripts/backup/cluster";
-import { findPgTools, type PgTools } from "../../scripts/backup/pg";
+import type { Cluster } from "../../scripts/backup/cluster";
+import type { PgTools } from "../../scripts/backup/pg";
 import { connInfo, mustPsql, PG_HBA, psqlAs } from "../../scripts/secrets/pg-roles";
+import { throwawayPostgres } from "../harness/postgres";
 
 const DB = "loom";
 // Obviously fake, this run only.
@@ -29,27 +30,17 @@ const LOGINS: RoleLogin[] = [
 
 describe("database roles SQL on a real PostgreSQL 16 (components/lib/db-roles.ts)", function () {
   this.timeout(120_000);
+  const pg = throwawayPostgres();
   let t: PgTools;
   let cluster: Cluster;
-  let remove = () => {};
   const as = (user: string, sql: string, password = PW.login) => psqlAs(t, connInfo(cluster, user, DB), password, sql);
   const superuser = (sql: string, db = DB) => mustPsql(t, connInfo(cluster, "postgres", db), PW.postgres, sql);
   const runRoles = (logins: RoleLogin[]) =>
     mustPsql(t, connInfo(cluster, "loom_admin", DB), PW.admin, rolesSql({ database: DB, logins }));
 
-  before(async function () {
-    const found = findPgTools(["psql", "initdb", "pg_ctl", "postgres"]);
-    if ("missing" in found) {
-      console.log(`      skipped: ${found.missing}`);
-      this.skip();
-    }
-    t = found;
-    const root = tempRoot(false);
-    remove = root.remove;
-    cluster = new Cluster(t, path.join(root.dir, "pg", "data"));
-    await cluster.init({ password_encryption: "scram-sha-256" });
-    await cluster.start();
-    const trust = (sql: string, db = "postgres") => mustPsql(t, connInfo(cluster, "postgres", db), "", sql);
+  before(() => {
+    ({ t, cluster } = pg);
+    const trust = pg.trust;
     trust(`ALTER ROLE postgres PASSWORD '${PW.postgres}';
 CREATE ROLE rds_iam NOLOGIN; -- RDS has it; IAM logins are granted it
 CREATE ROLE loom_admin LOGIN CREATEROLE CREATEDB PASSWORD '${PW.admin}';
@@ -69,11 +60,6 @@ ${["loom_migrate", "loom_app_a", "loom_app_b", "loom_backup", "stranger"].map((n
     trust("SELECT pg_reload_conf();");
     runRoles(LOGINS);
     runRoles(LOGINS); // idempotent: the second run changes nothing and fails on nothing
-  });
-
-  after(async () => {
-    await cluster?.stop();
-    remove();
   });
 
   it("runs as an admin that is not superuser, twice", () => {
