@@ -20,9 +20,9 @@
 
 import { Secret } from "@pulumi/azure-native/keyvault/secret";
 import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { workloadIdentityName } from "../database/azure-logins";
-import { type AzureScope, assignRole, azureScope, keyVaultSecretScope } from "../lib/azure";
+import { type AzureScope, assignRole, azureScope, secretReadGrants } from "../lib/azure";
 import { handleFor } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { AzureNetworkPlacement } from "../network/azure";
@@ -101,35 +101,10 @@ export function identities(
       },
       s.opts(),
     );
-    out[workload] = { identity, grants: secretGrants(s, workload, identity, secrets[workload]) };
-  }
-  return out;
-}
-
-/** Key Vault Secrets User at each distinct secret `refs` names (by environment variable), for `workload`. */
-function secretGrants(
-  s: AppScope,
-  workload: Workload,
-  identity: UserAssignedIdentity,
-  refs: Record<string, SecretRef>,
-): pulumi.Resource[] {
-  const seen = new Set<pulumi.Input<string>>();
-  const out: pulumi.Resource[] = [];
-  for (const [envName, ref] of Object.entries(refs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (seen.has(ref.id)) continue;
-    seen.add(ref.id);
-    const scope = pulumi
-      .all([s.platform.keyVault.id, pulumi.output(ref.id)])
-      .apply(([vault, uri]) => keyVaultSecretScope(vault, uri));
-    out.push(
-      assignRole(
-        s,
-        `${s.name}-${workload}-reads-${secretName(envName)}`,
-        "keyVaultSecretsUser",
-        identity.principalId,
-        scope,
-      ),
-    );
+    out[workload] = {
+      identity,
+      grants: secretReadGrants(s, `${s.name}-${workload}`, identity.principalId, secrets[workload], secretName),
+    };
   }
   return out;
 }

@@ -24,7 +24,7 @@ import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userA
 import * as pulumi from "@pulumi/pulumi";
 import { CONSUMPTION } from "../app-service/azure-sizing";
 import { backupIdentityName, type EntraBackupIdentity, entraOf } from "../database/azure-logins";
-import { type AzureScope, assignRole } from "../lib/azure";
+import { type AzureScope, assignRole, secretReadGrants } from "../lib/azure";
 import { handleFor, invalid, orInvalid } from "../lib/component";
 import type { SecretRef } from "../lib/secrets";
 import type { ResolvedBackupJobArgs, ResolvedBackupsArgs } from ".";
@@ -64,13 +64,6 @@ export interface AzureBackupJob {
   job: Job;
   identity: JobIdentity;
   keySecret: Secret;
-}
-
-/** The Key Vault secret name of a versionless secret URI `https://<vault>.vault.azure.net/secrets/<name>`. */
-export function secretNameOf(uri: string): string {
-  const m = /^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/([A-Za-z0-9-]{1,127})\/?$/.exec(uri);
-  if (!m) throw new Error(`${uri} is not a versionless Key Vault secret URI`);
-  return m[1] as string;
 }
 
 /** The ACA secret name of an env var (lower case, dashes: `_` is illegal there). */
@@ -125,7 +118,7 @@ export function backupJob(
     [KEY_ENV]: { id: keySecret.properties.apply((p) => p.secretUri) },
   };
   const grants = [
-    ...secretGrants(s, identity, secrets),
+    ...secretReadGrants(s, `${s.name}-logical-backup`, identity.principalId, secrets, acaSecretName),
     assignRole(
       s,
       `${s.name}-logical-backup-container-writer`,
@@ -234,27 +227,4 @@ function scheduledJob(s: AzureScope, args: ResolvedBackupsArgs, job: ResolvedBac
     },
     s.opts(false, { dependsOn: p.grants }),
   );
-}
-
-/** Key Vault Secrets User on each distinct secret the job reads (scope: the secret, not the vault). */
-function secretGrants(s: AzureScope, identity: JobIdentity, secrets: Record<string, SecretRef>): pulumi.Resource[] {
-  const seen = new Set<pulumi.Input<string>>();
-  const out: pulumi.Resource[] = [];
-  for (const [env, ref] of Object.entries(secrets)) {
-    if (seen.has(ref.id)) continue;
-    seen.add(ref.id);
-    const scope = pulumi
-      .all([s.platform.keyVault.id, pulumi.output(ref.id)])
-      .apply(([vault, uri]) => `${vault}/secrets/${secretNameOf(uri)}`);
-    out.push(
-      assignRole(
-        s,
-        `${s.name}-logical-backup-reads-${acaSecretName(env)}`,
-        "keyVaultSecretsUser",
-        identity.principalId,
-        scope,
-      ),
-    );
-  }
-  return out;
 }

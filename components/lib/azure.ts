@@ -12,6 +12,7 @@ import { prefix as namePrefix } from "../naming";
 import type { AzurePlatform } from "../platform/azure";
 import type { Tags } from "../tags";
 import { childOptions, handleFor, type ResolvedBase, tagsFor } from "./component";
+import type { SecretRef } from "./secrets";
 
 /** Built-in role definition ids (the GUID part of `/providers/Microsoft.Authorization/roleDefinitions/<id>`). */
 export const AZURE_ROLES = {
@@ -113,4 +114,29 @@ export function keyVaultSecretScope(vaultId: string, uri: string): string {
   const m = /^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/([A-Za-z0-9-]{1,127})\/?$/.exec(uri);
   if (!m) throw new Error(`${uri} is not a versionless Key Vault secret URI`);
   return `${vaultId}/secrets/${m[1]}`;
+}
+
+/**
+ * Key Vault Secrets User for `principalId` on each distinct secret `refs` names (by environment variable, in name
+ * order), never on the vault: the role assignments `<prefix>-reads-<nameOf(env)>`. One rule for the app's
+ * workloads and the backup job.
+ */
+export function secretReadGrants(
+  scope: AzureScope,
+  prefix: string,
+  principalId: pulumi.Input<string>,
+  refs: Record<string, SecretRef>,
+  nameOf: (envName: string) => string,
+): RoleAssignment[] {
+  const seen = new Set<pulumi.Input<string>>();
+  const out: RoleAssignment[] = [];
+  for (const [envName, ref] of Object.entries(refs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (seen.has(ref.id)) continue;
+    seen.add(ref.id);
+    const at = pulumi
+      .all([scope.platform.keyVault.id, pulumi.output(ref.id)])
+      .apply(([vault, uri]) => keyVaultSecretScope(vault, uri));
+    out.push(assignRole(scope, `${prefix}-reads-${nameOf(envName)}`, "keyVaultSecretsUser", principalId, at));
+  }
+  return out;
 }
